@@ -1,0 +1,68 @@
+# Social Flow — the two commands: `make run` (serve everything embedded) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+PYTEST_ARGS ?=
+SCENARIO ?= all
+
+.PHONY: help install install-dev run serve migrate demo test test-pg lint format bench schema clean
+
+help:
+	@echo "make run    - set up (venv, deps, migrations, demo data) and serve on http://$(HOST):$(PORT)"
+	@echo "make test   - set up and run the test suite (parallel)"
+	@echo "make lint   - ruff lint + format check"
+	@echo "make bench  - benchmarks (SCENARIO=feed|fanout|transcode|upload|chat|...)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV)/.runtime-installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime-installed
+install-dev: $(VENV)/.dev-installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: demo
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	@echo "Social Flow on http://$(HOST):$(PORT)/  (API docs /api/docs/, admin /admin/, studio /studio/)"
+	SF_HOST=$(HOST) SF_PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \
+		exec $(BIN)/honcho -f Procfile start
+
+serve: install
+	SF_HOST=$(HOST) SF_PORT=$(PORT) exec $(BIN)/honcho -f Procfile start
+
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+schema: install
+	$(BIN)/python manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m bench $(SCENARIO)
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

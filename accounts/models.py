@@ -1,0 +1,93 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+username_validator = RegexValidator(
+    r"^[A-Za-z0-9_]{1,30}\Z",
+    "Usernames are 1–30 letters, digits or underscores.",
+    code="invalid_username",
+)
+
+
+class SocialFlowUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """A person on Social Flow. Usernames and emails are unique regardless of case."""
+
+    class Role(models.TextChoices):
+        USER = "user", "User"
+        CREATOR = "creator", "Creator"
+        MODERATOR = "moderator", "Moderator"
+        ADMIN = "admin", "Admin"
+
+    username = models.CharField(
+        max_length=30,
+        unique=True,
+        validators=[username_validator],
+        help_text="1–30 letters, digits or underscores.",
+        error_messages={"unique": "A user with that username already exists."},
+    )
+    email = models.EmailField("email address")
+    display_name = models.CharField(max_length=50, blank=True)
+    bio = models.TextField(max_length=500, blank=True)
+    avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
+    links = models.JSONField(default=list, blank=True)
+    is_private = models.BooleanField(
+        default=False, help_text="Followers must be approved; posts are visible to followers only."
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
+    banned_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    ban_reason = models.CharField(max_length=500, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    # Denormalised counters, kept exact with F() updates by the owning services and repaired by
+    # a periodic recount (accounts.services.user_counters_recount).
+    followers_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+    posts_count = models.PositiveIntegerField(default=0)
+    videos_count = models.PositiveIntegerField(default=0)
+
+    objects = SocialFlowUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                condition=~models.Q(email=""),
+            ),
+        ]
+
+    def __str__(self):
+        return self.username
+
+    @property
+    def is_banned(self) -> bool:
+        return self.banned_until is not None and self.banned_until > timezone.now()
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.is_staff or self.role in (self.Role.MODERATOR, self.Role.ADMIN)
+
+    def ban_message(self) -> str:
+        if self.banned_until and self.banned_until.year >= 9999:
+            until = "permanently"
+        else:
+            until = f"until {self.banned_until:%Y-%m-%d %H:%M} UTC" if self.banned_until else ""
+        reason = f": {self.ban_reason}" if self.ban_reason else ""
+        return f"This account is suspended {until}{reason}.".replace("  ", " ")
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class MonetizationConfig(AppConfig):
+    name = "monetization"

@@ -1,0 +1,77 @@
+"""One error format for the whole API: ``{"detail": "...", "code": "..."}`` or field errors.
+
+Bad input is never a 500: oversize bodies become 413, Django's own Http404/PermissionDenied and
+validation errors are mapped to their DRF counterparts.
+"""
+
+from django.core import exceptions as django_exceptions
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "This service is not configured on this server."
+    default_code = "service_unavailable"
+
+
+class ActionRateLimited(exceptions.Throttled):
+    """A per-action limit (posts per 3 h, follows per day), distinct from request throttling."""
+
+    default_code = "rate_limited"
+
+
+def _translate(exc):
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, TooManyFieldsSent):
+        return exceptions.ValidationError({"detail": "Too many fields."}, code="too_many_fields")
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, django_exceptions.PermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, django_exceptions.ObjectDoesNotExist):
+        return exceptions.NotFound()
+    if isinstance(exc, django_exceptions.ValidationError):
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(exc.message_dict)
+        return exceptions.ValidationError({"detail": exc.messages})
+    return exc
+
+
+def exception_handler(exc, context):
+    exc = _translate(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(data, dict) and set(data) == {"detail"} and isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        code = codes.get("detail") if isinstance(codes, dict) else codes
+        if isinstance(code, list):
+            code = code[0] if code else exc.default_code
+        response.data = {"detail": data["detail"], "code": code or exc.default_code}
+    elif isinstance(data, list):
+        response.data = {"detail": " ".join(str(item) for item in data), "code": "invalid"}
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        response["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    return response
+
+
+def error_response(detail: str, code: str, status_code: int) -> Response:
+    return Response({"detail": detail, "code": code}, status=status_code)

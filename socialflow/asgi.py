@@ -1,0 +1,22 @@
+"""ASGI entry point: HTTP through Django, websockets through Channels (JWT or session auth)."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialflow.settings")
+django_asgi_app = get_asgi_application()
+
+# Imported after Django is set up: routing imports consumers, which import models.
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from socialflow.routing import websocket_urlpatterns  # noqa: E402
+from socialflow.websocket_auth import JWTAuthMiddlewareStack  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

@@ -1,0 +1,81 @@
+"""Serves local media (embedded mode) with correct types and HTTP range requests, for players."""
+
+import mimetypes
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.utils._os import safe_join
+from django.views.decorators.http import require_safe
+
+for _type, _ext in (
+    ("application/vnd.apple.mpegurl", ".m3u8"),
+    ("video/mp2t", ".ts"),
+    ("video/iso.segment", ".m4s"),
+    ("text/vtt", ".vtt"),
+    ("video/mp4", ".mp4"),
+    ("image/webp", ".webp"),
+):
+    mimetypes.add_type(_type, _ext)
+
+RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class RangeFileWrapper:
+    def __init__(self, handle, offset: int, length: int, chunk_size: int = 64 * 1024):
+        self.handle, self.remaining, self.chunk_size = handle, length, chunk_size
+        handle.seek(offset)
+
+    def __iter__(self):
+        try:
+            while self.remaining > 0:
+                chunk = self.handle.read(min(self.chunk_size, self.remaining))
+                if not chunk:
+                    break
+                self.remaining -= len(chunk)
+                yield chunk
+        finally:
+            self.handle.close()
+
+
+@require_safe
+def serve_media(request, path):
+    try:
+        full_path = Path(safe_join(settings.MEDIA_ROOT, path))
+    except Exception as exc:  # SuspiciousFileOperation for ../ tricks
+        raise Http404("Not found") from exc
+    if not full_path.is_file():
+        raise Http404("Not found")
+    size = full_path.stat().st_size
+    content_type = mimetypes.guess_type(full_path.name)[0] or "application/octet-stream"
+    match = RANGE_RE.match(request.headers.get("Range", "").strip())
+    if match and (match.group(1) or match.group(2)):
+        first, last = match.groups()
+        if first:
+            start, end = int(first), int(last) if last else size - 1
+        else:  # suffix range: the last N bytes
+            start, end = max(0, size - int(last)), size - 1
+        end = min(end, size - 1)
+        if start > end or start >= size:
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+        length = end - start + 1
+        if request.method == "HEAD":
+            response = HttpResponse(status=206, content_type=content_type)
+        else:
+            response = StreamingHttpResponse(
+                RangeFileWrapper(open(full_path, "rb"), start, length),  # noqa: SIM115
+                status=206,
+                content_type=content_type,
+            )
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        response["Content-Length"] = str(length)
+    else:
+        response = FileResponse(open(full_path, "rb"), content_type=content_type)  # noqa: SIM115
+        response["Content-Length"] = str(size)
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"  # HLS players on other origins
+    return response

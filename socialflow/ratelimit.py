@@ -1,0 +1,39 @@
+"""Per-action rate limits (Mastodon-style: 300 posts per 3 h, 400 follows per day).
+
+Request throttling (DRF throttles) protects the server; these protect the community. Counts live in
+the cache (Redis in production, so they hold across processes) in fixed windows.
+"""
+
+import time
+
+from django.core.cache import cache
+
+from socialflow.api.exceptions import ActionRateLimited
+
+
+def action_rate_limit_hit(*, key: str, limit: int, period_s: int) -> None:
+    """Count one action under ``key``; raise ``ActionRateLimited`` once ``limit`` is exceeded."""
+    window = int(time.time() // period_s)
+    cache_key = f"ratelimit:{key}:{window}"
+    cache.add(cache_key, 0, timeout=period_s + 1)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(cache_key, 1, timeout=period_s + 1)
+        count = 1
+    if count > limit:
+        retry_after = (window + 1) * period_s - time.time()
+        raise ActionRateLimited(
+            wait=retry_after,
+            detail=f"Too many of these actions: at most {limit} per {_human_period(period_s)}.",
+        )
+
+
+def _human_period(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400} day(s)"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} hour(s)"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} minute(s)"
+    return f"{seconds} seconds"

@@ -1,0 +1,100 @@
+import pytest
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_reports_health_of_every_dependency(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"db", "cache", "broker", "storage"}
+    assert all(check["status"] == "ok" for check in body["checks"].values())
+
+
+def test_it_answers_liveness_and_readiness(client):
+    assert client.get("/livez").json() == {"status": "alive"}
+    assert client.get("/readyz").status_code == 200
+
+
+def test_it_reports_not_ready_when_a_dependency_fails(client, monkeypatch):
+    from socialflow import health
+
+    def broken():
+        raise ConnectionError("broker down")
+
+    monkeypatch.setitem(health.CHECKS, "broker", broken)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["status"] == "error"
+
+
+def test_it_generates_a_request_id(client):
+    response = client.get("/livez")
+    assert len(response["X-Request-ID"]) >= 16
+
+
+def test_it_echoes_the_callers_request_id(client):
+    response = client.get("/livez", HTTP_X_REQUEST_ID="abc-123")
+    assert response["X-Request-ID"] == "abc-123"
+
+
+def test_it_serves_the_openapi_schema_and_docs(client):
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/schema").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_it_exposes_prometheus_metrics(client):
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert b"django_http_requests" in response.content
+
+
+def test_it_serves_media_with_range_requests(client, settings, tmp_path):
+    media = tmp_path / "m"
+    (media / "v").mkdir(parents=True)
+    (media / "v" / "index.m3u8").write_bytes(b"#EXTM3U\n0123456789")
+    settings.MEDIA_ROOT = media
+
+    full = client.get("/media/v/index.m3u8")
+    assert full.status_code == 200
+    assert full["Content-Type"] == "application/vnd.apple.mpegurl"
+    assert full["Accept-Ranges"] == "bytes"
+
+    part = client.get("/media/v/index.m3u8", HTTP_RANGE="bytes=8-11")
+    assert part.status_code == 206
+    assert b"".join(part.streaming_content) == b"0123"
+    assert part["Content-Range"] == "bytes 8-11/18"
+
+    assert client.get("/media/v/index.m3u8", HTTP_RANGE="bytes=100-").status_code == 416
+    assert client.get("/media/../secret_key").status_code == 404
+    assert client.get("/media/v/missing.ts").status_code == 404
+
+
+def test_it_keeps_the_landing_page_public_and_studio_private(client):
+    assert client.get("/").status_code == 200
+    response = client.get("/studio/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=100)
+def test_it_answers_413_for_an_oversized_json_body():
+    # Any JSON endpoint: the body is refused before a view sees it.
+    from rest_framework.permissions import AllowAny
+    from rest_framework.response import Response
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    class Echo(APIView):
+        permission_classes = [AllowAny]
+
+        def post(self, request):
+            return Response(request.data)
+
+    request = APIRequestFactory().post("/x", {"text": "x" * 500}, format="json")
+    response = Echo.as_view()(request)
+    assert response.status_code == 413
+    assert response.data["code"] == "too_large"

@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from socialflow import health, media, studio
+
+DOMAINS = [
+    "accounts",
+    "videos",
+    "posts",
+    "monetization",
+    "copyright",
+    "live",
+    "notifications",
+    "analytics",
+    "moderation",
+]
+
+api_v1 = [path("", include(f"{domain}.api.urls")) for domain in DOMAINS]
+studio_pages = [path(f"{domain}/", include(f"{domain}.urls")) for domain in DOMAINS]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("livez", health.livez, name="livez"),
+    path("readyz", health.readyz, name="readyz"),
+    path("", include("django_prometheus.urls")),
+    path("api/v1/", include(api_v1)),
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("studio/", studio.home, name="studio-home"),
+    path("studio/", include(studio_pages)),
+    path("", studio.landing, name="landing"),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns.append(re_path(r"^media/(?P<path>.+)$", media.serve_media, name="media"))
+
+admin.site.site_header = "Social Flow moderation"
+admin.site.site_title = "Social Flow admin"
+admin.site.index_title = "Moderation console"
