@@ -10,7 +10,8 @@ _worker_index = int(_worker[2:]) if _worker[2:].isdigit() else 0
 # Each xdist worker gets its own Redis database, so flushing one never touches another's keys.
 if os.environ.get("REDIS_URL"):
     _parts = urlsplit(os.environ["REDIS_URL"])
-    os.environ["REDIS_URL"] = urlunsplit(_parts._replace(path=f"/{1 + _worker_index}"))
+    _db_base = int(os.environ.get("TEST_REDIS_DB_BASE", "1"))
+    os.environ["REDIS_URL"] = urlunsplit(_parts._replace(path=f"/{_db_base + _worker_index}"))
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix=f"socialflow-test-{_worker}-"))
 
 from socialflow.settings import *  # noqa: F403
