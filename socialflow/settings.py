@@ -345,3 +345,29 @@ POST_MAX_LENGTH = env.int("POST_MAX_LENGTH", default=500)
 LIVE_INGEST_SECRET = env_secret("LIVE_INGEST_SECRET") or SECRET_KEY[:32]
 
 # --- notifications --------------------------------------------------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+# Bursts of the same event on the same target (likes, reposts, follows) collapse into one row
+# while the group is younger than this window.
+NOTIFICATIONS_AGGREGATION_WINDOW = timedelta(hours=env.int("NOTIFICATIONS_AGGREGATION_HOURS", default=12))
+NOTIFICATIONS_FANOUT_CHUNK = env.int("NOTIFICATIONS_FANOUT_CHUNK", default=500)
+# Web Push (VAPID). Without both keys Web Push is disabled (devices can still register).
+# Make a pair with: .venv/bin/vapid --gen  (py-vapid), then `vapid --applicationServerKey`.
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_VAPID_PRIVATE_KEY = env_secret("WEBPUSH_VAPID_PRIVATE_KEY")
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default=f"{SITE_URL}/")
+# FCM HTTP v1: the service-account JSON (or FCM_SERVICE_ACCOUNT_FILE). APNs: token-based auth.
+FCM_SERVICE_ACCOUNT = env_secret("FCM_SERVICE_ACCOUNT")
+APNS_KEY_ID = env.str("APNS_KEY_ID", default="")
+APNS_TEAM_ID = env.str("APNS_TEAM_ID", default="")
+APNS_PRIVATE_KEY = env_secret("APNS_PRIVATE_KEY")
+APNS_TOPIC = env.str("APNS_TOPIC", default="")
+APNS_ENDPOINT = env.str("APNS_ENDPOINT", default="https://api.push.apple.com")
+CELERY_BEAT_SCHEDULE["notifications-daily-digest"] = {
+    "task": "notifications.tasks.send_daily_digests",
+    "schedule": crontab(hour=env.int("NOTIFICATIONS_DIGEST_HOUR_UTC", default=8), minute=0),
+}
+CELERY_BEAT_SCHEDULE["notifications-redrive-deliveries"] = {
+    "task": "notifications.tasks.redrive_deliveries",
+    "schedule": timedelta(minutes=5),
+}

@@ -1,0 +1,158 @@
+"""Shapes of the notifications API (no side effects)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from notifications import text
+from notifications.models import Channel, EmailMode, Kind, Notification, PushDevice
+
+
+class ActorSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+    avatar_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_avatar_url(self, user) -> str | None:
+        return text.absolute(user.avatar.url) if user.avatar else None
+
+
+class TargetSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    id = serializers.CharField()
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(read_only=True)
+    actor = ActorSerializer(read_only=True, allow_null=True)
+    actors = serializers.SerializerMethodField()
+    target = serializers.SerializerMethodField()
+    text = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    is_read = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "kind",
+            "text",
+            "url",
+            "actor",
+            "actors",
+            "actors_count",
+            "target",
+            "data",
+            "is_read",
+            "read_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ActorSerializer(many=True))
+    def get_actors(self, obj):
+        links = getattr(obj, "recent_actor_links", None)
+        fallback = [obj.actor] if obj.actor else []
+        users = fallback if links is None else [link.actor for link in links]
+        return ActorSerializer(users, many=True).data
+
+    @extend_schema_field(TargetSerializer(allow_null=True))
+    def get_target(self, obj):
+        if not obj.target_content_type_id:
+            return None
+        ct = obj.target_content_type
+        return {"type": f"{ct.app_label}.{ct.model}", "id": obj.target_object_id}
+
+    def get_text(self, obj) -> str:
+        return text.sentence(obj)
+
+    def get_url(self, obj) -> str:
+        return text.link(obj)
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
+    all = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if not attrs.get("all") and not attrs.get("ids"):
+            raise serializers.ValidationError({"ids": ["Give a non-empty list of ids, or all: true."]})
+        return attrs
+
+
+class MarkReadResultSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
+    unread_count = serializers.IntegerField()
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread_count = serializers.IntegerField()
+
+
+class ChannelsSerializer(serializers.Serializer):
+    in_app = serializers.BooleanField(required=False)
+    email = serializers.BooleanField(required=False)
+    push = serializers.BooleanField(required=False)
+
+
+class PreferencesSerializer(serializers.Serializer):
+    """``{"email_mode": "immediate", "kinds": {"like_post": {"in_app": true, "email": false, "push": false}, ...}}``"""
+
+    email_mode = serializers.ChoiceField(choices=EmailMode.choices, required=False)
+    kinds = serializers.DictField(child=ChannelsSerializer(), required=False)
+    channels = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    def validate_kinds(self, value):
+        unknown = sorted(set(value) - set(Kind.values))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown kinds: {', '.join(unknown)}.")
+        return value
+
+
+def preferences_payload(*, email_mode: str, kinds: dict) -> dict:
+    return {
+        "email_mode": email_mode,
+        "channels": list(Channel.values),
+        "kinds": {
+            kind: {"label": Kind(kind).label, "in_app": c.in_app, "email": c.email, "push": c.push}
+            for kind, c in kinds.items()
+        },
+    }
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = PushDevice
+        fields = ["id", "platform", "token", "name", "created_at", "last_used_at"]
+        read_only_fields = fields
+
+
+class DeviceRegisterSerializer(serializers.Serializer):
+    """Web Push: the browser's ``PushSubscription.toJSON()`` (``endpoint`` + ``keys``);
+    FCM/APNs: ``platform`` and the device ``token``."""
+
+    platform = serializers.ChoiceField(choices=PushDevice.Platform.choices, default=PushDevice.Platform.WEBPUSH)
+    endpoint = serializers.URLField(required=False, max_length=2000)
+    keys = serializers.DictField(child=serializers.CharField(max_length=200), required=False)
+    token = serializers.CharField(required=False, max_length=4096)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+
+    def validate(self, attrs):
+        if attrs["platform"] == PushDevice.Platform.WEBPUSH:
+            keys = attrs.get("keys") or {}
+            if not attrs.get("endpoint"):
+                raise serializers.ValidationError({"endpoint": ["A Web Push subscription needs its endpoint."]})
+            if not attrs["endpoint"].startswith("https://"):
+                raise serializers.ValidationError({"endpoint": ["The push endpoint must be an https URL."]})
+            if not keys.get("p256dh") or not keys.get("auth"):
+                raise serializers.ValidationError(
+                    {"keys": ["A Web Push subscription needs keys.p256dh and keys.auth."]}
+                )
+            attrs["token"] = attrs["endpoint"]
+        elif not attrs.get("token"):
+            raise serializers.ValidationError({"token": ["This field is required for FCM and APNs devices."]})
+        return attrs

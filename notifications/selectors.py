@@ -1,0 +1,148 @@
+"""Reads for notifications: lists, unread counts, effective preferences, follower chunks."""
+
+from django.db.models import Prefetch, QuerySet
+
+from notifications.models import (
+    Channel,
+    Delivery,
+    EmailMode,
+    Kind,
+    Notification,
+    NotificationActor,
+    NotificationSettings,
+    Preference,
+    PushDevice,
+)
+from notifications.preferences import Channels, default_for
+
+RECENT_ACTORS = 3
+
+
+def notification_list(*, user, kind: str | None = None, unread: bool | None = None) -> QuerySet[Notification]:
+    """The user's in-app notifications, newest activity first, with actor, target type and the
+    three most recent actors of aggregated rows prefetched (three queries for any page)."""
+    qs = (
+        Notification.objects.filter(recipient=user, in_app=True)
+        .select_related("actor", "target_content_type")
+        .prefetch_related(
+            Prefetch(
+                "actor_links",
+                queryset=NotificationActor.objects.select_related("actor").order_by("-created_at", "-id")[
+                    :RECENT_ACTORS
+                ],
+                to_attr="recent_actor_links",
+            )
+        )
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if unread is True:
+        qs = qs.filter(read_at__isnull=True)
+    elif unread is False:
+        qs = qs.filter(read_at__isnull=False)
+    return qs
+
+
+def notification_get_for_user(*, user, notification_id) -> Notification:
+    """The user's own notification or ``Notification.DoesNotExist`` (→ 404, never 403)."""
+    return Notification.objects.get(pk=notification_id, recipient=user)
+
+
+def unread_count(*, user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, in_app=True, read_at__isnull=True).count()
+
+
+def channels_for(*, user_id: int, kind: str) -> Channels:
+    pref = Preference.objects.filter(user_id=user_id, kind=kind).first()
+    if pref is None:
+        return default_for(kind)
+    return Channels(in_app=pref.in_app, email=pref.email, push=pref.push)
+
+
+def channels_for_many(*, user_ids: list[int], kind: str) -> dict[int, Channels]:
+    """Effective channels of ``kind`` for each user, in one query."""
+    default = default_for(kind)
+    result = dict.fromkeys(user_ids, default)
+    for pref in Preference.objects.filter(user_id__in=user_ids, kind=kind):
+        result[pref.user_id] = Channels(in_app=pref.in_app, email=pref.email, push=pref.push)
+    return result
+
+
+def preferences_for(*, user_id: int) -> dict[str, Channels]:
+    """Every kind's effective channels for the user (defaults overlaid with their rows)."""
+    result = {kind.value: default_for(kind) for kind in Kind}
+    for pref in Preference.objects.filter(user_id=user_id):
+        result[pref.kind] = Channels(in_app=pref.in_app, email=pref.email, push=pref.push)
+    return result
+
+
+def email_mode_for(*, user_id: int) -> str:
+    mode = NotificationSettings.objects.filter(user_id=user_id).values_list("email_mode", flat=True).first()
+    return mode or EmailMode.IMMEDIATE
+
+
+def email_modes_for_many(*, user_ids: list[int]) -> dict[int, str]:
+    result = dict.fromkeys(user_ids, EmailMode.IMMEDIATE.value)
+    result.update(NotificationSettings.objects.filter(user_id__in=user_ids).values_list("user_id", "email_mode"))
+    return result
+
+
+def follower_ids(*, user_id: int) -> list[int]:
+    """Ids of the user's followers; the posts app owns the social graph."""
+    from posts import selectors as posts_selectors
+
+    if hasattr(posts_selectors, "follower_ids"):
+        return list(posts_selectors.follower_ids(user_id=user_id))
+    # Until posts ships its selector: a plain read of the Follow table.
+    from posts.models import Follow
+
+    return list(Follow.objects.filter(followee_id=user_id).order_by("id").values_list("follower_id", flat=True))
+
+
+def users_hiding(*, author_id: int, user_ids: list[int]) -> set[int]:
+    """Which of ``user_ids`` must not hear from ``author_id``: blocked either way or muting them.
+
+    One batch read for a fan-out chunk instead of two queries per follower.
+    """
+    from django.db.models import Q
+
+    from posts.models import Block, Mute
+
+    hidden = set(Mute.objects.filter(muted_id=author_id, muter_id__in=user_ids).values_list("muter_id", flat=True))
+    for blocker, blocked in Block.objects.filter(
+        Q(blocker_id=author_id, blocked_id__in=user_ids) | Q(blocked_id=author_id, blocker_id__in=user_ids)
+    ).values_list("blocker_id", "blocked_id"):
+        hidden.add(blocked if blocker == author_id else blocker)
+    return hidden
+
+
+def notification_list_by_ids(*, ids: list[int]) -> QuerySet[Notification]:
+    """Rows by id with what the serializer needs prefetched (for pushes and emails)."""
+    return (
+        Notification.objects.filter(pk__in=ids)
+        .select_related("actor", "recipient", "target_content_type")
+        .prefetch_related(
+            Prefetch(
+                "actor_links",
+                queryset=NotificationActor.objects.select_related("actor").order_by("-created_at", "-id")[
+                    :RECENT_ACTORS
+                ],
+                to_attr="recent_actor_links",
+            )
+        )
+        .order_by("id")
+    )
+
+
+def devices_for(*, user_id: int) -> list[PushDevice]:
+    return list(PushDevice.objects.filter(user_id=user_id).order_by("pk"))
+
+
+def digest_user_ids() -> list[int]:
+    """Users with email deliveries waiting for the daily digest."""
+    return list(
+        Delivery.objects.filter(status=Delivery.Status.DIGEST, channel=Channel.EMAIL)
+        .values_list("notification__recipient_id", flat=True)
+        .distinct()
+        .order_by("notification__recipient_id")
+    )

@@ -1,0 +1,86 @@
+"""Human sentences for notifications ("alice and 12 others liked your post") and their links."""
+
+from django.conf import settings
+from django.urls import reverse
+
+from notifications.models import Kind, Notification
+
+# "{actors}" is "alice", "alice and bob" or "alice and 12 others"; "{title}" comes from data.
+SENTENCES: dict[str, str] = {
+    Kind.FOLLOW: "{actors} followed you",
+    Kind.FOLLOW_REQUEST: "{actors} asked to follow you",
+    Kind.FOLLOW_ACCEPTED: "{actors} accepted your follow request",
+    Kind.LIKE_POST: "{actors} liked your post",
+    Kind.LIKE_VIDEO: "{actors} liked your video{title_suffix}",
+    Kind.LIKE_COMMENT: "{actors} liked your comment",
+    Kind.REPLY: "{actors} replied to your post",
+    Kind.MENTION: "{actors} mentioned you",
+    Kind.REPOST: "{actors} reposted your post",
+    Kind.QUOTE: "{actors} quoted your post",
+    Kind.COMMENT: "{actors} commented on your video{title_suffix}",
+    Kind.COMMENT_REPLY: "{actors} replied to your comment",
+    Kind.NEW_POST: "{actors} posted",
+    Kind.NEW_VIDEO: "{actors} uploaded a new video{title_suffix}",
+    Kind.LIVE_STARTED: "{actors} is live{title_suffix}",
+    Kind.VIDEO_READY: "Your video{title_suffix} is ready",
+    Kind.VIDEO_FAILED: "Your video{title_suffix} could not be processed",
+    Kind.COPYRIGHT_CLAIM: "Copyright claim on your video{title_suffix}",
+    Kind.PAYOUT_SENT: "Your payout{amount_suffix} is on its way",
+    Kind.TIP_RECEIVED: "{actors} sent you a tip{amount_suffix}",
+    Kind.NEW_MEMBER: "{actors} became a member",
+    Kind.MODERATION_ACTION: "A moderator took action on your content",
+}
+
+
+def actors_phrase(names: list[str], count: int) -> str:
+    if not names:
+        return "Someone"
+    if count <= 1:
+        return names[0]
+    if count == 2 and len(names) >= 2:
+        return f"{names[0]} and {names[1]}"
+    others = count - 1
+    return f"{names[0]} and {others} other{'s' if others != 1 else ''}"
+
+
+def format_amount(amount) -> str:
+    """``{"amount": 1234, "currency": "usd"}`` → ``12.34 USD``."""
+    if not isinstance(amount, dict) or not isinstance(amount.get("amount"), int):
+        return ""
+    return f"{amount['amount'] / 100:.2f} {str(amount.get('currency', '')).upper()}".strip()
+
+
+def actor_names(notification: Notification) -> list[str]:
+    links = getattr(notification, "recent_actor_links", None)
+    if links:
+        return [link.actor.name for link in links]
+    return [notification.actor.name] if notification.actor_id and notification.actor else []
+
+
+def sentence(notification: Notification) -> str:
+    data = notification.data if isinstance(notification.data, dict) else {}
+    if data.get("text") and isinstance(data["text"], str):
+        return data["text"]
+    title = data.get("title")
+    amount = format_amount(data.get("amount"))
+    template = SENTENCES.get(notification.kind, "{actors} sent you a notification")
+    return template.format(
+        actors=actors_phrase(actor_names(notification), notification.actors_count),
+        title_suffix=f" “{title}”" if isinstance(title, str) and title else "",
+        amount_suffix=f" of {amount}" if amount else "",
+    )
+
+
+def absolute(path_or_url: str) -> str:
+    if path_or_url.startswith(("http://", "https://")):
+        return path_or_url
+    return f"{settings.SITE_URL}/{path_or_url.lstrip('/')}"
+
+
+def link(notification: Notification) -> str:
+    """Absolute URL to open for this notification: the caller's ``data["url"]``, else the inbox."""
+    data = notification.data if isinstance(notification.data, dict) else {}
+    url = data.get("url")
+    if isinstance(url, str) and url.startswith(("/", "http://", "https://")):
+        return absolute(url)
+    return absolute(reverse("notifications:inbox"))
