@@ -1,0 +1,151 @@
+"""Live REST endpoints (thin: validate, call a selector/service, serialize)."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from live import selectors, services
+from live.api.serializers import (
+    BanCreateSerializer,
+    BanSerializer,
+    ChatMessageSerializer,
+    OwnerStreamSerializer,
+    StreamCreateSerializer,
+    StreamListSerializer,
+    StreamSerializer,
+    StreamUpdateSerializer,
+)
+from socialflow.api.pagination import CursorPagination, PageNumberPagination
+
+
+class ChatHistoryPagination(CursorPagination):
+    page_size = 50
+    ordering = ("-created_at", "-id")
+
+
+class StreamViewSet(viewsets.ViewSet):
+    """``live/streams``: the live directory, a stream, and the owner's controls."""
+
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    lookup_value_regex = r"[0-9]+"
+
+    def _detail(self, request, stream, status_code=status.HTTP_200_OK):
+        serializer_class = OwnerStreamSerializer if stream.owner_id == request.user.pk else StreamSerializer
+        return Response(serializer_class(stream, context={"request": request}).data, status=status_code)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=["live", "idle", "ended", "all"], description="default live"),
+            OpenApiParameter("category", str),
+            OpenApiParameter("owner", str, description="username"),
+        ],
+        responses=StreamListSerializer(many=True),
+    )
+    def list(self, request):
+        wanted = request.query_params.get("status", "live")
+        if wanted not in {"live", "idle", "ended", "all"}:
+            raise ValidationError({"status": ["One of live, idle, ended, all."]})
+        queryset = selectors.stream_list_public(
+            status=wanted,
+            category=request.query_params.get("category", ""),
+            owner_username=request.query_params.get("owner", ""),
+        )
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(StreamListSerializer(page, many=True).data)
+
+    @extend_schema(request=StreamCreateSerializer, responses={201: OwnerStreamSerializer})
+    def create(self, request):
+        serializer = StreamCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        stream = services.stream_create(owner=request.user, **serializer.validated_data)
+        return self._detail(request, selectors.stream_get(stream_id=stream.pk), status.HTTP_201_CREATED)
+
+    @extend_schema(responses=OwnerStreamSerializer)
+    def retrieve(self, request, pk=None):
+        return self._detail(request, selectors.stream_get(stream_id=pk))
+
+    @extend_schema(request=StreamUpdateSerializer, responses=OwnerStreamSerializer)
+    def partial_update(self, request, pk=None):
+        stream = selectors.stream_get_for_owner(stream_id=pk, user=request.user)
+        serializer = StreamUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        moderators = fields.pop("moderators", None)
+        services.stream_update(stream=stream, moderators=moderators, **fields)
+        return self._detail(request, selectors.stream_get(stream_id=stream.pk))
+
+    @extend_schema(request=None, responses=OwnerStreamSerializer)
+    @action(detail=True, methods=["post"], url_path="rotate-key")
+    def rotate_key(self, request, pk=None):
+        stream = selectors.stream_get_for_owner(stream_id=pk, user=request.user)
+        services.stream_rotate_key(stream=stream)
+        return self._detail(request, selectors.stream_get(stream_id=stream.pk))
+
+    @extend_schema(request=None, responses=OwnerStreamSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        stream = selectors.stream_get(stream_id=pk)
+        if stream.owner_id != request.user.pk and not request.user.is_moderator:
+            raise PermissionDenied(detail="Only the streamer can end this stream.", code="not_owner")
+        services.stream_end(stream=stream)
+        return self._detail(request, selectors.stream_get(stream_id=stream.pk))
+
+    @extend_schema(responses=ChatMessageSerializer(many=True))
+    @action(detail=True, methods=["get"], permission_classes=[permissions.AllowAny])
+    def chat(self, request, pk=None):
+        stream = selectors.stream_get(stream_id=pk)
+        paginator = ChatHistoryPagination()
+        page = paginator.paginate_queryset(selectors.chat_history(stream=stream), request, view=self)
+        return paginator.get_paginated_response(ChatMessageSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"chat/(?P<message_id>[^/.]+)")
+    def chat_delete(self, request, pk=None, message_id=None):
+        stream = selectors.stream_get(stream_id=pk)
+        message = selectors.chat_message_get(stream=stream, message_id=message_id)
+        if message.user_id != request.user.pk and not selectors.user_can_moderate(stream=stream, user=request.user):
+            raise PermissionDenied(detail="Only the streamer and moderators can delete messages.", code="not_moderator")
+        services.chat_message_delete(message=message, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(methods=["GET"], responses=BanSerializer(many=True))
+    @extend_schema(methods=["POST"], request=BanCreateSerializer, responses={201: BanSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def bans(self, request, pk=None):
+        stream = selectors.stream_get_for_moderator(stream_id=pk, user=request.user)
+        if request.method == "GET":
+            paginator = PageNumberPagination()
+            page = paginator.paginate_queryset(selectors.stream_bans(stream=stream), request, view=self)
+            return paginator.get_paginated_response(BanSerializer(page, many=True).data)
+        serializer = BanCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        target = _user_by_username(serializer.validated_data["username"])
+        if selectors.user_can_moderate(stream=stream, user=target):
+            raise ValidationError({"username": ["The streamer and moderators cannot be banned from the chat."]})
+        ban = services.chat_ban_create(
+            stream=stream,
+            user=target,
+            by=request.user,
+            duration_s=serializer.validated_data.get("duration_s"),
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(BanSerializer(ban).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"bans/(?P<username>[A-Za-z0-9_]{1,30})")
+    def unban(self, request, pk=None, username=None):
+        stream = selectors.stream_get_for_moderator(stream_id=pk, user=request.user)
+        if not services.chat_ban_delete(stream=stream, user=_user_by_username(username)):
+            raise NotFound(detail="This user is not banned from this stream.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _user_by_username(username: str):
+    user = get_user_model().objects.filter(username__iexact=username, deleted_at=None).first()
+    if user is None:
+        raise ValidationError({"username": ["No such user."]})
+    return user

@@ -1,0 +1,158 @@
+"""Live chat over websockets: ``ws/live/<stream_id>/chat/``.
+
+Thin: authenticate (JWT from ``?token=`` or the session, done by the ASGI middleware), call
+``live.services`` for every write, and relay room events. Anonymous viewers read; only signed-in
+users write. A refusal is an ``error`` frame and the socket stays open.
+"""
+
+import asyncio
+import json
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from live import services
+from live.lib import presence
+from live.lib.broadcast import LAYER_ALIAS, room_group
+from live.models import Stream
+
+# stream id -> channel names connected to this process; an announcer task per stream while non-empty.
+_local_rooms: dict[int, set[str]] = {}
+_announcers: dict[int, asyncio.Task] = {}
+TOUCH_EVERY_S = 5.0
+
+
+@database_sync_to_async
+def _stream_exists(stream_id: int) -> bool:
+    return Stream.objects.filter(pk=stream_id, owner__deleted_at=None).exists()
+
+
+@database_sync_to_async
+def _send_message(stream_id: int, user, text) -> None:
+    services.chat_message_send(stream_id=stream_id, user=user, text=text)
+
+
+@database_sync_to_async
+def _record_viewers(stream_id: int, count: int) -> None:
+    services.stream_viewers_record(stream_id=stream_id, count=count)
+
+
+@database_sync_to_async
+def _add_watch_time(stream_id: int, ms: int) -> None:
+    services.stream_watch_time_add(stream_id=stream_id, ms=ms)
+
+
+async def _announce(stream_id: int, channel_layer) -> None:
+    """Push the viewer count to the room when it changes, at most every LIVE_VIEWERS_PUSH_INTERVAL_S."""
+    last = None
+    interval = float(settings.LIVE_VIEWERS_PUSH_INTERVAL_S)
+    while _local_rooms.get(stream_id):
+        await asyncio.sleep(interval)
+        if not _local_rooms.get(stream_id):
+            break
+        count = await presence.count(stream_id=stream_id)
+        if count != last and await presence.claim_announcer(stream_id=stream_id, interval_s=interval):
+            last = count
+            await channel_layer.group_send(room_group(stream_id), {"type": "viewers", "count": count})
+            await _record_viewers(stream_id, count)
+
+
+class LiveChatConsumer(AsyncJsonWebsocketConsumer):
+    channel_layer_alias = LAYER_ALIAS
+
+    async def connect(self):
+        self.stream_id = int(self.scope["url_route"]["kwargs"]["stream_id"])
+        self.joined = False
+        if not await _stream_exists(self.stream_id):
+            await self.close(code=4404)
+            return
+        self.user = self.scope.get("user")
+        self.group = room_group(self.stream_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        self.joined = True
+        self.connected_at = time.monotonic()
+        self.last_touch = time.monotonic()
+        if self.scope.get("token_invalid"):
+            await self.send_error(
+                "token_invalid", "The access token is invalid or expired; you are reading anonymously."
+            )
+        await presence.touch(stream_id=self.stream_id, conn_id=self.channel_name)
+        room = _local_rooms.setdefault(self.stream_id, set())
+        room.add(self.channel_name)
+        task = _announcers.get(self.stream_id)
+        if task is None or task.done():
+            _announcers[self.stream_id] = asyncio.create_task(_announce(self.stream_id, self.channel_layer))
+        await self.send_json({"type": "viewers", "count": await presence.count(stream_id=self.stream_id)})
+
+    async def disconnect(self, code):
+        if not getattr(self, "joined", False):
+            return
+        self.joined = False
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await presence.leave(stream_id=self.stream_id, conn_id=self.channel_name)
+        room = _local_rooms.get(self.stream_id)
+        if room is not None:
+            room.discard(self.channel_name)
+            if not room:
+                _local_rooms.pop(self.stream_id, None)
+                task = _announcers.pop(self.stream_id, None)
+                if task is not None:
+                    task.cancel()
+        await _add_watch_time(self.stream_id, int((time.monotonic() - self.connected_at) * 1000))
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None:
+            await self.send_error("invalid", "Send JSON text frames.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("invalid_json", "The frame is not valid JSON.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        # Any frame counts as a sign of life (presence); a ping carries nothing else.
+        now = time.monotonic()
+        if now - self.last_touch >= TOUCH_EVERY_S:
+            self.last_touch = now
+            await presence.touch(stream_id=self.stream_id, conn_id=self.channel_name)
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
+            return
+        if kind != "chat.send":
+            await self.send_error("unknown_type", 'Frames are {"type": "chat.send", "text": ...} or ping.')
+            return
+        if self.user is None or not self.user.is_authenticated:
+            await self.send_error("auth_required", "Sign in to chat.")
+            return
+        try:
+            await _send_message(self.stream_id, self.user, content.get("text"))
+        except services.ChatRefused as refusal:
+            await self.send_error(refusal.code, refusal.detail)
+
+    async def send_error(self, code: str, detail: str):
+        await self.send_json({"type": "error", "code": code, "detail": detail})
+
+    # Room events: the event is the client frame.
+    async def chat_message(self, event):
+        await self.send_json(event)
+
+    async def chat_deleted(self, event):
+        await self.send_json(event)
+
+    async def chat_settings(self, event):
+        await self.send_json(event)
+
+    async def stream_status(self, event):
+        await self.send_json(event)
+
+    async def viewers(self, event):
+        await self.send_json(event)
+
+    @classmethod
+    async def encode_json(cls, content):
+        return json.dumps(content, separators=(",", ":"))

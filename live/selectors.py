@@ -1,0 +1,120 @@
+"""Reads for live: stream listings, access checks, chat history, bans."""
+
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+from rest_framework.exceptions import NotFound, PermissionDenied
+
+from live.models import ChatMessage, Stream, StreamBan
+
+
+def stream_list_public(*, status: str = "live", category: str = "", owner_username: str = "") -> QuerySet[Stream]:
+    """Streams for the directory: live now by default (most watched first), by category or owner."""
+    qs = Stream.objects.select_related("owner").filter(owner__deleted_at=None)
+    if status != "all":
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category__iexact=category)
+    if owner_username:
+        qs = qs.filter(owner__username__iexact=owner_username)
+    if status == "live":
+        return qs.order_by("-current_viewers", "-started_at", "-id")
+    return qs.order_by("-created_at", "-id")
+
+
+def stream_get(*, stream_id) -> Stream:
+    try:
+        stream_id = int(stream_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound() from exc
+    stream = (
+        Stream.objects.select_related("owner")
+        .prefetch_related("recordings")
+        .filter(pk=stream_id, owner__deleted_at=None)
+        .first()
+    )
+    if stream is None:
+        raise NotFound()
+    return stream
+
+
+def stream_get_for_owner(*, stream_id, user) -> Stream:
+    """The stream if ``user`` owns it; 404 when invisible, 403 when visible but not theirs."""
+    stream = stream_get(stream_id=stream_id)
+    if stream.owner_id != getattr(user, "pk", None):
+        raise PermissionDenied(detail="Only the streamer can do this.", code="not_owner")
+    return stream
+
+
+def stream_get_for_moderator(*, stream_id, user) -> Stream:
+    stream = stream_get(stream_id=stream_id)
+    if not user_can_moderate(stream=stream, user=user):
+        raise PermissionDenied(detail="Only the streamer and moderators can do this.", code="not_moderator")
+    return stream
+
+
+def stream_active_for_owner(*, user) -> Stream | None:
+    return (
+        Stream.objects.filter(owner=user, status__in=Stream.ACTIVE_STATUSES)
+        .prefetch_related("moderators", "recordings")
+        .first()
+    )
+
+
+def stream_history_for_owner(*, user, limit: int = 10) -> list[Stream]:
+    return list(Stream.objects.filter(owner=user, status=Stream.Status.ENDED).prefetch_related("recordings")[:limit])
+
+
+def all_time_peak_viewers(*, owner_id: int) -> int:
+    return Stream.objects.filter(owner_id=owner_id).aggregate(peak=Max("peak_viewers"))["peak"] or 0
+
+
+def user_can_moderate(*, stream: Stream, user) -> bool:
+    """The streamer, site moderators/staff and the stream's own moderators."""
+    if user is None or not user.is_authenticated:
+        return False
+    if stream.owner_id == user.pk or user.is_moderator:
+        return True
+    return stream.moderators.filter(pk=user.pk).exists()
+
+
+def user_is_member(*, user, creator) -> bool:
+    """Channel membership comes from monetization; without it only the creator counts (fail closed)."""
+    if user.pk == creator.pk:
+        return True
+    try:
+        from monetization.selectors import user_is_member as monetization_is_member
+    except ImportError:
+        return False
+    return bool(monetization_is_member(user=user, creator=creator))
+
+
+def active_ban_for(*, stream_id: int, user_id: int) -> StreamBan | None:
+    return (
+        StreamBan.objects.filter(stream_id=stream_id, user_id=user_id)
+        .filter(Q(expires_at=None) | Q(expires_at__gt=timezone.now()))
+        .first()
+    )
+
+
+def stream_bans(*, stream: Stream) -> QuerySet[StreamBan]:
+    return (
+        StreamBan.objects.filter(stream=stream)
+        .filter(Q(expires_at=None) | Q(expires_at__gt=timezone.now()))
+        .select_related("user", "banned_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def chat_history(*, stream: Stream) -> QuerySet[ChatMessage]:
+    return ChatMessage.objects.filter(stream=stream, deleted_at=None).select_related("user")
+
+
+def chat_message_get(*, stream: Stream, message_id) -> ChatMessage:
+    try:
+        message_id = int(message_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound() from exc
+    message = ChatMessage.objects.filter(pk=message_id, stream=stream).select_related("user").first()
+    if message is None:
+        raise NotFound()
+    return message

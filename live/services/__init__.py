@@ -1,0 +1,45 @@
+"""Writes for live: streams and their state machine, ingest callbacks, chat, bans, recordings."""
+
+from live.services.chat import (
+    ChatRefused,
+    chat_ban_create,
+    chat_ban_delete,
+    chat_message_delete,
+    chat_message_send,
+)
+from live.services.ingest import (
+    IngestDenied,
+    ingest_publish,
+    ingest_publish_done,
+    ingest_record_done,
+    recording_import,
+)
+from live.services.streams import (
+    stream_create,
+    stream_end,
+    stream_go_live,
+    stream_rotate_key,
+    stream_update,
+    stream_viewers_record,
+    stream_watch_time_add,
+)
+
+__all__ = [
+    "ChatRefused",
+    "IngestDenied",
+    "chat_ban_create",
+    "chat_ban_delete",
+    "chat_message_delete",
+    "chat_message_send",
+    "ingest_publish",
+    "ingest_publish_done",
+    "ingest_record_done",
+    "recording_import",
+    "stream_create",
+    "stream_end",
+    "stream_go_live",
+    "stream_rotate_key",
+    "stream_update",
+    "stream_viewers_record",
+    "stream_watch_time_add",
+]

@@ -1,0 +1,132 @@
+"""Chat: sending under the room's rules, deletion, bans and timeouts. Pushes go out after commit."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from live.lib.broadcast import room_send_safely
+from live.lib.ratelimit import chat_rate_limit_hit, retry_after_text
+from live.models import ChatMessage, Stream, StreamBan
+from live.selectors import active_ban_for, user_can_moderate, user_is_member
+
+
+class ChatRefused(Exception):
+    """A chat action the room's rules refuse; the consumer turns it into an ``error`` frame."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+
+
+def message_payload(message: ChatMessage) -> dict:
+    return {
+        "type": "chat.message",
+        "id": str(message.pk),
+        "user": {"username": message.user.username, "display_name": message.user.display_name},
+        "text": message.text,
+        "sent_at": message.created_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def _check_text(text) -> str:
+    if not isinstance(text, str):
+        raise ChatRefused("invalid", "The message must be text.")
+    text = text.strip()
+    if not text:
+        raise ChatRefused("empty", "The message is empty.")
+    if len(text) > settings.LIVE_CHAT_MAX_LENGTH:
+        raise ChatRefused("too_long", f"Messages are at most {settings.LIVE_CHAT_MAX_LENGTH} characters.")
+    return text
+
+
+def _check_room_rules(stream: Stream, user) -> None:
+    if not stream.chat_enabled:
+        raise ChatRefused("chat_disabled", "Chat is turned off for this stream.")
+    ban = active_ban_for(stream_id=stream.pk, user_id=user.pk)
+    if ban is not None:
+        if ban.expires_at is None:
+            raise ChatRefused("banned", "You are banned from this chat.")
+        wait = (ban.expires_at - timezone.now()).total_seconds()
+        raise ChatRefused("timed_out", f"You are timed out from this chat; try again in {retry_after_text(wait)}.")
+    from posts.selectors import is_blocked_either_way
+
+    if is_blocked_either_way(user_a_id=stream.owner_id, user_b_id=user.pk):
+        raise ChatRefused("blocked", "You cannot chat in this stream.")
+    if stream.members_only and not user_is_member(user=user, creator=stream.owner):
+        raise ChatRefused("members_only", "Only channel members can chat in this stream.")
+    if stream.chat_established_only:
+        minutes = settings.LIVE_CHAT_ESTABLISHED_MINUTES
+        if user.date_joined > timezone.now() - timedelta(minutes=minutes):
+            raise ChatRefused("not_established", f"Only accounts older than {minutes} minutes can chat in this stream.")
+
+
+def chat_message_send(*, stream_id: int, user, text) -> ChatMessage:
+    """Post a message if the room's rules allow it, then broadcast it to the room after commit.
+
+    Rules in order: text 1..500 chars, stream not ended, chat on, not banned/timed out, not blocked by
+    the streamer, members-only, established-only, the token bucket, slow mode. The streamer and
+    moderators skip the room rules (not the rate limit).
+    """
+    text = _check_text(text)
+    stream = Stream.objects.filter(pk=stream_id).first()
+    if stream is None:
+        raise ChatRefused("not_found", "This stream does not exist.")
+    if stream.status == Stream.Status.ENDED:
+        raise ChatRefused("stream_ended", "This stream has ended.")
+    is_moderator = user_can_moderate(stream=stream, user=user)
+    if not is_moderator:
+        _check_room_rules(stream, user)
+    decision = chat_rate_limit_hit(user_id=user.pk)
+    if not decision.allowed:
+        raise ChatRefused(
+            "rate_limited",
+            f"You are sending messages too fast; try again in {retry_after_text(decision.retry_after_s)}.",
+        )
+    if stream.slow_mode_s and not is_moderator:
+        slow_key = f"live:slow:{stream.pk}:{user.pk}"
+        if not cache.add(slow_key, timezone.now().timestamp(), timeout=stream.slow_mode_s):
+            sent = cache.get(slow_key) or timezone.now().timestamp()
+            wait = stream.slow_mode_s - (timezone.now().timestamp() - float(sent))
+            raise ChatRefused(
+                "slow_mode",
+                f"Slow mode is on: one message every {stream.slow_mode_s} s; wait {retry_after_text(wait)}.",
+            )
+    with transaction.atomic():
+        message = ChatMessage.objects.create(stream=stream, user=user, text=text)
+        Stream.objects.filter(pk=stream.pk).update(chat_messages_count=F("chat_messages_count") + 1)
+        payload = message_payload(message)
+        transaction.on_commit(lambda: room_send_safely(stream_id=stream.pk, event=payload))
+    return message
+
+
+def chat_message_delete(*, message: ChatMessage, by) -> ChatMessage:
+    """Soft-delete a message (idempotent) and tell the room to remove it."""
+    with transaction.atomic():
+        changed = ChatMessage.objects.filter(pk=message.pk, deleted_at=None).update(
+            deleted_at=timezone.now(), deleted_by=by
+        )
+        if changed:
+            event = {"type": "chat.deleted", "id": str(message.pk)}
+            transaction.on_commit(lambda: room_send_safely(stream_id=message.stream_id, event=event))
+    message.refresh_from_db()
+    return message
+
+
+@transaction.atomic
+def chat_ban_create(*, stream: Stream, user, by, duration_s: int | None = None, reason: str = "") -> StreamBan:
+    """Ban (no duration) or time out (``duration_s``) a user from a stream's chat; replaces an earlier one."""
+    expires_at = timezone.now() + timedelta(seconds=duration_s) if duration_s else None
+    ban, _ = StreamBan.objects.update_or_create(
+        stream=stream, user=user, defaults={"banned_by": by, "expires_at": expires_at, "reason": reason[:500]}
+    )
+    return ban
+
+
+@transaction.atomic
+def chat_ban_delete(*, stream: Stream, user) -> bool:
+    deleted, _ = StreamBan.objects.filter(stream=stream, user=user).delete()
+    return bool(deleted)

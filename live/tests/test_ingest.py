@@ -1,0 +1,89 @@
+import pytest
+
+from live.models import Recording, Stream
+from live.tests.factories import StreamFactory
+
+pytestmark = pytest.mark.django_db
+
+PUBLISH = "/api/v1/live/ingest/publish"
+DONE = "/api/v1/live/ingest/publish-done"
+RECORD = "/api/v1/live/ingest/record-done"
+SECRET = "test-ingest-secret"
+
+
+def form(client, url, data, secret=SECRET):
+    query = f"?secret={secret}" if secret is not None else ""
+    return client.post(url + query, data, format="multipart")
+
+
+def test_it_lets_a_valid_key_publish_and_goes_live(api_client):
+    stream = StreamFactory()
+    response = form(api_client, PUBLISH, {"name": stream.stream_key, "app": "live", "addr": "127.0.0.1"})
+    assert response.status_code == 200
+    stream.refresh_from_db()
+    assert stream.status == Stream.Status.LIVE and stream.started_at
+
+
+def test_it_renames_to_the_playback_id_for_nginx(api_client):
+    stream = StreamFactory()
+    response = api_client.post(f"{PUBLISH}?secret={SECRET}&rename=1", {"name": stream.stream_key}, format="multipart")
+    assert response.status_code == 302
+    assert response["Location"] == stream.playback_id
+
+
+def test_it_accepts_the_secret_as_a_form_field(api_client):
+    stream = StreamFactory()
+    response = form(api_client, PUBLISH, {"name": stream.stream_key, "secret": SECRET}, secret=None)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong"])
+def test_it_refuses_a_bad_secret(api_client, secret):
+    stream = StreamFactory()
+    response = form(api_client, PUBLISH, {"name": stream.stream_key}, secret=secret)
+    assert response.status_code == 403
+    assert response.json()["code"] == "bad_secret"
+    stream.refresh_from_db()
+    assert stream.status == Stream.Status.IDLE
+
+
+def test_it_refuses_unknown_and_rotated_keys(api_client, alice_client, alice):
+    assert form(api_client, PUBLISH, {"name": "sk_nope"}).status_code == 403
+    stream = StreamFactory(owner=alice)
+    old_key = stream.stream_key
+    assert alice_client.post(f"/api/v1/live/streams/{stream.pk}/rotate-key").status_code == 200
+    response = form(api_client, PUBLISH, {"name": old_key})
+    assert response.status_code == 403 and response.json()["code"] == "unknown_key"
+
+
+def test_it_ends_the_stream_on_publish_done(api_client):
+    stream = StreamFactory()
+    form(api_client, PUBLISH, {"name": stream.stream_key})
+    response = form(api_client, DONE, {"name": stream.playback_id})
+    assert response.status_code == 200
+    stream.refresh_from_db()
+    assert stream.status == Stream.Status.ENDED and stream.ended_at
+    assert form(api_client, DONE, {"name": "unknown"}).status_code == 403
+
+
+def test_it_turns_record_done_into_a_recording(api_client, settings, monkeypatch):
+    import sys
+    import types
+
+    fake = types.ModuleType("videos.services")
+    fake.video_create_from_file = lambda **kwargs: types.SimpleNamespace(pk=77)
+    monkeypatch.setitem(sys.modules, "videos.services", fake)
+    stream = StreamFactory()
+    form(api_client, PUBLISH, {"name": stream.stream_key})
+    path = settings.LIVE_RECORDINGS_DIR / "show.flv"
+    path.write_bytes(b"FLV\x01" * 64)
+    response = form(api_client, RECORD, {"name": stream.playback_id, "path": str(path)})
+    assert response.status_code == 200
+    recording = Recording.objects.get(stream=stream)
+    assert recording.path == str(path.resolve())
+    assert form(api_client, RECORD, {"name": stream.playback_id}).status_code == 400
+    assert form(api_client, RECORD, {"name": stream.playback_id, "path": "/etc/passwd"}).status_code == 403
+
+
+def test_it_validates_the_form(api_client):
+    assert form(api_client, PUBLISH, {}).status_code == 400

@@ -1,0 +1,155 @@
+import sys
+import types
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from live import services
+from live.models import Recording, Stream
+from live.tests.factories import StreamFactory
+from socialflow.api.exceptions import Conflict
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_creates_a_stream_with_a_secret_key_and_public_playback_id(alice):
+    stream = services.stream_create(owner=alice, title="Hello")
+    assert stream.status == Stream.Status.IDLE
+    assert stream.stream_key.startswith("sk_") and len(stream.stream_key) > 20
+    assert stream.playback_id and stream.playback_id not in stream.stream_key
+
+
+def test_it_allows_one_active_stream_per_owner(alice):
+    services.stream_create(owner=alice, title="One")
+    with pytest.raises(Conflict):
+        services.stream_create(owner=alice, title="Two")
+    assert Stream.objects.filter(owner=alice).count() == 1
+
+
+def test_it_allows_a_new_stream_after_the_last_one_ended(alice):
+    first = services.stream_create(owner=alice, title="One")
+    services.stream_end(stream=first)
+    second = services.stream_create(owner=alice, title="Two")
+    assert second.status == Stream.Status.IDLE
+
+
+def test_it_moves_idle_live_ended_by_conditional_updates(alice):
+    stream = StreamFactory(owner=alice)
+    assert services.stream_go_live(stream=stream) is True
+    assert services.stream_go_live(stream=stream) is False
+    stream.refresh_from_db()
+    assert stream.status == Stream.Status.LIVE and stream.started_at
+    assert services.stream_end(stream=stream) is True
+    assert services.stream_end(stream=stream) is False
+    stream.refresh_from_db()
+    assert stream.status == Stream.Status.ENDED and stream.ended_at >= stream.started_at
+
+
+def test_it_rotates_the_key_and_refuses_the_old_one(alice):
+    stream = StreamFactory(owner=alice)
+    old_key = stream.stream_key
+    services.stream_rotate_key(stream=stream)
+    assert stream.stream_key != old_key
+    with pytest.raises(services.IngestDenied) as denied:
+        services.ingest_publish(stream_key=old_key)
+    assert denied.value.code == "unknown_key"
+    assert services.ingest_publish(stream_key=stream.stream_key).status == Stream.Status.LIVE
+
+
+def test_it_refuses_publishing_to_an_ended_stream(alice):
+    stream = StreamFactory(owner=alice)
+    services.stream_end(stream=stream)
+    with pytest.raises(services.IngestDenied) as denied:
+        services.ingest_publish(stream_key=stream.stream_key)
+    assert denied.value.code == "stream_ended"
+
+
+def test_it_keeps_the_peak_and_average_viewers(alice):
+    with time_machine.travel("2026-01-01 12:00:00Z", tick=False) as traveller:
+        stream = StreamFactory(owner=alice)
+        services.stream_go_live(stream=stream)
+        services.stream_viewers_record(stream_id=stream.pk, count=5)
+        services.stream_viewers_record(stream_id=stream.pk, count=3)
+        services.stream_watch_time_add(stream_id=stream.pk, ms=60_000)
+        services.stream_watch_time_add(stream_id=stream.pk, ms=60_000)
+        traveller.shift(60)
+        services.stream_end(stream=stream)
+    stream.refresh_from_db()
+    assert stream.peak_viewers == 5
+    assert stream.current_viewers == 0
+    assert stream.average_viewers == 2.0
+
+
+def test_it_notifies_followers_when_a_stream_goes_live(alice, bob, monkeypatch):
+    calls = []
+    import notifications.services
+
+    monkeypatch.setattr(notifications.services, "notify_followers", lambda **kwargs: calls.append(kwargs))
+    stream = StreamFactory(owner=alice)
+    services.stream_go_live(stream=stream)
+    assert calls and calls[0]["kind"] == "live_started" and calls[0]["author"] == alice
+    assert calls[0]["target"].pk == stream.pk
+
+
+def test_it_registers_a_recording_once_and_imports_it(alice, settings, monkeypatch, django_capture_on_commit_callbacks):
+    created = []
+
+    class FakeVideo:
+        pk = 4242
+
+    def fake_create(**kwargs):
+        created.append(kwargs)
+        return FakeVideo()
+
+    fake_module = types.ModuleType("videos.services")
+    fake_module.video_create_from_file = fake_create
+    monkeypatch.setitem(sys.modules, "videos.services", fake_module)
+    stream = StreamFactory(owner=alice, title="My show")
+    services.ingest_publish(stream_key=stream.stream_key)
+    path = settings.LIVE_RECORDINGS_DIR / "rec.flv"
+    path.write_bytes(b"FLV" * 100)
+    with django_capture_on_commit_callbacks(execute=True):
+        recording = services.ingest_record_done(name=stream.playback_id, path=str(path))
+        again = services.ingest_record_done(name=stream.playback_id, path=str(path))
+    assert again.pk == recording.pk
+    recording.refresh_from_db()
+    assert recording.status == Recording.Status.IMPORTED and recording.video_id == 4242
+    assert len(created) == 1
+    assert created[0]["author"] == alice and created[0]["source"] == "live" and created[0]["title"] == "My show"
+
+
+def test_it_refuses_recordings_outside_the_recordings_dir(alice, tmp_path):
+    stream = StreamFactory(owner=alice)
+    outside = tmp_path / "elsewhere.flv"
+    outside.write_bytes(b"x")
+    with pytest.raises(services.IngestDenied) as denied:
+        services.ingest_record_done(name=stream.stream_key, path=str(outside))
+    assert denied.value.code == "bad_path"
+
+
+def test_it_fails_empty_recordings_instead_of_making_a_video(alice, settings):
+    stream = StreamFactory(owner=alice)
+    path = settings.LIVE_RECORDINGS_DIR / "empty.flv"
+    path.write_bytes(b"x")
+    recording = Recording.objects.create(stream=stream, path=str(path))
+    path.write_bytes(b"")
+    services.recording_import(recording=recording)
+    recording.refresh_from_db()
+    assert recording.status == Recording.Status.FAILED
+
+
+def test_it_reconciles_abandoned_streams(alice, bob):
+    from live.tasks import reconcile_streams
+
+    with time_machine.travel(timezone.now() - timezone.timedelta(days=5)):
+        idle = StreamFactory(owner=alice)
+        live = StreamFactory(owner=bob)
+        services.stream_go_live(stream=live)
+    fresh = StreamFactory()
+    assert reconcile_streams()["ended"] == 2
+    idle.refresh_from_db()
+    live.refresh_from_db()
+    fresh.refresh_from_db()
+    assert idle.status == live.status == Stream.Status.ENDED
+    assert fresh.status == Stream.Status.IDLE
