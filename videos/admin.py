@@ -1,1 +1,145 @@
-from django.contrib import admin  # noqa: F401
+"""Video moderation console: filter by status/visibility/hidden, search, hide/restore/re-transcode."""
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from videos import services, storage
+from videos.models import Comment, Playlist, Upload, Video
+
+
+class HiddenFilter(admin.SimpleListFilter):
+    title = "moderation"
+    parameter_name = "hidden"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Hidden"), ("no", "Not hidden")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(hidden_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(hidden_at__isnull=True)
+        return queryset
+
+
+@admin.register(Video)
+class VideoAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "title",
+        "author",
+        "status",
+        "progress",
+        "visibility",
+        "hidden_at",
+        "views_count",
+        "created_at",
+    ]
+    list_filter = ["status", "visibility", HiddenFilter, "source", "created_at"]
+    search_fields = ["id", "title", "description", "author__username"]
+    list_select_related = ["author"]
+    raw_id_fields = ["author"]
+    date_hierarchy = "created_at"
+    actions = ["hide_videos", "restore_videos", "retranscode_videos"]
+    readonly_fields = [
+        "status",
+        "progress",
+        "error",
+        "duration_ms",
+        "width",
+        "height",
+        "renditions",
+        "media_prefix",
+        "source_name",
+        "poster",
+        "views_count",
+        "likes_count",
+        "dislikes_count",
+        "comments_count",
+        "transcode_attempts",
+        "claimed_at",
+        "hidden_at",
+        "hidden_reason",
+    ]
+    exclude = ["tags", "claim_token", "master_playlist", "thumbnail", "preview_sprite", "preview_vtt"]
+
+    def has_add_permission(self, request):
+        return False  # videos come from uploads
+
+    @admin.display(description="poster")
+    def poster(self, obj):
+        if not obj.thumbnail:
+            return "—"
+        return format_html('<img src="{}" style="max-width:320px">', storage.url(obj.thumbnail))
+
+    @admin.action(description="Hide selected videos (moderation)")
+    def hide_videos(self, request, queryset):
+        for video in queryset:
+            services.video_hide(video=video, reason=f"Hidden by {request.user.username}")
+        self.message_user(request, f"Hid {queryset.count()} video(s).", messages.SUCCESS)
+
+    @admin.action(description="Restore selected videos")
+    def restore_videos(self, request, queryset):
+        for video in queryset:
+            services.video_restore(video=video)
+        self.message_user(request, f"Restored {queryset.count()} video(s).", messages.SUCCESS)
+
+    @admin.action(description="Re-transcode selected videos")
+    def retranscode_videos(self, request, queryset):
+        for video in queryset:
+            services.video_retranscode(video=video)
+        self.message_user(request, f"Queued {queryset.count()} video(s) for transcoding.", messages.SUCCESS)
+
+    def delete_model(self, request, obj):
+        services.video_delete(video=obj)
+
+    def delete_queryset(self, request, queryset):
+        for video in queryset:
+            services.video_delete(video=video)
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["id", "video", "author", "short_text", "is_held", "pinned_at", "likes_count", "created_at"]
+    list_filter = ["is_held", "created_at"]
+    search_fields = ["text", "author__username"]
+    raw_id_fields = ["video", "author", "parent"]
+    list_select_related = ["video", "author"]
+    actions = ["hold_comments", "approve_comments"]
+
+    @admin.display(description="text")
+    def short_text(self, obj):
+        return obj.text[:80]
+
+    @admin.action(description="Hold selected comments")
+    def hold_comments(self, request, queryset):
+        for comment in queryset:
+            services.comment_hold(comment=comment)
+
+    @admin.action(description="Approve selected comments")
+    def approve_comments(self, request, queryset):
+        for comment in queryset:
+            services.comment_approve(comment=comment)
+
+    def delete_model(self, request, obj):
+        services.comment_delete(comment=obj)
+
+    def delete_queryset(self, request, queryset):
+        for comment in queryset:
+            if Comment.objects.filter(pk=comment.pk).exists():
+                services.comment_delete(comment=comment)
+
+
+@admin.register(Upload)
+class UploadAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "filename", "offset", "length", "completed_at", "expires_at"]
+    list_filter = ["completed_at"]
+    raw_id_fields = ["user", "video"]
+    readonly_fields = ["offset", "length", "s3_parts", "s3_upload_id"]
+
+
+@admin.register(Playlist)
+class PlaylistAdmin(admin.ModelAdmin):
+    list_display = ["id", "title", "owner", "visibility", "items_count", "created_at"]
+    search_fields = ["title", "owner__username"]
+    raw_id_fields = ["owner"]

@@ -1,4 +1,12 @@
 """Server-rendered Studio pages of this app, mounted under /studio/videos/."""
 
+from django.urls import path
+
+from videos import views
+
 app_name = "videos"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("upload/", views.upload, name="upload"),
+    path("<int:video_id>/", views.edit, name="edit"),
+]

@@ -1,0 +1,218 @@
+"""Shapes only: input validation and output representation, no side effects."""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from videos import storage
+from videos.models import Comment, Playlist, Video, Visibility
+from videos.services.videos import MAX_TAGS, normalize_tags
+
+
+class AuthorSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+    avatar_url = serializers.SerializerMethodField()
+
+    def get_avatar_url(self, user) -> str | None:
+        return user.avatar.url if user.avatar else None
+
+
+class RenditionSerializer(serializers.Serializer):
+    height = serializers.IntegerField()
+    width = serializers.IntegerField()
+    bitrate = serializers.IntegerField()
+    playlist_url = serializers.CharField()
+
+
+class VideoSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(read_only=True)
+    author = AuthorSerializer(read_only=True)
+    error = serializers.SerializerMethodField()
+    renditions = serializers.SerializerMethodField()
+    hls_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    preview_sprite_url = serializers.SerializerMethodField()
+    preview_vtt_url = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
+    is_scheduled = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Video
+        fields = [
+            "id",
+            "title",
+            "description",
+            "author",
+            "status",
+            "progress",
+            "error",
+            "duration_ms",
+            "width",
+            "height",
+            "renditions",
+            "hls_url",
+            "thumbnail_url",
+            "preview_sprite_url",
+            "preview_vtt_url",
+            "views_count",
+            "likes_count",
+            "dislikes_count",
+            "comments_count",
+            "visibility",
+            "tags",
+            "published_at",
+            "is_scheduled",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_error(self, video) -> str | None:
+        return video.error or None
+
+    def get_renditions(self, video) -> list[dict]:
+        return [
+            {
+                "height": r["height"],
+                "width": r["width"],
+                "bitrate": r["bitrate"],
+                "playlist_url": storage.url(r["playlist"]),
+            }
+            for r in video.renditions
+        ]
+
+    def get_hls_url(self, video) -> str | None:
+        return storage.url(video.master_playlist)
+
+    def get_thumbnail_url(self, video) -> str | None:
+        return storage.url(video.thumbnail)
+
+    def get_preview_sprite_url(self, video) -> str | None:
+        return storage.url(video.preview_sprite)
+
+    def get_preview_vtt_url(self, video) -> str | None:
+        return storage.url(video.preview_vtt)
+
+    def get_tags(self, video) -> list[str]:
+        return [t.name for t in video.tags.all()]
+
+    def get_is_scheduled(self, video) -> bool:
+        from django.utils import timezone
+
+        return bool(video.published_at and video.published_at > timezone.now())
+
+
+class VideoDetailSerializer(VideoSerializer):
+    viewer_reaction = serializers.SerializerMethodField()
+
+    class Meta(VideoSerializer.Meta):
+        fields = [*VideoSerializer.Meta.fields, "viewer_reaction"]
+        read_only_fields = fields
+
+    def get_viewer_reaction(self, video) -> str | None:
+        return self.context.get("viewer_reaction")
+
+
+class TagListField(serializers.ListField):
+    child = serializers.CharField(max_length=50)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [data]
+        if isinstance(data, list | tuple):  # multipart forms send "a, b, c" or repeated fields
+            data = [part for item in data for part in str(item).split(",") if part.strip()]
+        tags = normalize_tags(super().to_internal_value(data))
+        if len(tags) > MAX_TAGS:
+            raise serializers.ValidationError(f"At most {MAX_TAGS} tags.")
+        return tags
+
+
+class VideoUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(min_length=1, max_length=255, required=False)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    tags = TagListField(required=False)
+    published_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class VideoCreateSerializer(VideoUpdateSerializer):
+    file = serializers.FileField()
+    title = serializers.CharField(min_length=1, max_length=255)
+
+    def validate_file(self, value):
+        if value.size and value.size > settings.VIDEO_MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError("The file is larger than the upload limit.")
+        return value
+
+
+class WatchSerializer(serializers.Serializer):
+    view_id = serializers.UUIDField()
+    position_ms = serializers.IntegerField(min_value=0, max_value=10**10)
+    watched_ms = serializers.IntegerField(min_value=0, max_value=10**10)
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(read_only=True)
+    video_id = serializers.CharField(read_only=True)
+    parent_id = serializers.CharField(read_only=True, allow_null=True)
+    author = AuthorSerializer(read_only=True)
+    is_pinned = serializers.SerializerMethodField()
+    viewer_liked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "video_id",
+            "parent_id",
+            "author",
+            "text",
+            "is_held",
+            "is_pinned",
+            "likes_count",
+            "replies_count",
+            "viewer_liked",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_is_pinned(self, comment) -> bool:
+        return comment.pinned_at is not None
+
+    def get_viewer_liked(self, comment) -> bool:
+        return bool(getattr(comment, "viewer_liked", False))
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(min_length=1, max_length=5000, trim_whitespace=True)
+    parent = serializers.CharField(required=False, allow_null=True)
+
+
+class PlaylistSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(read_only=True)
+    owner = AuthorSerializer(read_only=True)
+
+    class Meta:
+        model = Playlist
+        fields = ["id", "owner", "title", "description", "visibility", "items_count", "created_at", "updated_at"]
+        read_only_fields = ["id", "owner", "items_count", "created_at", "updated_at"]
+
+
+class PlaylistDetailSerializer(PlaylistSerializer):
+    videos = serializers.SerializerMethodField()
+
+    class Meta(PlaylistSerializer.Meta):
+        fields = [*PlaylistSerializer.Meta.fields, "videos"]
+
+    def get_videos(self, playlist) -> list[dict]:
+        return VideoSerializer(self.context.get("videos", []), many=True, context=self.context).data
+
+
+class PlaylistInputSerializer(serializers.Serializer):
+    title = serializers.CharField(min_length=1, max_length=150)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    visibility = serializers.ChoiceField(choices=Playlist.PlaylistVisibility.choices, default="public")
+
+
+class PlaylistItemSerializer(serializers.Serializer):
+    video_id = serializers.CharField()

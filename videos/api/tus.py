@@ -1,0 +1,173 @@
+"""tus 1.0.0 (core + creation, creation-with-upload, expiration, termination) at /api/v1/uploads/.
+
+https://tus.io/protocols/resumable-upload — errors keep the API's JSON shape and always carry
+``Tus-Resumable``. Only the uploader may HEAD/PATCH/DELETE an upload (others get 404).
+"""
+
+import base64
+import binascii
+
+from django.conf import settings
+from django.utils.http import http_date
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from socialflow.api.exceptions import Conflict
+from videos import selectors, services
+from videos.models import Upload, Visibility
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,creation-with-upload,expiration,termination"
+OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+EXPOSE = (
+    "Location, Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata, Tus-Resumable, Tus-Version, "
+    "Tus-Extension, Tus-Max-Size, Video-Id"
+)
+
+
+class TusError(APIException):
+    def __init__(self, status_code: int, detail: str, code: str):
+        self.status_code = status_code
+        super().__init__(detail=detail, code=code)
+
+
+def _headers(response: Response, upload: Upload | None = None) -> Response:
+    response["Tus-Resumable"] = TUS_VERSION
+    response["Cache-Control"] = "no-store"
+    response["Access-Control-Expose-Headers"] = EXPOSE
+    if upload is not None:
+        response["Upload-Offset"] = str(upload.offset)
+        response["Upload-Length"] = str(upload.length)
+        if upload.completed_at is None:
+            response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
+        if upload.video_id:
+            response["Video-Id"] = str(upload.video_id)
+    return response
+
+
+def parse_metadata(raw: str) -> dict:
+    """``key base64value,key2 base64value2`` -> dict of str (values may be absent)."""
+    metadata: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in (raw or "").split(","))):
+        key, _, value = pair.partition(" ")
+        if not key or " " in value.strip():
+            raise TusError(400, "Upload-Metadata is malformed.", "invalid_metadata")
+        try:
+            metadata[key] = base64.b64decode(value.strip(), validate=True).decode("utf-8") if value else ""
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise TusError(400, f"Upload-Metadata value for {key!r} is not base64 UTF-8.", "invalid_metadata") from exc
+    return metadata
+
+
+def _int_header(request, name: str, *, required: bool = True) -> int | None:
+    raw = request.headers.get(name)
+    if raw is None:
+        if required:
+            raise TusError(400, f"{name} is required.", "missing_header")
+        return None
+    if not raw.strip().isdigit():
+        raise TusError(400, f"{name} must be a non-negative integer.", "invalid_header")
+    return int(raw)
+
+
+class TusView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get_permissions(self):
+        if self.request.method == "OPTIONS":  # capability discovery is public (and CORS preflight)
+            return []
+        return super().get_permissions()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method != "OPTIONS" and request.headers.get("Tus-Resumable") != TUS_VERSION:
+            raise TusError(412, f"Tus-Resumable: {TUS_VERSION} is required.", "tus_version")
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        _headers(response)
+        if response.status_code == 412:
+            response["Tus-Version"] = TUS_VERSION
+        return response
+
+    def options(self, request, *args, **kwargs):
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        response["Tus-Version"] = TUS_VERSION
+        response["Tus-Extension"] = TUS_EXTENSIONS
+        response["Tus-Max-Size"] = str(settings.VIDEO_MAX_UPLOAD_BYTES)
+        return response
+
+    def _append(self, request, upload: Upload, offset: int) -> Upload:
+        content_type = (request.content_type or "").split(";")[0].strip().lower()
+        if content_type != OFFSET_CONTENT_TYPE:
+            raise TusError(415, f"Content-Type must be {OFFSET_CONTENT_TYPE}.", "unsupported_media_type")
+        length = _int_header(request, "Content-Length", required=False)
+        if length is not None and offset + length > upload.length:
+            raise TusError(413, "The body goes past Upload-Length.", "too_large")
+        return services.upload_append(upload=upload, offset=offset, stream=request._request, content_length=length)
+
+
+class UploadCreateView(TusView):
+    @extend_schema(
+        summary="tus creation: start a resumable upload",
+        request=None,
+        responses={201: None},
+        description="Headers: Tus-Resumable: 1.0.0, Upload-Length, Upload-Metadata (filename, title, "
+        "description, visibility, base64). 201 with Location; the Video id comes back in Video-Id.",
+    )
+    def post(self, request):
+        if request.headers.get("Upload-Defer-Length"):
+            raise TusError(400, "Upload-Defer-Length is not supported.", "defer_length_unsupported")
+        length = _int_header(request, "Upload-Length")
+        if length > settings.VIDEO_MAX_UPLOAD_BYTES:
+            raise TusError(413, f"Upload-Length exceeds {settings.VIDEO_MAX_UPLOAD_BYTES} bytes.", "too_large")
+        metadata = parse_metadata(request.headers.get("Upload-Metadata", ""))
+        title = metadata.get("title", "")
+        if len(title) > 255:
+            raise TusError(400, "title must be at most 255 characters.", "invalid_metadata")
+        visibility = metadata.get("visibility") or Visibility.PUBLIC
+        if visibility not in Visibility.values:
+            raise TusError(400, f"visibility must be one of {', '.join(Visibility.values)}.", "invalid_metadata")
+        upload = services.upload_create(user=request.user, length=length, metadata=metadata, visibility=visibility)
+        if (request.content_type or "").startswith(OFFSET_CONTENT_TYPE) and request.headers.get("Content-Length"):
+            upload = self._append(request, upload, 0)
+        response = Response(status=status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(f"/api/v1/uploads/{upload.pk}")
+        return _headers(response, upload)
+
+
+class UploadDetailView(TusView):
+    def _get(self, request, upload_id) -> Upload:
+        return selectors.upload_get_own(upload_id=upload_id, user=request.user)
+
+    @extend_schema(summary="tus: current offset", request=None, responses={200: None})
+    def head(self, request, upload_id):
+        upload = self._get(request, upload_id)
+        return _headers(Response(status=status.HTTP_200_OK), upload)
+
+    def get(self, request, upload_id):  # HEAD is what tus uses; GET answers the same as JSON
+        upload = self._get(request, upload_id)
+        data = {"id": str(upload.pk), "offset": upload.offset, "length": upload.length}
+        data["video_id"] = str(upload.video_id) if upload.video_id else None
+        return _headers(Response(data), upload)
+
+    @extend_schema(summary="tus: append bytes at Upload-Offset", request=None, responses={204: None})
+    def patch(self, request, upload_id):
+        upload = self._get(request, upload_id)
+        offset = _int_header(request, "Upload-Offset")
+        if upload.completed_at is not None or offset != upload.offset:
+            raise Conflict(f"Upload-Offset must be {upload.offset}.", code="offset_mismatch")
+        upload = self._append(request, upload, offset)
+        return _headers(Response(status=status.HTTP_204_NO_CONTENT), upload)
+
+    @extend_schema(summary="tus termination: abandon an upload", request=None, responses={204: None})
+    def delete(self, request, upload_id):
+        upload = self._get(request, upload_id)
+        if upload.completed_at is not None:
+            raise Conflict("The upload is complete; delete the video instead.", code="upload_complete")
+        services.upload_terminate(upload=upload)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,99 @@
+"""Exact view counters without hammering hot rows.
+
+Counted views go to a counter store and are folded into ``Video.views_count`` in batches by the
+``videos.tasks.flush_view_counts`` periodic task. The store must be shared by the web processes
+and the Celery worker, so the embedded mode (whose cache is per-process memory) uses a database
+table of pending increments; with ``REDIS_URL`` a Redis hash is used. Both are exact: every
+increment is applied once.
+"""
+
+import uuid
+from collections import Counter
+
+from django.db import transaction
+from django.db.models import F, Max
+
+from socialflow.redis import get_redis
+from videos.models import CounterFlush, PendingViewCount, Video
+
+REDIS_PENDING_KEY = "sf:videos:views:pending"
+REDIS_FLUSHING_PREFIX = "sf:videos:views:flushing:"
+
+
+class DatabaseCounterStore:
+    transactional = True  # the increment commits (or not) with the view that caused it
+
+    def add(self, *, video_id: int, delta: int = 1) -> None:
+        PendingViewCount.objects.create(video_id=video_id, delta=delta)
+
+    def flush(self) -> int:
+        """Fold pending rows up to the current max id into the videos, in one transaction."""
+        with transaction.atomic():
+            top = PendingViewCount.objects.aggregate(top=Max("id"))["top"]
+            if top is None:
+                return 0
+            pending = Counter()
+            for video_id, delta in PendingViewCount.objects.filter(id__lte=top).values_list("video_id", "delta"):
+                pending[video_id] += delta
+            _apply(pending)
+            PendingViewCount.objects.filter(id__lte=top).delete()
+        return sum(pending.values())
+
+    def pending(self, *, video_id: int) -> int:
+        return sum(PendingViewCount.objects.filter(video_id=video_id).values_list("delta", flat=True))
+
+
+class RedisCounterStore:
+    transactional = False  # incremented after the view's transaction commits
+
+    def __init__(self, client):
+        self.client = client
+
+    def add(self, *, video_id: int, delta: int = 1) -> None:
+        self.client.hincrby(REDIS_PENDING_KEY, str(video_id), delta)
+
+    def flush(self) -> int:
+        """Rename the live hash to a flush token, apply it with the token recorded, then drop it.
+
+        A flush that died after applying leaves its token in CounterFlush, so the next run only
+        deletes the key; one that died before applying is applied by the next run.
+        """
+        total = 0
+        for key in self.client.scan_iter(match=f"{REDIS_FLUSHING_PREFIX}*"):
+            total += self._apply_key(key.decode() if isinstance(key, bytes) else key)
+        token = uuid.uuid4().hex
+        key = f"{REDIS_FLUSHING_PREFIX}{token}"
+        try:
+            self.client.rename(REDIS_PENDING_KEY, key)
+        except Exception as exc:  # redis.ResponseError "no such key": nothing pending
+            if "no such key" not in str(exc).lower():
+                raise
+            return total
+        return total + self._apply_key(key)
+
+    def _apply_key(self, key: str) -> int:
+        token = key.removeprefix(REDIS_FLUSHING_PREFIX)
+        raw = self.client.hgetall(key)
+        pending = Counter({int(k): int(v) for k, v in raw.items()})
+        applied = False
+        with transaction.atomic():
+            _, created = CounterFlush.objects.get_or_create(token=token)
+            if created:
+                _apply(pending)
+                applied = True
+        self.client.delete(key)
+        return sum(pending.values()) if applied else 0
+
+    def pending(self, *, video_id: int) -> int:
+        return int(self.client.hget(REDIS_PENDING_KEY, str(video_id)) or 0)
+
+
+def _apply(pending: Counter) -> None:
+    for video_id, delta in pending.items():
+        if delta:
+            Video.objects.filter(pk=video_id).update(views_count=F("views_count") + delta)
+
+
+def counter_store():
+    client = get_redis()
+    return RedisCounterStore(client) if client is not None else DatabaseCounterStore()

@@ -1,0 +1,1 @@
+"""Framework-free helpers for video processing (ffmpeg, probing, HLS ladder planning)."""

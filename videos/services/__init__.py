@@ -1,0 +1,83 @@
+"""Every write of the videos domain. Plain functions, keyword-only arguments, one transaction each.
+
+Split by topic; import from here (``videos.services.video_create_from_file`` is a cross-app contract).
+"""
+
+from videos.services.playlists import (
+    playlist_create,
+    playlist_delete,
+    playlist_item_add,
+    playlist_item_remove,
+    playlist_update,
+)
+from videos.services.social import (
+    comment_approve,
+    comment_create,
+    comment_delete,
+    comment_hold,
+    comment_like,
+    comment_pin,
+    comment_unlike,
+    comment_unpin,
+    video_react,
+    video_unreact,
+)
+from videos.services.transcode import (
+    transcode_claim,
+    transcode_claim_next,
+    transcode_run,
+    transcodes_reconcile,
+)
+from videos.services.uploads import upload_append, upload_create, upload_expire_abandoned, upload_terminate
+from videos.services.videos import (
+    video_announce_if_due,
+    video_create_from_file,
+    video_create_from_uploaded_file,
+    video_delete,
+    video_hide,
+    video_mark_failed,
+    video_publish_due,
+    video_restore,
+    video_retranscode,
+    video_update,
+)
+from videos.services.views import view_counts_flush, view_heartbeat, view_start
+
+__all__ = [
+    "comment_approve",
+    "comment_create",
+    "comment_delete",
+    "comment_hold",
+    "comment_like",
+    "comment_pin",
+    "comment_unlike",
+    "comment_unpin",
+    "playlist_create",
+    "playlist_delete",
+    "playlist_item_add",
+    "playlist_item_remove",
+    "playlist_update",
+    "transcode_claim",
+    "transcode_claim_next",
+    "transcode_run",
+    "transcodes_reconcile",
+    "upload_append",
+    "upload_create",
+    "upload_expire_abandoned",
+    "upload_terminate",
+    "video_announce_if_due",
+    "video_create_from_file",
+    "video_create_from_uploaded_file",
+    "video_delete",
+    "video_hide",
+    "video_mark_failed",
+    "video_publish_due",
+    "video_react",
+    "video_restore",
+    "video_retranscode",
+    "video_unreact",
+    "video_update",
+    "view_counts_flush",
+    "view_heartbeat",
+    "view_start",
+]

@@ -1,0 +1,124 @@
+"""Likes/dislikes on videos, and threaded comments (reply, like, delete, pin, hold)."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from videos.models import Comment, CommentLike, Video, VideoReaction
+from videos.notify import notify
+
+_COUNTER = {VideoReaction.Kind.LIKE: "likes_count", VideoReaction.Kind.DISLIKE: "dislikes_count"}
+
+
+def _add(model, pk: int, field: str, delta: int) -> None:
+    model.objects.filter(pk=pk).update(**{field: Greatest(F(field) + delta, 0)})
+
+
+@transaction.atomic
+def video_react(*, user, video: Video, kind: str) -> VideoReaction:
+    """Like or dislike (mutually exclusive, idempotent). Locks the user's reaction row if present."""
+    reaction = VideoReaction.objects.select_for_update().filter(user=user, video=video).first()
+    if reaction is not None:
+        if reaction.kind == kind:
+            return reaction
+        _add(Video, video.pk, _COUNTER[reaction.kind], -1)
+        reaction.kind = kind
+        reaction.save(update_fields=["kind"])
+    else:
+        try:
+            with transaction.atomic():
+                reaction = VideoReaction.objects.create(user=user, video=video, kind=kind)
+        except IntegrityError:  # a concurrent request created it first
+            return VideoReaction.objects.get(user=user, video=video)
+    _add(Video, video.pk, _COUNTER[kind], 1)
+    if kind == VideoReaction.Kind.LIKE:
+        notify(recipient=video.author, kind="like_video", actor=user, target=video)
+    return reaction
+
+
+@transaction.atomic
+def video_unreact(*, user, video: Video, kind: str) -> None:
+    deleted, _ = VideoReaction.objects.filter(user=user, video=video, kind=kind).delete()
+    if deleted:
+        _add(Video, video.pk, _COUNTER[kind], -1)
+
+
+@transaction.atomic
+def comment_create(*, video: Video, author, text: str, parent: Comment | None = None) -> Comment:
+    """A comment or a reply. A reply to a reply joins the top-level thread (one level, as YouTube)."""
+    reply_to = parent
+    if parent is not None and parent.parent_id is not None:
+        parent = Comment.objects.get(pk=parent.parent_id)
+    comment = Comment.objects.create(video=video, author=author, parent=parent, text=text.strip())
+    _add(Video, video.pk, "comments_count", 1)
+    if parent is not None:
+        _add(Comment, parent.pk, "replies_count", 1)
+    notify(recipient=video.author, kind="comment", actor=author, target=comment, data={"video_id": str(video.pk)})
+    if reply_to is not None and reply_to.author_id != video.author_id:
+        notify(recipient=reply_to.author, kind="comment_reply", actor=author, target=comment)
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment) -> None:
+    """Delete a comment and its replies; counters follow exactly."""
+    removed = 1 + Comment.objects.filter(parent=comment).count()
+    if comment.parent_id:
+        _add(Comment, comment.parent_id, "replies_count", -1)
+    video_id = comment.video_id
+    comment.delete()
+    _add(Video, video_id, "comments_count", -removed)
+
+
+@transaction.atomic
+def comment_like(*, user, comment: Comment) -> CommentLike:
+    try:
+        with transaction.atomic():
+            like = CommentLike.objects.create(user=user, comment=comment)
+    except IntegrityError:
+        return CommentLike.objects.get(user=user, comment=comment)
+    _add(Comment, comment.pk, "likes_count", 1)
+    notify(recipient=comment.author, kind="like_comment", actor=user, target=comment)
+    return like
+
+
+@transaction.atomic
+def comment_unlike(*, user, comment: Comment) -> None:
+    deleted, _ = CommentLike.objects.filter(user=user, comment=comment).delete()
+    if deleted:
+        _add(Comment, comment.pk, "likes_count", -1)
+
+
+@transaction.atomic
+def comment_pin(*, comment: Comment) -> Comment:
+    """The creator pins one top-level comment (pinning another unpins the previous one)."""
+    Comment.objects.filter(video_id=comment.video_id, pinned_at__isnull=False).exclude(pk=comment.pk).update(
+        pinned_at=None
+    )
+    if comment.pinned_at is None:
+        comment.pinned_at = timezone.now()
+        comment.save(update_fields=["pinned_at"])
+    return comment
+
+
+@transaction.atomic
+def comment_unpin(*, comment: Comment) -> Comment:
+    Comment.objects.filter(pk=comment.pk).update(pinned_at=None)
+    comment.pinned_at = None
+    return comment
+
+
+@transaction.atomic
+def comment_hold(*, comment: Comment) -> Comment:
+    """Hold for review: only its author and the creator still see it; a held comment is not pinned."""
+    Comment.objects.filter(pk=comment.pk).update(is_held=True, pinned_at=None)
+    comment.is_held, comment.pinned_at = True, None
+    return comment
+
+
+@transaction.atomic
+def comment_approve(*, comment: Comment) -> Comment:
+    Comment.objects.filter(pk=comment.pk).update(is_held=False)
+    comment.is_held = False
+    return comment

@@ -1,0 +1,282 @@
+"""The video resource: creation from a file, edits, publishing, deletion, moderation."""
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.services import user_counter_add
+from videos import storage
+from videos.models import Tag, Video, Visibility
+from videos.notify import notify, notify_followers
+
+MAX_TAGS = 20
+TAG_RE = re.compile(r"[^\w-]+", re.UNICODE)
+
+
+def normalize_tags(tags: list[str]) -> list[str]:
+    """Lowercase, strip '#', collapse whitespace to '-', drop empties and duplicates (order kept)."""
+    seen: list[str] = []
+    for raw in tags:
+        tag = TAG_RE.sub("-", str(raw).strip().lstrip("#").lower()).strip("-")[:50]
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+def _set_tags(video: Video, tags: list[str]) -> None:
+    names = normalize_tags(tags)[:MAX_TAGS]
+    existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    missing = [Tag(name=n) for n in names if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    video.tags.set([existing[n] for n in names])
+
+
+def _queue_transcode(video_id: int) -> None:
+    from videos import tasks
+
+    transaction.on_commit(lambda: tasks.transcode_next.delay())
+
+
+def source_storage_name(video_id: int, filename: str) -> str:
+    suffix = Path(filename).suffix.lower()[:10] if filename else ""
+    if not re.fullmatch(r"\.[a-z0-9]{1,9}", suffix or "."):
+        suffix = ""
+    return f"videos/{video_id}/source/original{suffix or '.bin'}"
+
+
+@transaction.atomic
+def video_create(
+    *,
+    author,
+    title: str,
+    description: str = "",
+    visibility: str = Visibility.PUBLIC,
+    tags: list[str] | None = None,
+    published_at: datetime | None = None,
+    source: str = Video.Source.UPLOAD,
+    original_filename: str = "",
+) -> Video:
+    """A new video in ``uploading`` state (its bytes arrive later); counts towards videos_count."""
+    video = Video.objects.create(
+        author=author,
+        title=title.strip()[:255] or "Untitled",
+        description=description,
+        visibility=visibility,
+        source=source,
+        published_at=published_at,
+        original_filename=original_filename[:255],
+    )
+    if tags:
+        _set_tags(video, tags)
+    user_counter_add(user_id=author.pk, field="videos_count", delta=1)
+    return video
+
+
+@transaction.atomic
+def video_source_attached(*, video: Video, source_name: str, size: int) -> Video:
+    """The bytes are stored: move ``uploading -> processing`` and queue a transcode after commit."""
+    now = timezone.now()
+    changed = Video.objects.filter(pk=video.pk, status=Video.Status.UPLOADING).update(
+        status=Video.Status.PROCESSING, source_name=source_name, source_size=size, queued_at=now, progress=0
+    )
+    if changed:
+        _queue_transcode(video.pk)
+    video.refresh_from_db()
+    return video
+
+
+@transaction.atomic
+def video_create_from_file(
+    *,
+    author,
+    path,
+    title: str,
+    description: str = "",
+    visibility: str = Visibility.PUBLIC,
+    source: str = Video.Source.UPLOAD,
+    tags: list[str] | None = None,
+) -> Video:
+    """Take ownership of a local file (moved into storage), create the Video, queue transcoding.
+
+    Used for live recordings becoming VODs and for demo data. The file is moved, not copied.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    video = video_create(
+        author=author,
+        title=title,
+        description=description,
+        visibility=visibility,
+        source=source,
+        tags=tags,
+        original_filename=path.name,
+    )
+    name = storage.save_local_file(local_path=path, name=source_storage_name(video.pk, path.name), move=True)
+    return video_source_attached(video=video, source_name=name, size=size)
+
+
+@transaction.atomic
+def video_create_from_uploaded_file(
+    *,
+    author,
+    uploaded_file,
+    title: str,
+    description: str = "",
+    visibility: str = Visibility.PUBLIC,
+    tags: list[str] | None = None,
+    published_at: datetime | None = None,
+) -> Video:
+    """The single-request multipart upload (small files): store the bytes, then as above."""
+    video = video_create(
+        author=author,
+        title=title,
+        description=description,
+        visibility=visibility,
+        tags=tags,
+        published_at=published_at,
+        original_filename=uploaded_file.name or "",
+    )
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save(source_storage_name(video.pk, uploaded_file.name or ""), uploaded_file)
+    return video_source_attached(video=video, source_name=name, size=uploaded_file.size or 0)
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def video_update(
+    *,
+    video: Video,
+    title: str | None = None,
+    description: str | None = None,
+    visibility: str | None = None,
+    tags: list[str] | None = None,
+    published_at=_UNSET,
+) -> Video:
+    """Owner edits. A public video that becomes published and ready is announced once."""
+    fields = []
+    if title is not None:
+        video.title = title.strip()
+        fields.append("title")
+    if description is not None:
+        video.description = description
+        fields.append("description")
+    if visibility is not None:
+        video.visibility = visibility
+        fields.append("visibility")
+    if published_at is not _UNSET:
+        video.published_at = published_at
+        fields.append("published_at")
+    if fields:
+        video.save(update_fields=[*fields, "updated_at"])
+    if tags is not None:
+        _set_tags(video, tags)
+    video_announce_if_due(video=video)
+    return video
+
+
+def _media_names(video: Video) -> list[str]:
+    return [f"videos/{video.pk}/"]
+
+
+@transaction.atomic
+def video_delete(*, video: Video) -> None:
+    """Delete the row (comments, views, reactions cascade) and, after commit, every media file."""
+    from videos import tasks
+
+    prefix = f"videos/{video.pk}"
+    source_name = video.source_name
+    author_id = video.author_id
+    video.delete()
+    user_counter_add(user_id=author_id, field="videos_count", delta=-1)
+    transaction.on_commit(lambda: tasks.delete_video_media.delay(prefix=prefix, names=[source_name]))
+
+
+@transaction.atomic
+def video_mark_failed(*, video_id: int, error: str, token: str | None = None) -> bool:
+    """``processing -> failed`` with a message for the uploader (only the current claimer, if given)."""
+    qs = Video.objects.filter(pk=video_id, status=Video.Status.PROCESSING)
+    if token is not None:
+        qs = qs.filter(claim_token=token)
+    changed = qs.update(status=Video.Status.FAILED, error=error[:500], claimed_at=None, claim_token="")
+    if changed:
+        video = Video.objects.select_related("author").get(pk=video_id)
+        notify(recipient=video.author, kind="video_failed", target=video, data={"error": video.error})
+    return bool(changed)
+
+
+@transaction.atomic
+def video_announce_if_due(*, video: Video) -> bool:
+    """Fan out ``new_video`` to followers once: public, ready, published (not scheduled), not hidden."""
+    now = timezone.now()
+    if video.status != Video.Status.READY or video.visibility != Visibility.PUBLIC or video.hidden_at:
+        return False
+    if video.published_at and video.published_at > now:
+        return False
+    changed = Video.objects.filter(pk=video.pk, announced_at__isnull=True).update(announced_at=now)
+    if changed:
+        video.announced_at = now
+        notify_followers(author=video.author, kind="new_video", target=video)
+    return bool(changed)
+
+
+def video_publish_due() -> int:
+    """Announce scheduled videos whose time has come (the query-time check already shows them)."""
+    now = timezone.now()
+    due = Video.objects.select_related("author").filter(
+        status=Video.Status.READY,
+        visibility=Visibility.PUBLIC,
+        hidden_at__isnull=True,
+        announced_at__isnull=True,
+        published_at__lte=now,
+    )
+    return sum(1 for video in due[:500] if video_announce_if_due(video=video))
+
+
+@transaction.atomic
+def video_hide(*, video: Video, reason: str = "") -> Video:
+    """Moderation: hide from everyone but the owner (and moderators)."""
+    Video.objects.filter(pk=video.pk, hidden_at__isnull=True).update(
+        hidden_at=timezone.now(), hidden_reason=reason[:500]
+    )
+    video.refresh_from_db()
+    return video
+
+
+@transaction.atomic
+def video_restore(*, video: Video) -> Video:
+    Video.objects.filter(pk=video.pk).update(hidden_at=None, hidden_reason="")
+    video.refresh_from_db()
+    video_announce_if_due(video=video)
+    return video
+
+
+@transaction.atomic
+def video_retranscode(*, video: Video) -> Video:
+    """Send a video (ready or failed) back through the pipeline; the old outputs stay until replaced."""
+    if not video.source_name:
+        return video
+    changed = (
+        Video.objects.filter(pk=video.pk)
+        .exclude(status=Video.Status.UPLOADING)
+        .update(
+            status=Video.Status.PROCESSING,
+            progress=0,
+            error="",
+            queued_at=timezone.now(),
+            claimed_at=None,
+            claim_token="",
+            transcode_attempts=0,
+        )
+    )
+    if changed:
+        _queue_transcode(video.pk)
+    video.refresh_from_db()
+    return video

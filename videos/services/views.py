@@ -1,0 +1,80 @@
+"""Views and watch time (PeerTube's rule: a view counts after 10 s, or the whole of a shorter video).
+
+A playback session (VideoView) is opened by ``view_start``; heartbeats report the cumulative
+watched time. The first time a session crosses the threshold it is counted — unless the same viewer
+(user id, or a hash of IP + user agent) already counted a view of this video in the last 24 h.
+Counted views go to the counter store (videos.counters) and reach ``Video.views_count`` in batches.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from videos.counters import counter_store
+from videos.models import Video, VideoView
+
+WATCH_SPEED_SLACK = 2  # players may run at 2x: accept up to twice the wall-clock time
+WATCH_GRACE_MS = 3000
+
+
+def viewer_key_for(*, user, ip: str, user_agent: str) -> str:
+    if user is not None and user.is_authenticated:
+        return f"u:{user.pk}"
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}|{ip}|{user_agent}".encode()).hexdigest()
+    return f"a:{digest[:64]}"
+
+
+def view_start(*, video: Video, user, ip: str, user_agent: str) -> VideoView:
+    return VideoView.objects.create(
+        video=video,
+        user=user if user is not None and user.is_authenticated else None,
+        viewer_key=viewer_key_for(user=user, ip=ip, user_agent=user_agent),
+    )
+
+
+def view_heartbeat(*, view: VideoView, video: Video, position_ms: int, watched_ms: int) -> VideoView:
+    """Record progress; count the view once it has been watched long enough (exactly once)."""
+    now = timezone.now()
+    elapsed_ms = int((now - view.created_at).total_seconds() * 1000)
+    plausible = elapsed_ms * WATCH_SPEED_SLACK + WATCH_GRACE_MS
+    watched = max(view.watched_ms, min(int(watched_ms), plausible))
+    if video.duration_ms:
+        position_ms = min(int(position_ms), video.duration_ms)
+    VideoView.objects.filter(pk=view.pk).update(watched_ms=watched, position_ms=position_ms, last_heartbeat_at=now)
+    view.watched_ms, view.position_ms, view.last_heartbeat_at = watched, position_ms, now
+    threshold = settings.VIDEO_VIEW_MIN_WATCH_MS
+    if video.duration_ms:
+        threshold = min(threshold, max(video.duration_ms - 500, 1))  # the whole of a short video
+    if view.counted_at is None and watched >= threshold:
+        _count(view=view, video=video, now=now)
+    return view
+
+
+def _count(*, view: VideoView, video: Video, now) -> None:
+    since = now - settings.VIDEO_VIEW_DEDUP
+    with transaction.atomic():
+        already = (
+            VideoView.objects.filter(video=video, viewer_key=view.viewer_key, counted_at__gte=since)
+            .exclude(pk=view.pk)
+            .exists()
+        )
+        if already:
+            return
+        # Cross-request gate for the race of two sessions crossing the threshold together (atomic in Redis).
+        if not cache.add(f"videos:viewgate:{video.pk}:{view.viewer_key}", 1, timeout=60):
+            return
+        changed = VideoView.objects.filter(pk=view.pk, counted_at__isnull=True).update(counted_at=now)
+        if changed:
+            view.counted_at = now
+            store = counter_store()
+            if store.transactional:
+                store.add(video_id=video.pk)
+            else:
+                transaction.on_commit(lambda: store.add(video_id=video.pk))
+
+
+def view_counts_flush() -> int:
+    return counter_store().flush()

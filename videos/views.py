@@ -1,0 +1,66 @@
+"""Studio pages for creators: my videos (live status), upload (tus from the browser), edit."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from rest_framework.exceptions import NotFound, PermissionDenied
+
+from videos import selectors, services, storage
+from videos.api.serializers import VideoUpdateSerializer
+from videos.models import Visibility
+
+
+@login_required
+def index(request):
+    videos = list(selectors.video_list(viewer=request.user, author=request.user.username)[:100])
+    for video in videos:
+        video.thumbnail_url = storage.url(video.thumbnail)
+    return render(request, "videos/index.html", {"videos": videos})
+
+
+@login_required
+def upload(request):
+    return render(
+        request,
+        "videos/upload.html",
+        {"visibilities": Visibility.choices, "max_bytes": settings.VIDEO_MAX_UPLOAD_BYTES},
+    )
+
+
+@login_required
+def edit(request, video_id: int):
+    try:
+        video = selectors.video_get_owned(video_id=video_id, user=request.user)
+    except (NotFound, PermissionDenied):
+        return render(request, "videos/not_found.html", status=404)
+    video.thumbnail_url, video.hls_url = storage.url(video.thumbnail), storage.url(video.master_playlist)
+    errors = {}
+    if request.method == "POST":
+        if request.POST.get("action") == "delete":
+            services.video_delete(video=video)
+            messages.success(request, "Video deleted.")
+            return redirect("videos:index")
+        data = {
+            "title": request.POST.get("title", ""),
+            "description": request.POST.get("description", ""),
+            "visibility": request.POST.get("visibility", video.visibility),
+            "tags": request.POST.get("tags", ""),
+            "published_at": request.POST.get("published_at") or None,
+        }
+        serializer = VideoUpdateSerializer(data=data)
+        if serializer.is_valid():
+            services.video_update(video=video, **serializer.validated_data)
+            messages.success(request, "Saved.")
+            return redirect("videos:edit", video_id=video.pk)
+        errors = serializer.errors
+    return render(
+        request,
+        "videos/edit.html",
+        {
+            "video": video,
+            "visibilities": Visibility.choices,
+            "tags": ", ".join(t.name for t in video.tags.all()),
+            "errors": errors,
+        },
+    )
