@@ -1,1 +1,107 @@
-from django.contrib import admin  # noqa: F401
+"""Moderation console for posts: search, filters, and hide/restore/delete through the services."""
+
+from django.contrib import admin, messages
+
+from posts import services
+from posts.models import Block, Follow, Hashtag, Post
+
+
+class HiddenFilter(admin.SimpleListFilter):
+    title = "moderation state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("visible", "Visible"), ("hidden", "Hidden"), ("deleted", "Deleted by author")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "visible":
+            return queryset.filter(hidden_at__isnull=True, deleted_at__isnull=True)
+        if self.value() == "hidden":
+            return queryset.filter(hidden_at__isnull=False)
+        if self.value() == "deleted":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
+
+
+class KindFilter(admin.SimpleListFilter):
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [("post", "Original"), ("reply", "Reply"), ("repost", "Repost"), ("quote", "Quote")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "post":
+            return queryset.filter(reply_to__isnull=True, repost_of__isnull=True, quote_of__isnull=True)
+        if value in ("reply", "repost", "quote"):
+            field = {"reply": "reply_to", "repost": "repost_of", "quote": "quote_of"}[value]
+            return queryset.filter(**{f"{field}__isnull": False})
+        return queryset
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ("id", "author", "short_text", "visibility", "likes_count", "reposts_count", "created_at", "state")
+    list_filter = (HiddenFilter, KindFilter, "visibility", "created_at")
+    search_fields = ("=id", "text", "author__username")
+    list_select_related = ("author",)
+    date_hierarchy = "created_at"
+    actions = ("hide_posts", "restore_posts", "delete_posts")
+    readonly_fields = [f.name for f in Post._meta.fields]
+    show_full_result_count = False
+
+    @admin.display(description="text")
+    def short_text(self, obj):
+        return (obj.text[:80] + "…") if len(obj.text) > 80 else obj.text or "(repost)"
+
+    @admin.display(description="state")
+    def state(self, obj):
+        if obj.deleted_at:
+            return "deleted"
+        return "hidden" if obj.hidden_at else "visible"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deletion goes through the "delete" action (the service), never a raw delete
+
+    @admin.action(description="Hide selected posts (moderation)")
+    def hide_posts(self, request, queryset):
+        count = sum(services.post_hide(post=post, reason=f"hidden by {request.user.username}") for post in queryset)
+        self.message_user(request, f"{count} post(s) hidden.", messages.SUCCESS)
+
+    @admin.action(description="Restore selected hidden posts")
+    def restore_posts(self, request, queryset):
+        count = sum(services.post_restore(post=post) for post in queryset)
+        self.message_user(request, f"{count} post(s) restored.", messages.SUCCESS)
+
+    @admin.action(description="Delete selected posts")
+    def delete_posts(self, request, queryset):
+        for post in queryset:
+            services.post_delete(post=post)
+        self.message_user(request, "Deleted.", messages.SUCCESS)
+
+
+@admin.register(Hashtag)
+class HashtagAdmin(admin.ModelAdmin):
+    list_display = ("name", "posts_count", "created_at")
+    search_fields = ("name",)
+    readonly_fields = ("name", "posts_count", "created_at")
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ("follower", "followee", "created_at")
+    search_fields = ("follower__username", "followee__username")
+    list_select_related = ("follower", "followee")
+    readonly_fields = ("follower", "followee", "created_at")
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    list_display = ("blocker", "blocked", "created_at")
+    search_fields = ("blocker__username", "blocked__username")
+    list_select_related = ("blocker", "blocked")
+    readonly_fields = ("blocker", "blocked", "created_at")

@@ -1,10 +1,30 @@
-"""Reads for posts and the social graph."""
+"""Reads for posts and the social graph.
+
+``posts_visible_to(viewer=…)`` is the one definition of "who may see which post": deleted,
+hidden and deleted-author posts never; followers-only posts and private accounts' posts to
+approved followers; direct posts to the people mentioned; never across a block (either way).
+Reposts are visible only while the reposted post is. Every list builds on it.
+"""
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
+from rest_framework.exceptions import NotFound, PermissionDenied
 
-from posts.models import Block, Follow, FollowRequest, Mute
+from accounts.models import User
+from posts.models import Block, Bookmark, Follow, FollowRequest, Hashtag, Like, Mention, Mute, Post, Visibility
+
+OPEN_VISIBILITIES = (Visibility.PUBLIC, Visibility.UNLISTED)
+FOLLOWER_VISIBILITIES = (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS)
+POST_RELATED = (
+    "author",
+    "reply_to__author",
+    "quote_of__author",
+    "repost_of__author",
+    "repost_of__quote_of__author",
+    "repost_of__reply_to__author",
+)
 
 
 @dataclass(frozen=True)
@@ -48,10 +68,179 @@ def is_blocked_either_way(*, user_a_id: int, user_b_id: int) -> bool:
 
 
 def hidden_author_ids_for(*, viewer_id: int) -> set[int]:
-    """Authors whose content ``viewer`` must not see: blocked either way, or muted by the viewer."""
-    blocked = Block.objects.filter(Q(blocker_id=viewer_id) | Q(blocked_id=viewer_id)).values_list(
-        "blocker_id", "blocked_id"
+    """Authors whose content ``viewer`` must not see: blocked either way, or muted by the viewer.
+
+    One query (a UNION of the three relations).
+    """
+    rows = (
+        Block.objects.filter(blocker_id=viewer_id)
+        .values_list("blocked_id", flat=True)
+        .union(
+            Block.objects.filter(blocked_id=viewer_id).values_list("blocker_id", flat=True),
+            Mute.objects.filter(muter_id=viewer_id).values_list("muted_id", flat=True),
+        )
     )
-    hidden = {uid for pair in blocked for uid in pair if uid != viewer_id}
-    hidden.update(Mute.objects.filter(muter_id=viewer_id).values_list("muted_id", flat=True))
-    return hidden
+    return set(rows)
+
+
+def follower_ids(*, user_id: int) -> list[int]:
+    """Ids of everyone following ``user_id`` (not deleted accounts)."""
+    return list(
+        Follow.objects.filter(followee_id=user_id, follower__deleted_at__isnull=True).values_list(
+            "follower_id", flat=True
+        )
+    )
+
+
+def following_ids(*, user_id: int) -> list[int]:
+    return list(
+        Follow.objects.filter(follower_id=user_id, followee__deleted_at__isnull=True).values_list(
+            "followee_id", flat=True
+        )
+    )
+
+
+# --- visibility -----------------------------------------------------------------------------------
+
+
+def _blocked_q(viewer_id: int, prefix: str = "") -> Q:
+    """Posts whose author blocks the viewer or is blocked by them."""
+    return Q(**{f"{prefix}author_id__in": Block.objects.filter(blocker_id=viewer_id).values("blocked_id")}) | Q(
+        **{f"{prefix}author_id__in": Block.objects.filter(blocked_id=viewer_id).values("blocker_id")}
+    )
+
+
+def _muted_q(viewer_id: int, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}author_id__in": Mute.objects.filter(muter_id=viewer_id).values("muted_id")})
+
+
+def _visible_one_q(viewer, prefix: str = "") -> Q:
+    """Visibility of the post at ``prefix`` (``""`` or ``"repost_of__"``) for ``viewer``."""
+    p = prefix
+    alive = Q(**{f"{p}deleted_at__isnull": True, f"{p}hidden_at__isnull": True, f"{p}author__deleted_at__isnull": True})
+    open_q = Q(**{f"{p}visibility__in": OPEN_VISIBILITIES, f"{p}author__is_private": False})
+    if viewer is None or not viewer.is_authenticated:
+        return alive & open_q
+    follows = Follow.objects.filter(follower_id=viewer.id).values("followee_id")
+    followed_q = Q(**{f"{p}author_id__in": follows, f"{p}visibility__in": FOLLOWER_VISIBILITIES})
+    outer = "repost_of_id" if p else "pk"
+    direct_q = Q(**{f"{p}visibility": Visibility.DIRECT}) & Q(
+        Exists(Mention.objects.filter(post_id=OuterRef(outer), user_id=viewer.id))
+    )
+    return alive & (Q(**{f"{p}author_id": viewer.id}) | open_q | followed_q | direct_q) & ~_blocked_q(viewer.id, p)
+
+
+def visible_q(viewer) -> Q:
+    return _visible_one_q(viewer) & (Q(repost_of__isnull=True) | _visible_one_q(viewer, "repost_of__"))
+
+
+def with_viewer_state(queryset: QuerySet, viewer) -> QuerySet:
+    """Annotate ``viewer_liked``/``viewer_reposted``/``viewer_bookmarked`` about the shown post
+    (the original for a repost), as subqueries of the same statement."""
+    if viewer is None or not viewer.is_authenticated:
+        return queryset
+    target = Coalesce(OuterRef("repost_of_id"), OuterRef("pk"))
+    return queryset.annotate(
+        viewer_liked=Exists(Like.objects.filter(user_id=viewer.id, post_id=target)),
+        viewer_reposted=Exists(Post.objects.filter(author_id=viewer.id, repost_of_id=target, deleted_at__isnull=True)),
+        viewer_bookmarked=Exists(Bookmark.objects.filter(user_id=viewer.id, post_id=target)),
+    )
+
+
+def posts_visible_to(*, viewer, hide_muted: bool = False) -> QuerySet:
+    """Every post ``viewer`` may see, joined with what a post needs to render, newest first."""
+    queryset = Post.objects.filter(visible_q(viewer))
+    if hide_muted and viewer is not None and viewer.is_authenticated:
+        queryset = queryset.exclude(_muted_q(viewer.id)).exclude(_muted_q(viewer.id, "repost_of__"))
+    return with_viewer_state(queryset.select_related(*POST_RELATED), viewer).order_by("-id")
+
+
+def post_get_visible(*, post_id, viewer) -> Post:
+    """The post if ``viewer`` may see it, else ``NotFound`` (also for malformed ids)."""
+    try:
+        post_id = int(post_id)
+    except (TypeError, ValueError):
+        raise NotFound("No such post.", code="not_found") from None
+    post = posts_visible_to(viewer=viewer).filter(pk=post_id).first()
+    if post is None:
+        raise NotFound("No such post.", code="not_found")
+    return post
+
+
+def post_replies(*, post: Post, viewer) -> QuerySet:
+    """Direct replies below ``post``, oldest first (a thread reads top to bottom)."""
+    return posts_visible_to(viewer=viewer).filter(reply_to_id=post.pk).order_by("id")
+
+
+def post_edits(*, post: Post):
+    return post.edits.order_by("id")
+
+
+def user_get_active(*, username: str) -> User:
+    user = User.objects.filter(username__iexact=username, deleted_at__isnull=True).first()
+    if user is None:
+        raise NotFound("No such user.", code="not_found")
+    return user
+
+
+def user_posts(*, author: User, viewer, include_replies: bool = False) -> QuerySet:
+    queryset = posts_visible_to(viewer=viewer).filter(author_id=author.pk)
+    if not include_replies:
+        queryset = queryset.filter(reply_to__isnull=True)
+    return queryset
+
+
+def bookmarked_posts(*, user) -> QuerySet:
+    """The user's bookmarks, most recently bookmarked first (ordered by bookmark id)."""
+    return (
+        posts_visible_to(viewer=user)
+        .filter(pk__in=Bookmark.objects.filter(user_id=user.pk).values("post_id"))
+        .annotate(bookmark_id=Bookmark.objects.filter(user_id=user.pk, post_id=OuterRef("pk")).values("id")[:1])
+        .order_by("-bookmark_id")
+    )
+
+
+def hashtag_get(*, name: str) -> Hashtag:
+    from posts.lib.entities import normalize_hashtag
+
+    hashtag = Hashtag.objects.filter(name=normalize_hashtag(name)).first()
+    if hashtag is None:
+        raise NotFound("No posts with this hashtag.", code="not_found")
+    return hashtag
+
+
+def hashtag_posts(*, hashtag: Hashtag, viewer) -> QuerySet:
+    """Public posts with the tag (unlisted posts stay out of hashtags, as on Mastodon)."""
+    return posts_visible_to(viewer=viewer, hide_muted=True).filter(
+        post_hashtags__hashtag=hashtag, visibility=Visibility.PUBLIC
+    )
+
+
+# --- graph lists ----------------------------------------------------------------------------------
+
+
+def access_follow_lists(*, owner: User, viewer) -> None:
+    """A private account's followers/following are for the owner and approved followers only."""
+    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
+    if viewer_id == owner.pk:
+        return
+    if viewer_id is not None and is_blocked_either_way(user_a_id=viewer_id, user_b_id=owner.pk):
+        raise PermissionDenied("You cannot see this account's connections.", code="blocked")
+    if owner.is_private and (
+        viewer_id is None or not Follow.objects.filter(follower_id=viewer_id, followee_id=owner.pk).exists()
+    ):
+        raise PermissionDenied("This account is private.", code="private")
+
+
+def followers_of(*, user: User) -> QuerySet:
+    return Follow.objects.filter(followee_id=user.pk, follower__deleted_at__isnull=True).select_related("follower")
+
+
+def following_of(*, user: User) -> QuerySet:
+    return Follow.objects.filter(follower_id=user.pk, followee__deleted_at__isnull=True).select_related("followee")
+
+
+def follow_requests_for(*, user) -> QuerySet:
+    return FollowRequest.objects.filter(target_id=user.pk, requester__deleted_at__isnull=True).select_related(
+        "requester"
+    )

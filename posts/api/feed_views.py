@@ -1,0 +1,193 @@
+"""Home and for-you feeds, hashtags, search, suggestions and trends."""
+
+from django.core.cache import cache
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from posts import selectors, services
+from posts.api.pagination import cursor_from, list_response, page_size_from
+from posts.api.serializers import (
+    HashtagTrendSerializer,
+    PostSerializer,
+    SearchTrendSerializer,
+    UserBriefSerializer,
+    serialize_post,
+    user_brief,
+)
+from posts.api.views import CURSOR_PARAMS, paginated_posts, post_list_response
+from posts.feeds import ranking
+from posts.feeds.home import home_feed_page
+from posts.services.search import normalize_term
+from socialflow.api.pagination import PageNumberPagination
+
+SEARCH_TYPES = ("posts", "users", "videos")
+
+
+class HomeFeedView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS, operation_id="feed_home")
+    def get(self, request):
+        page = home_feed_page(viewer=request.user, max_id=cursor_from(request), limit=page_size_from(request))
+        return post_list_response(request, page.posts, page.next_max_id)
+
+
+class ForYouFeedView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS, operation_id="feed_for_you")
+    def get(self, request):
+        ranked = ranking.for_you_ids(viewer=request.user)
+        offset = cursor_from(request) or 0
+        size = page_size_from(request)
+        window = ranked[offset : offset + size]
+        posts = {
+            p.pk: p for p in selectors.posts_visible_to(viewer=request.user, hide_muted=True).filter(pk__in=window)
+        }
+        results = [serialize_post(posts[pk]) for pk in window if pk in posts]
+        next_offset = offset + size if offset + size < len(ranked) else None
+        return list_response(request, results, next_offset)
+
+
+class TrendingHashtagsView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=HashtagTrendSerializer(many=True),
+        parameters=[OpenApiParameter("limit", OpenApiTypes.INT, description="1–50, default 10.")],
+    )
+    def get(self, request):
+        limit = _limit(request)
+        return list_response(request, ranking.trending_hashtags(limit=limit), None)
+
+
+class HashtagPostsView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS)
+    def get(self, request, tag):
+        hashtag = selectors.hashtag_get(name=tag)
+        return paginated_posts(request, selectors.hashtag_posts(hashtag=hashtag, viewer=request.user))
+
+
+def _limit(request, default=10, maximum=50) -> int:
+    raw = request.query_params.get("limit", "")
+    if raw == "":
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError({"limit": [f"Must be an integer between 1 and {maximum}."]})
+    return int(raw)
+
+
+def _query(request, *, min_length=1) -> str:
+    query = request.query_params.get("q", "").strip()
+    if len(query) < min_length:
+        raise ValidationError({"q": ["Give a search query."]})
+    if len(query) > 200:
+        raise ValidationError({"q": ["At most 200 characters."]})
+    if "\x00" in query:
+        raise ValidationError({"q": ["Invalid character."]})
+    return query
+
+
+class SearchPagination(PageNumberPagination):
+    page_size = 20
+
+
+def _video_brief(video) -> dict:
+    try:
+        from videos.api.serializers import VideoSerializer
+    except ImportError:
+        VideoSerializer = None
+    if VideoSerializer is not None:
+        try:
+            return VideoSerializer(video).data
+        except Exception:  # noqa: S110 - a serializer needing request context: fall back
+            pass
+    return {
+        "id": str(video.pk),
+        "title": video.title,
+        "author": user_brief(video.author),
+        "visibility": video.visibility,
+        "created_at": video.created_at.isoformat() if getattr(video, "created_at", None) else None,
+    }
+
+
+class SearchView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, required=True),
+            OpenApiParameter("type", OpenApiTypes.STR, enum=SEARCH_TYPES, description="Default: posts."),
+            OpenApiParameter("page", OpenApiTypes.INT),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        query = _query(request)
+        kind = request.query_params.get("type", "posts")
+        if kind not in SEARCH_TYPES:
+            raise ValidationError({"type": [f"One of {', '.join(SEARCH_TYPES)}."]})
+        viewer = request.user if request.user.is_authenticated else None
+        if request.query_params.get("page") in (None, "", "1"):
+            self._record(request, query)
+        paginator = SearchPagination()
+        if kind == "posts":
+            page = paginator.paginate_queryset(ranking.post_search(query=query, viewer=viewer), request, view=self)
+            return paginator.get_paginated_response([serialize_post(p) for p in page])
+        if kind == "users":
+            users = ranking.user_suggestions(prefix=query, viewer=viewer, limit=100)
+            page = paginator.paginate_queryset(users, request, view=self)
+            return paginator.get_paginated_response([user_brief(u) for u in page])
+        try:
+            from videos.selectors import video_search
+        except ImportError:
+            return Response({"count": 0, "next": None, "previous": None, "results": []})
+        videos = video_search(query=query, viewer=viewer)
+        if hasattr(videos, "select_related"):
+            videos = videos.select_related("author")
+        page = paginator.paginate_queryset(videos, request, view=self)
+        return paginator.get_paginated_response([_video_brief(v) for v in page])
+
+    def _record(self, request, query: str) -> None:
+        # Count a term once per searcher per hour so one client cannot push a trend alone.
+        who = request.user.pk if request.user.is_authenticated else request.META.get("REMOTE_ADDR", "")
+        if cache.add(f"posts:searched:{who}:{normalize_term(query)}", 1, timeout=3600):
+            services.search_record(term=query)
+
+
+class SearchSuggestView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True)],
+        responses=inline_serializer(
+            "SearchSuggestions",
+            {"users": UserBriefSerializer(many=True), "hashtags": serializers.ListField(child=serializers.DictField())},
+        ),
+    )
+    def get(self, request):
+        query = _query(request)
+        viewer = request.user if request.user.is_authenticated else None
+        users = [] if query.startswith("#") else ranking.user_suggestions(prefix=query, viewer=viewer, limit=5)
+        hashtags = [] if query.startswith("@") else ranking.hashtag_suggestions(prefix=query, limit=5)
+        return Response(
+            {
+                "users": [user_brief(u) for u in users],
+                "hashtags": [{"name": h.name, "posts_count": h.posts_count} for h in hashtags],
+            }
+        )
+
+
+class SearchTrendingView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=SearchTrendSerializer(many=True))
+    def get(self, request):
+        return list_response(request, ranking.trending_searches(limit=_limit(request)), None)

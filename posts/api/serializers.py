@@ -1,0 +1,267 @@
+"""Shapes of posts, users and graph objects in the API (output serializers render by hand:
+a feed page renders 20 posts with their quotes and reposts in well under a millisecond each)."""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from posts.models import Visibility
+
+
+def _iso(value):
+    if value is None:
+        return None
+    return value.isoformat().replace("+00:00", "Z")
+
+
+class IdField(serializers.Field):
+    """An id in JSON: a string of digits (or an integer)."""
+
+    default_error_messages = {"invalid": "Not a valid id."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int) or (isinstance(data, str) and data.isdigit() and len(data) <= 20):
+            value = int(data)
+            if 0 < value < 2**63:
+                return value
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class UserBriefSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    avatar_url = serializers.CharField(allow_null=True)
+    is_private = serializers.BooleanField()
+
+    def to_representation(self, user):
+        return user_brief(user)
+
+
+def user_brief(user) -> dict:
+    return {
+        "id": str(user.pk),
+        "username": user.username,
+        "display_name": user.display_name or user.username,
+        "avatar_url": user.avatar.url if user.avatar else None,
+        "is_private": user.is_private,
+    }
+
+
+def _alive(post) -> bool:
+    return post is not None and post.deleted_at is None and post.hidden_at is None and post.author.deleted_at is None
+
+
+def _core(post, viewer_known: bool) -> dict:
+    data = {
+        "id": str(post.pk),
+        "type": "post",
+        "author": user_brief(post.author),
+        "text": post.text,
+        "visibility": post.visibility,
+        "created_at": _iso(post.created_at),
+        "edited_at": _iso(post.edited_at),
+        "reply_to": None,
+        "thread_root_id": str(post.thread_root_id) if post.thread_root_id else None,
+        "media": post.attachments,
+        "video_id": str(post.video_id) if post.video_id else None,
+        "hashtags": post.entities.get("hashtags", []),
+        "mentions": post.entities.get("mentions", []),
+        "likes_count": post.likes_count,
+        "reposts_count": post.reposts_count,
+        "replies_count": post.replies_count,
+        "quotes_count": post.quotes_count,
+        "url": f"{settings.SITE_URL}/api/v1/posts/{post.pk}",
+    }
+    if post.reply_to_id:
+        reply_to = post.reply_to
+        data["reply_to"] = {
+            "id": str(post.reply_to_id),
+            "author": reply_to.author.username if reply_to is not None else None,
+        }
+    return data
+
+
+def _quote(post) -> dict | None:
+    if not post.quote_of_id:
+        return None
+    quoted = post.quote_of
+    if not _alive(quoted):
+        return {"id": str(post.quote_of_id), "unavailable": True}
+    return _core(quoted, viewer_known=False)
+
+
+def serialize_post(post, *, hidden_author_ids: frozenset = frozenset()) -> dict:
+    """A post as the API shows it. A repost is ``{"type": "repost", "author": reposter,
+    "repost_of": <the original>}``; the ``liked``/``reposted``/``bookmarked`` flags (from
+    ``selectors.with_viewer_state``) describe the shown original."""
+    flags = {
+        "liked": getattr(post, "viewer_liked", False),
+        "reposted": getattr(post, "viewer_reposted", False),
+        "bookmarked": getattr(post, "viewer_bookmarked", False),
+    }
+    if post.repost_of_id:
+        original = post.repost_of
+        inner = _core(original, viewer_known=True)
+        inner["quote"] = _quote(original)
+        inner.update(flags)
+        return {
+            "id": str(post.pk),
+            "type": "repost",
+            "author": user_brief(post.author),
+            "created_at": _iso(post.created_at),
+            "repost_of": inner,
+        }
+    data = _core(post, viewer_known=True)
+    quote = _quote(post)
+    if quote is not None and post.quote_of.author_id in hidden_author_ids:
+        quote = {"id": str(post.quote_of_id), "unavailable": True}
+    data["quote"] = quote
+    data.update(flags)
+    return data
+
+
+class PostSerializer(serializers.Serializer):
+    """Documentation of the post shape (rendering is ``serialize_post``)."""
+
+    id = serializers.CharField()
+    type = serializers.ChoiceField(choices=["post", "repost"])
+    author = UserBriefSerializer()
+    text = serializers.CharField()
+    visibility = serializers.ChoiceField(choices=Visibility.choices)
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    reply_to = serializers.DictField(allow_null=True)
+    thread_root_id = serializers.CharField(allow_null=True)
+    quote = serializers.DictField(allow_null=True)
+    repost_of = serializers.DictField(required=False, help_text="For type=repost: the reposted post.")
+    media = serializers.ListField(child=serializers.DictField())
+    video_id = serializers.CharField(allow_null=True)
+    hashtags = serializers.ListField(child=serializers.CharField())
+    mentions = serializers.ListField(child=serializers.DictField())
+    likes_count = serializers.IntegerField()
+    reposts_count = serializers.IntegerField()
+    replies_count = serializers.IntegerField()
+    quotes_count = serializers.IntegerField()
+    liked = serializers.BooleanField()
+    reposted = serializers.BooleanField()
+    bookmarked = serializers.BooleanField()
+
+    def to_representation(self, instance):
+        return serialize_post(instance, hidden_author_ids=self.context.get("hidden_author_ids", frozenset()))
+
+
+class PostCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=True)
+    reply_to = IdField(required=False, allow_null=True, default=None)
+    quote_of = IdField(required=False, allow_null=True, default=None)
+    media_ids = serializers.ListField(child=IdField(), required=False, default=list)
+    video_id = IdField(required=False, allow_null=True, default=None)
+    visibility = serializers.ChoiceField(
+        choices=[v for v in Visibility.values if v != Visibility.MEMBERS], default=Visibility.PUBLIC
+    )
+
+    def validate_text(self, value):
+        if len(value) > settings.POST_MAX_LENGTH:
+            raise serializers.ValidationError(f"Posts are at most {settings.POST_MAX_LENGTH} characters.")
+        return value
+
+    def validate_media_ids(self, value):
+        if len(value) > settings.POST_MAX_MEDIA:
+            raise serializers.ValidationError(f"At most {settings.POST_MAX_MEDIA} images per post.")
+        return value
+
+
+class PostUpdateSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, trim_whitespace=True)
+
+    def validate_text(self, value):
+        if len(value) > settings.POST_MAX_LENGTH:
+            raise serializers.ValidationError(f"Posts are at most {settings.POST_MAX_LENGTH} characters.")
+        return value
+
+
+class PostEditSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    hashtags = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+    replaced_at = serializers.DateTimeField()
+
+    def to_representation(self, edit):
+        return {
+            "text": edit.text,
+            "hashtags": edit.entities.get("hashtags", []),
+            "created_at": _iso(edit.created_at),
+            "replaced_at": _iso(edit.replaced_at),
+        }
+
+
+class MediaUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    alt_text = serializers.CharField(required=False, allow_blank=True, default="", max_length=1500)
+
+
+class MediaSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    url = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    variants = serializers.DictField(child=serializers.CharField())
+
+
+class RelationshipSerializer(serializers.Serializer):
+    following = serializers.BooleanField()
+    requested = serializers.BooleanField()
+    followed_by = serializers.BooleanField()
+    blocking = serializers.BooleanField()
+    blocked_by = serializers.BooleanField()
+    muting = serializers.BooleanField()
+
+    def to_representation(self, rel):
+        return {
+            "following": rel.is_following,
+            "requested": rel.follow_requested,
+            "followed_by": rel.is_followed_by,
+            "blocking": rel.is_blocked,
+            "blocked_by": rel.is_blocking_you,
+            "muting": rel.is_muted,
+        }
+
+
+class FollowEntrySerializer(serializers.Serializer):
+    """One row of a followers/following list: the user and since when."""
+
+    user = UserBriefSerializer()
+    since = serializers.DateTimeField()
+
+    def to_representation(self, follow):
+        user = follow.follower if self.context.get("side") == "follower" else follow.followee
+        return {"user": user_brief(user), "since": _iso(follow.created_at)}
+
+
+class FollowRequestSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    requester = UserBriefSerializer()
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, request):
+        return {
+            "id": str(request.pk),
+            "requester": user_brief(request.requester),
+            "created_at": _iso(request.created_at),
+        }
+
+
+class HashtagTrendSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    score = serializers.FloatField()
+    uses = serializers.IntegerField()
+
+
+class SearchTrendSerializer(serializers.Serializer):
+    term = serializers.CharField()
+    score = serializers.FloatField()

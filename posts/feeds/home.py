@@ -1,0 +1,245 @@
+"""The home feed: fan-out on write into capped timelines, merged with big accounts at read time.
+
+Write path (``timeline_fanout``, run by a Celery task after the post commits): the post id goes
+into the timeline of the author and of every *active* follower (seen within FEED_ACTIVE_DAYS), in
+pipelined batches of FEED_FANOUT_BATCH. Replies reach only followers who also follow the replied-to
+account (Mastodon's rule); direct posts only the people mentioned. Authors with at least
+FEED_CELEBRITY_FOLLOWERS followers are not fanned out: their posts are merged in when read.
+
+Read path (``home_feed_page``): touch the timeline (a cold one is rebuilt from the database: own
+posts plus each followee's recent posts, bounded), take ids below the cursor, add the followed big
+accounts' posts from the same id range, hydrate everything with ONE query that also applies
+visibility, blocks and mutes, and continue from the database when the capped timeline runs out.
+Cursors are post ids, so pages never repeat or skip an entry while new posts arrive on top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from accounts.models import User
+from posts.feeds.stores import TimelineStore, get_store
+from posts.lib.ids import id_at
+from posts.models import Follow, Mention, Mute, Post, Visibility
+from posts.selectors import posts_visible_to
+
+REBUILD_DAYS = 30
+MAX_READ_ROUNDS = 3
+
+
+def active_cutoff():
+    return timezone.now() - timedelta(days=settings.FEED_ACTIVE_DAYS)
+
+
+def _active_follower_batches(*, post: Post, batch_size: int):
+    """Yield lists of active follower ids of the post's author (keyset-paginated by id)."""
+    follows = Follow.objects.filter(
+        followee_id=post.author_id,
+        follower__last_seen_at__gte=active_cutoff(),
+        follower__deleted_at__isnull=True,
+    ).exclude(follower_id__in=Mute.objects.filter(muted_id=post.author_id).values("muter_id"))
+    if post.reply_to_id is not None and post.reply_to.author_id != post.author_id:
+        parent_author = post.reply_to.author_id
+        follows = follows.filter(
+            Q(follower_id=parent_author)
+            | Q(follower_id__in=Follow.objects.filter(followee_id=parent_author).values("follower_id"))
+        )
+    last = 0
+    while True:
+        batch = list(
+            follows.filter(follower_id__gt=last)
+            .order_by("follower_id")
+            .values_list("follower_id", flat=True)[:batch_size]
+        )
+        if not batch:
+            return
+        yield batch
+        last = batch[-1]
+
+
+def is_celebrity(author: User) -> bool:
+    return author.followers_count >= settings.FEED_CELEBRITY_FOLLOWERS
+
+
+def timeline_fanout(*, post_id: int, store: TimelineStore | None = None) -> int:
+    """Push ``post_id`` into every timeline that should hold it; returns how many took it.
+
+    Idempotent: pushing the same id twice leaves the sorted set / table unchanged.
+    """
+    store = store or get_store()
+    post = Post.objects.select_related("author", "reply_to").filter(pk=post_id).first()
+    if post is None or post.deleted_at is not None or post.hidden_at is not None or post.author.is_deleted:
+        return 0
+    original_id = post.repost_of_id
+    delivered = store.push(user_ids=[post.author_id], post_id=post.pk, original_id=original_id)
+    if post.visibility == Visibility.DIRECT:
+        mentioned = list(
+            Mention.objects.filter(post_id=post.pk, user__last_seen_at__gte=active_cutoff()).values_list(
+                "user_id", flat=True
+            )
+        )
+        return delivered + store.push(user_ids=mentioned, post_id=post.pk, original_id=original_id)
+    if is_celebrity(post.author):
+        return delivered  # merged into followers' feeds at read time
+    for batch in _active_follower_batches(post=post, batch_size=settings.FEED_FANOUT_BATCH):
+        delivered += store.push(user_ids=batch, post_id=post.pk, original_id=original_id)
+    return delivered
+
+
+def _home_authors_q(user_id: int) -> Q:
+    """Posts that belong in ``user_id``'s home feed: own, and followees' (replies only to
+    accounts the reader also follows, or to themselves)."""
+    following = Follow.objects.filter(follower_id=user_id).values("followee_id")
+    return (Q(author_id=user_id) | Q(author_id__in=following)) & (
+        Q(reply_to__isnull=True)
+        | Q(reply_to__author_id=user_id)
+        | Q(reply_to__author_id__in=following)
+        | Q(reply_to__author_id=F("author_id"))
+    )
+
+
+def timeline_rebuild(*, user_id: int, store: TimelineStore | None = None) -> int:
+    """Refill a cold timeline from the database: own posts and each followee's newest
+    FEED_REBUILD_PER_AUTHOR posts from the last REBUILD_DAYS, at most the cap. Then mark warm."""
+    store = store or get_store()
+    rows = (
+        Post.objects.filter(
+            _home_authors_q(user_id),
+            pk__gte=id_at(timezone.now() - timedelta(days=REBUILD_DAYS)),
+            deleted_at__isnull=True,
+            hidden_at__isnull=True,
+        )
+        .annotate(rank=Window(RowNumber(), partition_by=[F("author_id")], order_by=F("id").desc()))
+        .filter(rank__lte=settings.FEED_REBUILD_PER_AUTHOR)
+        .order_by("-id")
+        .values_list("id", "repost_of_id")[: store.cap]
+    )
+    entries = list(rows)
+    store.fill(user_id=user_id, entries=entries)
+    store.mark_warm(user_id=user_id)
+    return len(entries)
+
+
+def timeline_merge_author(*, user_id: int, author_id: int, store: TimelineStore | None = None) -> None:
+    """After a follow (or unmute): bring the author's recent posts into a warm timeline."""
+    store = store or get_store()
+    entries = list(
+        Post.objects.filter(author_id=author_id, deleted_at__isnull=True, hidden_at__isnull=True)
+        .filter(Q(reply_to__isnull=True) | Q(reply_to__author_id=author_id))
+        .exclude(visibility=Visibility.DIRECT)
+        .order_by("-id")
+        .values_list("id", "repost_of_id")[: settings.FEED_REBUILD_PER_AUTHOR]
+    )
+    if entries:
+        store.fill(user_id=user_id, entries=entries)
+
+
+def timeline_unmerge_author(*, user_id: int, author_id: int, store: TimelineStore | None = None) -> None:
+    """After an unfollow, block or mute: drop the author's posts from the timeline (reads
+    already filter them; this keeps the timeline dense)."""
+    store = store or get_store()
+    ids = list(Post.objects.filter(author_id=author_id).order_by("-id").values_list("id", flat=True)[: store.cap * 2])
+    store.remove(user_ids=[user_id], post_ids=ids)
+
+
+def timeline_remove_posts(*, post_ids: list[int], store: TimelineStore | None = None) -> None:
+    """After a delete or hide: remove the ids from the authors' and their followers' timelines."""
+    store = store or get_store()
+    for post in Post.objects.filter(pk__in=post_ids).only("pk", "author_id"):
+        store.remove(user_ids=[post.author_id], post_ids=[post.pk])
+        follows = Follow.objects.filter(followee_id=post.author_id).order_by("follower_id")
+        last = 0
+        while True:
+            batch = list(
+                follows.filter(follower_id__gt=last).values_list("follower_id", flat=True)[: settings.FEED_FANOUT_BATCH]
+            )
+            if not batch:
+                break
+            store.remove(user_ids=batch, post_ids=[post.pk])
+            last = batch[-1]
+
+
+@dataclass
+class FeedPage:
+    posts: list[Post]
+    next_max_id: int | None
+
+
+def _celebrity_ids(*, viewer_id: int, max_id: int | None, min_id: int | None, limit: int) -> list[int]:
+    big = Follow.objects.filter(
+        follower_id=viewer_id, followee__followers_count__gte=settings.FEED_CELEBRITY_FOLLOWERS
+    ).values("followee_id")
+    queryset = Post.objects.filter(author_id__in=big, deleted_at__isnull=True).filter(
+        Q(reply_to__isnull=True) | Q(reply_to__author_id=F("author_id"))
+    )
+    if max_id is not None:
+        queryset = queryset.filter(pk__lt=max_id)
+    if min_id is not None:
+        queryset = queryset.filter(pk__gte=min_id)
+    return list(queryset.order_by("-id").values_list("id", flat=True)[:limit])
+
+
+def _pull_ids(*, viewer_id: int, max_id: int | None, limit: int) -> list[int]:
+    """The database continuation below the oldest timeline entry (capped or evicted history)."""
+    queryset = Post.objects.filter(_home_authors_q(viewer_id), deleted_at__isnull=True)
+    if max_id is not None:
+        queryset = queryset.filter(pk__lt=max_id)
+    return list(queryset.order_by("-id").values_list("id", flat=True)[:limit])
+
+
+def _dedupe_reposts(posts: list[Post]) -> list[Post]:
+    """Show a post once per page even if it arrived both as itself and as reposts."""
+    seen: set[int] = set()
+    result = []
+    for post in posts:
+        key = post.repost_of_id or post.pk
+        if key in seen:
+            continue
+        seen.add(key)
+        result.append(post)
+    return result
+
+
+def home_feed_page(*, viewer, max_id: int | None = None, limit: int = 20, store: TimelineStore | None = None):
+    """One page of the home feed below ``max_id``: newest first, exactly ``limit`` posts unless
+    the feed ends (then ``next_max_id`` is None)."""
+    store = store or get_store()
+    if not store.touch(user_id=viewer.pk):
+        timeline_rebuild(user_id=viewer.pk, store=store)
+    fetch = limit * 2
+    posts: list[Post] = []
+    cursor = max_id
+    from_store = True
+    for _ in range(MAX_READ_ROUNDS):
+        if from_store:
+            ids = store.page(user_id=viewer.pk, max_id=cursor, limit=fetch)
+            exhausted = len(ids) < fetch
+            lower = None if exhausted else ids[-1]
+            ids = sorted(
+                set(ids) | set(_celebrity_ids(viewer_id=viewer.pk, max_id=cursor, min_id=lower, limit=fetch)),
+                reverse=True,
+            )
+            if exhausted and len(ids) < fetch:
+                # The timeline ran out (capped, or a short rebuild): continue from the database.
+                from_store = False
+                oldest = ids[-1] if ids else cursor
+                ids = sorted(set(ids) | set(_pull_ids(viewer_id=viewer.pk, max_id=oldest, limit=fetch)), reverse=True)
+        else:
+            ids = _pull_ids(viewer_id=viewer.pk, max_id=cursor, limit=fetch)
+        if not ids:
+            break
+        hydrated = {p.pk: p for p in posts_visible_to(viewer=viewer, hide_muted=True).filter(pk__in=ids)}
+        posts.extend(hydrated[i] for i in ids if i in hydrated)
+        posts = _dedupe_reposts(posts)
+        cursor = ids[-1]
+        if len(posts) > limit or (not from_store and len(ids) < fetch):
+            break
+    page = posts[:limit]
+    has_more = len(posts) > limit or (len(page) == limit and cursor is not None)
+    return FeedPage(posts=page, next_max_id=page[-1].pk if page and has_more else None)

@@ -1,0 +1,353 @@
+"""Posts, replies, quotes, reposts, edits, deletes, likes, bookmarks and moderation hide/restore.
+
+Every write that changes what timelines should hold queues a task after commit (fan-out on
+create, removal on delete/hide); counters move with F() in the same transaction as their row.
+"""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from rest_framework.exceptions import NotFound, ValidationError
+
+from accounts.models import User
+from accounts.services import user_counter_add
+from posts.lib.entities import parse_hashtags, parse_mentions
+from posts.models import Block, Bookmark, Hashtag, Like, Media, Mention, Post, PostEdit, PostHashtag, Visibility
+from posts.selectors import OPEN_VISIBILITIES, post_get_visible
+from posts.services._notify import notify, notify_followers
+from socialflow.ratelimit import action_rate_limit_hit
+
+
+def _on_commit_task(task_name: str, *args) -> None:
+    from posts import tasks
+
+    task = getattr(tasks, task_name)
+    transaction.on_commit(lambda: task.delay(*args))
+
+
+def _post_counter_add(*, post_id: int, field: str, delta: int) -> None:
+    from django.db.models.functions import Greatest
+
+    Post.objects.filter(pk=post_id).update(**{field: Greatest(F(field) + delta, 0)})
+
+
+def _clean_text(text: str | None) -> str:
+    text = (text or "").strip()
+    if len(text) > settings.POST_MAX_LENGTH:
+        raise ValidationError({"text": [f"Posts are at most {settings.POST_MAX_LENGTH} characters."]})
+    if "\x00" in text:
+        raise ValidationError({"text": ["Text contains a NUL character."]})
+    return text
+
+
+def _mentionable_users(*, author, text: str) -> list[User]:
+    """Mentioned accounts that exist, are not deleted, are not the author and share no block."""
+    usernames = parse_mentions(text)
+    if not usernames:
+        return []
+    query = Q()
+    for name in usernames:
+        query |= Q(username__iexact=name)
+    blocked = Block.objects.filter(Q(blocker_id=author.pk) | Q(blocked_id=author.pk)).values_list(
+        "blocker_id", "blocked_id"
+    )
+    excluded = {uid for pair in blocked for uid in pair} | {author.pk}
+    users = User.objects.filter(query, deleted_at__isnull=True).exclude(pk__in=excluded)
+    order = {name: i for i, name in enumerate(usernames)}
+    return sorted(users, key=lambda u: order.get(u.username.lower(), 0))
+
+
+def _entities(*, hashtags: list[str], mentions: list[User]) -> dict:
+    return {
+        "hashtags": hashtags,
+        "mentions": [{"id": str(u.pk), "username": u.username} for u in mentions],
+    }
+
+
+def _link_hashtags(*, post: Post, names: list[str]) -> None:
+    for name in names:
+        hashtag, _ = Hashtag.objects.get_or_create(name=name[:100])
+        _, created = PostHashtag.objects.get_or_create(post=post, hashtag=hashtag)
+        if created:
+            Hashtag.objects.filter(pk=hashtag.pk).update(posts_count=F("posts_count") + 1)
+
+
+def _unlink_hashtags(*, post: Post, names: list[str] | None = None) -> None:
+    links = PostHashtag.objects.filter(post=post)
+    if names is not None:
+        links = links.filter(hashtag__name__in=names)
+    hashtag_ids = list(links.values_list("hashtag_id", flat=True))
+    links.delete()
+    from django.db.models.functions import Greatest
+
+    Hashtag.objects.filter(pk__in=hashtag_ids).update(posts_count=Greatest(F("posts_count") - 1, 0))
+
+
+def _attach_media(*, post: Post, author, media_ids) -> list[dict]:
+    try:
+        ids = [int(i) for i in media_ids]
+    except (TypeError, ValueError):
+        raise ValidationError({"media_ids": ["Media ids must be ids returned by POST media."]}) from None
+    ids = list(dict.fromkeys(ids))
+    if len(ids) > settings.POST_MAX_MEDIA:
+        raise ValidationError({"media_ids": [f"At most {settings.POST_MAX_MEDIA} images per post."]})
+    attached = Media.objects.filter(pk__in=ids, owner_id=author.pk, post__isnull=True).update(post=post)
+    if attached != len(ids):
+        raise ValidationError({"media_ids": ["Unknown media, or already attached to another post."]})
+    from posts.services.media import media_snapshot
+
+    media = {m.pk: m for m in Media.objects.filter(pk__in=ids)}
+    return [media_snapshot(media=media[i]) for i in ids]
+
+
+def _check_video(*, video_id, author) -> int:
+    try:
+        video_id = int(video_id)
+    except (TypeError, ValueError):
+        raise ValidationError({"video_id": ["Not a video id."]}) from None
+    try:
+        from videos.selectors import video_get_visible
+    except ImportError:  # the videos app is not there yet: accept only ids of existing videos
+        from django.apps import apps
+
+        if not apps.get_model("videos", "Video").objects.filter(pk=video_id).exists():
+            raise ValidationError({"video_id": ["No such video."]}) from None
+        return video_id
+    try:
+        video_get_visible(video_id=video_id, viewer=author)
+    except Exception as exc:  # NotFound / PermissionDenied / DoesNotExist from the videos app
+        raise ValidationError({"video_id": ["No such video."]}) from exc
+    return video_id
+
+
+@transaction.atomic
+def post_create(
+    *,
+    author,
+    text: str = "",
+    reply_to_id=None,
+    quote_of_id=None,
+    media_ids=(),
+    video_id=None,
+    visibility: str = Visibility.PUBLIC,
+) -> Post:
+    """Create a post (or a reply / quote), link hashtags and mentions, notify, fan out on commit.
+
+    A reply to a post the author cannot see is a 404; a reply to a direct post stays direct.
+    Quotes and reposts only of public or unlisted posts. Raises 429 past POST_RATE_LIMIT.
+    """
+    text = _clean_text(text)
+    if visibility not in Visibility.values:
+        raise ValidationError({"visibility": [f"One of {', '.join(Visibility.values)}."]})
+    if visibility == Visibility.MEMBERS:
+        raise ValidationError({"visibility": ["Members-only posts are not available yet."]})
+    if not text and not media_ids and video_id is None and quote_of_id is None:
+        raise ValidationError({"text": ["A post needs text, an image, a video or a quoted post."]})
+    limit, period = settings.POST_RATE_LIMIT
+    action_rate_limit_hit(key=f"post:{author.pk}", limit=limit, period_s=period)
+
+    reply_to = quote_of = None
+    if reply_to_id is not None:
+        reply_to = post_get_visible(post_id=reply_to_id, viewer=author)
+        reply_to = reply_to.repost_of if reply_to.repost_of_id else reply_to
+        if reply_to.visibility == Visibility.DIRECT:
+            visibility = Visibility.DIRECT
+    if quote_of_id is not None:
+        quote_of = post_get_visible(post_id=quote_of_id, viewer=author)
+        quote_of = quote_of.repost_of if quote_of.repost_of_id else quote_of
+        if quote_of.visibility not in OPEN_VISIBILITIES or quote_of.author.is_private:
+            raise ValidationError({"quote_of": ["Only public posts can be quoted."]})
+    if video_id is not None:
+        video_id = _check_video(video_id=video_id, author=author)
+
+    hashtags = parse_hashtags(text)
+    mentions = _mentionable_users(author=author, text=text)
+    post = Post.objects.create(
+        author=author,
+        text=text,
+        visibility=visibility,
+        reply_to=reply_to,
+        thread_root_id=(reply_to.thread_root_id or reply_to.pk) if reply_to else None,
+        quote_of=quote_of,
+        video_id=video_id,
+        entities=_entities(hashtags=hashtags, mentions=mentions),
+    )
+    if media_ids:
+        post.attachments = _attach_media(post=post, author=author, media_ids=media_ids)
+        post.save(update_fields=["attachments"])
+    _link_hashtags(post=post, names=hashtags)
+    Mention.objects.bulk_create([Mention(post=post, user=u) for u in mentions], ignore_conflicts=True)
+
+    user_counter_add(user_id=author.pk, field="posts_count", delta=1)
+    if reply_to is not None:
+        _post_counter_add(post_id=reply_to.pk, field="replies_count", delta=1)
+        notify(recipient=reply_to.author, kind="reply", actor=author, target=post)
+    if quote_of is not None:
+        _post_counter_add(post_id=quote_of.pk, field="quotes_count", delta=1)
+        notify(recipient=quote_of.author, kind="quote", actor=author, target=post)
+    notified = {reply_to.author_id} if reply_to else set()
+    for user in mentions:
+        if user.pk not in notified:
+            notify(recipient=user, kind="mention", actor=author, target=post)
+    if reply_to is None and visibility == Visibility.PUBLIC and not author.is_private:
+        notify_followers(author=author, kind="new_post", target=post)
+    _on_commit_task("fanout_post", post.pk)
+    return post
+
+
+@transaction.atomic
+def post_update(*, post: Post, text: str) -> Post:
+    """Edit the text; the previous version goes to the edit history. Re-links hashtags and
+    mentions (new mentions are notified; old ones are not notified twice)."""
+    if post.repost_of_id is not None:
+        raise ValidationError({"detail": "A repost cannot be edited."}, code="repost")
+    post = Post.objects.select_for_update().select_related("author").get(pk=post.pk)
+    if post.deleted_at is not None:
+        raise NotFound("No such post.", code="not_found")
+    text = _clean_text(text)
+    if not text and not post.attachments and post.video_id is None and post.quote_of_id is None:
+        raise ValidationError({"text": ["A post needs text, an image, a video or a quoted post."]})
+    if text == post.text:
+        return post
+    PostEdit.objects.create(
+        post=post, text=post.text, entities=post.entities, created_at=post.edited_at or post.created_at
+    )
+    old_tags = set(post.entities.get("hashtags", []))
+    old_mentions = {int(m["id"]) for m in post.entities.get("mentions", [])}
+    hashtags = parse_hashtags(text)
+    mentions = _mentionable_users(author=post.author, text=text)
+    _unlink_hashtags(post=post, names=sorted(old_tags - set(hashtags)))
+    _link_hashtags(post=post, names=[t for t in hashtags if t not in old_tags])
+    Mention.objects.filter(post=post).exclude(user_id__in=[u.pk for u in mentions]).delete()
+    Mention.objects.bulk_create([Mention(post=post, user=u) for u in mentions], ignore_conflicts=True)
+    for user in mentions:
+        if user.pk not in old_mentions:
+            notify(recipient=user, kind="mention", actor=post.author, target=post)
+    post.text = text
+    post.entities = _entities(hashtags=hashtags, mentions=mentions)
+    post.edited_at = timezone.now()
+    post.save(update_fields=["text", "entities", "edited_at"])
+    return post
+
+
+def _post_soft_delete(*, post_id: int) -> Post | None:
+    """Mark deleted (once) and undo what the post counted. None if it was already deleted."""
+    now = timezone.now()
+    if not Post.objects.filter(pk=post_id, deleted_at__isnull=True).update(deleted_at=now):
+        return None
+    post = Post.objects.get(pk=post_id)
+    user_counter_add(user_id=post.author_id, field="posts_count", delta=-1)
+    if post.repost_of_id:
+        _post_counter_add(post_id=post.repost_of_id, field="reposts_count", delta=-1)
+    if post.reply_to_id:
+        _post_counter_add(post_id=post.reply_to_id, field="replies_count", delta=-1)
+    if post.quote_of_id:
+        _post_counter_add(post_id=post.quote_of_id, field="quotes_count", delta=-1)
+    _unlink_hashtags(post=post)
+    return post
+
+
+@transaction.atomic
+def post_delete(*, post: Post) -> None:
+    """Delete a post and its reposts (soft; idempotent); timelines are cleaned after commit."""
+    deleted = _post_soft_delete(post_id=post.pk)
+    if deleted is None:
+        return
+    removed = [post.pk]
+    for repost_id in Post.objects.filter(repost_of_id=post.pk, deleted_at__isnull=True).values_list("pk", flat=True):
+        if _post_soft_delete(post_id=repost_id) is not None:
+            removed.append(repost_id)
+    _on_commit_task("timeline_remove_posts", removed)
+
+
+@transaction.atomic
+def post_hide(*, post: Post, reason: str = "") -> bool:
+    """Moderation: hide a post from everyone but its author (feeds, search, threads)."""
+    hidden = Post.objects.filter(pk=post.pk, hidden_at__isnull=True).update(
+        hidden_at=timezone.now(), hidden_reason=reason[:500]
+    )
+    if hidden:
+        reposts = list(Post.objects.filter(repost_of_id=post.pk).values_list("pk", flat=True))
+        _on_commit_task("timeline_remove_posts", [post.pk, *reposts])
+    return bool(hidden)
+
+
+@transaction.atomic
+def post_restore(*, post: Post) -> bool:
+    """Moderation: undo a hide. The post reappears in lists; timelines pick it up on rebuild."""
+    return bool(Post.objects.filter(pk=post.pk, hidden_at__isnull=False).update(hidden_at=None, hidden_reason=""))
+
+
+def _repost_target(*, post: Post, user) -> Post:
+    target = post.repost_of if post.repost_of_id else post
+    if target.visibility not in OPEN_VISIBILITIES or target.author.is_private:
+        raise ValidationError({"detail": "Only public posts can be reposted."}, code="not_repostable")
+    return target
+
+
+@transaction.atomic
+def repost_create(*, user, post: Post) -> Post:
+    """Repost ``post`` (the original, if ``post`` is itself a repost). Idempotent."""
+    target = _repost_target(post=post, user=user)
+    existing = Post.objects.filter(author_id=user.pk, repost_of_id=target.pk, deleted_at__isnull=True).first()
+    if existing is not None:
+        return existing
+    limit, period = settings.POST_RATE_LIMIT
+    action_rate_limit_hit(key=f"post:{user.pk}", limit=limit, period_s=period)
+    try:
+        with transaction.atomic():
+            repost = Post.objects.create(author=user, repost_of=target, visibility=Visibility.PUBLIC)
+    except IntegrityError:  # a concurrent repost won
+        return Post.objects.get(author_id=user.pk, repost_of_id=target.pk, deleted_at__isnull=True)
+    user_counter_add(user_id=user.pk, field="posts_count", delta=1)
+    _post_counter_add(post_id=target.pk, field="reposts_count", delta=1)
+    notify(recipient=target.author, kind="repost", actor=user, target=target)
+    _on_commit_task("fanout_post", repost.pk)
+    return repost
+
+
+@transaction.atomic
+def repost_delete(*, user, post: Post) -> bool:
+    target_id = post.repost_of_id or post.pk
+    repost = Post.objects.filter(author_id=user.pk, repost_of_id=target_id, deleted_at__isnull=True).first()
+    if repost is None:
+        return False
+    post_delete(post=repost)
+    return True
+
+
+def _target(post: Post) -> Post:
+    return post.repost_of if post.repost_of_id else post
+
+
+@transaction.atomic
+def like_create(*, user, post: Post) -> Like:
+    """Like a post (a repost's original). Idempotent: the counter moves only for a new like."""
+    post = _target(post)
+    like, created = Like.objects.get_or_create(user_id=user.pk, post_id=post.pk)
+    if created:
+        _post_counter_add(post_id=post.pk, field="likes_count", delta=1)
+        notify(recipient=post.author, kind="like_post", actor=user, target=post)
+    return like
+
+
+@transaction.atomic
+def like_delete(*, user, post: Post) -> bool:
+    post = _target(post)
+    deleted, _ = Like.objects.filter(user_id=user.pk, post_id=post.pk).delete()
+    if deleted:
+        _post_counter_add(post_id=post.pk, field="likes_count", delta=-1)
+    return bool(deleted)
+
+
+@transaction.atomic
+def bookmark_create(*, user, post: Post) -> Bookmark:
+    bookmark, _ = Bookmark.objects.get_or_create(user_id=user.pk, post_id=_target(post).pk)
+    return bookmark
+
+
+@transaction.atomic
+def bookmark_delete(*, user, post: Post) -> bool:
+    deleted, _ = Bookmark.objects.filter(user_id=user.pk, post_id=_target(post).pk).delete()
+    return bool(deleted)

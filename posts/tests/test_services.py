@@ -1,0 +1,307 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled, ValidationError
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from posts import selectors, services
+from posts.lib.entities import parse_hashtags, parse_mentions
+from posts.lib.ids import id_at, id_to_ms, next_id
+from posts.models import Follow, FollowRequest, Hashtag, Like, Mention, Post, PostEdit, PostHashtag, Visibility
+
+pytestmark = pytest.mark.django_db
+
+
+def refresh(*objs):
+    for obj in objs:
+        obj.refresh_from_db()
+
+
+# --- ids and parsing ------------------------------------------------------------------------------
+
+
+def test_it_makes_time_ordered_unique_ids():
+    generated = [next_id() for _ in range(5000)]
+    assert generated == sorted(generated)
+    assert len(set(generated)) == len(generated)
+    assert abs(id_to_ms(generated[0]) / 1000 - timezone.now().timestamp()) < 5
+    assert id_at(timezone.now() - timedelta(seconds=10)) < generated[0]
+
+
+def test_it_parses_hashtags_and_mentions():
+    text = "Hi @Bob and @bob, mail me at x@example.com #Django #django #2024 #py_thon foo#bar"
+    assert parse_hashtags(text) == ["django", "py_thon"]
+    assert parse_mentions(text) == ["bob"]
+
+
+# --- posts ----------------------------------------------------------------------------------------
+
+
+def test_it_creates_a_post_with_linked_hashtags_and_mentions(alice, bob):
+    post = services.post_create(author=alice, text="Hello @bob #Launch #launch #news")
+    assert set(PostHashtag.objects.filter(post=post).values_list("hashtag__name", flat=True)) == {"launch", "news"}
+    assert list(Mention.objects.filter(post=post).values_list("user_id", flat=True)) == [bob.pk]
+    assert post.entities == {"hashtags": ["launch", "news"], "mentions": [{"id": str(bob.pk), "username": "bob"}]}
+    assert Hashtag.objects.get(name="launch").posts_count == 1
+    refresh(alice)
+    assert alice.posts_count == 1
+
+
+def test_it_ignores_mentions_of_users_who_block_the_author(alice, bob, charlie):
+    services.block_create(blocker=bob, blocked=alice)
+    post = services.post_create(author=alice, text="hey @bob and @charlie and @nobody")
+    assert list(Mention.objects.filter(post=post).values_list("user_id", flat=True)) == [charlie.pk]
+
+
+def test_it_rejects_too_long_and_empty_posts(alice, settings):
+    settings.POST_MAX_LENGTH = 10
+    with pytest.raises(ValidationError):
+        services.post_create(author=alice, text="x" * 11)
+    with pytest.raises(ValidationError):
+        services.post_create(author=alice, text="   ")
+    assert not Post.objects.exists()
+
+
+def test_it_threads_replies_and_counts_them(alice, bob):
+    root = services.post_create(author=alice, text="root")
+    reply = services.post_create(author=bob, text="reply", reply_to_id=root.pk)
+    nested = services.post_create(author=alice, text="nested", reply_to_id=reply.pk)
+    assert nested.thread_root_id == root.pk
+    refresh(root, reply)
+    assert (root.replies_count, reply.replies_count) == (1, 1)
+
+
+def test_it_404s_a_reply_to_a_post_the_author_cannot_see(alice, bob):
+    private = services.post_create(author=alice, text="followers only", visibility=Visibility.FOLLOWERS)
+    with pytest.raises(NotFound):
+        services.post_create(author=bob, text="reply", reply_to_id=private.pk)
+    services.block_create(blocker=alice, blocked=bob)
+    public = services.post_create(author=alice, text="public")
+    with pytest.raises(NotFound):
+        services.post_create(author=bob, text="reply", reply_to_id=public.pk)
+
+
+def test_it_keeps_edit_history_and_relinks_hashtags(alice, bob):
+    post = services.post_create(author=alice, text="first #old")
+    services.post_update(post=post, text="second #new @bob")
+    refresh(post)
+    assert post.text == "second #new @bob" and post.edited_at is not None
+    assert list(PostEdit.objects.filter(post=post).values_list("text", flat=True)) == ["first #old"]
+    assert list(PostHashtag.objects.filter(post=post).values_list("hashtag__name", flat=True)) == ["new"]
+    assert Hashtag.objects.get(name="old").posts_count == 0
+    assert Mention.objects.filter(post=post, user=bob).exists()
+
+
+def test_it_deletes_a_post_with_its_reposts_and_fixes_counters(alice, bob):
+    post = services.post_create(author=alice, text="bye #tag")
+    repost = services.repost_create(user=bob, post=post)
+    services.post_delete(post=post)
+    services.post_delete(post=post)  # idempotent
+    refresh(post, repost, alice, bob)
+    assert post.deleted_at and repost.deleted_at
+    assert (alice.posts_count, bob.posts_count) == (0, 0)
+    assert Hashtag.objects.get(name="tag").posts_count == 0
+    with pytest.raises(NotFound):
+        selectors.post_get_visible(post_id=post.pk, viewer=alice)
+
+
+def test_it_reposts_idempotently_and_only_public_posts(alice, bob):
+    post = services.post_create(author=alice, text="share me")
+    first = services.repost_create(user=bob, post=post)
+    again = services.repost_create(user=bob, post=first)  # reposting a repost targets the original
+    assert first.pk == again.pk
+    refresh(post)
+    assert post.reposts_count == 1
+    assert services.repost_delete(user=bob, post=post) is True
+    refresh(post)
+    assert post.reposts_count == 0
+    services.follow_create(follower=bob, followee=alice)
+    followers_only = services.post_create(author=alice, text="ours", visibility=Visibility.FOLLOWERS)
+    with pytest.raises(ValidationError):
+        services.repost_create(user=bob, post=followers_only)
+
+
+def test_it_quotes_public_posts_only(alice, bob):
+    post = services.post_create(author=alice, text="quotable")
+    quote = services.post_create(author=bob, text="look", quote_of_id=post.pk)
+    refresh(post)
+    assert quote.quote_of_id == post.pk and post.quotes_count == 1
+    services.follow_create(follower=bob, followee=alice)
+    hidden = services.post_create(author=alice, text="not quotable", visibility=Visibility.FOLLOWERS)
+    with pytest.raises(ValidationError):
+        services.post_create(author=bob, text="look", quote_of_id=hidden.pk)
+
+
+def test_it_likes_and_bookmarks_idempotently(alice, bob):
+    post = services.post_create(author=alice, text="like me")
+    services.like_create(user=bob, post=post)
+    services.like_create(user=bob, post=post)
+    refresh(post)
+    assert post.likes_count == 1 and Like.objects.count() == 1
+    assert services.like_delete(user=bob, post=post) is True
+    assert services.like_delete(user=bob, post=post) is False
+    refresh(post)
+    assert post.likes_count == 0
+    services.bookmark_create(user=bob, post=post)
+    services.bookmark_create(user=bob, post=post)
+    assert list(selectors.bookmarked_posts(user=bob)) == [post]
+
+
+def test_it_limits_posts_per_period(alice, settings):
+    settings.POST_RATE_LIMIT = (2, 3600)
+    services.post_create(author=alice, text="1")
+    services.post_create(author=alice, text="2")
+    with pytest.raises(Throttled) as excinfo:
+        services.post_create(author=alice, text="3")
+    assert excinfo.value.wait > 0
+    assert Post.objects.count() == 2
+
+
+# --- visibility -----------------------------------------------------------------------------------
+
+
+def test_it_shows_followers_only_posts_to_followers(alice, bob, charlie):
+    services.follow_create(follower=bob, followee=alice)
+    post = services.post_create(author=alice, text="secret", visibility=Visibility.FOLLOWERS)
+    assert selectors.post_get_visible(post_id=post.pk, viewer=bob) == post
+    with pytest.raises(NotFound):
+        selectors.post_get_visible(post_id=post.pk, viewer=charlie)
+    with pytest.raises(NotFound):
+        selectors.post_get_visible(post_id=post.pk, viewer=None)
+
+
+def test_it_shows_direct_posts_to_mentioned_users_only(alice, bob, charlie):
+    post = services.post_create(author=alice, text="psst @bob", visibility=Visibility.DIRECT)
+    assert selectors.post_get_visible(post_id=post.pk, viewer=bob) == post
+    with pytest.raises(NotFound):
+        selectors.post_get_visible(post_id=post.pk, viewer=charlie)
+
+
+def test_it_hides_private_accounts_posts_from_non_followers(alice, bob, charlie):
+    User.objects.filter(pk=alice.pk).update(is_private=True)
+    alice.refresh_from_db()
+    post = services.post_create(author=alice, text="public but private account")
+    request = services.follow_create(follower=bob, followee=alice)
+    assert isinstance(request, FollowRequest)
+    with pytest.raises(NotFound):
+        selectors.post_get_visible(post_id=post.pk, viewer=bob)
+    services.follow_request_accept(target=alice, request_id=request.pk)
+    assert selectors.post_get_visible(post_id=post.pk, viewer=bob) == post
+    with pytest.raises(NotFound):
+        selectors.post_get_visible(post_id=post.pk, viewer=charlie)
+
+
+def test_it_makes_a_deleted_authors_content_vanish(alice, bob):
+    post = services.post_create(author=alice, text="soon gone")
+    repost = services.repost_create(user=bob, post=post)
+    User.objects.filter(pk=alice.pk).update(deleted_at=timezone.now())
+    assert not selectors.posts_visible_to(viewer=bob).filter(pk__in=[post.pk, repost.pk]).exists()
+
+
+def test_it_hides_and_restores_posts_for_moderation(alice, bob):
+    post = services.post_create(author=alice, text="borderline")
+    assert services.post_hide(post=post, reason="spam") is True
+    assert not selectors.posts_visible_to(viewer=bob).filter(pk=post.pk).exists()
+    assert services.post_restore(post=post) is True
+    assert selectors.posts_visible_to(viewer=bob).filter(pk=post.pk).exists()
+
+
+# --- graph ----------------------------------------------------------------------------------------
+
+
+def test_it_refuses_to_follow_yourself(alice):
+    with pytest.raises(ValidationError):
+        services.follow_create(follower=alice, followee=alice)
+
+
+def test_it_follows_idempotently_with_exact_counters(alice, bob):
+    services.follow_create(follower=bob, followee=alice)
+    services.follow_create(follower=bob, followee=alice)
+    refresh(alice, bob)
+    assert (alice.followers_count, bob.following_count) == (1, 1)
+    assert selectors.follower_ids(user_id=alice.pk) == [bob.pk]
+    services.follow_delete(follower=bob, followee=alice)
+    services.follow_delete(follower=bob, followee=alice)
+    refresh(alice, bob)
+    assert (alice.followers_count, bob.following_count) == (0, 0)
+
+
+def test_it_handles_follow_requests_of_private_accounts(alice, bob, charlie):
+    User.objects.filter(pk=alice.pk).update(is_private=True)
+    alice.refresh_from_db()
+    request = services.follow_create(follower=bob, followee=alice)
+    assert services.follow_create(follower=bob, followee=alice).pk == request.pk
+    assert not Follow.objects.exists()
+    with pytest.raises(NotFound):
+        services.follow_request_accept(target=charlie, request_id=request.pk)
+    services.follow_request_accept(target=alice, request_id=request.pk)
+    assert Follow.objects.filter(follower=bob, followee=alice).exists()
+    refresh(alice)
+    assert alice.followers_count == 1
+    other = services.follow_create(follower=charlie, followee=alice)
+    services.follow_request_reject(target=alice, request_id=other.pk)
+    assert not FollowRequest.objects.exists()
+    assert not Follow.objects.filter(follower=charlie).exists()
+
+
+def test_it_removes_follows_both_ways_on_block(alice, bob):
+    services.follow_create(follower=alice, followee=bob)
+    services.follow_create(follower=bob, followee=alice)
+    services.block_create(blocker=alice, blocked=bob)
+    assert not Follow.objects.exists()
+    refresh(alice, bob)
+    assert (alice.followers_count, alice.following_count, bob.followers_count, bob.following_count) == (0, 0, 0, 0)
+    with pytest.raises(PermissionDenied):
+        services.follow_create(follower=bob, followee=alice)
+    with pytest.raises(ValidationError):
+        services.block_create(blocker=alice, blocked=alice)
+    assert services.block_delete(blocker=alice, blocked=bob) is True
+
+
+def test_it_hides_content_both_ways_across_a_block(alice, bob):
+    a_post = services.post_create(author=alice, text="alice's")
+    b_post = services.post_create(author=bob, text="bob's")
+    services.block_create(blocker=alice, blocked=bob)
+    assert not selectors.posts_visible_to(viewer=alice).filter(pk=b_post.pk).exists()
+    assert not selectors.posts_visible_to(viewer=bob).filter(pk=a_post.pk).exists()
+
+
+def test_it_limits_follows_per_day(alice, settings):
+    settings.FOLLOW_RATE_LIMIT = (2, 86400)
+    targets = UserFactory.create_batch(3)
+    services.follow_create(follower=alice, followee=targets[0])
+    services.follow_create(follower=alice, followee=targets[1])
+    services.follow_create(follower=alice, followee=targets[1])  # already following: not counted
+    with pytest.raises(Throttled):
+        services.follow_create(follower=alice, followee=targets[2])
+
+
+def test_it_repairs_drifted_counters(alice, bob):
+    services.follow_create(follower=bob, followee=alice)
+    post = services.post_create(author=alice, text="x")
+    services.like_create(user=bob, post=post)
+    User.objects.filter(pk=alice.pk).update(followers_count=42, posts_count=7)
+    Post.objects.filter(pk=post.pk).update(likes_count=9)
+    assert services.counters_recount() >= 1
+    refresh(alice, post)
+    assert (alice.followers_count, alice.posts_count, post.likes_count) == (1, 1, 1)
+
+
+def test_it_keeps_counters_exact_under_repeated_mixed_actions(alice):
+    fans = UserFactory.create_batch(5)
+    post = services.post_create(author=alice, text="popular")
+    for fan in fans:
+        services.follow_create(follower=fan, followee=alice)
+        services.like_create(user=fan, post=post)
+        services.like_create(user=fan, post=post)
+        services.repost_create(user=fan, post=post)
+    services.block_create(blocker=alice, blocked=fans[0])
+    services.like_delete(user=fans[1], post=post)
+    services.repost_delete(user=fans[2], post=post)
+    refresh(alice, post)
+    assert alice.followers_count == Follow.objects.filter(followee=alice).count() == 4
+    assert post.likes_count == Like.objects.filter(post=post).count() == 4
+    assert post.reposts_count == Post.objects.filter(repost_of=post, deleted_at__isnull=True).count() == 4
+    assert services.counters_recount(user_ids=[alice.pk]) == 0
