@@ -1,9 +1,10 @@
-"""Demo users: an admin (password printed), a creator and two viewers."""
+"""Demo users: an admin (password printed), a creator and two viewers. Idempotent."""
 
 import secrets
 
 from django.conf import settings
 
+from accounts import services
 from accounts.models import User
 
 DEMO_PASSWORD = "socialflow-demo"  # noqa: S105 - documented demo credential
@@ -19,32 +20,37 @@ def _admin_password() -> str:
     return password
 
 
+def _get_or_create(*, username: str, **fields) -> User:
+    user = User.objects.filter(username__iexact=username).first()
+    if user is None:
+        user = services.user_create(username=username, email_verified=True, **fields)
+    return user
+
+
 def seed(*, context: dict, stdout) -> None:
     password = _admin_password()
-    admin = User.objects.filter(username__iexact="admin").first()
-    if admin is None:
-        admin = User.objects.create_superuser(
+    users = {
+        "admin": _get_or_create(
             username="admin",
             email="admin@socialflow.local",
             password=password,
-            role=User.Role.ADMIN,
             display_name="Admin",
+            role=User.Role.ADMIN,
+            is_staff=True,
+            is_superuser=True,
         )
-    users = {"admin": admin}
+    }
     for username, display_name, role in (
         ("alice", "Alice Creator", User.Role.CREATOR),
         ("bob", "Bob Viewer", User.Role.USER),
         ("charlie", "Charlie", User.Role.USER),
     ):
-        user = User.objects.filter(username__iexact=username).first()
-        if user is None:
-            user = User.objects.create_user(
-                username=username,
-                email=f"{username}@socialflow.local",
-                password=DEMO_PASSWORD,
-                display_name=display_name,
-                role=role,
-            )
-        users[username] = user
+        users[username] = _get_or_create(
+            username=username,
+            email=f"{username}@socialflow.local",
+            password=DEMO_PASSWORD,
+            display_name=display_name,
+            role=role,
+        )
     context["users"] = users
     stdout.write(f"Demo users: admin / {password} (superuser); alice, bob, charlie / {DEMO_PASSWORD}")

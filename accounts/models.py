@@ -1,8 +1,13 @@
+from datetime import UTC, datetime
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+# A permanent ban is stored as a ban until the end of time, so "banned" is one indexed comparison.
+PERMANENT_BAN_UNTIL = datetime(9999, 12, 31, tzinfo=UTC)
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9_]{1,30}\Z",
@@ -45,6 +50,8 @@ class User(AbstractUser):
     ban_reason = models.CharField(max_length=500, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_seen_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set once the grace period after deletion is over and the personal data has been erased.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     # Denormalised counters, kept exact with F() updates by the owning services and repaired by
     # a periodic recount (accounts.services.user_counters_recount).
@@ -73,6 +80,10 @@ class User(AbstractUser):
         return self.banned_until is not None and self.banned_until > timezone.now()
 
     @property
+    def is_permanently_banned(self) -> bool:
+        return self.banned_until is not None and self.banned_until >= PERMANENT_BAN_UNTIL
+
+    @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
@@ -81,7 +92,7 @@ class User(AbstractUser):
         return self.is_staff or self.role in (self.Role.MODERATOR, self.Role.ADMIN)
 
     def ban_message(self) -> str:
-        if self.banned_until and self.banned_until.year >= 9999:
+        if self.banned_until and self.banned_until >= PERMANENT_BAN_UNTIL:
             until = "permanently"
         else:
             until = f"until {self.banned_until:%Y-%m-%d %H:%M} UTC" if self.banned_until else ""

@@ -1,0 +1,225 @@
+"""Shapes only: input validation of types and lengths, output of users. No side effects."""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from accounts.models import User
+from accounts.services.users import MAX_LINKS
+
+
+class StrictCharField(serializers.CharField):
+    """A string and nothing else: numbers, lists, objects and booleans are a 400, not coerced."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class PasswordField(StrictCharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("write_only", True)
+        kwargs.setdefault("trim_whitespace", False)
+        kwargs.setdefault("max_length", 128)
+        kwargs.setdefault("style", {"input_type": "password"})
+        super().__init__(**kwargs)
+
+
+# --- input -------------------------------------------------------------------------------------
+
+
+class RegisterInput(serializers.Serializer):
+    username = StrictCharField(max_length=30)
+    email = serializers.EmailField(max_length=254)
+    password = PasswordField()
+
+
+class TokenInput(serializers.Serializer):
+    username = StrictCharField(required=False, max_length=254, help_text="Username or email address.")
+    email = StrictCharField(required=False, max_length=254)
+    password = PasswordField()
+    otp = StrictCharField(required=False, allow_blank=True, max_length=32, help_text="TOTP or recovery code.")
+
+    def validate(self, attrs):
+        if not attrs.get("username") and not attrs.get("email"):
+            raise serializers.ValidationError({"username": ["Provide a username or an email address."]})
+        return attrs
+
+
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class RefreshInput(serializers.Serializer):
+    refresh = StrictCharField(max_length=4096)
+
+
+class EmailVerifyInput(serializers.Serializer):
+    key = StrictCharField(max_length=512)
+
+
+class PasswordResetInput(serializers.Serializer):
+    email = StrictCharField(max_length=254)
+
+
+class PasswordResetConfirmInput(serializers.Serializer):
+    uid = StrictCharField(max_length=64)
+    token = StrictCharField(max_length=256)
+    new_password = PasswordField()
+
+
+class PasswordChangeInput(serializers.Serializer):
+    old_password = PasswordField()
+    new_password = PasswordField()
+
+
+class TotpCodeInput(serializers.Serializer):
+    code = StrictCharField(max_length=32)
+
+
+class TotpSetupOutput(serializers.Serializer):
+    secret = serializers.CharField()
+    otpauth_uri = serializers.CharField()
+
+
+class RecoveryCodesOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    recovery_codes = serializers.ListField(child=serializers.CharField())
+
+
+class DetailOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class PasswordChangeOutput(TokenPairOutput):
+    detail = serializers.CharField()
+
+
+class ProfileUpdateInput(serializers.Serializer):
+    display_name = StrictCharField(max_length=50, allow_blank=True, required=False)
+    bio = StrictCharField(max_length=500, allow_blank=True, required=False)
+    links = serializers.ListField(
+        child=serializers.URLField(max_length=200), max_length=MAX_LINKS, required=False, allow_empty=True
+    )
+    is_private = serializers.BooleanField(required=False)
+    avatar = serializers.FileField(
+        required=False,
+        allow_null=True,
+        allow_empty_file=False,
+        help_text=f"JPEG, PNG, GIF or WebP, at most {settings.ACCOUNT_AVATAR_MAX_BYTES // (1024 * 1024)} MB "
+        "(multipart). null removes the avatar.",
+    )
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    """The compact user other apps embed (authors, followers, chat)."""
+
+    id = serializers.CharField(read_only=True)
+    avatar_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "avatar_url", "is_private"]
+        read_only_fields = fields
+
+    def get_avatar_url(self, user) -> str | None:
+        if not user.avatar:
+            return None
+        url = user.avatar.url
+        if url.startswith("/"):
+            request = self.context.get("request")
+            return request.build_absolute_uri(url) if request else f"{settings.SITE_URL}{url}"
+        return url
+
+
+class PublicProfileSerializer(UserSummarySerializer):
+    joined_at = serializers.DateTimeField(source="date_joined", read_only=True)
+    is_suspended = serializers.BooleanField(source="is_banned", read_only=True)
+
+    class Meta(UserSummarySerializer.Meta):
+        fields = [
+            *UserSummarySerializer.Meta.fields,
+            "bio",
+            "links",
+            "role",
+            "joined_at",
+            "followers_count",
+            "following_count",
+            "posts_count",
+            "videos_count",
+            "is_suspended",
+        ]
+        read_only_fields = fields
+
+
+class ProfileSerializer(PublicProfileSerializer):
+    """``GET users/{username}``: the profile plus how the caller relates to it."""
+
+    is_following = serializers.SerializerMethodField()
+    is_followed_by = serializers.SerializerMethodField()
+    follow_requested = serializers.SerializerMethodField()
+    is_blocked = serializers.SerializerMethodField()
+    blocks_you = serializers.SerializerMethodField()
+    is_muted = serializers.SerializerMethodField()
+
+    class Meta(PublicProfileSerializer.Meta):
+        fields = [
+            *PublicProfileSerializer.Meta.fields,
+            "is_following",
+            "is_followed_by",
+            "follow_requested",
+            "is_blocked",
+            "blocks_you",
+            "is_muted",
+        ]
+        read_only_fields = fields
+
+    def _rel(self):
+        return self.context["relationship"]
+
+    def get_is_following(self, user) -> bool:
+        return self._rel().is_following
+
+    def get_is_followed_by(self, user) -> bool:
+        return self._rel().is_followed_by
+
+    def get_follow_requested(self, user) -> bool:
+        return self._rel().follow_requested
+
+    def get_is_blocked(self, user) -> bool:
+        return self._rel().is_blocked
+
+    def get_blocks_you(self, user) -> bool:
+        return self._rel().is_blocking_you
+
+    def get_is_muted(self, user) -> bool:
+        return self._rel().is_muted
+
+
+class MeSerializer(PublicProfileSerializer):
+    """``GET|PATCH me``: the own account, including private settings."""
+
+    email_verified = serializers.SerializerMethodField()
+    two_factor_enabled = serializers.SerializerMethodField()
+
+    class Meta(PublicProfileSerializer.Meta):
+        fields = [
+            *PublicProfileSerializer.Meta.fields,
+            "email",
+            "email_verified",
+            "two_factor_enabled",
+            "last_login",
+        ]
+        read_only_fields = fields
+
+    def get_email_verified(self, user) -> bool:
+        return self.context["account"].email_verified
+
+    def get_two_factor_enabled(self, user) -> bool:
+        return self.context["account"].two_factor_enabled

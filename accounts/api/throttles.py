@@ -1,0 +1,72 @@
+"""Throttles for the sensitive endpoints. DRF keeps their history in the default cache — Redis in
+production — so limits hold across processes and servers. Rates come from
+``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` and are read per request (tests override them)."""
+
+import hashlib
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class _ScopedThrottle(SimpleRateThrottle):
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class _PerIPThrottle(_ScopedThrottle):
+    def get_cache_key(self, request, view):
+        return f"throttle:{self.scope}:ip:{self.get_ident(request)}"
+
+
+class _PerIdentifierThrottle(_ScopedThrottle):
+    """Keyed by the account the request names (so rotating IPs does not help guessing)."""
+
+    fields: tuple[str, ...] = ()
+
+    def get_cache_key(self, request, view):
+        data = request.data  # a malformed body raises ParseError → 400 here, before any work
+        if not isinstance(data, dict):
+            return None
+        for field in self.fields:
+            value = data.get(field)
+            if isinstance(value, str) and value.strip():
+                digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+                return f"throttle:{self.scope}:id:{digest}"
+        return None
+
+
+class LoginIPThrottle(_PerIPThrottle):
+    scope = "login"
+
+
+class LoginIdentifierThrottle(_PerIdentifierThrottle):
+    scope = "login"
+    fields = ("username", "email")
+
+
+class RegisterThrottle(_PerIPThrottle):
+    scope = "register"
+
+
+class PasswordResetIPThrottle(_PerIPThrottle):
+    scope = "password_reset"
+
+
+class PasswordResetEmailThrottle(_PerIdentifierThrottle):
+    scope = "password_reset"
+    fields = ("email",)
+
+
+class EmailVerifyThrottle(_PerIPThrottle):
+    scope = "login"
+
+
+class SensitiveUserThrottle(_ScopedThrottle):
+    """Password change and 2FA codes: guessing per account, whatever the IP."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return f"throttle:{self.scope}:ip:{self.get_ident(request)}"
+        return f"throttle:{self.scope}:user:{request.user.pk}"

@@ -1,0 +1,115 @@
+"""Reads for accounts. Other apps use ``user_get_by_username`` and ``user_search``."""
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+from rest_framework.exceptions import NotFound
+
+from accounts.models import PERMANENT_BAN_UNTIL, User
+
+
+def _visible_users() -> QuerySet[User]:
+    """Accounts that exist for other people: not deleted, not permanently banned."""
+    return User.objects.filter(deleted_at__isnull=True, is_active=True).exclude(banned_until__gte=PERMANENT_BAN_UNTIL)
+
+
+def user_get_by_username(*, username: str) -> User:
+    """The (not deleted) user with this username, case-insensitively, or ``NotFound``."""
+    user = User.objects.filter(username__iexact=(username or "").lstrip("@"), deleted_at__isnull=True).first()
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    return user
+
+
+def user_search(*, query: str, viewer, limit: int = 20) -> QuerySet[User]:
+    """Users whose username or display name contains ``query``: exact username first, then prefix
+    matches, then by followers. Excludes deleted, permanently banned and blocked-either-way users."""
+    query = (query or "").strip().lstrip("@")
+    if not query:
+        return User.objects.none()
+    qs = _visible_users().filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        from posts.models import Block  # shared social-graph table (cross-app contract)
+
+        blocked = Block.objects.filter(Q(blocker_id=viewer.pk) | Q(blocked_id=viewer.pk)).values_list(
+            "blocker_id", "blocked_id"
+        )
+        hidden = {uid for pair in blocked for uid in pair if uid != viewer.pk}
+        if hidden:
+            qs = qs.exclude(pk__in=hidden)
+    qs = qs.annotate(
+        match_rank=Case(
+            When(username__iexact=query, then=Value(0)),
+            When(username__istartswith=query, then=Value(1)),
+            When(display_name__istartswith=query, then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        )
+    )
+    return qs.order_by("match_rank", "-followers_count", "username")[: max(0, min(limit, 100))]
+
+
+def user_get_for_login(*, login: str) -> User | None:
+    """The account a login form names (username or email, any case), or ``None``."""
+    login = (login or "").strip()
+    if not login:
+        return None
+    field = "email__iexact" if "@" in login else "username__iexact"
+    return User.objects.filter(**{field: login}).first()
+
+
+def user_get_for_password_reset(*, email: str) -> User | None:
+    if not email:
+        return None
+    return User.objects.filter(email__iexact=email, is_active=True, deleted_at__isnull=True).first()
+
+
+def user_has_totp(*, user: User) -> bool:
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
+def user_email_verified(*, user: User) -> bool:
+    return EmailAddress.objects.filter(user_id=user.pk, email__iexact=user.email, verified=True).exists()
+
+
+@dataclass(frozen=True)
+class OwnAccount:
+    user: User
+    email_verified: bool
+    two_factor_enabled: bool
+
+
+def own_account_get(*, user: User) -> OwnAccount:
+    """The caller's own account with its security state (two queries)."""
+    return OwnAccount(
+        user=user,
+        email_verified=user_email_verified(user=user),
+        two_factor_enabled=user_has_totp(user=user),
+    )
+
+
+@dataclass(frozen=True)
+class Profile:
+    user: User
+    relationship: object  # posts.selectors.Relationship
+
+
+def user_profile_get(*, username: str, viewer) -> Profile:
+    """A public profile as ``viewer`` sees it; deleted and permanently banned accounts are 404."""
+    from posts.selectors import user_relationship
+
+    user = _visible_users().filter(username__iexact=(username or "").lstrip("@")).first()
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    viewer = viewer if viewer is not None and viewer.is_authenticated else None
+    return Profile(user=user, relationship=user_relationship(viewer=viewer, target=user))
+
+
+def users_due_for_purge(*, now=None) -> QuerySet[User]:
+    from django.conf import settings
+
+    cutoff = (now or timezone.now()) - settings.ACCOUNT_PURGE_AFTER
+    return User.objects.filter(deleted_at__lte=cutoff, purged_at__isnull=True)

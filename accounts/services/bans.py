@@ -1,0 +1,41 @@
+"""Suspensions. A ban is ``banned_until`` in the future (a permanent one: the end of time); it is
+enforced at login, on every authenticated API request and on web sessions."""
+
+import logging
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import PERMANENT_BAN_UNTIL, User
+from accounts.services.tokens import tokens_revoke_all
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def user_ban(*, user: User, by: User | None, until: datetime | None = None, reason: str) -> User:
+    """Suspend ``user`` until ``until`` (``None`` = permanently) and sign them out everywhere."""
+    if until is not None and (timezone.is_naive(until) or until <= timezone.now()):
+        raise ValidationError({"until": ["The end of a ban must be an aware datetime in the future."]})
+    if by is not None and by.pk == user.pk:
+        raise ValidationError({"user": ["You cannot ban yourself."]})
+    user.banned_until = until or PERMANENT_BAN_UNTIL
+    user.ban_reason = (reason or "").strip()[: User._meta.get_field("ban_reason").max_length]
+    user.save(update_fields=["banned_until", "ban_reason"])
+    tokens_revoke_all(user_id=user.pk)
+    logger.info(
+        "user banned",
+        extra={"user_id": user.pk, "by": getattr(by, "pk", None), "until": user.banned_until.isoformat()},
+    )
+    return user
+
+
+@transaction.atomic
+def user_unban(*, user: User, by: User | None) -> User:
+    user.banned_until = None
+    user.ban_reason = ""
+    user.save(update_fields=["banned_until", "ban_reason"])
+    logger.info("user unbanned", extra={"user_id": user.pk, "by": getattr(by, "pk", None)})
+    return user

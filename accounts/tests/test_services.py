@@ -1,0 +1,288 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts import selectors, services
+from accounts.models import PERMANENT_BAN_UNTIL, User
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.helpers import totp_now
+
+pytestmark = pytest.mark.django_db
+STRONG = "a-Sturdy-passphrase-42"
+
+
+def test_it_registers_a_user_with_an_unverified_primary_email(django_capture_on_commit_callbacks, mailoutbox):
+    with django_capture_on_commit_callbacks(execute=True):
+        user = services.user_register(username="dana", email="Dana@Example.com", password=STRONG)
+    assert user.check_password(STRONG)
+    address = EmailAddress.objects.get(user=user)
+    assert address.primary and not address.verified
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].subject.startswith("[Social Flow] ")
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "field"),
+    [("ALICE", "new@example.com", "username"), ("newbie", "ALICE@example.COM", "email")],
+)
+def test_it_rejects_taken_identities_case_insensitively(alice, username, email, field):
+    with pytest.raises(ValidationError) as exc:
+        services.user_register(username=username, email=email, password=STRONG)
+    assert field in exc.value.message_dict
+
+
+@pytest.mark.parametrize("password", ["password", "12345678", "dana@example", "short"])
+def test_it_rejects_weak_passwords(password):
+    with pytest.raises(ValidationError) as exc:
+        services.user_register(username="dana", email="dana@example.com", password=password)
+    assert "password" in exc.value.message_dict
+    assert not User.objects.filter(username="dana").exists()
+
+
+@pytest.mark.parametrize("username", ["admin", "Me", "deleted_abc123", "bad name", "x" * 31])
+def test_it_rejects_reserved_or_malformed_usernames(username):
+    with pytest.raises(ValidationError):
+        services.user_register(username=username, email="z@example.com", password=STRONG)
+
+
+def test_it_authenticates_by_username_or_email_in_any_case(alice):
+    assert services.user_authenticate(login="ALICE", password=DEFAULT_PASSWORD) == alice
+    assert services.user_authenticate(login="Alice@Example.com", password=DEFAULT_PASSWORD) == alice
+
+
+@pytest.mark.parametrize("login", ["alice", "nobody"])
+def test_it_answers_wrong_password_and_unknown_user_alike(alice, login):
+    with pytest.raises(exceptions.AuthenticationFailed) as exc:
+        services.user_authenticate(login=login, password="wrong-password")
+    assert exc.value.get_codes() == "invalid_credentials"
+
+
+def test_it_refuses_a_deleted_user_like_a_wrong_password(alice):
+    services.user_delete(user=alice)
+    with pytest.raises(exceptions.AuthenticationFailed) as exc:
+        services.user_authenticate(login="alice", password=DEFAULT_PASSWORD)
+    assert exc.value.get_codes() == "invalid_credentials"
+
+
+def test_it_bans_revokes_tokens_and_unbans(alice, moderator):
+    pair = services.token_pair_issue(user=alice)
+    services.user_ban(user=alice, by=moderator, until=timezone.now() + timedelta(days=7), reason="spam")
+    alice.refresh_from_db()
+    assert alice.is_banned and not alice.is_permanently_banned
+    assert BlacklistedToken.objects.filter(token__user=alice).count() == 1
+    with pytest.raises(exceptions.PermissionDenied) as exc:
+        services.user_authenticate(login="alice", password=DEFAULT_PASSWORD)
+    assert "spam" in str(exc.value.detail)
+    with pytest.raises(exceptions.AuthenticationFailed):
+        services.token_pair_refresh(refresh=pair.refresh)
+    services.user_unban(user=alice, by=moderator)
+    assert services.user_authenticate(login="alice", password=DEFAULT_PASSWORD) == alice
+
+
+def test_it_bans_permanently_without_an_end(alice, moderator):
+    services.user_ban(user=alice, by=moderator, reason="ban evasion")
+    assert alice.banned_until == PERMANENT_BAN_UNTIL
+    assert "permanently" in alice.ban_message()
+
+
+def test_it_refuses_a_ban_in_the_past(alice, moderator):
+    with pytest.raises(ValidationError):
+        services.user_ban(user=alice, by=moderator, until=timezone.now() - timedelta(days=1), reason="x")
+
+
+def test_it_expires_a_temporary_ban(alice, moderator):
+    services.user_ban(user=alice, by=moderator, until=timezone.now() + timedelta(days=1), reason="cool off")
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        assert services.user_authenticate(login="alice", password=DEFAULT_PASSWORD) == alice
+
+
+def test_it_rotates_refresh_tokens_once(alice):
+    pair = services.token_pair_issue(user=alice)
+    new = services.token_pair_refresh(refresh=pair.refresh)
+    assert new.refresh != pair.refresh
+    with pytest.raises(exceptions.AuthenticationFailed):
+        services.token_pair_refresh(refresh=pair.refresh)
+    services.token_pair_refresh(refresh=new.refresh)
+
+
+def test_it_revokes_only_the_own_refresh_token(alice, bob):
+    pair = services.token_pair_issue(user=alice)
+    with pytest.raises(exceptions.AuthenticationFailed):
+        services.token_revoke(refresh=pair.refresh, user=bob)
+    services.token_revoke(refresh=pair.refresh, user=alice)
+    with pytest.raises(exceptions.AuthenticationFailed):
+        services.token_pair_refresh(refresh=pair.refresh)
+
+
+def test_it_revokes_all_tokens_idempotently(alice):
+    for _ in range(3):
+        services.token_pair_issue(user=alice)
+    assert services.tokens_revoke_all(user_id=alice.pk) == 3
+    assert services.tokens_revoke_all(user_id=alice.pk) == 0
+    assert OutstandingToken.objects.filter(user=alice).count() == 3
+
+
+def test_it_resets_a_password_once(alice):
+    uid, token = services.password_reset_token_make(user=alice)
+    services.password_reset_confirm(uid=uid, token=token, new_password=STRONG)
+    alice.refresh_from_db()
+    assert alice.check_password(STRONG)
+    with pytest.raises(ValidationError):
+        services.password_reset_confirm(uid=uid, token=token, new_password="Another-good-one-77")
+
+
+@pytest.mark.parametrize("uid", ["", "!!", "zzzzzzzzzzzzzzzzzzzzzzzzzz", "0"])
+def test_it_rejects_garbage_reset_uids(alice, uid):
+    with pytest.raises(ValidationError):
+        services.password_reset_confirm(uid=uid, token="x-y", new_password=STRONG)
+
+
+def test_it_changes_the_password_and_signs_out_elsewhere(alice):
+    old = services.token_pair_issue(user=alice)
+    with pytest.raises(ValidationError):
+        services.password_change(user=alice, old_password="nope", new_password=STRONG)
+    with pytest.raises(ValidationError):
+        services.password_change(user=alice, old_password=DEFAULT_PASSWORD, new_password="123")
+    new = services.password_change(user=alice, old_password=DEFAULT_PASSWORD, new_password=STRONG)
+    with pytest.raises(exceptions.AuthenticationFailed):
+        services.token_pair_refresh(refresh=old.refresh)
+    services.token_pair_refresh(refresh=new.refresh)
+
+
+def test_it_enables_totp_and_accepts_codes_and_recovery_codes_once(alice):
+    secret, uri = services.totp_setup_begin(user=alice)
+    assert uri.startswith("otpauth://totp/") and secret in uri
+    with pytest.raises(ValidationError):
+        services.totp_setup_confirm(user=alice, code="000000" if totp_now(secret) != "000000" else "111111")
+    codes = services.totp_setup_confirm(user=alice, code=totp_now(secret))
+    assert len(codes) >= 8
+    assert selectors.user_has_totp(user=alice)
+    # the confirmation code cannot be replayed to log in
+    assert not services.mfa_code_verify(user=alice, code=totp_now(secret))
+    assert services.mfa_code_verify(user=alice, code=codes[0])
+    assert not services.mfa_code_verify(user=alice, code=codes[0])
+    with pytest.raises(Exception, match="already enabled"):
+        services.totp_setup_begin(user=alice)
+
+
+def test_it_disables_totp_with_a_recovery_code(alice):
+    secret, _ = services.totp_setup_begin(user=alice)
+    codes = services.totp_setup_confirm(user=alice, code=totp_now(secret))
+    with pytest.raises(ValidationError):
+        services.totp_disable(user=alice, code="12")
+    services.totp_disable(user=alice, code=codes[1])
+    assert not Authenticator.objects.filter(user=alice).exists()
+
+
+def test_it_updates_the_profile(alice):
+    services.user_profile_update(
+        user=alice, display_name=" Alice A. ", bio="hi", links=["https://a.example", "https://a.example"]
+    )
+    alice.refresh_from_db()
+    assert alice.display_name == "Alice A."
+    assert alice.links == ["https://a.example"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"links": ["https://x.example/"] * 1 + [f"https://{i}.example" for i in range(5)]},
+        {"links": ["javascript:alert(1)"]},
+        {"display_name": "x" * 51},
+    ],
+)
+def test_it_rejects_bad_profile_values(alice, changes):
+    with pytest.raises(ValidationError):
+        services.user_profile_update(user=alice, **changes)
+
+
+def test_it_soft_deletes_and_purges_after_the_grace_period(alice, bob, settings):
+    from posts.models import Follow
+
+    Follow.objects.create(follower=bob, followee=alice)
+    services.user_counter_add(user_id=alice.pk, field="followers_count", delta=1)
+    services.user_counter_add(user_id=bob.pk, field="following_count", delta=1)
+    services.user_delete(user=alice)
+    alice.refresh_from_db()
+    assert alice.is_deleted and not alice.is_active
+    with pytest.raises(exceptions.NotFound):
+        selectors.user_get_by_username(username="alice")
+    assert services.user_purge(user_id=alice.pk) is None  # still in the grace period
+    with time_machine.travel(timezone.now() + settings.ACCOUNT_PURGE_AFTER + timedelta(minutes=1)):
+        assert services.user_purge(user_id=alice.pk) == "deleted"
+        assert services.user_purge(user_id=alice.pk) is None
+    assert not User.objects.filter(pk=alice.pk).exists()
+    bob.refresh_from_db()
+    assert bob.following_count == 0
+
+
+def test_it_restores_an_account_in_the_grace_period(alice):
+    services.user_delete(user=alice)
+    services.user_restore(user=alice)
+    assert services.user_authenticate(login="alice", password=DEFAULT_PASSWORD) == alice
+
+
+def test_it_searches_users_by_prefix_and_substring(alice, bob):
+    UserFactory(username="alicia", display_name="Someone")
+    UserFactory(username="zed", display_name="Not Alice really")
+    gone = UserFactory(username="alice_gone")
+    services.user_delete(user=gone)
+    names = [u.username for u in selectors.user_search(query="@ali", viewer=bob)]
+    assert names[:2] == ["alice", "alicia"] or names[0] == "alice"
+    assert "zed" in names and "alice_gone" not in names
+    assert list(selectors.user_search(query="  ", viewer=None)) == []
+    assert len(selectors.user_search(query="a", viewer=None, limit=1)) == 1
+
+
+def test_it_hides_blocked_users_from_search(alice, bob):
+    from posts.models import Block
+
+    Block.objects.create(blocker=alice, blocked=bob)
+    assert "alice" not in [u.username for u in selectors.user_search(query="alice", viewer=bob)]
+
+
+def test_it_gets_users_by_username_case_insensitively(alice):
+    assert selectors.user_get_by_username(username="@ALICE") == alice
+    with pytest.raises(exceptions.NotFound):
+        selectors.user_get_by_username(username="nobody")
+
+
+def test_it_verifies_email_with_an_allauth_key(alice):
+    from allauth.account.models import EmailConfirmationHMAC
+
+    address = EmailAddress.objects.create(user=alice, email=alice.email, primary=True, verified=False)
+    key = EmailConfirmationHMAC(address).key
+    services.email_address_verify(key=key)
+    address.refresh_from_db()
+    assert address.verified
+    with pytest.raises(ValidationError):
+        services.email_address_verify(key=key)  # used
+    with pytest.raises(ValidationError):
+        services.email_address_verify(key="garbage")
+
+
+def test_it_counts_with_a_floor_of_zero(alice):
+    services.user_counter_add(user_id=alice.pk, field="posts_count", delta=-5)
+    alice.refresh_from_db()
+    assert alice.posts_count == 0
+    with pytest.raises(ValueError):
+        services.user_counter_add(user_id=alice.pk, field="is_staff", delta=1)
+
+
+def test_it_creates_demo_users_idempotently(capsys):
+    import io
+
+    from accounts import demo
+
+    out = io.StringIO()
+    demo.seed(context={}, stdout=out)
+    demo.seed(context={}, stdout=out)
+    assert User.objects.filter(username="admin", is_superuser=True).count() == 1
+    assert EmailAddress.objects.filter(user__username="alice", verified=True).exists()
