@@ -18,7 +18,7 @@ from notifications.preferences import Channels, default_for
 RECENT_ACTORS = 3
 
 
-def notification_list(*, user, kind: str | None = None, unread: bool | None = None) -> QuerySet[Notification]:
+def notification_list(*, user, kinds: list[str] | None = None, unread: bool | None = None) -> QuerySet[Notification]:
     """The user's in-app notifications, newest activity first, with actor, target type and the
     three most recent actors of aggregated rows prefetched (three queries for any page)."""
     qs = (
@@ -34,8 +34,8 @@ def notification_list(*, user, kind: str | None = None, unread: bool | None = No
             )
         )
     )
-    if kind:
-        qs = qs.filter(kind=kind)
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
     if unread is True:
         qs = qs.filter(read_at__isnull=True)
     elif unread is False:
@@ -146,3 +146,12 @@ def digest_user_ids() -> list[int]:
         .distinct()
         .order_by("notification__recipient_id")
     )
+
+
+def devices_queryset(*, user_id: int) -> QuerySet[PushDevice]:
+    return PushDevice.objects.filter(user_id=user_id).order_by("-created_at", "-pk")
+
+
+def device_get_for_user(*, user_id: int, device_id: int) -> PushDevice:
+    """The user's own device or ``PushDevice.DoesNotExist`` (→ 404 for anyone else's)."""
+    return PushDevice.objects.get(pk=device_id, user_id=user_id)

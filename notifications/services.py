@@ -460,3 +460,15 @@ def deliveries_requeue_stuck(*, pending_older_than: timedelta, sending_older_tha
             .order_by("pk")
             .values_list("pk", flat=True)[:5000]
         )
+
+
+def deliveries_retry(*, delivery_ids: list[int]) -> list[int]:
+    """Admin retry: failed deliveries go back to PENDING with a fresh attempt budget."""
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.FAILED).values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.FAILED).update(
+            status=Delivery.Status.PENDING, attempts=0
+        )
+    return ids

@@ -55,7 +55,7 @@ class NotificationSerializer(serializers.ModelSerializer):
     def get_actors(self, obj):
         links = getattr(obj, "recent_actor_links", None)
         fallback = [obj.actor] if obj.actor else []
-        users = fallback if links is None else [link.actor for link in links]
+        users = [link.actor for link in links] if links else fallback
         return ActorSerializer(users, many=True).data
 
     @extend_schema_field(TargetSerializer(allow_null=True))
