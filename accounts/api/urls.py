@@ -1,23 +1,26 @@
 from django.urls import re_path
 
 from accounts.api import views
-from socialflow.api.routers import api_path
+
+
+def route(pattern: str, view, name: str):
+    """One pattern accepting both slash forms (API.md) — and one operation in the schema."""
+    return re_path(rf"^{pattern}/?$", view, name=name)
+
 
 urlpatterns = [
-    *api_path("auth/register", views.RegisterView.as_view(), name="auth-register"),
-    *api_path("auth/email/verify", views.EmailVerifyView.as_view(), name="auth-email-verify"),
-    *api_path("auth/email/resend", views.EmailVerifyResendView.as_view(), name="auth-email-resend"),
-    *api_path("auth/token", views.TokenView.as_view(), name="auth-token"),
-    *api_path("auth/token/refresh", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
-    *api_path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
-    *api_path("auth/password/reset", views.PasswordResetView.as_view(), name="auth-password-reset"),
-    *api_path(
-        "auth/password/reset/confirm", views.PasswordResetConfirmView.as_view(), name="auth-password-reset-confirm"
-    ),
-    *api_path("auth/password/change", views.PasswordChangeView.as_view(), name="auth-password-change"),
-    *api_path("auth/2fa/totp", views.TotpView.as_view(), name="auth-2fa-totp"),
-    *api_path("auth/2fa/totp/confirm", views.TotpConfirmView.as_view(), name="auth-2fa-totp-confirm"),
-    *api_path("auth/2fa/recovery-codes", views.RecoveryCodesView.as_view(), name="auth-2fa-recovery-codes"),
-    *api_path("me", views.MeView.as_view(), name="me"),
-    re_path(r"^users/(?P<username>[A-Za-z0-9_@]{1,31})/?$", views.UserProfileView.as_view(), name="user-profile"),
+    route("auth/register", views.RegisterView.as_view(), "auth-register"),
+    route("auth/email/verify", views.EmailVerifyView.as_view(), "auth-email-verify"),
+    route("auth/email/resend", views.EmailVerifyResendView.as_view(), "auth-email-resend"),
+    route("auth/token", views.TokenView.as_view(), "auth-token"),
+    route("auth/token/refresh", views.TokenRefreshView.as_view(), "auth-token-refresh"),
+    route("auth/logout", views.LogoutView.as_view(), "auth-logout"),
+    route("auth/password/reset", views.PasswordResetView.as_view(), "auth-password-reset"),
+    route("auth/password/reset/confirm", views.PasswordResetConfirmView.as_view(), "auth-password-reset-confirm"),
+    route("auth/password/change", views.PasswordChangeView.as_view(), "auth-password-change"),
+    route("auth/2fa/totp", views.TotpView.as_view(), "auth-2fa-totp"),
+    route("auth/2fa/totp/confirm", views.TotpConfirmView.as_view(), "auth-2fa-totp-confirm"),
+    route("auth/2fa/recovery-codes", views.RecoveryCodesView.as_view(), "auth-2fa-recovery-codes"),
+    route("me", views.MeView.as_view(), "me"),
+    route(r"users/(?P<username>@?[A-Za-z0-9_]{1,30})", views.UserProfileView.as_view(), "user-profile"),
 ]
