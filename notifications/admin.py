@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.db import transaction
 
 from notifications import services, tasks
-from notifications.models import Delivery, Notification, NotificationSettings, Preference, PushDevice
+from notifications.models import (
+    Delivery,
+    FollowerFanOut,
+    Notification,
+    NotificationSettings,
+    Preference,
+    PushDevice,
+)
 
 
 class ReadFilter(admin.SimpleListFilter):
@@ -107,3 +114,26 @@ class NotificationSettingsAdmin(admin.ModelAdmin):
     list_filter = ["email_mode"]
     search_fields = ["user__username", "user__email"]
     raw_id_fields = ["user"]
+
+
+@admin.register(FollowerFanOut)
+class FollowerFanOutAdmin(admin.ModelAdmin):
+    list_display = ["id", "author", "kind", "status", "chunks", "created_at", "finished_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["author__username"]
+    raw_id_fields = ["author"]
+    readonly_fields = [
+        "author",
+        "kind",
+        "target_content_type",
+        "target_object_id",
+        "data",
+        "status",
+        "chunks",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False

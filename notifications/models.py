@@ -206,3 +206,36 @@ class PushDevice(models.Model):
 
     def __str__(self):
         return f"{self.platform} device of {self.user_id}"
+
+
+class FollowerFanOut(models.Model):
+    """Outbox row for "tell my followers" (new_post, new_video, live_started).
+
+    Written in the author's transaction by ``notify_followers``; a Celery task claims it
+    (PENDING → RUNNING), queues one task per chunk of followers and marks it DONE. The periodic
+    reconcile re-drives rows a broker outage or a dead worker left behind (chunks are idempotent).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    target_content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    target_object_id = models.CharField(max_length=64, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    chunks = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.kind} fan-out of {self.author_id}: {self.status}"

@@ -18,6 +18,7 @@ from notifications.models import (
     Channel,
     Delivery,
     EmailMode,
+    FollowerFanOut,
     Kind,
     Notification,
     NotificationActor,
@@ -196,24 +197,61 @@ def _after_commit(*, notification_ids: list[int], delivery_ids: list[int]) -> No
         transaction.on_commit(lambda: tasks.send_deliveries.delay(delivery_ids), robust=True)
 
 
-def notify_followers(*, author, kind: str, target, data: dict | None = None) -> None:
+def notify_followers(*, author, kind: str, target, data: dict | None = None) -> FollowerFanOut:
     """Tell the author's followers about new content (new_post, new_video, live_started).
 
-    Never fans out in the request: after commit a Celery task splits the followers into chunks
-    (``NOTIFICATIONS_FANOUT_CHUNK``, 500 by default) and each chunk is its own task.
+    Never fans out in the request: it writes a ``FollowerFanOut`` outbox row in the caller's
+    transaction; after commit a Celery task splits the followers into chunks
+    (``NOTIFICATIONS_FANOUT_CHUNK``, 500 by default), each chunk its own task. Each follower's
+    preferences, blocks and mutes apply as for ``notify``.
     """
     kind = Kind(kind).value
     if kind not in FOLLOWER_KINDS:
         raise ValueError(f"{kind!r} is not a follower fan-out kind")
     content_type, object_id = _target_ref(target)
-    payload = dict(data or {})
+    with transaction.atomic():
+        fan_out = FollowerFanOut.objects.create(
+            author=author,
+            kind=kind,
+            target_content_type=content_type,
+            target_object_id=object_id,
+            data=dict(data or {}),
+        )
     from notifications import tasks
 
-    transaction.on_commit(
-        lambda: tasks.fan_out_to_followers.delay(
-            author.pk, kind, content_type.pk if content_type else None, object_id, payload
-        )
+    transaction.on_commit(lambda: tasks.fan_out_to_followers.delay(fan_out.pk), robust=True)
+    return fan_out
+
+
+def fan_out_claim(*, fan_out_id: int) -> FollowerFanOut | None:
+    """Compare-and-swap PENDING → RUNNING; None when it is taken or done."""
+    changed = FollowerFanOut.objects.filter(pk=fan_out_id, status=FollowerFanOut.Status.PENDING).update(
+        status=FollowerFanOut.Status.RUNNING, started_at=timezone.now()
     )
+    return FollowerFanOut.objects.get(pk=fan_out_id) if changed else None
+
+
+def fan_out_finish(*, fan_out: FollowerFanOut, chunks: int) -> FollowerFanOut:
+    fan_out.status = FollowerFanOut.Status.DONE
+    fan_out.chunks = chunks
+    fan_out.finished_at = timezone.now()
+    fan_out.save(update_fields=["status", "chunks", "finished_at"])
+    return fan_out
+
+
+def fan_outs_requeue_stuck(*, pending_older_than: timedelta, running_older_than: timedelta) -> list[int]:
+    """Reconcile: RUNNING rows whose worker died go back to PENDING (chunks are idempotent);
+    returns PENDING rows older than the deadline, to be queued again."""
+    now = timezone.now()
+    with transaction.atomic():
+        FollowerFanOut.objects.filter(
+            status=FollowerFanOut.Status.RUNNING, started_at__lt=now - running_older_than
+        ).update(status=FollowerFanOut.Status.PENDING)
+        return list(
+            FollowerFanOut.objects.filter(
+                status=FollowerFanOut.Status.PENDING, created_at__lt=now - pending_older_than
+            ).values_list("pk", flat=True)[:1000]
+        )
 
 
 def follower_chunks(*, author_id: int) -> list[list[int]]:

@@ -8,11 +8,22 @@ from notifications import delivery, selectors, services
 
 
 @shared_task(acks_late=True)
-def fan_out_to_followers(author_id: int, kind: str, content_type_id: int | None, object_id: str, data: dict) -> int:
+def fan_out_to_followers(fan_out_id: int) -> int:
     """Split the author's followers into chunks and queue one task per chunk; returns the chunk count."""
-    chunks = services.follower_chunks(author_id=author_id)
+    fan_out = services.fan_out_claim(fan_out_id=fan_out_id)
+    if fan_out is None:
+        return 0
+    chunks = services.follower_chunks(author_id=fan_out.author_id)
     for chunk in chunks:
-        notify_followers_chunk.delay(author_id, kind, content_type_id, object_id, data, chunk)
+        notify_followers_chunk.delay(
+            fan_out.author_id,
+            fan_out.kind,
+            fan_out.target_content_type_id,
+            fan_out.target_object_id,
+            fan_out.data,
+            chunk,
+        )
+    services.fan_out_finish(fan_out=fan_out, chunks=len(chunks))
     return len(chunks)
 
 
@@ -57,10 +68,16 @@ def send_digest(user_id: int) -> int:
 
 @shared_task(acks_late=True)
 def redrive_deliveries() -> int:
-    """Periodic reconcile: re-queue deliveries a broker outage or a dead worker left behind."""
+    """Periodic reconcile: re-queue deliveries and follower fan-outs that a broker outage or a dead
+    worker left behind. Returns how many rows were queued again."""
     ids = services.deliveries_requeue_stuck(
         pending_older_than=timedelta(minutes=2), sending_older_than=timedelta(minutes=15)
     )
     for start in range(0, len(ids), 100):
         send_deliveries.delay(ids[start : start + 100])
-    return len(ids)
+    fan_out_ids = services.fan_outs_requeue_stuck(
+        pending_older_than=timedelta(minutes=2), running_older_than=timedelta(minutes=30)
+    )
+    for fan_out_id in fan_out_ids:
+        fan_out_to_followers.delay(fan_out_id)
+    return len(ids) + len(fan_out_ids)

@@ -12,10 +12,12 @@ from django.core import mail
 from django.utils import timezone
 from pywebpush import WebPushException
 
+from accounts.tests.factories import UserFactory
 from notifications import selectors, services, tasks
 from notifications.lib import push
-from notifications.models import Delivery, EmailMode, PushDevice
+from notifications.models import Delivery, EmailMode, FollowerFanOut, Notification, PushDevice
 from notifications.tests.factories import DeliveryFactory, FcmDeviceFactory, NotificationFactory, WebPushDeviceFactory
+from posts.models import Follow
 
 pytestmark = pytest.mark.django_db
 
@@ -358,3 +360,41 @@ def test_it_reports_mobile_push_disabled_without_credentials(alice, bob, target,
         tasks.send_deliveries([n.deliveries.get(channel="push").pk])
     post.assert_not_called()
     assert "FCM is disabled" in n.deliveries.get(channel="push").result
+
+
+# --- follower fan-out outbox -------------------------------------------------------------------------
+
+
+def test_it_records_the_fan_out_and_finishes_it(alice, bob, target, settings, django_capture_on_commit_callbacks):
+    settings.NOTIFICATIONS_FANOUT_CHUNK = 1
+    Follow.objects.create(follower=bob, followee=alice)
+    Follow.objects.create(follower=UserFactory(), followee=alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        fan_out = services.notify_followers(author=alice, kind="new_video", target=target, data={"title": "T"})
+    fan_out.refresh_from_db()
+    assert fan_out.status == FollowerFanOut.Status.DONE
+    assert fan_out.chunks == 2
+    assert Notification.objects.filter(kind="new_video").count() == 2
+    assert tasks.fan_out_to_followers(fan_out.pk) == 0  # a duplicate message does nothing
+
+
+def test_it_redrives_a_fan_out_the_broker_lost(alice, bob, target):
+    Follow.objects.create(follower=bob, followee=alice)
+    fan_out = services.notify_followers(author=alice, kind="live_started", target=target)  # on_commit never runs
+    assert not Notification.objects.exists()
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        assert tasks.redrive_deliveries() == 1
+    fan_out.refresh_from_db()
+    assert fan_out.status == FollowerFanOut.Status.DONE
+    assert Notification.objects.get().recipient == bob
+
+
+def test_it_redrives_a_fan_out_whose_worker_died(alice, bob, target):
+    Follow.objects.create(follower=bob, followee=alice)
+    fan_out = services.notify_followers(author=alice, kind="new_video", target=target)
+    services.fan_out_claim(fan_out_id=fan_out.pk)
+    with time_machine.travel(timezone.now() + timedelta(minutes=40)):
+        tasks.redrive_deliveries()
+    fan_out.refresh_from_db()
+    assert fan_out.status == FollowerFanOut.Status.DONE
+    assert Notification.objects.count() == 1
