@@ -1,5 +1,7 @@
 """Home and for-you feeds, hashtags, search, suggestions and trends."""
 
+import hashlib
+
 from django.core.cache import cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -158,7 +160,8 @@ class SearchView(APIView):
     def _record(self, request, query: str) -> None:
         # Count a term once per searcher per hour so one client cannot push a trend alone.
         who = request.user.pk if request.user.is_authenticated else request.META.get("REMOTE_ADDR", "")
-        if cache.add(f"posts:searched:{who}:{normalize_term(query)}", 1, timeout=3600):
+        digest = hashlib.sha1(f"{who}:{normalize_term(query)}".encode(), usedforsecurity=False).hexdigest()
+        if cache.add(f"posts:searched:{digest}", 1, timeout=3600):
             services.search_record(term=query)
 
 

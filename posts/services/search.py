@@ -11,9 +11,9 @@ def normalize_term(term: str) -> str:
     return " ".join(term.casefold().split())[:100]
 
 
-@transaction.atomic
 def search_record(*, term: str) -> None:
-    """Count one search of ``term`` in the current hour's bucket."""
+    """Count one search of ``term`` in the current hour's bucket (one UPDATE; an INSERT the
+    first time in an hour — each statement atomic on its own, so no outer transaction)."""
     term = normalize_term(term)
     if len(term) < 2:
         return

@@ -1,0 +1,418 @@
+import io
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from posts import services
+from posts.models import Follow, FollowRequest, Media, Post, Visibility
+from posts.tests.conftest import activate
+from posts.tests.helpers import all_pages, ids, image_bytes
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+
+
+def make_post(author, text="hello", **kwargs):
+    return services.post_create(author=author, text=text, **kwargs)
+
+
+# --- posts ----------------------------------------------------------------------------------------
+
+
+def test_it_creates_a_post(alice_client, alice, bob):
+    response = alice_client.post(f"{API}/posts", {"text": "Hi @bob #Hello"}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert isinstance(body["id"], str)
+    assert body["author"]["username"] == "alice"
+    assert body["hashtags"] == ["hello"]
+    assert body["mentions"] == [{"id": str(bob.pk), "username": "bob"}]
+    assert body["created_at"].endswith("Z")
+    assert (body["liked"], body["reposted"], body["bookmarked"]) == (False, False, False)
+
+
+def test_it_accepts_both_slash_forms(alice_client):
+    assert alice_client.post(f"{API}/posts/", {"text": "slash"}, format="json").status_code == 201
+
+
+def test_it_requires_a_token_to_post(api_client):
+    assert api_client.post(f"{API}/posts", {"text": "x"}, format="json").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"text": "x" * 501},
+        {"text": ""},
+        {"text": "ok", "reply_to": "abc"},
+        {"text": "ok", "media_ids": "nope"},
+        {"text": "ok", "media_ids": ["1", "2", "3", "4", "5"]},
+        {"text": "ok", "visibility": "everyone"},
+        {"text": "ok", "visibility": "members"},
+        {"text": "ok", "quote_of": -1},
+        {"text": ["list"]},
+        {"text": "ok", "video_id": "x"},
+    ],
+)
+def test_it_answers_400_to_malformed_posts(alice_client, payload):
+    response = alice_client.post(f"{API}/posts", payload, format="json")
+    assert response.status_code == 400, response.content
+    assert not Post.objects.exists()
+
+
+def test_it_404s_a_reply_to_an_invisible_post(alice, bob_client):
+    hidden = make_post(alice, "followers only", visibility=Visibility.FOLLOWERS)
+    response = bob_client.post(f"{API}/posts", {"text": "reply", "reply_to": str(hidden.pk)}, format="json")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_it_shows_public_posts_to_anyone(api_client, alice):
+    post = make_post(alice, "public")
+    assert api_client.get(f"{API}/posts/{post.pk}").json()["text"] == "public"
+    assert api_client.get(f"{API}/posts/123").status_code == 404
+    assert api_client.get(f"{API}/posts/not-an-id").status_code == 404
+
+
+def test_it_lets_only_the_author_edit_and_delete(alice_client, bob_client, api_client, alice):
+    post = make_post(alice, "v1")
+    url = f"{API}/posts/{post.pk}"
+    assert bob_client.patch(url, {"text": "hack"}, format="json").status_code == 403
+    assert api_client.patch(url, {"text": "hack"}, format="json").status_code == 401
+    response = alice_client.patch(url, {"text": "v2 #edited"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["edited_at"] is not None and response.json()["hashtags"] == ["edited"]
+    edits = alice_client.get(f"{url}/edits").json()["results"]
+    assert [e["text"] for e in edits] == ["v1"]
+    assert alice_client.patch(url, {"text": "x" * 501}, format="json").status_code == 400
+    assert bob_client.delete(url).status_code == 403
+    assert alice_client.delete(url).status_code == 204
+    assert alice_client.get(url).status_code == 404
+    assert alice_client.delete(url).status_code == 404
+
+
+def test_it_lists_replies_in_thread_order(api_client, alice, bob, django_assert_max_num_queries):
+    root = make_post(alice, "root")
+    replies = [make_post(bob, f"r{i}", reply_to_id=root.pk) for i in range(4)]
+    with django_assert_max_num_queries(3):
+        response = api_client.get(f"{API}/posts/{root.pk}/replies?page_size=3")
+    assert ids(response) == [str(r.pk) for r in replies[:3]]
+    assert all_pages(api_client, f"{API}/posts/{root.pk}/replies?page_size=3") == [str(r.pk) for r in replies]
+
+
+@pytest.mark.parametrize(
+    "action,flag,counter", [("like", "liked", "likes_count"), ("repost", "reposted", "reposts_count")]
+)
+def test_it_toggles_likes_and_reposts_idempotently(bob_client, api_client, alice, action, flag, counter):
+    post = make_post(alice)
+    url = f"{API}/posts/{post.pk}/{action}"
+    assert api_client.post(url).status_code == 401
+    for _ in range(2):
+        response = bob_client.post(url)
+        assert response.status_code == 200
+        assert response.json() == {flag: True, counter: 1}
+    for _ in range(2):
+        response = bob_client.delete(url)
+        assert response.json() == {flag: False, counter: 0}
+
+
+def test_it_lists_bookmarks(bob_client, alice, django_assert_max_num_queries):
+    posts = [make_post(alice, f"b{i}") for i in range(3)]
+    for post in (posts[1], posts[0], posts[2]):
+        assert bob_client.post(f"{API}/posts/{post.pk}/bookmark").json() == {"bookmarked": True}
+    with django_assert_max_num_queries(4):
+        response = bob_client.get(f"{API}/bookmarks?page_size=2")
+    assert ids(response) == [str(posts[2].pk), str(posts[0].pk)]
+    assert all_pages(bob_client, f"{API}/bookmarks?page_size=2") == [str(p.pk) for p in (posts[2], posts[0], posts[1])]
+    assert bob_client.delete(f"{API}/posts/{posts[0].pk}/bookmark").json() == {"bookmarked": False}
+
+
+def test_it_lists_a_users_posts(api_client, bob_client, alice, bob, django_assert_max_num_queries):
+    posts = [make_post(alice, f"p{i}") for i in range(3)]
+    reply = make_post(alice, "reply", reply_to_id=posts[0].pk)
+    followers_only = make_post(alice, "fo", visibility=Visibility.FOLLOWERS)
+    with django_assert_max_num_queries(3):
+        response = api_client.get(f"{API}/users/alice/posts")
+    assert ids(response) == [str(p.pk) for p in reversed(posts)]
+    assert str(reply.pk) in ids(api_client.get(f"{API}/users/alice/posts?replies=true"))
+    services.follow_create(follower=bob, followee=alice)
+    assert ids(bob_client.get(f"{API}/users/alice/posts"))[0] == str(followers_only.pk)
+    assert api_client.get(f"{API}/users/nobody/posts").status_code == 404
+    assert api_client.get(f"{API}/users/alice/posts?cursor=abc").status_code == 400
+    assert api_client.get(f"{API}/users/alice/posts?page_size=1000").status_code == 400
+
+
+def test_it_hides_blocked_users_posts_everywhere(alice_client, alice, bob):
+    bobs = make_post(bob, "bob #topic")
+    alices = make_post(alice, "alice root")
+    reply = make_post(bob, "bob reply", reply_to_id=alices.pk)
+    services.block_create(blocker=alice, blocked=bob)
+    assert alice_client.get(f"{API}/posts/{bobs.pk}").status_code == 404
+    assert ids(alice_client.get(f"{API}/users/bob/posts")) == []
+    assert str(reply.pk) not in ids(alice_client.get(f"{API}/posts/{alices.pk}/replies"))
+    assert ids(alice_client.get(f"{API}/hashtags/topic/posts")) == []
+    assert ids(alice_client.get(f"{API}/search?q=bob")) == []
+    assert ids(alice_client.get(f"{API}/feed/home")) == [str(alices.pk)]
+    assert ids(alice_client.get(f"{API}/feed/for-you")) == []
+
+
+# --- media ----------------------------------------------------------------------------------------
+
+
+def test_it_uploads_an_image_without_exif(alice_client, alice):
+    upload = SimpleUploadedFile("photo.jpg", image_bytes(exif_gps=True, size=(1600, 900)), "image/jpeg")
+    response = alice_client.post(f"{API}/media", {"file": upload}, format="multipart")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert set(body) >= {"id", "url", "variants", "width", "height"}
+    media = Media.objects.get(pk=body["id"])
+    with default_storage.open(media.file) as handle, Image.open(handle) as image:
+        assert not image.getexif()
+        assert image.size == (1600, 900)
+    with default_storage.open(media.variants["small"]) as handle, Image.open(handle) as image:
+        assert max(image.size) == 400
+    response = alice_client.post(f"{API}/posts", {"text": "pic", "media_ids": [body["id"]]}, format="json")
+    assert response.status_code == 201
+    assert response.json()["media"][0]["id"] == body["id"]
+    again = alice_client.post(f"{API}/posts", {"text": "pic", "media_ids": [body["id"]]}, format="json")
+    assert again.status_code == 400  # already attached
+
+
+def test_it_refuses_other_peoples_media(alice_client, bob_client):
+    upload = SimpleUploadedFile("p.png", image_bytes("PNG"), "image/png")
+    media_id = alice_client.post(f"{API}/media", {"file": upload}, format="multipart").json()["id"]
+    response = bob_client.post(f"{API}/posts", {"text": "stolen", "media_ids": [media_id]}, format="json")
+    assert response.status_code == 400
+    assert not Post.objects.exists()
+
+
+def test_it_rejects_bad_uploads(alice_client, api_client, settings):
+    junk = SimpleUploadedFile("x.jpg", b"not an image at all", "image/jpeg")
+    assert alice_client.post(f"{API}/media", {"file": junk}, format="multipart").status_code == 400
+    buffer = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(buffer, format="BMP")
+    bmp = SimpleUploadedFile("x.bmp", buffer.getvalue(), "image/bmp")
+    assert alice_client.post(f"{API}/media", {"file": bmp}, format="multipart").status_code == 415
+    assert alice_client.post(f"{API}/media", {}, format="multipart").status_code == 400
+    settings.POST_MEDIA_MAX_BYTES = 100
+    big = SimpleUploadedFile("big.png", image_bytes("PNG", size=(300, 300)), "image/png")
+    assert alice_client.post(f"{API}/media", {"file": big}, format="multipart").status_code == 413
+    assert api_client.post(f"{API}/media", {}, format="multipart").status_code == 401
+
+
+# --- graph ----------------------------------------------------------------------------------------
+
+
+def test_it_follows_and_unfollows(bob_client, api_client, alice, bob):
+    url = f"{API}/users/alice/follow"
+    assert api_client.post(url).status_code == 401
+    response = bob_client.post(url)
+    assert response.status_code == 200
+    assert response.json()["following"] is True
+    bob_client.post(url)
+    alice.refresh_from_db()
+    assert alice.followers_count == 1
+    assert bob_client.delete(url).json()["following"] is False
+    assert bob_client.post(f"{API}/users/bob/follow").status_code == 400
+    assert bob_client.post(f"{API}/users/ghost/follow").status_code == 404
+
+
+def test_it_runs_the_follow_request_flow(alice_client, bob_client, charlie_client, alice, bob):
+    User.objects.filter(pk=alice.pk).update(is_private=True)
+    response = bob_client.post(f"{API}/users/alice/follow")
+    assert response.json()["requested"] is True and response.json()["following"] is False
+    inbox = alice_client.get(f"{API}/follow-requests").json()["results"]
+    assert [r["requester"]["username"] for r in inbox] == ["bob"]
+    request_id = inbox[0]["id"]
+    assert charlie_client.post(f"{API}/follow-requests/{request_id}/accept").status_code == 404
+    assert alice_client.post(f"{API}/follow-requests/abc/accept").status_code == 404
+    assert alice_client.post(f"{API}/follow-requests/{request_id}/accept").status_code == 200
+    assert Follow.objects.filter(follower=bob, followee=alice).exists()
+    charlie_client.post(f"{API}/users/alice/follow")
+    request_id = str(FollowRequest.objects.get().pk)
+    assert alice_client.post(f"{API}/follow-requests/{request_id}/reject").status_code == 204
+    assert not FollowRequest.objects.exists()
+
+
+def test_it_lists_followers_and_following(api_client, alice, django_assert_max_num_queries):
+    fans = UserFactory.create_batch(5)
+    for fan in fans:
+        services.follow_create(follower=fan, followee=alice)
+    with django_assert_max_num_queries(2):
+        response = api_client.get(f"{API}/users/alice/followers?page_size=2")
+    assert [e["user"]["username"] for e in response.json()["results"]] == [fans[4].username, fans[3].username]
+    names = []
+    url = f"{API}/users/alice/followers?page_size=2"
+    while url:
+        body = api_client.get(url).json()
+        names += [e["user"]["username"] for e in body["results"]]
+        url = body["next"]
+    assert names == [f.username for f in reversed(fans)]
+    following = api_client.get(f"{API}/users/{fans[0].username}/following").json()["results"]
+    assert [e["user"]["username"] for e in following] == ["alice"]
+
+
+def test_it_shows_private_follow_lists_to_approved_followers_only(bob_client, charlie_client, api_client, alice, bob):
+    User.objects.filter(pk=alice.pk).update(is_private=True)
+    alice.refresh_from_db()
+    request = services.follow_create(follower=bob, followee=alice)
+    assert bob_client.get(f"{API}/users/alice/followers").status_code == 403
+    services.follow_request_accept(target=alice, request_id=request.pk)
+    assert bob_client.get(f"{API}/users/alice/followers").status_code == 200
+    assert charlie_client.get(f"{API}/users/alice/following").status_code == 403
+    assert api_client.get(f"{API}/users/alice/followers").json()["code"] == "private"
+
+
+def test_it_blocks_and_mutes(alice_client, alice, bob):
+    services.follow_create(follower=bob, followee=alice)
+    response = alice_client.post(f"{API}/users/bob/block")
+    assert response.json()["blocking"] is True
+    assert not Follow.objects.exists()
+    assert alice_client.delete(f"{API}/users/bob/block").json()["blocking"] is False
+    assert alice_client.post(f"{API}/users/bob/mute").json()["muting"] is True
+    assert alice_client.delete(f"{API}/users/bob/mute").json()["muting"] is False
+    assert alice_client.post(f"{API}/users/alice/mute").status_code == 400
+    assert alice_client.post(f"{API}/users/alice/block").status_code == 400
+
+
+def test_it_rate_limits_follows_with_retry_after(alice_client, settings):
+    settings.FOLLOW_RATE_LIMIT = (1, 86400)
+    UserFactory(username="t1")
+    UserFactory(username="t2")
+    assert alice_client.post(f"{API}/users/t1/follow").status_code == 200
+    response = alice_client.post(f"{API}/users/t2/follow")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["code"] == "rate_limited"
+
+
+def test_it_rate_limits_posts(alice_client, settings):
+    settings.POST_RATE_LIMIT = (1, 10800)
+    assert alice_client.post(f"{API}/posts", {"text": "1"}, format="json").status_code == 201
+    response = alice_client.post(f"{API}/posts", {"text": "2"}, format="json")
+    assert response.status_code == 429 and response.has_header("Retry-After")
+
+
+# --- feeds ----------------------------------------------------------------------------------------
+
+
+def test_it_serves_the_home_feed_within_the_query_budget(alice_client, alice, django_assert_max_num_queries):
+    authors = UserFactory.create_batch(4)
+    for author in authors:
+        services.follow_create(follower=alice, followee=author)
+    activate(alice, *authors)
+    for i in range(30):
+        post = make_post(authors[i % 4], f"post {i}")
+        if i % 5 == 0:
+            services.repost_create(user=authors[(i + 1) % 4], post=post)
+    alice_client.get(f"{API}/feed/home")  # warm the timeline (first read rebuilds it)
+    with django_assert_max_num_queries(6):
+        response = alice_client.get(f"{API}/feed/home")
+    assert response.status_code == 200 and len(response.json()["results"]) == 20
+    with django_assert_max_num_queries(6):
+        response = alice_client.get(response.json()["next"])
+    assert response.status_code == 200
+
+
+def test_it_requires_a_token_for_feeds(api_client):
+    assert api_client.get(f"{API}/feed/home").status_code == 401
+    assert api_client.get(f"{API}/feed/for-you").status_code == 401
+    assert api_client.get(f"{API}/bookmarks").status_code == 401
+
+
+def test_it_paginates_the_home_feed_over_http(alice_client, alice, bob):
+    services.follow_create(follower=alice, followee=bob)
+    posts = [make_post(bob, f"n{i}") for i in range(7)]
+    seen = all_pages(alice_client, f"{API}/feed/home?page_size=3", between=lambda: make_post(bob, "late"))
+    assert seen == [str(p.pk) for p in reversed(posts)]
+
+
+def test_it_ranks_the_for_you_feed(bob_client, alice, bob, charlie, django_assert_max_num_queries):
+    services.follow_create(follower=bob, followee=alice)
+    quiet = make_post(alice, "quiet")
+    loud = make_post(charlie, "loud")
+    for fan in UserFactory.create_batch(5):
+        services.like_create(user=fan, post=loud)
+    own = make_post(bob, "mine")
+    activate(bob)
+    with django_assert_max_num_queries(8):
+        response = bob_client.get(f"{API}/feed/for-you")
+    result = ids(response)
+    assert result[0] == str(loud.pk) and str(quiet.pk) in result and str(own.pk) not in result
+    services.mute_create(muter=bob, muted=charlie)
+    from django.core.cache import cache
+
+    cache.clear()
+    assert str(loud.pk) not in ids(bob_client.get(f"{API}/feed/for-you"))
+
+
+# --- hashtags and search --------------------------------------------------------------------------
+
+
+def test_it_lists_hashtag_posts_and_trends(api_client, alice, bob, django_assert_max_num_queries):
+    first = make_post(alice, "#Django rocks")
+    second = make_post(bob, "so does #django and #python")
+    make_post(alice, "unlisted #django", visibility=Visibility.UNLISTED)
+    with django_assert_max_num_queries(3):
+        response = api_client.get(f"{API}/hashtags/DJANGO/posts")
+    assert ids(response) == [str(second.pk), str(first.pk)]
+    assert api_client.get(f"{API}/hashtags/nothing/posts").status_code == 404
+    trending = api_client.get(f"{API}/hashtags/trending").json()["results"]
+    assert [t["name"] for t in trending] == ["django", "python"]
+    assert trending[0]["uses"] == 2
+    assert api_client.get(f"{API}/hashtags/trending?limit=0").status_code == 400
+
+
+def test_it_decays_old_hashtag_use(api_client, alice, bob):
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now() - __import__("datetime").timedelta(hours=20)):
+        for user in UserFactory.create_batch(3):
+            make_post(user, "#old")
+    make_post(alice, "#fresh")
+    make_post(bob, "#fresh")
+    assert [t["name"] for t in api_client.get(f"{API}/hashtags/trending").json()["results"]] == ["fresh", "old"]
+
+
+def test_it_searches_posts(api_client, alice, django_assert_max_num_queries):
+    match = make_post(alice, "The quick brown fox jumps")
+    make_post(alice, "Nothing to see")
+    make_post(alice, "quick but unlisted fox", visibility=Visibility.UNLISTED)
+    with django_assert_max_num_queries(6):  # count + page + recording the term (first search)
+        response = api_client.get(f"{API}/search?q=quick fox")
+    assert ids(response) == [str(match.pk)]
+    assert api_client.get(f"{API}/search").status_code == 400
+    assert api_client.get(f"{API}/search?q=x&type=bananas").status_code == 400
+    assert api_client.get(f"{API}/search?q=" + "x" * 201).status_code == 400
+
+
+def test_it_searches_users_and_videos(api_client, alice):
+    response = api_client.get(f"{API}/search?q=ali&type=users")
+    assert response.status_code == 200
+    assert [u["username"] for u in response.json()["results"]] == ["alice"]
+    assert api_client.get(f"{API}/search?q=anything&type=videos").status_code == 200
+
+
+def test_it_suggests_users_and_hashtags(api_client, alice):
+    make_post(alice, "#alpaca #alpine")
+    body = api_client.get(f"{API}/search/suggest?q=al").json()
+    assert [u["username"] for u in body["users"]] == ["alice"]
+    assert {h["name"] for h in body["hashtags"]} == {"alpaca", "alpine"}
+    assert api_client.get(f"{API}/search/suggest?q=%23alp").json()["users"] == []
+    assert api_client.get(f"{API}/search/suggest").status_code == 400
+
+
+def test_it_trends_searches(api_client, alice_client, bob_client):
+    for client in (alice_client, bob_client, api_client):
+        client.get(f"{API}/search?q=Solar Eclipse")
+    alice_client.get(f"{API}/search?q=solar eclipse")  # the same searcher again: not counted twice
+    alice_client.get(f"{API}/search?q=rain")
+    trending = api_client.get(f"{API}/search/trending").json()["results"]
+    assert [t["term"] for t in trending] == ["solar eclipse", "rain"]
+    assert 2 < trending[0]["score"] <= 3  # three searchers, decayed by less than an hour
