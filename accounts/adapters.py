@@ -17,6 +17,14 @@ class AccountAdapter(DefaultAccountAdapter):
             return render(request, "account/suspended.html", {"message": message}, status=403)
         return super().pre_login(request, user, **kwargs)
 
+    def clean_username(self, username, shallow=False):
+        from accounts.services.users import is_reserved_username
+
+        username = super().clean_username(username, shallow=shallow)
+        if is_reserved_username(username):
+            raise self.validation_error("username_taken")
+        return username
+
     # Links in emails are built from SITE_URL, never from the request's Host header (which a client
     # controls) nor from the Sites framework's placeholder domain. Emails are also sent by Celery
     # tasks, where there is no request at all.

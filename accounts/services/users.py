@@ -36,6 +36,10 @@ _UNSET = object()
 _link_validator = URLValidator(schemes=["http", "https"], message="Enter a valid http(s) URL.")
 
 
+def is_reserved_username(username: str) -> bool:
+    return username.lower() in RESERVED_USERNAMES or bool(_DELETED_NAME.match(username))
+
+
 def user_counter_add(*, user_id: int, field: str, delta: int) -> None:
     """Atomically add ``delta`` to one of the user's counters (never below zero).
 
@@ -121,7 +125,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
         username_validator(username)
     except ValidationError as exc:
         errors["username"] = exc.messages
-    if username.lower() in RESERVED_USERNAMES or _DELETED_NAME.match(username):
+    if is_reserved_username(username):
         errors["username"] = ["This username is not available."]
     try:
         validate_password(password, user=User(username=username, email=email))
@@ -188,10 +192,12 @@ def user_profile_update(
                 except InvalidImage as exc:
                     errors["avatar"] = [str(exc)]
                 else:
-                    name = f"{user.pk}-{uuid.uuid4().hex[:12]}.{image.extension}"
-                    user.avatar.save(name, ContentFile(image.content), save=False)
+                    if not errors:  # never leave a stored file behind for a rejected update
+                        name = f"{user.pk}-{uuid.uuid4().hex[:12]}.{image.extension}"
+                        user.avatar.save(name, ContentFile(image.content), save=False)
         fields.append("avatar")
     if errors:
+        user.refresh_from_db(fields=fields)
         raise ValidationError(errors)
     if fields:
         user.save(update_fields=fields)

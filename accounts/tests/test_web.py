@@ -71,3 +71,28 @@ def test_it_sends_reset_emails_from_the_web_form_with_site_url_links(client, ali
     (message,) = mailoutbox
     assert f"{settings.SITE_URL}/accounts/password/reset/key/" in message.body
     assert message.subject == "[Social Flow] Reset your password"
+
+
+def test_it_signs_up_on_the_web_with_our_email(client, mailoutbox, settings):
+    password = "Web-signup-pass-77"
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "web@example.com", "username": "webuser", "password1": password, "password2": password},
+    )
+    assert response.status_code == 302
+    (message,) = mailoutbox
+    assert f"{settings.SITE_URL}/accounts/confirm-email/" in message.body
+    assert message.alternatives
+
+
+@pytest.mark.parametrize("username", ["admin", "Support", "deleted_abc"])
+def test_it_refuses_reserved_usernames_on_the_web(client, username):
+    password = "Web-signup-pass-77"
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "web@example.com", "username": username, "password1": password, "password2": password},
+    )
+    assert response.status_code == 200  # the form again
+    from accounts.models import User
+
+    assert not User.objects.filter(email="web@example.com").exists()
