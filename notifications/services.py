@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from notifications import selectors
+from notifications import selectors, text
 from notifications.models import (
     Channel,
     Delivery,
@@ -73,6 +73,7 @@ def notify(*, recipient, kind: str, actor=None, target=None, data: dict | None =
     if not channels.any:
         return None
     content_type, object_id = _target_ref(target)
+    data = {**text.describe_target(kind=kind, target=target), **(data or {})}
     with transaction.atomic():
         if kind in AGGREGATED_KINDS:
             notification, created = _aggregate(
@@ -215,7 +216,7 @@ def notify_followers(*, author, kind: str, target, data: dict | None = None) -> 
             kind=kind,
             target_content_type=content_type,
             target_object_id=object_id,
-            data=dict(data or {}),
+            data={**text.describe_target(kind=kind, target=target), **(data or {})},
         )
     from notifications import tasks
 

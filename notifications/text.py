@@ -1,7 +1,9 @@
 """Human sentences for notifications ("alice and 12 others liked your post") and their links."""
 
+import contextlib
+
 from django.conf import settings
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from notifications.models import Kind, Notification
 
@@ -28,7 +30,7 @@ SENTENCES: dict[str, str] = {
     Kind.PAYOUT_SENT: "Your payout{amount_suffix} is on its way",
     Kind.TIP_RECEIVED: "{actors} sent you a tip{amount_suffix}",
     Kind.NEW_MEMBER: "{actors} became a member",
-    Kind.MODERATION_ACTION: "A moderator took action on your content",
+    Kind.MODERATION_ACTION: "A moderator took action on your content{reason_suffix}",
 }
 
 
@@ -59,8 +61,8 @@ def actor_names(notification: Notification) -> list[str]:
 
 def sentence(notification: Notification) -> str:
     data = notification.data if isinstance(notification.data, dict) else {}
-    if data.get("text") and isinstance(data["text"], str):
-        return data["text"]
+    if isinstance(data.get("sentence"), str) and data["sentence"]:
+        return data["sentence"]
     title = data.get("title")
     amount = format_amount(data.get("amount"))
     template = SENTENCES.get(notification.kind, "{actors} sent you a notification")
@@ -68,6 +70,7 @@ def sentence(notification: Notification) -> str:
         actors=actors_phrase(actor_names(notification), notification.actors_count),
         title_suffix=f" “{title}”" if isinstance(title, str) and title else "",
         amount_suffix=f" of {amount}" if amount else "",
+        reason_suffix=f": {reason}" if isinstance(reason := data.get("reason"), str) and reason else "",
     )
 
 
@@ -84,3 +87,28 @@ def link(notification: Notification) -> str:
     if isinstance(url, str) and url.startswith(("/", "http://", "https://")):
         return absolute(url)
     return absolute(reverse("notifications:inbox"))
+
+
+OWNER_VIDEO_KINDS = frozenset({Kind.VIDEO_READY, Kind.VIDEO_FAILED, Kind.COPYRIGHT_CLAIM})
+
+
+def describe_target(*, kind: str, target) -> dict:
+    """What a sentence, an email and a push need to know about the target, taken from the object in
+    hand when the notification is made (so lists, emails and pushes never load targets):
+    ``title`` (videos, streams), ``excerpt`` (posts, comments) and a ``url`` when a page exists."""
+    if target is None:
+        return {}
+    described: dict = {}
+    title = getattr(target, "title", None)
+    if isinstance(title, str) and title:
+        described["title"] = title[:200]
+    for attr in ("text", "body"):
+        value = getattr(target, attr, None)
+        if isinstance(value, str) and value:
+            described["excerpt"] = value[:280]
+            break
+    label = target._meta.label_lower
+    if label == "videos.video" and kind in OWNER_VIDEO_KINDS:
+        with contextlib.suppress(NoReverseMatch):  # the videos Studio page may not be installed
+            described["url"] = reverse("videos:edit", kwargs={"video_id": target.pk})
+    return described

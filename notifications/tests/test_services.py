@@ -318,3 +318,23 @@ def test_it_does_not_duplicate_a_rerun_chunk(alice, bob):
 def test_it_only_fans_out_follower_kinds(alice, target):
     with pytest.raises(ValueError, match="fan-out"):
         services.notify_followers(author=alice, kind="reply", target=target)
+
+
+def test_it_describes_the_target_for_lists_and_emails(alice, bob):
+    class Post:
+        class _meta:
+            label_lower = "posts.post"
+
+        pk = 5
+        text = "hello world " * 40
+
+    post = Post()
+    described = text.describe_target(kind="reply", target=post)
+    assert described == {"excerpt": post.text[:280]}
+    assert text.describe_target(kind="reply", target=None) == {}
+
+
+def test_it_lets_callers_override_described_fields(alice, bob, target):
+    n = services.notify(recipient=alice, kind="moderation_action", data={"reason": "spam", "url": "/rules"})
+    assert text.sentence(n) == "A moderator took action on your content: spam"
+    assert text.link(n) == "https://sf.example.com/rules"
