@@ -95,8 +95,8 @@ class StreamBanAdmin(admin.ModelAdmin):
 
 @admin.register(Recording)
 class RecordingAdmin(admin.ModelAdmin):
-    list_display = ("id", "stream", "status", "video_id", "size_bytes", "created_at")
+    list_display = ("id", "stream", "status", "video", "size_bytes", "created_at")
     list_filter = ("status",)
     search_fields = ("stream__title", "path")
     list_select_related = ("stream",)
-    readonly_fields = ("stream", "path", "size_bytes", "status", "error", "video_id", "created_at")
+    readonly_fields = ("stream", "path", "size_bytes", "status", "error", "video", "created_at")

@@ -142,7 +142,9 @@ class Recording(models.Model):
     size_bytes = models.BigIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.CharField(max_length=500, blank=True)
-    video_id = models.BigIntegerField(null=True, blank=True)  # videos.Video (import-time link, see docs/live.md)
+    video = models.ForeignKey(
+        "videos.Video", null=True, blank=True, on_delete=models.SET_NULL, related_name="live_recordings"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,8 +2,9 @@
 
 Form-encoded, authenticated by the shared secret ``LIVE_INGEST_SECRET`` passed as ``secret`` in the
 query string or the form. Unknown or rotated keys get 403, which makes nginx-rtmp drop the publisher.
-With ``rename=1`` (our nginx config) an accepted publish answers 302 to the stream's playback id:
-nginx-rtmp then publishes under that public name, so HLS URLs never reveal the key.
+With ``relay=rtmp://127.0.0.1:1935/hls`` (our nginx config) an accepted publish answers 302 to
+``<relay>/<playback id>``: nginx-rtmp pushes the stream into its HLS application under that public
+name, so HLS URLs never reveal the key (a plain-name redirect would not rename the HLS output).
 """
 
 import hmac
@@ -40,8 +41,8 @@ class _IngestView(APIView):
         return Response({"detail": denied.detail, "code": denied.code}, status=status.HTTP_403_FORBIDDEN)
 
 
-class _Rename(HttpResponseRedirect):
-    allowed_schemes = ["http", "https", ""]  # Location is a bare stream name for nginx-rtmp
+class _Relay(HttpResponseRedirect):
+    allowed_schemes = ["rtmp"]  # nginx-rtmp pushes the publisher to this RTMP URL
 
 
 class IngestPublishView(_IngestView):
@@ -52,8 +53,9 @@ class IngestPublishView(_IngestView):
             stream = services.ingest_publish(stream_key=data["name"])
         except services.IngestDenied as denied:
             return self.deny(denied)
-        if request.query_params.get("rename") == "1":
-            return _Rename(stream.playback_id)
+        relay = request.query_params.get("relay", "")
+        if relay.startswith("rtmp://"):
+            return _Relay(f"{relay.rstrip('/')}/{stream.playback_id}")
         return Response({"stream_id": str(stream.pk), "playback_id": stream.playback_id, "status": stream.status})
 
 
