@@ -358,3 +358,20 @@ def test_it_does_not_500_on_odd_login_payloads(api_client, alice):
 def test_it_keeps_users_independent(api_client):
     UserFactory(username="erin")
     assert login(api_client, username="erin").status_code == 200
+
+
+def test_it_counts_attempts_per_window(alice, tight_rates):
+    from rest_framework.test import APIRequestFactory
+
+    from accounts.api.throttles import LoginIPThrottle
+
+    request = APIRequestFactory().post("/", REMOTE_ADDR="10.9.9.9")
+    results = [LoginIPThrottle().allow_request(request, None) for _ in range(5)]
+    assert results == [True, True, True, False, False]
+
+
+def test_it_ignores_client_sent_forwarded_for_when_throttling(api_client, tight_rates):
+    for i in range(3):
+        post(api_client, "auth/token", {"username": f"u{i}", "password": "x"}, HTTP_X_FORWARDED_FOR=f"1.2.3.{i}")
+    response = post(api_client, "auth/token", {"username": "u9", "password": "x"}, HTTP_X_FORWARDED_FOR="9.9.9.9")
+    assert response.status_code == 429
