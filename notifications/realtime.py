@@ -33,17 +33,14 @@ def push_notifications(*, notification_ids: list[int]) -> None:
     from notifications.api.serializers import NotificationSerializer
 
     rows = list(selectors.notification_list_by_ids(ids=notification_ids))
-    counts: dict[int, int] = {}
+    counts = selectors.unread_counts(user_ids=sorted({n.recipient_id for n in rows}))
     for notification in rows:
-        uid = notification.recipient_id
-        if uid not in counts:
-            counts[uid] = selectors.unread_count(user_id=uid)
         _send(
-            user_group(uid),
+            user_group(notification.recipient_id),
             {
                 "type": "notification.push",
                 "notification": dict(NotificationSerializer(notification).data),
-                "unread_count": counts[uid],
+                "unread_count": counts[notification.recipient_id],
             },
         )
 

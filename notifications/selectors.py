@@ -1,6 +1,6 @@
 """Reads for notifications: lists, unread counts, effective preferences, follower chunks."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from notifications.models import (
     Channel,
@@ -50,6 +50,19 @@ def notification_get_for_user(*, user, notification_id) -> Notification:
 
 def unread_count(*, user_id: int) -> int:
     return Notification.objects.filter(recipient_id=user_id, in_app=True, read_at__isnull=True).count()
+
+
+def unread_counts(*, user_ids: list[int]) -> dict[int, int]:
+    """Unread counts of many users in one grouped query (for pushes after a fan-out chunk)."""
+    counts = dict.fromkeys(user_ids, 0)
+    counts.update(
+        Notification.objects.filter(recipient_id__in=user_ids, in_app=True, read_at__isnull=True)
+        .values_list("recipient_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("recipient_id", "n")
+    )
+    return counts
 
 
 def channels_for(*, user_id: int, kind: str) -> Channels:

@@ -89,3 +89,20 @@ async def test_it_closes_anonymous_sockets_with_4401():
 async def test_it_closes_sockets_with_a_bad_token():
     communicator, _ = await _connect("garbage.token.here")
     assert await communicator.receive_output() == {"type": "websocket.close", "code": 4401}
+
+
+async def test_it_pushes_follower_fan_outs(alice, bob, target):
+    from posts.models import Follow
+
+    await database_sync_to_async(Follow.objects.create)(follower=bob, followee=alice)
+    bob_token = await database_sync_to_async(lambda: str(RefreshToken.for_user(bob).access_token))()
+    communicator, _ = await _connect(bob_token)
+    await communicator.receive_json_from()
+    await database_sync_to_async(services.notify_followers)(
+        author=alice, kind="new_video", target=target, data={"title": "Trip"}
+    )
+    frame = await communicator.receive_json_from()
+    assert frame["notification"]["kind"] == "new_video"
+    assert frame["notification"]["text"] == "Alice uploaded a new video “Trip”"
+    assert frame["unread_count"] == 1
+    await communicator.disconnect()
