@@ -137,11 +137,13 @@ def build_command(
         poster_w = plan.rungs[0].width
         poster_h = plan.rungs[0].height
         graph.append(f"[s{n}]select='gte(t\\,{plan.poster_at_s:.3f})',scale={poster_w}:{poster_h},setsar=1[poster]")
+        # Thumbnails as separate frames (tiled into the sprite afterwards by ``tile_sprite``): a
+        # ``tile`` filter would emit nothing until EOF and stall ffmpeg's progress reports.
         graph.append(
             f"[s{n + 1}]fps=1/{plan.sprite_interval_s:.3f},scale={plan.sprite_thumb_w}:{plan.sprite_thumb_h},"
-            f"setsar=1,tile={SPRITE_COLUMNS}x{plan.sprite_rows}[sprite]"
+            "setsar=1[sprite]"
         )
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats"]
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-stats_period", "0.5"]
     cmd += ["-progress", "pipe:1", "-i", source, "-filter_complex", ";".join(graph)]
     if threads:
         cmd += ["-threads", str(threads)]
@@ -191,7 +193,9 @@ def build_command(
     ]
     if extras:
         cmd += ["-map", "[poster]", "-frames:v", "1", "-q:v", "3", str(out_dir / "poster.jpg")]
-        cmd += ["-map", "[sprite]", "-frames:v", "1", "-q:v", "5", str(out_dir / "sprite.jpg")]
+        (out_dir / "thumbs").mkdir(parents=True, exist_ok=True)
+        cmd += ["-map", "[sprite]", "-frames:v", str(plan.sprite_count), "-q:v", "5"]
+        cmd += ["-f", "image2", str(out_dir / "thumbs" / "t_%04d.jpg")]
     return cmd
 
 
@@ -224,6 +228,25 @@ def run_with_progress(
     if proc.returncode != 0:
         tail = "".join(stderr_lines[-20:])
         raise FfmpegError(f"ffmpeg exited with status {proc.returncode}", stderr_tail=tail)
+
+
+def tile_sprite(out_dir: Path, plan: Plan) -> int:
+    """Tile ``thumbs/t_*.jpg`` into ``sprite.jpg`` (10 columns) and drop the single thumbnails."""
+    from PIL import Image
+
+    thumbs = sorted((out_dir / "thumbs").glob("t_*.jpg"))[: plan.sprite_count]
+    rows = max(1, math.ceil(len(thumbs) / SPRITE_COLUMNS))
+    sheet = Image.new("RGB", (plan.sprite_thumb_w * SPRITE_COLUMNS, plan.sprite_thumb_h * rows))
+    for i, path in enumerate(thumbs):
+        with Image.open(path) as thumb:
+            cell = thumb.convert("RGB").resize((plan.sprite_thumb_w, plan.sprite_thumb_h))
+            sheet.paste(cell, ((i % SPRITE_COLUMNS) * plan.sprite_thumb_w, (i // SPRITE_COLUMNS) * plan.sprite_thumb_h))
+    sheet.save(out_dir / "sprite.jpg", quality=80)
+    for path in (out_dir / "thumbs").iterdir():
+        path.unlink()
+    (out_dir / "thumbs").rmdir()
+    plan.sprite_count = len(thumbs) or plan.sprite_count
+    return len(thumbs)
 
 
 def sprite_vtt(plan: Plan, *, sprite_url: str) -> str:

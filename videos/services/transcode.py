@@ -213,8 +213,9 @@ def _encode(*, source: Path, out_dir: Path, plan: ffmpeg.Plan, progress, extras:
     except ffmpeg.FfmpegError as exc:
         raise TranscodeRetryableError(f"{exc}: {exc.stderr_tail.strip()[-300:]}") from exc
     if extras:
-        sprite_name = "sprite.jpg"
-        (out_dir / "sprite.vtt").write_text(ffmpeg.sprite_vtt(plan, sprite_url=sprite_name))
+        ffmpeg.tile_sprite(out_dir, plan)
+        # Relative URL: players resolve it against the .vtt's own URL (local media or CDN alike).
+        (out_dir / "sprite.vtt").write_text(ffmpeg.sprite_vtt(plan, sprite_url="sprite.jpg"))
 
 
 def transcode_run(*, claim: Claim) -> str:
