@@ -26,18 +26,16 @@ def user_get_by_username(*, username: str) -> User:
 
 def user_search(*, query: str, viewer, limit: int = 20) -> QuerySet[User]:
     """Users whose username or display name contains ``query``: exact username first, then prefix
-    matches, then by followers. Excludes deleted, permanently banned and blocked-either-way users."""
+    matches, then by followers. Excludes deleted and permanently banned users, and for a signed-in
+    viewer those blocked either way or muted (posts.selectors.hidden_author_ids_for)."""
     query = (query or "").strip().lstrip("@")
     if not query:
         return User.objects.none()
     qs = _visible_users().filter(Q(username__icontains=query) | Q(display_name__icontains=query))
     if viewer is not None and getattr(viewer, "is_authenticated", False):
-        from posts.models import Block  # shared social-graph table (cross-app contract)
+        from posts.selectors import hidden_author_ids_for
 
-        blocked = Block.objects.filter(Q(blocker_id=viewer.pk) | Q(blocked_id=viewer.pk)).values_list(
-            "blocker_id", "blocked_id"
-        )
-        hidden = {uid for pair in blocked for uid in pair if uid != viewer.pk}
+        hidden = hidden_author_ids_for(viewer_id=viewer.pk)
         if hidden:
             qs = qs.exclude(pk__in=hidden)
     qs = qs.annotate(

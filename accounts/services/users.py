@@ -232,11 +232,9 @@ def user_restore(*, user: User) -> User:
 
 def _follow_neighbours(user_id: int) -> tuple[list[int], list[int]]:
     """(ids following the user, ids the user follows): their counters drop when the user goes."""
-    from posts.models import Follow  # the shared social-graph table (cross-app contract)
+    from posts.selectors import follower_ids, following_ids
 
-    followers = list(Follow.objects.filter(followee_id=user_id).values_list("follower_id", flat=True))
-    following = list(Follow.objects.filter(follower_id=user_id).values_list("followee_id", flat=True))
-    return followers, following
+    return follower_ids(user_id=user_id), following_ids(user_id=user_id)
 
 
 def user_purge(*, user_id: int) -> str | None:

@@ -375,3 +375,38 @@ def test_it_ignores_client_sent_forwarded_for_when_throttling(api_client, tight_
         post(api_client, "auth/token", {"username": f"u{i}", "password": "x"}, HTTP_X_FORWARDED_FOR=f"1.2.3.{i}")
     response = post(api_client, "auth/token", {"username": "u9", "password": "x"}, HTTP_X_FORWARDED_FOR="9.9.9.9")
     assert response.status_code == 429
+
+
+def test_it_regenerates_recovery_codes(alice, api_client):
+    client = bearer_client(alice)
+    secret, _ = services.totp_setup_begin(user=alice)
+    old_codes = services.totp_setup_confirm(user=alice, code=totp_now(secret))
+    assert post(client, "auth/2fa/recovery-codes", {"code": "123"}).status_code == 400
+    with time_machine.travel(timezone.now() + timedelta(seconds=30), tick=False):
+        response = post(client, "auth/2fa/recovery-codes", {"code": totp_now(secret)})
+    assert response.status_code == 200
+    new_codes = response.json()["recovery_codes"]
+    assert set(new_codes) != set(old_codes)
+    assert login(api_client, username="alice", otp=old_codes[0]).json()["code"] == "otp_invalid"
+    assert login(api_client, username="alice", otp=new_codes[0]).status_code == 200
+    assert post(api_client, "auth/2fa/recovery-codes", {"code": "1"}).status_code == 401
+    assert post(bearer_client(UserFactory()), "auth/2fa/recovery-codes", {"code": "123456"}).status_code == 400
+
+
+def test_it_resends_the_verification_email(alice, api_client, django_capture_on_commit_callbacks, mailoutbox):
+    EmailAddress.objects.create(user=alice, email=alice.email, primary=True, verified=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(bearer_client(alice), "auth/email/resend")
+    assert response.status_code == 202
+    (message,) = mailoutbox
+    assert message.to == [alice.email] and "confirm-email" in message.body
+    assert post(api_client, "auth/email/resend").status_code == 401
+
+
+def test_it_enforces_mandatory_verification_when_configured(api_client, alice, settings):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    EmailAddress.objects.create(user=alice, email=alice.email, primary=True, verified=False)
+    response = login(api_client, username="alice")
+    assert response.status_code == 403 and response.json()["code"] == "email_unverified"
+    EmailAddress.objects.filter(user=alice).update(verified=True)
+    assert login(api_client, username="alice").status_code == 200
