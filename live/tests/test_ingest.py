@@ -24,11 +24,12 @@ def test_it_lets_a_valid_key_publish_and_goes_live(api_client):
     assert stream.status == Stream.Status.LIVE and stream.started_at
 
 
-def test_it_renames_to_the_playback_id_for_nginx(api_client):
+def test_it_relays_to_the_playback_id_for_nginx(api_client):
     stream = StreamFactory()
-    response = api_client.post(f"{PUBLISH}?secret={SECRET}&rename=1", {"name": stream.stream_key}, format="multipart")
+    url = f"{PUBLISH}?secret={SECRET}&relay=rtmp://127.0.0.1:1935/hls"
+    response = api_client.post(url, {"name": stream.stream_key}, format="multipart")
     assert response.status_code == 302
-    assert response["Location"] == stream.playback_id
+    assert response["Location"] == f"rtmp://127.0.0.1:1935/hls/{stream.playback_id}"
 
 
 def test_it_accepts_the_secret_as_a_form_field(api_client):
@@ -71,7 +72,9 @@ def test_it_turns_record_done_into_a_recording(api_client, settings, monkeypatch
     import types
 
     fake = types.ModuleType("videos.services")
-    fake.video_create_from_file = lambda **kwargs: types.SimpleNamespace(pk=77)
+    from videos.models import Video
+
+    fake.video_create_from_file = lambda **kwargs: Video.objects.create(author=kwargs["author"], title="replay")
     monkeypatch.setitem(sys.modules, "videos.services", fake)
     stream = StreamFactory()
     form(api_client, PUBLISH, {"name": stream.stream_key})

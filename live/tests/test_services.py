@@ -95,12 +95,11 @@ def test_it_notifies_followers_when_a_stream_goes_live(alice, bob, monkeypatch):
 def test_it_registers_a_recording_once_and_imports_it(alice, settings, monkeypatch, django_capture_on_commit_callbacks):
     created = []
 
-    class FakeVideo:
-        pk = 4242
-
     def fake_create(**kwargs):
+        from videos.models import Video
+
         created.append(kwargs)
-        return FakeVideo()
+        return Video.objects.create(author=kwargs["author"], title=kwargs["title"], source="live")
 
     fake_module = types.ModuleType("videos.services")
     fake_module.video_create_from_file = fake_create
@@ -114,7 +113,7 @@ def test_it_registers_a_recording_once_and_imports_it(alice, settings, monkeypat
         again = services.ingest_record_done(name=stream.playback_id, path=str(path))
     assert again.pk == recording.pk
     recording.refresh_from_db()
-    assert recording.status == Recording.Status.IMPORTED and recording.video_id == 4242
+    assert recording.status == Recording.Status.IMPORTED and recording.video_id == recording.video.pk
     assert len(created) == 1
     assert created[0]["author"] == alice and created[0]["source"] == "live" and created[0]["title"] == "My show"
 
