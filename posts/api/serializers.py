@@ -78,10 +78,9 @@ def _core(post, viewer_known: bool) -> dict:
         "url": f"{settings.SITE_URL}/api/v1/posts/{post.pk}",
     }
     if post.reply_to_id:
-        reply_to = post.reply_to
         data["reply_to"] = {
             "id": str(post.reply_to_id),
-            "author": reply_to.author.username if reply_to is not None else None,
+            "author": post.entities.get("reply_to", {}).get("username"),
         }
     return data
 

@@ -27,7 +27,7 @@ from accounts.models import User
 from posts.feeds.stores import TimelineStore, get_store
 from posts.lib.ids import id_at
 from posts.models import Follow, Mention, Mute, Post, Visibility
-from posts.selectors import posts_visible_to
+from posts.selectors import can_see, posts_by_ids, viewer_graph
 
 REBUILD_DAYS = 30
 MAX_READ_ROUNDS = 3
@@ -171,11 +171,8 @@ class FeedPage:
     next_max_id: int | None
 
 
-def _celebrity_ids(*, viewer_id: int, max_id: int | None, min_id: int | None, limit: int) -> list[int]:
-    big = Follow.objects.filter(
-        follower_id=viewer_id, followee__followers_count__gte=settings.FEED_CELEBRITY_FOLLOWERS
-    ).values("followee_id")
-    queryset = Post.objects.filter(author_id__in=big, deleted_at__isnull=True).filter(
+def _celebrity_ids(*, author_ids: list[int], max_id: int | None, min_id: int | None, limit: int) -> list[int]:
+    queryset = Post.objects.filter(author_id__in=author_ids, deleted_at__isnull=True).filter(
         Q(reply_to__isnull=True) | Q(reply_to__author_id=F("author_id"))
     )
     if max_id is not None:
@@ -185,9 +182,12 @@ def _celebrity_ids(*, viewer_id: int, max_id: int | None, min_id: int | None, li
     return list(queryset.order_by("-id").values_list("id", flat=True)[:limit])
 
 
-def _pull_ids(*, viewer_id: int, max_id: int | None, limit: int) -> list[int]:
-    """The database continuation below the oldest timeline entry (capped or evicted history)."""
-    queryset = Post.objects.filter(_home_authors_q(viewer_id), deleted_at__isnull=True)
+def _pull_ids(*, author_ids: list[int], max_id: int | None, limit: int) -> list[int]:
+    """The database continuation below the oldest timeline entry (capped or evicted history):
+    the same selection as a rebuild (own and followees' posts, replies within the circle)."""
+    queryset = Post.objects.filter(author_id__in=author_ids, deleted_at__isnull=True).filter(
+        Q(reply_to__isnull=True) | Q(reply_to__author_id__in=author_ids) | Q(reply_to__author_id=F("author_id"))
+    )
     if max_id is not None:
         queryset = queryset.filter(pk__lt=max_id)
     return list(queryset.order_by("-id").values_list("id", flat=True)[:limit])
@@ -208,10 +208,19 @@ def _dedupe_reposts(posts: list[Post]) -> list[Post]:
 
 def home_feed_page(*, viewer, max_id: int | None = None, limit: int = 20, store: TimelineStore | None = None):
     """One page of the home feed below ``max_id``: newest first, exactly ``limit`` posts unless
-    the feed ends (then ``next_max_id`` is None)."""
+    the feed ends (then ``next_max_id`` is None).
+
+    Queries for a page: the viewer's graph (one UNION), the timeline (none with Redis; the state
+    row and a page of entries with the database store), the followed big accounts' posts (only if
+    there are any), and one hydration query; the database continuation replaces the big-account
+    query once the timeline runs out.
+    """
     store = store or get_store()
     if not store.touch(user_id=viewer.pk):
         timeline_rebuild(user_id=viewer.pk, store=store)
+    graph = viewer_graph(viewer_id=viewer.pk)
+    circle = [viewer.pk, *graph.following]
+    celebrities = [uid for uid, count in graph.following.items() if count >= settings.FEED_CELEBRITY_FOLLOWERS]
     fetch = limit * 2
     posts: list[Post] = []
     cursor = max_id
@@ -219,23 +228,26 @@ def home_feed_page(*, viewer, max_id: int | None = None, limit: int = 20, store:
     for _ in range(MAX_READ_ROUNDS):
         if from_store:
             ids = store.page(user_id=viewer.pk, max_id=cursor, limit=fetch)
-            exhausted = len(ids) < fetch
-            lower = None if exhausted else ids[-1]
-            ids = sorted(
-                set(ids) | set(_celebrity_ids(viewer_id=viewer.pk, max_id=cursor, min_id=lower, limit=fetch)),
-                reverse=True,
-            )
-            if exhausted and len(ids) < fetch:
-                # The timeline ran out (capped, or a short rebuild): continue from the database.
+            if len(ids) < fetch:
+                # The timeline ran out (capped, or a bounded rebuild): continue from the database
+                # below its last entry (that selection includes the big accounts too).
                 from_store = False
-                oldest = ids[-1] if ids else cursor
-                ids = sorted(set(ids) | set(_pull_ids(viewer_id=viewer.pk, max_id=oldest, limit=fetch)), reverse=True)
+                below = ids[-1] if ids else cursor
+                if celebrities and ids:
+                    extra = _celebrity_ids(author_ids=celebrities, max_id=cursor, min_id=below, limit=fetch)
+                    ids = sorted(set(ids) | set(extra), reverse=True)
+                ids = ids + _pull_ids(author_ids=circle, max_id=below, limit=max(fetch - len(ids), limit))
+            elif celebrities:
+                extra = _celebrity_ids(author_ids=celebrities, max_id=cursor, min_id=ids[-1], limit=fetch)
+                ids = sorted(set(ids) | set(extra), reverse=True)
         else:
-            ids = _pull_ids(viewer_id=viewer.pk, max_id=cursor, limit=fetch)
+            ids = _pull_ids(author_ids=circle, max_id=cursor, limit=fetch)
         if not ids:
             break
-        hydrated = {p.pk: p for p in posts_visible_to(viewer=viewer, hide_muted=True).filter(pk__in=ids)}
-        posts.extend(hydrated[i] for i in ids if i in hydrated)
+        hydrated = posts_by_ids(ids=ids, viewer=viewer)
+        posts.extend(
+            hydrated[i] for i in ids if i in hydrated and can_see(hydrated[i], viewer_id=viewer.pk, graph=graph)
+        )
         posts = _dedupe_reposts(posts)
         cursor = ids[-1]
         if len(posts) > limit or (not from_store and len(ids) < fetch):

@@ -58,11 +58,14 @@ def _mentionable_users(*, author, text: str) -> list[User]:
     return sorted(users, key=lambda u: order.get(u.username.lower(), 0))
 
 
-def _entities(*, hashtags: list[str], mentions: list[User]) -> dict:
-    return {
+def _entities(*, hashtags: list[str], mentions: list[User], reply_to: Post | None = None) -> dict:
+    entities = {
         "hashtags": hashtags,
         "mentions": [{"id": str(u.pk), "username": u.username} for u in mentions],
     }
+    if reply_to is not None:
+        entities["reply_to"] = {"id": str(reply_to.pk), "username": reply_to.author.username}
+    return entities
 
 
 def _link_hashtags(*, post: Post, names: list[str]) -> None:
@@ -171,7 +174,7 @@ def post_create(
         thread_root_id=(reply_to.thread_root_id or reply_to.pk) if reply_to else None,
         quote_of=quote_of,
         video_id=video_id,
-        entities=_entities(hashtags=hashtags, mentions=mentions),
+        entities=_entities(hashtags=hashtags, mentions=mentions, reply_to=reply_to),
     )
     if media_ids:
         post.attachments = _attach_media(post=post, author=author, media_ids=media_ids)
@@ -225,7 +228,10 @@ def post_update(*, post: Post, text: str) -> Post:
         if user.pk not in old_mentions:
             notify(recipient=user, kind="mention", actor=post.author, target=post)
     post.text = text
+    reply_to_entity = post.entities.get("reply_to")
     post.entities = _entities(hashtags=hashtags, mentions=mentions)
+    if reply_to_entity:
+        post.entities["reply_to"] = reply_to_entity
     post.edited_at = timezone.now()
     post.save(update_fields=["text", "entities", "edited_at"])
     return post
