@@ -88,6 +88,7 @@ class Notification(models.Model):
             models.Index(
                 fields=["recipient"], condition=models.Q(read_at__isnull=True, in_app=True), name="notif_unread"
             ),
+            models.Index(fields=["target_content_type", "target_object_id"], name="notif_target"),
         ]
 
     def __str__(self):

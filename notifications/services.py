@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from notifications import selectors, text
@@ -511,3 +511,34 @@ def deliveries_retry(*, delivery_ids: list[int]) -> list[int]:
             status=Delivery.Status.PENDING, attempts=0
         )
     return ids
+
+
+# --- cleanup ----------------------------------------------------------------------------------------
+
+
+def notifications_delete_for_target(*, target) -> int:
+    """Remove every notification about ``target`` (a deleted post, comment, video or stream), so
+    nobody opens a notification about content that is gone. Call it from your delete service."""
+    content_type, object_id = _target_ref(target)
+    with transaction.atomic():
+        _total, per_model = Notification.objects.filter(
+            target_content_type=content_type, target_object_id=object_id
+        ).delete()
+        FollowerFanOut.objects.filter(
+            target_content_type=content_type, target_object_id=object_id, status=FollowerFanOut.Status.PENDING
+        ).update(status=FollowerFanOut.Status.DONE, finished_at=timezone.now())
+    return per_model.get(Notification._meta.label, 0)
+
+
+def notifications_prune(*, retention: timedelta) -> int:
+    """Retention: read notifications older than ``retention`` and any older than twice that go,
+    with their deliveries and actors; finished fan-out rows older than a week go too."""
+    now = timezone.now()
+    with transaction.atomic():
+        _total, per_model = Notification.objects.filter(
+            Q(read_at__isnull=False, updated_at__lt=now - retention) | Q(updated_at__lt=now - 2 * retention)
+        ).delete()
+        FollowerFanOut.objects.filter(
+            status=FollowerFanOut.Status.DONE, finished_at__lt=now - timedelta(days=7)
+        ).delete()
+    return per_model.get(Notification._meta.label, 0)

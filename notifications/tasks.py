@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
 from notifications import delivery, selectors, services
 
@@ -81,3 +82,9 @@ def redrive_deliveries() -> int:
     for fan_out_id in fan_out_ids:
         fan_out_to_followers.delay(fan_out_id)
     return len(ids) + len(fan_out_ids)
+
+
+@shared_task(acks_late=True)
+def prune_notifications() -> int:
+    """Periodic (daily): apply NOTIFICATIONS_RETENTION."""
+    return services.notifications_prune(retention=settings.NOTIFICATIONS_RETENTION)

@@ -465,3 +465,9 @@ CELERY_BEAT_SCHEDULE["notifications-redrive-deliveries"] = {
     "task": "notifications.tasks.redrive_deliveries",
     "schedule": timedelta(minutes=5),
 }
+# Read notifications older than this are deleted (unread ones after twice as long).
+NOTIFICATIONS_RETENTION = timedelta(days=env.int("NOTIFICATIONS_RETENTION_DAYS", default=180))
+CELERY_BEAT_SCHEDULE["notifications-prune"] = {
+    "task": "notifications.tasks.prune_notifications",
+    "schedule": crontab(hour=3, minute=30),
+}

@@ -1,14 +1,21 @@
+from django.urls import re_path
+
 from notifications.api import views
-from socialflow.api.routers import api_path
+
+
+def route(pattern: str, view, name: str):
+    """One pattern accepting both slash forms (API.md) — and one operation in the schema."""
+    return re_path(rf"^{pattern}/?$", view, name=name)
+
 
 urlpatterns = [
-    *api_path("notifications", views.NotificationListView.as_view(), name="notifications-list"),
-    *api_path("notifications/unread-count", views.UnreadCountView.as_view(), name="notifications-unread-count"),
-    *api_path("notifications/mark-read", views.MarkReadView.as_view(), name="notifications-mark-read"),
-    *api_path("notifications/preferences", views.PreferencesView.as_view(), name="notifications-preferences"),
-    *api_path("notifications/devices", views.DeviceListView.as_view(), name="notifications-devices"),
-    *api_path("notifications/devices/<int:pk>", views.DeviceDetailView.as_view(), name="notifications-device"),
-    *api_path("notifications/webpush/public-key", views.WebPushKeyView.as_view(), name="notifications-webpush-key"),
-    *api_path("notifications/unsubscribe", views.UnsubscribeView.as_view(), name="notifications-unsubscribe"),
-    *api_path("notifications/<int:pk>", views.NotificationDetailView.as_view(), name="notifications-detail"),
+    route("notifications", views.NotificationListView.as_view(), "notifications-list"),
+    route("notifications/unread-count", views.UnreadCountView.as_view(), "notifications-unread-count"),
+    route("notifications/mark-read", views.MarkReadView.as_view(), "notifications-mark-read"),
+    route("notifications/preferences", views.PreferencesView.as_view(), "notifications-preferences"),
+    route("notifications/devices", views.DeviceListView.as_view(), "notifications-devices"),
+    route(r"notifications/devices/(?P<pk>[0-9]{1,18})", views.DeviceDetailView.as_view(), "notifications-device"),
+    route("notifications/webpush/public-key", views.WebPushKeyView.as_view(), "notifications-webpush-key"),
+    route("notifications/unsubscribe", views.UnsubscribeView.as_view(), "notifications-unsubscribe"),
+    route(r"notifications/(?P<pk>[0-9]{1,18})", views.NotificationDetailView.as_view(), "notifications-detail"),
 ]

@@ -338,3 +338,28 @@ def test_it_lets_callers_override_described_fields(alice, bob, target):
     n = services.notify(recipient=alice, kind="moderation_action", data={"reason": "spam", "url": "/rules"})
     assert text.sentence(n) == "A moderator took action on your content: spam"
     assert text.link(n) == "https://sf.example.com/rules"
+
+
+# --- cleanup -----------------------------------------------------------------------------------------
+
+
+def test_it_deletes_notifications_about_deleted_content(alice, bob, charlie, target, other_target):
+    services.notify(recipient=alice, kind="like_post", actor=bob, target=target)
+    services.notify(recipient=charlie, kind="reply", actor=bob, target=target)
+    kept = services.notify(recipient=alice, kind="like_post", actor=bob, target=other_target)
+    assert services.notifications_delete_for_target(target=target) == 2
+    assert list(Notification.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_it_prunes_old_read_and_very_old_unread_notifications(alice, bob, target, other_target):
+    read = services.notify(recipient=alice, kind="reply", actor=bob, target=target)
+    services.notifications_mark_read(user=alice, ids=[read.pk])
+    old_unread = services.notify(recipient=alice, kind="mention", actor=bob, target=target)
+    with time_machine.travel(timezone.now() + timedelta(days=100)):
+        fresh = services.notify(recipient=alice, kind="reply", actor=bob, target=other_target)
+    with time_machine.travel(timezone.now() + timedelta(days=181)):
+        assert services.notifications_prune(retention=timedelta(days=180)) == 1
+        assert set(Notification.objects.values_list("pk", flat=True)) == {old_unread.pk, fresh.pk}
+    with time_machine.travel(timezone.now() + timedelta(days=361)):
+        services.notifications_prune(retention=timedelta(days=180))
+        assert list(Notification.objects.values_list("pk", flat=True)) == [fresh.pk]
