@@ -3,6 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import parsers, permissions, status
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors, services
@@ -106,7 +107,9 @@ class TokenView(PublicAuthView):
 
 
 class TokenRefreshView(PublicAuthView):
-    throttle_classes = [throttles.LoginIPThrottle]
+    # Refresh tokens cannot be guessed; the general anonymous rate is enough (and clients behind
+    # one NAT refresh often).
+    throttle_classes = [AnonRateThrottle]
 
     @extend_schema(
         tags=["auth"],

@@ -93,3 +93,16 @@ def test_it_lets_superusers_edit(client, alice):
     admin = UserFactory(username="root1", is_staff=True, is_superuser=True)
     client.force_login(admin)
     assert client.get(reverse("admin:accounts_user_change", args=[alice.pk])).status_code == 200
+
+
+def test_it_bans_across_all_pages_of_a_filtered_list(mod_client):
+    users = [UserFactory(display_name="Spammer") for _ in range(3)]
+    bystander = UserFactory(display_name="Fine")
+    data = {"action": "ban_users", "select_across": "1", "index": "0", "_selected_action": [users[0].pk]}
+    response = mod_client.post(f"{CHANGELIST}?q=Spammer", data)
+    assert response.status_code == 200 and b"<strong>3</strong>" in response.content
+    response = mod_client.post(f"{CHANGELIST}?q=Spammer", {**data, "apply": "1", "duration": "30", "reason": "spam"})
+    assert response.status_code == 302
+    assert User.objects.filter(display_name="Spammer", banned_until__isnull=False).count() == 3
+    bystander.refresh_from_db()
+    assert not bystander.is_banned
