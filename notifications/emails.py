@@ -58,7 +58,8 @@ def _message(*, user, subject: str, template: str, context: dict, unsubscribe: s
 
 def _excerpt(notification: Notification) -> str:
     data = notification.data if isinstance(notification.data, dict) else {}
-    value = data.get("excerpt")
+    # A post/comment's text, else the reason something failed (video_failed carries "error").
+    value = data.get("excerpt") or data.get("error")
     return value[:280] if isinstance(value, str) else ""
 
 
