@@ -257,6 +257,9 @@ REST_FRAMEWORK = {
         "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # uvicorn --proxy-headers already resolves the client address from trusted proxies
+    # (FORWARDED_ALLOW_IPS); throttles must not trust a client-sent X-Forwarded-For.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Social Flow API",

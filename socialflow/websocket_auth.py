@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from socialflow.api.authentication import JWTAuthentication
@@ -20,7 +21,7 @@ def user_from_token(raw_token: str):
     try:
         validated = auth.get_validated_token(raw_token.encode())
         user = auth.get_user(validated)
-    except (InvalidToken, TokenError):
+    except (InvalidToken, TokenError, AuthenticationFailed):
         return None
     if not user.is_active or user.is_banned:
         return None
