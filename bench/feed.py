@@ -127,6 +127,13 @@ def run() -> Result:
                 raise RuntimeError(f"feed answered {response.status_code}: {response.text[:300]}")
         page2 = session.get(first.json()["next"], headers=headers, timeout=10)
         page2.raise_for_status()
+        # Context: the same stack answering a trivial authenticated list (auth + one small query).
+        floor = []
+        floor_url = f"http://127.0.0.1:{port}/api/v1/follow-requests"
+        for _ in range(max(50, n_requests // 5)):
+            t0 = time.perf_counter()
+            session.get(floor_url, headers=headers, timeout=10).raise_for_status()
+            floor.append(time.perf_counter() - t0)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -153,6 +160,7 @@ def run() -> Result:
             "naive_pull_query": base,
             "naive_p99_over_feed_p99": round(percentile([s * 1000 for s in naive], 99) / fan["p99_ms"], 2),
             "queries_per_page": n_queries,
+            "trivial_endpoint_http": summary_ms(floor),
             "cold_first_request_ms": round(cold_s * 1000, 1),
             "store": type(store).__name__,
             "users": users,

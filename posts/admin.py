@@ -6,6 +6,16 @@ from posts import services
 from posts.models import Block, Follow, Hashtag, Post
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Graph rows change only through the services (counters, timelines); the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class HiddenFilter(admin.SimpleListFilter):
     title = "moderation state"
     parameter_name = "state"
@@ -85,14 +95,14 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Hashtag)
-class HashtagAdmin(admin.ModelAdmin):
+class HashtagAdmin(ReadOnlyAdmin):
     list_display = ("name", "posts_count", "created_at")
     search_fields = ("name",)
     readonly_fields = ("name", "posts_count", "created_at")
 
 
 @admin.register(Follow)
-class FollowAdmin(admin.ModelAdmin):
+class FollowAdmin(ReadOnlyAdmin):
     list_display = ("follower", "followee", "created_at")
     search_fields = ("follower__username", "followee__username")
     list_select_related = ("follower", "followee")
@@ -100,7 +110,7 @@ class FollowAdmin(admin.ModelAdmin):
 
 
 @admin.register(Block)
-class BlockAdmin(admin.ModelAdmin):
+class BlockAdmin(ReadOnlyAdmin):
     list_display = ("blocker", "blocked", "created_at")
     search_fields = ("blocker__username", "blocked__username")
     list_select_related = ("blocker", "blocked")

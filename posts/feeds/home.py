@@ -31,6 +31,7 @@ from posts.selectors import can_see, posts_by_ids, viewer_graph
 
 REBUILD_DAYS = 30
 MAX_READ_ROUNDS = 3
+HYDRATE_SLACK = 4
 
 
 def active_cutoff():
@@ -244,12 +245,19 @@ def home_feed_page(*, viewer, max_id: int | None = None, limit: int = 20, store:
             ids = _pull_ids(author_ids=circle, max_id=cursor, limit=fetch)
         if not ids:
             break
-        hydrated = posts_by_ids(ids=ids, viewer=viewer)
-        posts.extend(
-            hydrated[i] for i in ids if i in hydrated and can_see(hydrated[i], viewer_id=viewer.pk, graph=graph)
-        )
-        posts = _dedupe_reposts(posts)
-        cursor = ids[-1]
+        remaining = ids
+        while remaining and len(posts) <= limit:
+            # Hydrate only what the page still needs (+ a little slack for filtered entries).
+            chunk, remaining = (
+                remaining[: limit + 1 - len(posts) + HYDRATE_SLACK],
+                remaining[limit + 1 - len(posts) + HYDRATE_SLACK :],
+            )
+            hydrated = posts_by_ids(ids=chunk, viewer=viewer)
+            posts.extend(
+                hydrated[i] for i in chunk if i in hydrated and can_see(hydrated[i], viewer_id=viewer.pk, graph=graph)
+            )
+            posts = _dedupe_reposts(posts)
+            cursor = chunk[-1]
         if len(posts) > limit or (not from_store and len(ids) < fetch):
             break
     page = posts[:limit]
