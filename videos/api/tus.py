@@ -9,8 +9,8 @@ import binascii
 
 from django.conf import settings
 from django.utils.http import http_date
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -149,6 +149,18 @@ class UploadDetailView(TusView):
         upload = self._get(request, upload_id)
         return _headers(Response(status=status.HTTP_200_OK), upload)
 
+    @extend_schema(
+        summary="The upload's state as JSON",
+        responses=inline_serializer(
+            "UploadState",
+            {
+                "id": serializers.CharField(),
+                "offset": serializers.IntegerField(),
+                "length": serializers.IntegerField(),
+                "video_id": serializers.CharField(allow_null=True),
+            },
+        ),
+    )
     def get(self, request, upload_id):  # HEAD is what tus uses; GET answers the same as JSON
         upload = self._get(request, upload_id)
         data = {"id": str(upload.pk), "offset": upload.offset, "length": upload.length}

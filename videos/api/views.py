@@ -14,7 +14,7 @@ from socialflow.api.exceptions import PayloadTooLarge
 from socialflow.api.pagination import CursorPagination
 from videos import selectors, services
 from videos.api import serializers as s
-from videos.models import VideoReaction
+from videos.models import Comment, VideoReaction
 
 
 class CommentPagination(CursorPagination):
@@ -207,6 +207,7 @@ class VideoViewSet(viewsets.GenericViewSet):
 class CommentViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
     serializer_class = s.CommentSerializer
+    queryset = Comment.objects.none()  # for the schema only; reads go through selectors
 
     def _comment(self, pk):
         return selectors.comment_get_visible(comment_id=pk, viewer=self.request.user)

@@ -113,6 +113,11 @@ def upload_append(*, upload: Upload, offset: int, stream, content_length: int | 
         )
         if not changed:
             raise Conflict("The upload changed during this request.", code="offset_mismatch")
+        if flushed != upload.s3_flushed:
+            # Only now that the row records the part may the spool forget its bytes; had we died
+            # before, the retry would resend the same part number (S3 keeps the last one).
+            handle.seek(0)
+            handle.truncate(0)
         upload.offset, upload.s3_parts, upload.s3_flushed = new_offset, parts, flushed
     if upload.offset == upload.length:
         return _complete(upload)
@@ -122,17 +127,14 @@ def upload_append(*, upload: Upload, offset: int, stream, content_length: int | 
 def _s3_send_part(upload: Upload, handle, parts: list, flushed: int, new_offset: int):
     client, bucket, store = _s3_client()
     handle.seek(0)
-    body = handle.read()
     number = len(parts) + 1
     response = client.upload_part(
         Bucket=bucket,
         Key=store._normalize_name(upload.s3_key),
         UploadId=upload.s3_upload_id,
         PartNumber=number,
-        Body=body,
+        Body=handle,  # streamed from the spool, not read into memory
     )
-    handle.seek(0)
-    handle.truncate(0)
     return [*parts, {"PartNumber": number, "ETag": response["ETag"]}], new_offset
 
 

@@ -1,0 +1,86 @@
+"""S3 mode (django-storages + boto3) against moto: multipart tus uploads, publishing, deletion."""
+
+import os
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from videos import services
+from videos.models import Upload, Video
+from videos.tests.test_api_uploads import create, patch
+
+BUCKET = "sf-test-media"
+MIB = 1024 * 1024
+
+
+@pytest.fixture
+def s3(settings, monkeypatch):
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        settings.AWS_STORAGE_BUCKET_NAME = BUCKET
+        settings.AWS_S3_REGION_NAME = "us-east-1"
+        settings.AWS_ACCESS_KEY_ID = "testing"
+        settings.AWS_SECRET_ACCESS_KEY = "testing"
+        settings.AWS_QUERYSTRING_AUTH = False
+        settings.AWS_S3_FILE_OVERWRITE = True
+        settings.USE_S3 = True
+        settings.STORAGES = {
+            "default": {"BACKEND": "storages.backends.s3.S3Storage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+        yield client
+
+
+def keys(client, prefix=""):
+    return {o["Key"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])}
+
+
+def test_it_sends_tus_bytes_to_s3_as_multipart(s3, alice_client, django_capture_on_commit_callbacks):
+    data = os.urandom(9 * MIB)
+    location = create(alice_client, len(data))["Location"]
+    upload = Upload.objects.get()
+    assert upload.s3_upload_id
+    patch(alice_client, location, 0, data[: 4 * MIB])
+    patch(alice_client, location, 4 * MIB, data[4 * MIB : 8 * MIB])
+    upload.refresh_from_db()
+    assert len(upload.s3_parts) == 1 and upload.s3_flushed == 8 * MIB  # a full part went to S3
+    with django_capture_on_commit_callbacks(execute=False):
+        response = patch(alice_client, location, 8 * MIB, data[8 * MIB :])
+    assert response.status_code == 204
+    video = Video.objects.get(pk=response["Video-Id"])
+    assert video.status == "processing"
+    body = s3.get_object(Bucket=BUCKET, Key=video.source_name)["Body"].read()
+    assert body == data
+
+
+def test_it_aborts_s3_uploads_on_termination(s3, alice_client):
+    location = create(alice_client, 10 * MIB)["Location"]
+    upload_id = Upload.objects.get().s3_upload_id
+    assert alice_client.delete(location, HTTP_TUS_RESUMABLE="1.0.0").status_code == 204
+    assert upload_id not in {u["UploadId"] for u in s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])}
+
+
+@pytest.mark.slow
+def test_it_transcodes_from_and_to_s3(s3, alice, alice_client, make_clip, django_capture_on_commit_callbacks):
+    data = make_clip().read_bytes()
+    location = create(alice_client, len(data))["Location"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = patch(alice_client, location, 0, data)
+    video = Video.objects.get(pk=response["Video-Id"])
+    assert video.status == "ready", video.error
+    stored = keys(s3, f"videos/{video.pk}/")
+    assert video.master_playlist in stored and video.thumbnail in stored and video.preview_vtt in stored
+    assert any(k.endswith(".ts") for k in stored)
+    body = alice_client.get(f"/api/v1/videos/{video.pk}").json()
+    assert body["hls_url"].startswith("https://") and body["hls_url"].endswith("master.m3u8")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.video_delete(video=video)
+    assert keys(s3, f"videos/{video.pk}/") == set()
