@@ -18,6 +18,7 @@ from notifications.realtime import user_group
 
 CLOSE_UNAUTHENTICATED = 4401
 MAX_IDS = 500
+MAX_ID = 2**63 - 1
 
 
 @database_sync_to_async
@@ -63,7 +64,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             try:
                 parsed = None if mark_all else [int(i) for i in ids]
             except ValueError:
-                await self.send_error("invalid", "Ids must be numbers.")
+                parsed = []
+            if parsed is not None and not all(0 < i < MAX_ID for i in parsed):
+                await self.send_error("invalid", "Ids must be positive numbers.")
                 return
             await _mark_read(self.user, parsed, mark_all)
             # The count frame arrives through the group push made after commit.

@@ -72,8 +72,13 @@ class NotificationSerializer(serializers.ModelSerializer):
         return text.link(obj)
 
 
+MAX_ID = 2**63 - 1
+
+
 class MarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=500
+    )
     all = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs):
@@ -136,9 +141,10 @@ class DeviceRegisterSerializer(serializers.Serializer):
     FCM/APNs: ``platform`` and the device ``token``."""
 
     platform = serializers.ChoiceField(choices=PushDevice.Platform.choices, default=PushDevice.Platform.WEBPUSH)
+    # Bounded so the unique (platform, token) index entry always fits (PostgreSQL b-tree rows).
     endpoint = serializers.URLField(required=False, max_length=2000)
     keys = serializers.DictField(child=serializers.CharField(max_length=200), required=False)
-    token = serializers.CharField(required=False, max_length=4096)
+    token = serializers.CharField(required=False, max_length=2000)
     name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
 
     def validate(self, attrs):
@@ -148,7 +154,7 @@ class DeviceRegisterSerializer(serializers.Serializer):
                 raise serializers.ValidationError({"endpoint": ["A Web Push subscription needs its endpoint."]})
             if not attrs["endpoint"].startswith("https://"):
                 raise serializers.ValidationError({"endpoint": ["The push endpoint must be an https URL."]})
-            if not keys.get("p256dh") or not keys.get("auth"):
+            if not keys.get("p256dh") or not keys.get("auth") or len(keys["auth"]) > 100:
                 raise serializers.ValidationError(
                     {"keys": ["A Web Push subscription needs keys.p256dh and keys.auth."]}
                 )

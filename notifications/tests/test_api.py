@@ -166,7 +166,9 @@ def test_it_marks_all_read(alice, alice_client):
     }
 
 
-@pytest.mark.parametrize("body", [{}, {"ids": []}, {"ids": "1"}, {"ids": ["x"]}, {"all": "perhaps"}])
+@pytest.mark.parametrize(
+    "body", [{}, {"ids": []}, {"ids": "1"}, {"ids": ["x"]}, {"ids": [10**30]}, {"ids": [0]}, {"all": "perhaps"}]
+)
 def test_it_rejects_bad_mark_read_bodies(alice_client, body):
     response = alice_client.post(f"{LIST}/mark-read", body, format="json")
     assert response.status_code == 400
@@ -270,6 +272,8 @@ def test_it_registers_mobile_tokens(alice_client, platform):
         {"platform": "fcm"},
         {"platform": "pager", "token": "x"},
         {"endpoint": "not a url", "keys": SUBSCRIPTION["keys"]},
+        {"endpoint": SUBSCRIPTION["endpoint"], "keys": {"p256dh": "x", "auth": "a" * 101}},
+        {"platform": "fcm", "token": "t" * 2001},
     ],
 )
 def test_it_rejects_bad_devices(alice_client, body):
@@ -339,3 +343,14 @@ def test_it_serializes_a_factory_row(alice, alice_client):
         recipient=alice, target_content_type=ContentType.objects.get_for_model(alice), target_object_id="9"
     )
     assert alice_client.get(LIST).json()["results"][0]["target"]["id"] == "9"
+
+
+@pytest.mark.parametrize("path", ["notifications/99999999999999999999", "notifications/abc", "notifications/devices/x"])
+def test_it_answers_404_for_malformed_ids(alice_client, path):
+    assert alice_client.get(f"/api/v1/{path}").status_code == 404
+
+
+def test_it_answers_404_for_a_garbled_cursor(alice_client):
+    response = alice_client.get(LIST, {"cursor": "garbage"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
