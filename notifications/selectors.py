@@ -102,14 +102,9 @@ def email_modes_for_many(*, user_ids: list[int]) -> dict[int, str]:
 
 def follower_ids(*, user_id: int) -> list[int]:
     """Ids of the user's followers; the posts app owns the social graph."""
-    from posts import selectors as posts_selectors
+    from posts.selectors import follower_ids as posts_follower_ids
 
-    if hasattr(posts_selectors, "follower_ids"):
-        return list(posts_selectors.follower_ids(user_id=user_id))
-    # Until posts ships its selector: a plain read of the Follow table.
-    from posts.models import Follow
-
-    return list(Follow.objects.filter(followee_id=user_id).order_by("id").values_list("follower_id", flat=True))
+    return list(posts_follower_ids(user_id=user_id))
 
 
 def users_hiding(*, author_id: int, user_ids: list[int]) -> set[int]:
