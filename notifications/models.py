@@ -11,6 +11,7 @@ before sending, with the outcome recorded afterwards by the Celery tasks.
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -65,7 +66,7 @@ class Notification(models.Model):
     # A string so big-int and UUID primary keys both fit.
     target_object_id = models.CharField(max_length=64, blank=True, default="")
     target = GenericForeignKey("target_content_type", "target_object_id")
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     # Aggregation: rows with the same group_key for one recipient collapse while the group is open.
     group_key = models.CharField(max_length=200, null=True, blank=True)
     group_open = models.BooleanField(default=False)
@@ -228,7 +229,7 @@ class FollowerFanOut(models.Model):
         ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     target_object_id = models.CharField(max_length=64, blank=True, default="")
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     chunks = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -363,3 +363,12 @@ def test_it_prunes_old_read_and_very_old_unread_notifications(alice, bob, target
     with time_machine.travel(timezone.now() + timedelta(days=361)):
         services.notifications_prune(retention=timedelta(days=180))
         assert list(Notification.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_it_stores_uuids_and_times_in_data(alice, bob, target):
+    import uuid
+
+    key = uuid.uuid4()
+    n = services.notify(recipient=alice, kind="reply", actor=bob, target=target, data={"id": key, "at": timezone.now()})
+    n.refresh_from_db()
+    assert n.data["id"] == str(key)
