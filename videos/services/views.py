@@ -63,8 +63,10 @@ def _count(*, view: VideoView, video: Video, now) -> None:
         )
         if already:
             return
-        # Cross-request gate for the race of two sessions crossing the threshold together (atomic in Redis).
-        if not cache.add(f"videos:viewgate:{video.pk}:{view.viewer_key}", 1, timeout=60):
+        # Gate for the race of two sessions of one viewer crossing the threshold in the same instant
+        # (atomic SET NX in Redis); keyed by the minute so it never outlives the race it guards.
+        minute = int(now.timestamp() // 60)
+        if not cache.add(f"videos:viewgate:{video.pk}:{view.viewer_key}:{minute}", 1, timeout=120):
             return
         changed = VideoView.objects.filter(pk=view.pk, counted_at__isnull=True).update(counted_at=now)
         if changed:

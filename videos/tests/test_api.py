@@ -202,13 +202,15 @@ def test_it_likes_and_dislikes_exclusively(alice_client, bob_client, api_client,
     assert alice_client.get(url).json()["likes_count"] == 1
 
 
-def test_it_counts_a_view_after_ten_seconds_once_per_day(api_client, bob_client, alice):
+def test_it_counts_a_view_after_ten_seconds_once_per_day(
+    api_client, bob_client, alice, django_capture_on_commit_callbacks
+):
     from videos.tasks import flush_view_counts
 
     video = VideoFactory(author=alice, duration_ms=60_000)
     url = f"/api/v1/videos/{video.pk}"
     start = timezone.now()
-    with time_machine.travel(start, tick=False) as traveller:
+    with time_machine.travel(start, tick=False) as traveller, django_capture_on_commit_callbacks(execute=True):
         view_id = bob_client.post(f"{url}/views").json()["view_id"]
         traveller.shift(5)
         body = bob_client.post(f"{url}/watch", {"view_id": view_id, "position_ms": 5000, "watched_ms": 5000}).json()

@@ -58,9 +58,12 @@ def test_it_uses_the_store_that_every_process_shares(settings):
     assert isinstance(store, expected)
 
 
-def test_it_counts_the_whole_of_a_short_video(alice, bob):
+def test_it_counts_the_whole_of_a_short_video(alice, bob, django_capture_on_commit_callbacks):
     video = VideoFactory(author=alice, duration_ms=4000)
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
+    with (
+        time_machine.travel(timezone.now(), tick=False) as traveller,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         view = services.view_start(video=video, user=bob, ip="1.2.3.4", user_agent="x")
         traveller.shift(3)
         services.view_heartbeat(view=view, video=video, position_ms=3000, watched_ms=3000)

@@ -271,3 +271,38 @@ def test_it_publishes_scheduled_videos(alice, bob):
         assert tasks.publish_scheduled() == 0
     video.refresh_from_db()
     assert video.announced_at is not None
+
+
+@pytest.mark.slow
+def test_it_makes_the_lowest_rung_playable_first(
+    alice, make_clip, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    """Long sources get a quick lowest-rung pass published before the full ladder."""
+    from videos.services import transcode
+
+    settings.VIDEO_QUICK_PASS_MIN_S = 1
+    video = queued_video(alice, make_clip(seconds=2, size="640x360"))
+    real_encode = transcode._encode
+    calls = []
+
+    def encode_then_die_on_the_full_ladder(**kwargs):
+        calls.append(len(kwargs["plan"].rungs))
+        if len(calls) == 2:
+            raise TranscodeRetryableError("worker lost")
+        return real_encode(**kwargs)
+
+    monkeypatch.setattr(transcode, "_encode", encode_then_die_on_the_full_ladder)
+    with pytest.raises(TranscodeRetryableError):
+        services.transcode_run(claim=services.transcode_claim_next())
+    video.refresh_from_db()
+    assert video.status == "processing"
+    assert [r["height"] for r in video.renditions] == [240]
+    assert media_path(video.master_playlist).read_text().count("EXT-X-STREAM-INF") == 1
+    quick_prefix = video.media_prefix
+
+    monkeypatch.setattr(transcode, "_encode", real_encode)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.transcode_video(video.pk) == "ready"
+    video.refresh_from_db()
+    assert [r["height"] for r in video.renditions] == [360, 240]
+    assert not media_path(quick_prefix).exists()  # the quick generation was replaced
