@@ -48,9 +48,20 @@ def _deliver_email(delivery: Delivery) -> Delivery:
 
 
 def vapid_config() -> push.VapidConfig | None:
-    if not settings.WEBPUSH_VAPID_PRIVATE_KEY or not settings.WEBPUSH_VAPID_PUBLIC_KEY:
+    """From WEBPUSH_VAPID_PRIVATE_KEY (PEM, base64url DER or raw); None (push disabled) when unset."""
+    if not settings.WEBPUSH_VAPID_PRIVATE_KEY:
         return None
-    return push.VapidConfig(private_key=settings.WEBPUSH_VAPID_PRIVATE_KEY, subject=settings.WEBPUSH_VAPID_SUBJECT)
+    return push.VapidConfig(
+        private_key=push.load_vapid_key(settings.WEBPUSH_VAPID_PRIVATE_KEY), subject=settings.WEBPUSH_VAPID_SUBJECT
+    )
+
+
+def vapid_public_key() -> str | None:
+    """WEBPUSH_VAPID_PUBLIC_KEY, else derived from the private key; None when push is disabled."""
+    config = vapid_config()
+    if config is None:
+        return None
+    return settings.WEBPUSH_VAPID_PUBLIC_KEY or push.vapid_application_server_key(config.private_key)
 
 
 def fcm_config() -> push.FcmConfig | None:
@@ -73,7 +84,7 @@ def apns_config() -> push.ApnsConfig | None:
 
 def push_disabled_reason(platform: str) -> str:
     return {
-        PushDevice.Platform.WEBPUSH: "Web Push is disabled: set WEBPUSH_VAPID_PUBLIC_KEY and WEBPUSH_VAPID_PRIVATE_KEY.",
+        PushDevice.Platform.WEBPUSH: "Web Push is disabled: set WEBPUSH_VAPID_PRIVATE_KEY (or WEBPUSH_VAPID_PRIVATE_KEY_FILE).",
         PushDevice.Platform.FCM: "FCM is disabled: set FCM_SERVICE_ACCOUNT (or FCM_SERVICE_ACCOUNT_FILE).",
         PushDevice.Platform.APNS: "APNs is disabled: set APNS_KEY_ID, APNS_TEAM_ID, APNS_PRIVATE_KEY and APNS_TOPIC.",
     }[platform]

@@ -448,8 +448,9 @@ from celery.schedules import crontab  # noqa: E402
 # while the group is younger than this window.
 NOTIFICATIONS_AGGREGATION_WINDOW = timedelta(hours=env.int("NOTIFICATIONS_AGGREGATION_HOURS", default=12))
 NOTIFICATIONS_FANOUT_CHUNK = env.int("NOTIFICATIONS_FANOUT_CHUNK", default=500)
-# Web Push (VAPID). Without both keys Web Push is disabled (devices can still register).
-# Make a pair with: .venv/bin/vapid --gen  (py-vapid), then `vapid --applicationServerKey`.
+# Web Push (VAPID). Without the private key Web Push is disabled (devices can still register).
+# Make one with `.venv/bin/vapid --gen` (py-vapid): WEBPUSH_VAPID_PRIVATE_KEY_FILE=private_key.pem.
+# The public key browsers need is derived from it unless WEBPUSH_VAPID_PUBLIC_KEY is set.
 WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
 WEBPUSH_VAPID_PRIVATE_KEY = env_secret("WEBPUSH_VAPID_PRIVATE_KEY")
 WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default=f"{SITE_URL}/")

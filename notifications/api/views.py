@@ -1,6 +1,5 @@
 """Notifications REST endpoints (thin: validate, call a selector/service, serialize)."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -9,7 +8,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from notifications import emails, selectors, services
+from notifications import delivery, emails, selectors, services
 from notifications.api.serializers import (
     DeviceRegisterSerializer,
     DeviceSerializer,
@@ -193,14 +192,13 @@ class WebPushKeyView(APIView):
         )
     )
     def get(self, request):
-        key = settings.WEBPUSH_VAPID_PUBLIC_KEY
-        enabled = bool(key and settings.WEBPUSH_VAPID_PRIVATE_KEY)
+        key = delivery.vapid_public_key()
         detail = (
             "Web Push is enabled."
-            if enabled
-            else "Web Push is disabled on this server: WEBPUSH_VAPID_PUBLIC_KEY and WEBPUSH_VAPID_PRIVATE_KEY are not set."
+            if key
+            else "Web Push is disabled on this server: WEBPUSH_VAPID_PRIVATE_KEY is not set."
         )
-        return Response({"enabled": enabled, "public_key": key if enabled else None, "detail": detail})
+        return Response({"enabled": bool(key), "public_key": key, "detail": detail})
 
 
 class UnsubscribeView(APIView):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import jwt
 import requests
+from cryptography.hazmat.primitives import serialization
+from py_vapid import Vapid02, b64urlencode
 from pywebpush import WebPushException, webpush
 
 TIMEOUT_S = 10
@@ -31,8 +33,22 @@ class PushResult:
 
 @dataclass(frozen=True)
 class VapidConfig:
-    private_key: str
+    private_key: Vapid02
     subject: str  # "mailto:ops@example.com" or an https URL, required by push services
+
+
+def load_vapid_key(value: str) -> Vapid02:
+    """A VAPID private key from PEM (``vapid --gen``'s private_key.pem), base64url DER or raw."""
+    value = value.strip()
+    if value.startswith("-----BEGIN"):
+        return Vapid02.from_pem(value.encode())
+    return Vapid02.from_string(value)
+
+
+def vapid_application_server_key(key: Vapid02) -> str:
+    """The public key browsers pass to ``pushManager.subscribe`` (base64url, uncompressed point)."""
+    raw = key.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return b64urlencode(raw)
 
 
 def send_webpush(

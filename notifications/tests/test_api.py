@@ -1,8 +1,10 @@
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from py_vapid import Vapid02
 
 from accounts.tests.factories import UserFactory
 from notifications import emails, selectors, services
+from notifications.lib import push
 from notifications.models import EmailMode, Notification, PushDevice
 from notifications.tests.factories import FcmDeviceFactory, NotificationFactory, WebPushDeviceFactory
 
@@ -302,17 +304,22 @@ def test_it_lists_devices_within_a_query_budget(alice, alice_client, django_asse
 
 
 def test_it_tells_browsers_when_web_push_is_disabled(api_client, settings):
-    settings.WEBPUSH_VAPID_PUBLIC_KEY = ""
+    settings.WEBPUSH_VAPID_PRIVATE_KEY = ""
     body = api_client.get(f"{LIST}/webpush/public-key").json()
     assert body["enabled"] is False
     assert body["public_key"] is None
     assert "WEBPUSH_VAPID_PRIVATE_KEY" in body["detail"]
 
 
-def test_it_gives_browsers_the_vapid_public_key(api_client, settings):
-    settings.WEBPUSH_VAPID_PUBLIC_KEY = "BPublicKey"
-    settings.WEBPUSH_VAPID_PRIVATE_KEY = "private"
-    assert api_client.get(f"{LIST}/webpush/public-key").json()["public_key"] == "BPublicKey"
+def test_it_derives_the_vapid_public_key_from_the_private_key(api_client, settings):
+    key = Vapid02()
+    key.generate_keys()
+    settings.WEBPUSH_VAPID_PRIVATE_KEY = key.private_pem().decode()
+    settings.WEBPUSH_VAPID_PUBLIC_KEY = ""
+    body = api_client.get(f"{LIST}/webpush/public-key").json()
+    assert body["enabled"] is True
+    assert body["public_key"] == push.vapid_application_server_key(key)
+    assert len(body["public_key"]) == 87  # 65-byte uncompressed P-256 point, base64url
 
 
 # --- unsubscribe (API form) --------------------------------------------------------------------------

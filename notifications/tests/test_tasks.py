@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.core import mail
 from django.utils import timezone
+from py_vapid import Vapid02
 from pywebpush import WebPushException
 
 from accounts.tests.factories import UserFactory
@@ -202,9 +203,15 @@ def test_it_schedules_the_digest_daily(settings):
 
 
 @pytest.fixture
-def vapid(settings):
-    settings.WEBPUSH_VAPID_PUBLIC_KEY = "BPublic"
-    settings.WEBPUSH_VAPID_PRIVATE_KEY = "private-key"
+def vapid_key():
+    key = Vapid02()
+    key.generate_keys()
+    return key
+
+
+@pytest.fixture
+def vapid(settings, vapid_key):
+    settings.WEBPUSH_VAPID_PRIVATE_KEY = vapid_key.private_pem().decode()
     settings.WEBPUSH_VAPID_SUBJECT = "mailto:ops@example.com"
 
 
@@ -214,7 +221,9 @@ def _gone(status):
     return WebPushException("Push failed", response=response)
 
 
-def test_it_sends_web_push_to_subscribed_browsers(alice, bob, target, vapid, django_capture_on_commit_callbacks):
+def test_it_sends_web_push_to_subscribed_browsers(
+    alice, bob, target, vapid, vapid_key, django_capture_on_commit_callbacks
+):
     device = WebPushDeviceFactory(user=alice)
     with mock.patch("notifications.lib.push.webpush", autospec=True) as webpush:
         n = _notify(
@@ -231,7 +240,7 @@ def test_it_sends_web_push_to_subscribed_browsers(alice, bob, target, vapid, dja
         "endpoint": device.token,
         "keys": {"p256dh": device.p256dh, "auth": device.auth},
     }
-    assert kwargs["vapid_private_key"] == "private-key"
+    assert kwargs["vapid_private_key"].public_key.public_numbers() == vapid_key.public_key.public_numbers()
     assert kwargs["vapid_claims"] == {"sub": "mailto:ops@example.com"}
     payload = json.loads(kwargs["data"])
     assert payload["text"] == "Bob mentioned you"
@@ -398,3 +407,24 @@ def test_it_redrives_a_fan_out_whose_worker_died(alice, bob, target):
     fan_out.refresh_from_db()
     assert fan_out.status == FollowerFanOut.Status.DONE
     assert Notification.objects.count() == 1
+
+
+def test_it_encrypts_and_signs_real_web_push_requests(alice, bob, target, vapid):
+    """pywebpush for real (aes128gcm + VAPID JWT); only the HTTP call is stubbed."""
+    browser_key = ec.generate_private_key(ec.SECP256R1())
+    p256dh = push.b64urlencode(
+        browser_key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+    device = WebPushDeviceFactory(user=alice, p256dh=p256dh, auth=push.b64urlencode(b"0123456789abcdef"))
+    n = services.notify(recipient=alice, kind="mention", actor=bob, target=target)
+    created = requests.Response()
+    created.status_code = 201
+    with mock.patch("requests.post", autospec=True, return_value=created) as post:
+        tasks.send_deliveries([n.deliveries.get(channel="push").pk])
+    assert post.call_args.args[0] == device.token
+    headers = post.call_args.kwargs["headers"]
+    assert headers["content-encoding"] == "aes128gcm"
+    assert headers["authorization"].startswith("vapid t=")
+    assert int(headers["ttl"]) > 0
+    assert len(post.call_args.kwargs["data"]) > 100  # the encrypted payload
+    assert n.deliveries.get(channel="push").status == Delivery.Status.SENT
