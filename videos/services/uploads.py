@@ -21,7 +21,7 @@ from videos.models import Upload, Video
 from videos.services.videos import source_storage_name, video_create, video_source_attached
 
 S3_PART_SIZE = 8 * 1024 * 1024
-READ_CHUNK = 1024 * 1024
+READ_CHUNK = 4 * 1024 * 1024
 
 
 def upload_path(upload: Upload) -> Path:
@@ -99,7 +99,7 @@ def upload_append(*, upload: Upload, offset: int, stream, content_length: int | 
             handle.write(chunk)
             written += len(chunk)
         handle.flush()
-        os.fsync(handle.fileno())
+        os.fdatasync(handle.fileno())  # acknowledged bytes are on disk before the offset moves
         new_offset = upload.offset + written
         parts, flushed = upload.s3_parts, upload.s3_flushed
         if upload.s3_upload_id and (new_offset - flushed >= S3_PART_SIZE or new_offset == upload.length):
