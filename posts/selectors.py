@@ -8,7 +8,7 @@ Reposts are visible only while the reposted post is. Every list builds on it.
 
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound, PermissionDenied
 
@@ -257,45 +257,56 @@ def follow_requests_for(*, user) -> QuerySet:
 
 @dataclass(frozen=True)
 class ViewerGraph:
-    """What the viewer's feed filter needs, fetched in ONE query: followees (with their follower
-    counts, to spot big accounts), blocks either way, and mutes."""
+    """What the viewer's feed filter needs besides the posts, fetched in ONE small query: the
+    followed big accounts (merged in at read time), blocks either way, and mutes. Whether the
+    viewer follows a page's authors comes with the hydration query (``viewer_follows_*``)."""
 
-    following: dict[int, int]
+    big_followees: frozenset[int]
     blocked: frozenset[int]
     muted: frozenset[int]
+
+
+def big_account_ids() -> list[int]:
+    """Accounts with at least FEED_CELEBRITY_FOLLOWERS followers (cached for a minute): their
+    posts are merged into feeds at read time instead of being fanned out."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    key = f"posts:big-accounts:{settings.FEED_CELEBRITY_FOLLOWERS}"
+    ids = cache.get(key)
+    if ids is None:
+        ids = list(
+            User.objects.filter(
+                followers_count__gte=settings.FEED_CELEBRITY_FOLLOWERS, deleted_at__isnull=True
+            ).values_list("pk", flat=True)[:10_000]
+        )
+        cache.set(key, ids, 60)
+    return ids
 
 
 def viewer_graph(*, viewer_id: int) -> ViewerGraph:
     from django.db.models import IntegerField, Value
 
-    def tagged(queryset, tag: int, count=None):
-        return queryset.annotate(
-            tag=Value(tag, output_field=IntegerField()),
-            n=count if count is not None else Value(0, output_field=IntegerField()),
-        )
+    def tagged(queryset, tag: int):
+        return queryset.annotate(tag=Value(tag, output_field=IntegerField()))
 
     rows = (
-        tagged(Follow.objects.filter(follower_id=viewer_id), 0, F("followee__followers_count"))
-        .values_list("followee_id", "tag", "n")
+        tagged(Follow.objects.filter(follower_id=viewer_id, followee_id__in=big_account_ids()), 0)
+        .values_list("followee_id", "tag")
         .union(
-            tagged(Block.objects.filter(blocker_id=viewer_id), 1).values_list("blocked_id", "tag", "n"),
-            tagged(Block.objects.filter(blocked_id=viewer_id), 1).values_list("blocker_id", "tag", "n"),
-            tagged(Mute.objects.filter(muter_id=viewer_id), 2).values_list("muted_id", "tag", "n"),
+            tagged(Block.objects.filter(blocker_id=viewer_id), 1).values_list("blocked_id", "tag"),
+            tagged(Block.objects.filter(blocked_id=viewer_id), 1).values_list("blocker_id", "tag"),
+            tagged(Mute.objects.filter(muter_id=viewer_id), 2).values_list("muted_id", "tag"),
             all=True,
         )
     )
-    following, blocked, muted = {}, set(), set()
-    for user_id, tag, count in rows:
-        if tag == 0:
-            following[user_id] = count
-        elif tag == 1:
-            blocked.add(user_id)
-        else:
-            muted.add(user_id)
-    return ViewerGraph(following=following, blocked=frozenset(blocked), muted=frozenset(muted))
+    groups: tuple[set, set, set] = (set(), set(), set())
+    for user_id, tag in rows:
+        groups[tag].add(user_id)
+    return ViewerGraph(big_followees=frozenset(groups[0]), blocked=frozenset(groups[1]), muted=frozenset(groups[2]))
 
 
-def _can_see_one(post: Post, viewer_id: int, graph: ViewerGraph, hide_muted: bool) -> bool:
+def _can_see_one(post: Post, viewer_id: int, graph: ViewerGraph, hide_muted: bool, follows_author: bool) -> bool:
     author = post.author
     if post.deleted_at is not None or post.hidden_at is not None or author.deleted_at is not None:
         return False
@@ -307,18 +318,38 @@ def _can_see_one(post: Post, viewer_id: int, graph: ViewerGraph, hide_muted: boo
         return any(m.get("id") == str(viewer_id) for m in post.entities.get("mentions", []))
     if post.visibility in OPEN_VISIBILITIES and not author.is_private:
         return True
-    return post.visibility in FOLLOWER_VISIBILITIES and post.author_id in graph.following
+    return post.visibility in FOLLOWER_VISIBILITIES and follows_author
 
 
 def can_see(post: Post, *, viewer_id: int, graph: ViewerGraph, hide_muted: bool = True) -> bool:
     """The same rule as ``visible_q``, evaluated in Python on a hydrated post (no query)."""
-    if not _can_see_one(post, viewer_id, graph, hide_muted):
+    if not _can_see_one(post, viewer_id, graph, hide_muted, getattr(post, "viewer_follows_author", False)):
         return False
-    return post.repost_of_id is None or _can_see_one(post.repost_of, viewer_id, graph, hide_muted)
+    return post.repost_of_id is None or _can_see_one(
+        post.repost_of, viewer_id, graph, hide_muted, getattr(post, "viewer_follows_original_author", False)
+    )
+
+
+_FOLLOWS_SQL = {
+    "viewer_follows_author": (
+        'EXISTS (SELECT 1 FROM posts_follow f WHERE f.follower_id = %s AND f.followee_id = "posts_post"."author_id")'
+    ),
+    "viewer_follows_original_author": (
+        "EXISTS (SELECT 1 FROM posts_follow f JOIN posts_post o ON o.author_id = f.followee_id "
+        'WHERE f.follower_id = %s AND o.id = "posts_post"."repost_of_id")'
+    ),
+}
 
 
 def posts_by_ids(*, ids, viewer) -> dict[int, Post]:
-    """Hydrate ``ids`` with one query (authors, replies, quotes and reposts joined, viewer flags
-    annotated); the caller filters with ``can_see``."""
-    queryset = with_viewer_state(Post.objects.filter(pk__in=list(ids)).select_related(*POST_RELATED).order_by(), viewer)
+    """Hydrate ``ids`` with one query (authors, quotes and reposts joined; the viewer's flags and
+    whether they follow the authors annotated); the caller filters with ``can_see``."""
+    queryset = with_viewer_state(
+        Post.objects.filter(pk__in=list(ids)).select_related(*POST_RELATED).order_by(), viewer
+    ).annotate(
+        **{
+            name: RawSQL(sql, (viewer.id,), output_field=BooleanField())  # noqa: S611 - constant SQL
+            for name, sql in _FOLLOWS_SQL.items()
+        }
+    )
     return {post.pk: post for post in queryset}

@@ -183,12 +183,10 @@ def _celebrity_ids(*, author_ids: list[int], max_id: int | None, min_id: int | N
     return list(queryset.order_by("-id").values_list("id", flat=True)[:limit])
 
 
-def _pull_ids(*, author_ids: list[int], max_id: int | None, limit: int) -> list[int]:
+def _pull_ids(*, viewer_id: int, max_id: int | None, limit: int) -> list[int]:
     """The database continuation below the oldest timeline entry (capped or evicted history):
     the same selection as a rebuild (own and followees' posts, replies within the circle)."""
-    queryset = Post.objects.filter(author_id__in=author_ids, deleted_at__isnull=True).filter(
-        Q(reply_to__isnull=True) | Q(reply_to__author_id__in=author_ids) | Q(reply_to__author_id=F("author_id"))
-    )
+    queryset = Post.objects.filter(_home_authors_q(viewer_id), deleted_at__isnull=True)
     if max_id is not None:
         queryset = queryset.filter(pk__lt=max_id)
     return list(queryset.order_by("-id").values_list("id", flat=True)[:limit])
@@ -220,8 +218,7 @@ def home_feed_page(*, viewer, max_id: int | None = None, limit: int = 20, store:
     if not store.touch(user_id=viewer.pk):
         timeline_rebuild(user_id=viewer.pk, store=store)
     graph = viewer_graph(viewer_id=viewer.pk)
-    circle = [viewer.pk, *graph.following]
-    celebrities = [uid for uid, count in graph.following.items() if count >= settings.FEED_CELEBRITY_FOLLOWERS]
+    celebrities = list(graph.big_followees)
     fetch = limit * 2
     posts: list[Post] = []
     cursor = max_id
@@ -237,12 +234,12 @@ def home_feed_page(*, viewer, max_id: int | None = None, limit: int = 20, store:
                 if celebrities and ids:
                     extra = _celebrity_ids(author_ids=celebrities, max_id=cursor, min_id=below, limit=fetch)
                     ids = sorted(set(ids) | set(extra), reverse=True)
-                ids = ids + _pull_ids(author_ids=circle, max_id=below, limit=max(fetch - len(ids), limit))
+                ids = ids + _pull_ids(viewer_id=viewer.pk, max_id=below, limit=max(fetch - len(ids), limit))
             elif celebrities:
                 extra = _celebrity_ids(author_ids=celebrities, max_id=cursor, min_id=ids[-1], limit=fetch)
                 ids = sorted(set(ids) | set(extra), reverse=True)
         else:
-            ids = _pull_ids(author_ids=circle, max_id=cursor, limit=fetch)
+            ids = _pull_ids(viewer_id=viewer.pk, max_id=cursor, limit=fetch)
         if not ids:
             break
         remaining = ids

@@ -281,8 +281,11 @@ def post_hide(*, post: Post, reason: str = "") -> bool:
 
 @transaction.atomic
 def post_restore(*, post: Post) -> bool:
-    """Moderation: undo a hide. The post reappears in lists; timelines pick it up on rebuild."""
-    return bool(Post.objects.filter(pk=post.pk, hidden_at__isnull=False).update(hidden_at=None, hidden_reason=""))
+    """Moderation: undo a hide. The post reappears in lists and is fanned out again."""
+    restored = Post.objects.filter(pk=post.pk, hidden_at__isnull=False).update(hidden_at=None, hidden_reason="")
+    if restored:
+        _on_commit_task("fanout_post", post.pk)
+    return bool(restored)
 
 
 def _repost_target(*, post: Post, user) -> Post:

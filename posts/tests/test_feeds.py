@@ -234,3 +234,29 @@ def test_it_sends_direct_posts_to_mentioned_people_only(store, alice, bob, charl
     assert store.page(user_id=bob.pk, max_id=None, limit=5) == [p.pk]
     assert feed_ids(bob, store) == [p.pk]
     assert feed_ids(charlie, store) == []
+
+
+def test_it_drops_moderated_posts_from_feeds(store, alice, bob, django_capture_on_commit_callbacks):
+    services.follow_create(follower=bob, followee=alice)
+    activate(alice, bob)
+    store.mark_warm(user_id=bob.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = post(alice, "fine")
+        hidden = post(alice, "spam")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_hide(post=hidden, reason="spam")
+    assert feed_ids(bob, store) == [kept.pk]
+    assert hidden.pk not in store.page(user_id=bob.pk, max_id=None, limit=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_restore(post=hidden)
+    assert feed_ids(bob, store) == [hidden.pk, kept.pk]
+
+
+def test_it_drops_a_deleted_accounts_posts_from_feeds(store, alice, bob, django_capture_on_commit_callbacks):
+    services.follow_create(follower=bob, followee=alice)
+    activate(alice, bob)
+    store.mark_warm(user_id=bob.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(alice, "gone soon")
+    User.objects.filter(pk=alice.pk).update(deleted_at=timezone.now())
+    assert feed_ids(bob, store) == []
