@@ -1,0 +1,285 @@
+"""notify() and notify_followers(): the contract other apps call inside their transactions.
+
+Delivery (websocket push, email, web/mobile push) happens after commit."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from notifications import selectors, text
+from notifications.models import (
+    Channel,
+    Delivery,
+    EmailMode,
+    FollowerFanOut,
+    Kind,
+    Notification,
+    NotificationActor,
+    PushDevice,
+)
+from notifications.preferences import AGGREGATED_KINDS, FOLLOWER_KINDS, Channels
+from posts.selectors import hidden_author_ids_for
+
+
+def _aggregation_window() -> timedelta:
+    return getattr(settings, "NOTIFICATIONS_AGGREGATION_WINDOW", timedelta(hours=12))
+
+
+def _fanout_chunk_size() -> int:
+    return getattr(settings, "NOTIFICATIONS_FANOUT_CHUNK", 500)
+
+
+def target_ref(target) -> tuple[ContentType | None, str]:
+    if target is None:
+        return None, ""
+    return ContentType.objects.get_for_model(target), str(target.pk)
+
+
+def _group_key(kind: str, content_type: ContentType | None, object_id: str) -> str:
+    return f"{kind}:{content_type.pk}:{object_id}" if content_type else kind
+
+
+def _can_receive(user) -> bool:
+    return user is not None and user.is_active and user.deleted_at is None
+
+
+def notify(*, recipient, kind: str, actor=None, target=None, data: dict | None = None) -> Notification | None:
+    """Notify ``recipient`` that ``actor`` did ``kind`` on ``target``; returns the row or None.
+
+    Call inside the caller's transaction. Nothing happens for self-actions, actors the recipient
+    blocked, is blocked by or muted, deleted/inactive recipients, or kinds the recipient turned off
+    on every channel. Aggregated kinds join the open group for (recipient, kind, target) when one
+    exists (unread again, newest actor first) instead of adding a row. Websocket push, email and
+    push delivery are queued with ``transaction.on_commit``.
+    """
+    kind = Kind(kind).value
+    if not _can_receive(recipient):
+        return None
+    if actor is not None:
+        if actor.pk == recipient.pk or actor.deleted_at is not None:
+            return None
+        if actor.pk in hidden_author_ids_for(viewer_id=recipient.pk):
+            return None
+    channels = selectors.channels_for(user_id=recipient.pk, kind=kind)
+    if not channels.any:
+        return None
+    content_type, object_id = target_ref(target)
+    data = {**text.describe_target(kind=kind, target=target), **(data or {})}
+    with transaction.atomic():
+        if kind in AGGREGATED_KINDS:
+            notification, created = _aggregate(
+                recipient=recipient,
+                kind=kind,
+                actor=actor,
+                content_type=content_type,
+                object_id=object_id,
+                data=data or {},
+                in_app=channels.in_app,
+            )
+        else:
+            notification = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                actor=actor,
+                actors_count=1 if actor is not None else 0,
+                target_content_type=content_type,
+                target_object_id=object_id,
+                data=data or {},
+                in_app=channels.in_app,
+            )
+            created = True
+        if notification is None:
+            return None
+        delivery_ids = (
+            _create_deliveries(notifications=[notification], channels={recipient.pk: channels}) if created else []
+        )
+    _after_commit(notification_ids=[notification.pk] if notification.in_app else [], delivery_ids=delivery_ids)
+    return notification
+
+
+def _aggregate(*, recipient, kind, actor, content_type, object_id, data, in_app) -> tuple[Notification | None, bool]:
+    """Join the open group or open a new one; safe under concurrency.
+
+    The partial unique constraint allows one open group per (recipient, group_key): a concurrent
+    insert that loses the race gets IntegrityError and joins the winner's row instead. Groups
+    close once older than the aggregation window, after which the next event starts a new row.
+    """
+    key = _group_key(kind, content_type, object_id)
+    now = timezone.now()
+    for _attempt in range(3):
+        Notification.objects.filter(
+            recipient=recipient, group_key=key, group_open=True, created_at__lt=now - _aggregation_window()
+        ).update(group_open=False)
+        existing = (
+            Notification.objects.select_for_update().filter(recipient=recipient, group_key=key, group_open=True).first()
+        )
+        if existing is not None:
+            return _join_group(notification=existing, actor=actor, data=data, now=now), False
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    recipient=recipient,
+                    kind=kind,
+                    actor=actor,
+                    actors_count=1 if actor is not None else 0,
+                    target_content_type=content_type,
+                    target_object_id=object_id,
+                    data=data,
+                    group_key=key,
+                    group_open=True,
+                    in_app=in_app,
+                )
+                if actor is not None:
+                    NotificationActor.objects.create(notification=notification, actor=actor)
+            return notification, True
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"could not aggregate {key} for user {recipient.pk}")
+
+
+def _join_group(*, notification: Notification, actor, data: dict, now) -> Notification | None:
+    """Add ``actor`` to an open group (row locked by the caller). A repeat actor changes nothing."""
+    if actor is not None:
+        with transaction.atomic():
+            _link, added = NotificationActor.objects.get_or_create(notification=notification, actor=actor)
+        if not added:
+            return None
+    Notification.objects.filter(pk=notification.pk).update(
+        actor=actor,
+        actors_count=F("actors_count") + (1 if actor is not None else 0),
+        data=data or notification.data,
+        updated_at=now,
+        read_at=None,
+    )
+    notification.refresh_from_db()
+    return notification
+
+
+def _create_deliveries(*, notifications: list[Notification], channels: dict[int, Channels]) -> list[int]:
+    """Outbox rows for email and push, per each recipient's channels and email mode."""
+    recipient_ids = [n.recipient_id for n in notifications]
+    wants_email = [uid for uid in recipient_ids if channels[uid].email]
+    modes = selectors.email_modes_for_many(user_ids=wants_email) if wants_email else {}
+    wants_push = [uid for uid in recipient_ids if channels[uid].push]
+    with_devices = (
+        set(PushDevice.objects.filter(user_id__in=wants_push).values_list("user_id", flat=True))
+        if wants_push
+        else set()
+    )
+    rows = []
+    for n in notifications:
+        mode = modes.get(n.recipient_id, EmailMode.OFF)
+        if mode != EmailMode.OFF:
+            status = Delivery.Status.DIGEST if mode == EmailMode.DIGEST else Delivery.Status.PENDING
+            rows.append(Delivery(notification=n, channel=Channel.EMAIL, status=status))
+        if n.recipient_id in with_devices:
+            rows.append(Delivery(notification=n, channel=Channel.PUSH))
+    created = Delivery.objects.bulk_create(rows)
+    return [d.pk for d in created if d.status == Delivery.Status.PENDING]
+
+
+def _after_commit(*, notification_ids: list[int], delivery_ids: list[int]) -> None:
+    from notifications import realtime, tasks
+
+    # robust: a channel layer or broker outage must not fail the caller's committed request; pending
+    # deliveries are re-driven by the periodic reconcile task.
+    if notification_ids:
+        transaction.on_commit(lambda: realtime.push_notifications(notification_ids=notification_ids), robust=True)
+    if delivery_ids:
+        transaction.on_commit(lambda: tasks.send_deliveries.delay(delivery_ids), robust=True)
+
+
+def notify_followers(*, author, kind: str, target, data: dict | None = None) -> FollowerFanOut:
+    """Tell the author's followers about new content (new_post, new_video, live_started).
+
+    Never fans out in the request: it writes a ``FollowerFanOut`` outbox row in the caller's
+    transaction; after commit a Celery task splits the followers into chunks
+    (``NOTIFICATIONS_FANOUT_CHUNK``, 500 by default), each chunk its own task. Each follower's
+    preferences, blocks and mutes apply as for ``notify``.
+    """
+    kind = Kind(kind).value
+    if kind not in FOLLOWER_KINDS:
+        raise ValueError(f"{kind!r} is not a follower fan-out kind")
+    content_type, object_id = target_ref(target)
+    with transaction.atomic():
+        fan_out = FollowerFanOut.objects.create(
+            author=author,
+            kind=kind,
+            target_content_type=content_type,
+            target_object_id=object_id,
+            data={**text.describe_target(kind=kind, target=target), **(data or {})},
+        )
+    from notifications import tasks
+
+    transaction.on_commit(lambda: tasks.fan_out_to_followers.delay(fan_out.pk), robust=True)
+    return fan_out
+
+
+def follower_chunks(*, author_id: int) -> list[list[int]]:
+    ids = selectors.follower_ids(user_id=author_id)
+    size = _fanout_chunk_size()
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def notification_fan_out_chunk(
+    *,
+    author_id: int,
+    kind: str,
+    target_content_type_id: int | None,
+    target_object_id: str,
+    data: dict,
+    recipient_ids: list[int],
+) -> list[Notification]:
+    """Create one follower-kind notification per recipient of a chunk (idempotent on rerun).
+
+    Batch reads: recipients, blocks/mutes, preferences, email modes and devices are one query
+    each for the whole chunk; rows and deliveries are bulk-inserted.
+    """
+    kind = Kind(kind).value
+    user_model = get_user_model()
+    author = user_model.objects.filter(pk=author_id, deleted_at__isnull=True).first()
+    if author is None:
+        return []
+    candidates = set(
+        user_model.objects.filter(pk__in=recipient_ids, is_active=True, deleted_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    candidates.discard(author_id)
+    candidates -= selectors.users_hiding(author_id=author_id, user_ids=list(candidates))
+    already = set(
+        Notification.objects.filter(
+            recipient_id__in=candidates,
+            kind=kind,
+            actor_id=author_id,
+            target_content_type_id=target_content_type_id,
+            target_object_id=target_object_id,
+        ).values_list("recipient_id", flat=True)
+    )
+    candidates -= already
+    channels = selectors.channels_for_many(user_ids=sorted(candidates), kind=kind)
+    with transaction.atomic():
+        notifications = Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient_id=uid,
+                    kind=kind,
+                    actor_id=author_id,
+                    actors_count=1,
+                    target_content_type_id=target_content_type_id,
+                    target_object_id=target_object_id,
+                    data=data,
+                    in_app=channels[uid].in_app,
+                )
+                for uid in sorted(candidates)
+                if channels[uid].any
+            ]
+        )
+        delivery_ids = _create_deliveries(notifications=notifications, channels=channels) if notifications else []
+        _after_commit(notification_ids=[n.pk for n in notifications if n.in_app], delivery_ids=delivery_ids)
+    return notifications
