@@ -2,6 +2,8 @@
 a feed page renders 20 posts with their quotes and reposts in well under a millisecond each)."""
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from posts.models import Visibility
@@ -13,6 +15,7 @@ def _iso(value):
     return value.isoformat().replace("+00:00", "Z")
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class IdField(serializers.Field):
     """An id in JSON: a string of digits (or an integer)."""
 
