@@ -9,14 +9,15 @@ import asyncio
 import json
 import time
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from live import services
 from live.lib import presence
-from live.lib.broadcast import LAYER_ALIAS, room_group
+from live.lib.broadcast import LAYER_ALIAS, room_event, room_group
 from live.models import Stream
+from live.services.chat import message_payload
 
 # stream id -> channel names connected to this process; an announcer task per stream while non-empty.
 _local_rooms: dict[int, set[str]] = {}
@@ -29,9 +30,14 @@ def _stream_exists(stream_id: int) -> bool:
     return Stream.objects.filter(pk=stream_id, owner__deleted_at=None).exists()
 
 
-@database_sync_to_async
-def _send_message(stream_id: int, user, text) -> None:
-    services.chat_message_send(stream_id=stream_id, user=user, text=text)
+def _send_message_sync(stream_id: int, user, text) -> dict:
+    message = services.chat_message_send(stream_id=stream_id, user=user, text=text, broadcast=False)
+    return message_payload(message)
+
+
+# Sends run in the thread pool rather than the single thread-sensitive thread, so one slow
+# database write does not queue every other room's messages behind it.
+_send_message = DatabaseSyncToAsync(_send_message_sync, thread_sensitive=False)
 
 
 @database_sync_to_async
@@ -55,7 +61,7 @@ async def _announce(stream_id: int, channel_layer) -> None:
         count = await presence.count(stream_id=stream_id)
         if count != last and await presence.claim_announcer(stream_id=stream_id, interval_s=interval):
             last = count
-            await channel_layer.group_send(room_group(stream_id), {"type": "viewers", "count": count})
+            await channel_layer.group_send(room_group(stream_id), room_event({"type": "viewers", "count": count}))
             await _record_viewers(stream_id, count)
 
 
@@ -130,28 +136,21 @@ class LiveChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("auth_required", "Sign in to chat.")
             return
         try:
-            await _send_message(self.stream_id, self.user, content.get("text"))
+            frame = await _send_message(self.stream_id, self.user, content.get("text"))
         except services.ChatRefused as refusal:
             await self.send_error(refusal.code, refusal.detail)
+            return
+        # Persisted and committed: now the whole room (every process) gets it.
+        await self.channel_layer.group_send(self.group, room_event(frame))
 
     async def send_error(self, code: str, detail: str):
         await self.send_json({"type": "error", "code": code, "detail": detail})
 
-    # Room events: the event is the client frame.
-    async def chat_message(self, event):
-        await self.send_json(event)
+    # Room events carry the client frame, encoded once by the sender (live.lib.broadcast).
+    async def _relay(self, event):
+        await self.send(text_data=event["frame"])
 
-    async def chat_deleted(self, event):
-        await self.send_json(event)
-
-    async def chat_settings(self, event):
-        await self.send_json(event)
-
-    async def stream_status(self, event):
-        await self.send_json(event)
-
-    async def viewers(self, event):
-        await self.send_json(event)
+    chat_message = chat_deleted = chat_settings = stream_status = viewers = _relay
 
     @classmethod
     async def encode_json(cls, content):

@@ -1,6 +1,6 @@
 """Reads for live: stream listings, access checks, chat history, bans."""
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied
 
@@ -118,3 +118,24 @@ def chat_message_get(*, stream: Stream, message_id) -> ChatMessage:
     if message is None:
         raise NotFound()
     return message
+
+
+def stream_for_chat(*, stream_id: int, user) -> Stream | None:
+    """The stream with what a chat send needs about ``user`` in one query.
+
+    Annotates ``user_is_stream_moderator`` (the stream's own moderator list) and
+    ``user_ban_id`` (an active ban or timeout, if any).
+    """
+    bans = StreamBan.objects.filter(stream=OuterRef("pk"), user_id=user.pk).filter(
+        Q(expires_at=None) | Q(expires_at__gt=timezone.now())
+    )
+    return (
+        Stream.objects.filter(pk=stream_id)
+        .annotate(
+            user_is_stream_moderator=Exists(
+                Stream.moderators.through.objects.filter(stream_id=OuterRef("pk"), user_id=user.pk)
+            ),
+            user_ban_id=Subquery(bans.values("pk")[:1]),
+        )
+        .first()
+    )

@@ -12,7 +12,7 @@ def hls_url_for(stream: Stream) -> str | None:
     return f"{settings.LIVE_HLS_BASE_URL}/{stream.playback_id}/index.m3u8"
 
 
-class UserBriefSerializer(serializers.Serializer):
+class LiveUserSerializer(serializers.Serializer):
     id = serializers.CharField(read_only=True)
     username = serializers.CharField(read_only=True)
     display_name = serializers.CharField(read_only=True)
@@ -34,7 +34,7 @@ class StreamSerializer(serializers.ModelSerializer):
     """Public view of a stream; ``stream_key`` is present only for its owner (see to_representation)."""
 
     id = serializers.CharField(read_only=True)
-    owner = UserBriefSerializer(read_only=True)
+    owner = LiveUserSerializer(read_only=True)
     rtmp_url = serializers.SerializerMethodField()
     hls_url = serializers.SerializerMethodField()
     average_viewers = serializers.FloatField(read_only=True)
@@ -159,7 +159,7 @@ class BanCreateSerializer(serializers.Serializer):
 
 
 class BanSerializer(serializers.ModelSerializer):
-    user = UserBriefSerializer(read_only=True)
+    user = LiveUserSerializer(read_only=True)
     banned_by = serializers.CharField(source="banned_by.username", read_only=True, default=None)
 
     class Meta:

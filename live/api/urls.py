@@ -1,15 +1,18 @@
+from django.urls import re_path
+
 from live.api.ingest import IngestPublishDoneView, IngestPublishView, IngestRecordDoneView
 from live.api.views import StreamViewSet
-from socialflow.api.routers import OptionalSlashRouter, api_path
+from socialflow.api.routers import OptionalSlashRouter
 
 router = OptionalSlashRouter()
 # DRF's SimpleRouter turns any truthy trailing_slash into "/"; force the optional form (API.md).
 router.trailing_slash = "/?"
 router.register("live/streams", StreamViewSet, basename="live-stream")
 
+# One optional-slash pattern per callback (both forms, one OpenAPI operation each).
 urlpatterns = [
     *router.urls,
-    *api_path("live/ingest/publish", IngestPublishView.as_view(), name="live-ingest-publish"),
-    *api_path("live/ingest/publish-done", IngestPublishDoneView.as_view(), name="live-ingest-publish-done"),
-    *api_path("live/ingest/record-done", IngestRecordDoneView.as_view(), name="live-ingest-record-done"),
+    re_path(r"^live/ingest/publish/?$", IngestPublishView.as_view(), name="live-ingest-publish"),
+    re_path(r"^live/ingest/publish-done/?$", IngestPublishDoneView.as_view(), name="live-ingest-publish-done"),
+    re_path(r"^live/ingest/record-done/?$", IngestRecordDoneView.as_view(), name="live-ingest-record-done"),
 ]

@@ -18,6 +18,7 @@ from live.api.serializers import (
     StreamSerializer,
     StreamUpdateSerializer,
 )
+from live.models import Stream
 from socialflow.api.pagination import CursorPagination, PageNumberPagination
 
 
@@ -31,6 +32,7 @@ class StreamViewSet(viewsets.ViewSet):
 
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     lookup_value_regex = r"[0-9]+"
+    queryset = Stream.objects.none()  # for the OpenAPI schema's path parameter types only
 
     def _detail(self, request, stream, status_code=status.HTTP_200_OK):
         serializer_class = OwnerStreamSerializer if stream.owner_id == request.user.pk else StreamSerializer
@@ -102,8 +104,8 @@ class StreamViewSet(viewsets.ViewSet):
         page = paginator.paginate_queryset(selectors.chat_history(stream=stream), request, view=self)
         return paginator.get_paginated_response(ChatMessageSerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={204: None})
-    @action(detail=True, methods=["delete"], url_path=r"chat/(?P<message_id>[^/.]+)")
+    @extend_schema(request=None, responses={204: None}, parameters=[OpenApiParameter("message_id", int, "path")])
+    @action(detail=True, methods=["delete"], url_path=r"chat/(?P<message_id>[0-9]+)")
     def chat_delete(self, request, pk=None, message_id=None):
         stream = selectors.stream_get(stream_id=pk)
         message = selectors.chat_message_get(stream=stream, message_id=message_id)
@@ -135,7 +137,7 @@ class StreamViewSet(viewsets.ViewSet):
         )
         return Response(BanSerializer(ban).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None}, parameters=[OpenApiParameter("username", str, "path")])
     @action(detail=True, methods=["delete"], url_path=r"bans/(?P<username>[A-Za-z0-9_]{1,30})")
     def unban(self, request, pk=None, username=None):
         stream = selectors.stream_get_for_moderator(stream_id=pk, user=request.user)

@@ -1,5 +1,10 @@
-"""Pushes to a stream's chat room over the ``live`` channel layer (from sync code, after commit)."""
+"""Pushes to a stream's chat room over the ``live`` channel layer.
 
+A room event carries the client frame already encoded (``frame``): it is serialised once per
+message instead of once per socket, which matters when one message fans out to thousands.
+"""
+
+import json
 import logging
 
 from asgiref.sync import async_to_sync
@@ -14,10 +19,15 @@ def room_group(stream_id: int) -> str:
     return f"live.chat.{stream_id}"
 
 
+def room_event(frame: dict) -> dict:
+    """The layer message for a client frame: routed by the frame's type, sent verbatim."""
+    return {"type": frame["type"], "frame": json.dumps(frame, separators=(",", ":"))}
+
+
 def room_send(*, stream_id: int, event: dict) -> None:
     layer = get_channel_layer(LAYER_ALIAS)
     if layer is not None:
-        async_to_sync(layer.group_send)(room_group(stream_id), event)
+        async_to_sync(layer.group_send)(room_group(stream_id), room_event(event))
 
 
 def room_send_safely(*, stream_id: int, event: dict) -> None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from live.lib.broadcast import room_send_safely
 from live.lib.ratelimit import chat_rate_limit_hit, retry_after_text
 from live.models import ChatMessage, Stream, StreamBan
-from live.selectors import active_ban_for, user_can_moderate, user_is_member
+from live.selectors import stream_for_chat, user_is_member
 
 
 class ChatRefused(Exception):
@@ -46,7 +46,7 @@ def _check_text(text) -> str:
 def _check_room_rules(stream: Stream, user) -> None:
     if not stream.chat_enabled:
         raise ChatRefused("chat_disabled", "Chat is turned off for this stream.")
-    ban = active_ban_for(stream_id=stream.pk, user_id=user.pk)
+    ban = StreamBan.objects.get(pk=stream.user_ban_id) if stream.user_ban_id else None
     if ban is not None:
         if ban.expires_at is None:
             raise ChatRefused("banned", "You are banned from this chat.")
@@ -64,20 +64,23 @@ def _check_room_rules(stream: Stream, user) -> None:
             raise ChatRefused("not_established", f"Only accounts older than {minutes} minutes can chat in this stream.")
 
 
-def chat_message_send(*, stream_id: int, user, text) -> ChatMessage:
+def chat_message_send(*, stream_id: int, user, text, broadcast: bool = True) -> ChatMessage:
     """Post a message if the room's rules allow it, then broadcast it to the room after commit.
+
+    The websocket consumer passes ``broadcast=False`` and sends ``message_payload(message)`` to the
+    room itself from its event loop (no thread hop per message).
 
     Rules in order: text 1..500 chars, stream not ended, chat on, not banned/timed out, not blocked by
     the streamer, members-only, established-only, the token bucket, slow mode. The streamer and
     moderators skip the room rules (not the rate limit).
     """
     text = _check_text(text)
-    stream = Stream.objects.filter(pk=stream_id).first()
+    stream = stream_for_chat(stream_id=stream_id, user=user)
     if stream is None:
         raise ChatRefused("not_found", "This stream does not exist.")
     if stream.status == Stream.Status.ENDED:
         raise ChatRefused("stream_ended", "This stream has ended.")
-    is_moderator = user_can_moderate(stream=stream, user=user)
+    is_moderator = stream.owner_id == user.pk or user.is_moderator or stream.user_is_stream_moderator
     if not is_moderator:
         _check_room_rules(stream, user)
     decision = chat_rate_limit_hit(user_id=user.pk)
@@ -98,8 +101,9 @@ def chat_message_send(*, stream_id: int, user, text) -> ChatMessage:
     with transaction.atomic():
         message = ChatMessage.objects.create(stream=stream, user=user, text=text)
         Stream.objects.filter(pk=stream.pk).update(chat_messages_count=F("chat_messages_count") + 1)
-        payload = message_payload(message)
-        transaction.on_commit(lambda: room_send_safely(stream_id=stream.pk, event=payload))
+        if broadcast:
+            payload = message_payload(message)
+            transaction.on_commit(lambda: room_send_safely(stream_id=stream.pk, event=payload))
     return message
 
 
