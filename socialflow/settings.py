@@ -407,7 +407,7 @@ LIVE_INGEST_SECRET = env_secret("LIVE_INGEST_SECRET") or SECRET_KEY[:32]
 # What encoders (OBS) are told to publish to; the stream key goes in OBS's "Stream Key" box.
 LIVE_RTMP_URL = env.str("LIVE_RTMP_URL", default="rtmp://127.0.0.1:1935/live").rstrip("/")
 # Where HLS playlists are served: <base>/<playback_id>/index.m3u8. Embedded: local media.
-LIVE_HLS_BASE_URL = env.str("LIVE_HLS_BASE_URL", default=f"{SITE_URL}{MEDIA_URL}live/hls").rstrip("/")
+LIVE_HLS_BASE_URL = env.str("LIVE_HLS_BASE_URL", default=f"{SITE_URL}/api/v1/live/hls").rstrip("/")
 LIVE_HLS_DIR = env.str("LIVE_HLS_DIR", default="live/hls")  # embedded listener output, under MEDIA_ROOT
 LIVE_RECORDINGS_DIR = Path(env.str("LIVE_RECORDINGS_DIR", default=str(VAR_DIR / "live-recordings")))
 # Latency = segment length x playlist length (Owncast: 3 s x 4).

@@ -158,3 +158,16 @@ def test_it_counts_as_a_chat_message_and_in_the_metrics(alice, bob):
     assert stream.chat_messages_count == 1
     assert ChatMessage.objects.get().text == "hi"
     assert Stream.objects.get(pk=stream.pk).chat_messages_count == 1
+
+
+def test_it_serves_embedded_live_hls_without_caching_the_playlist(api_client, settings):
+    folder = settings.MEDIA_ROOT / settings.LIVE_HLS_DIR / "abcdef0123456789"
+    folder.mkdir(parents=True)
+    (folder / "index.m3u8").write_text("#EXTM3U\n")
+    (folder / "seg00001.ts").write_bytes(b"\x47" * 188)
+    playlist = api_client.get("/api/v1/live/hls/abcdef0123456789/index.m3u8")
+    assert playlist.status_code == 200 and playlist["Cache-Control"] == "no-cache"
+    assert b"".join(playlist.streaming_content) == b"#EXTM3U\n"
+    assert api_client.get("/api/v1/live/hls/abcdef0123456789/seg00001.ts").status_code == 200
+    assert api_client.get("/api/v1/live/hls/abcdef0123456789/../secret").status_code == 404
+    assert api_client.get("/api/v1/live/hls/nothex/index.m3u8").status_code == 404
