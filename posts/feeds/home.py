@@ -24,10 +24,11 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import User
+from posts.feeds.hydrate import hydrate
 from posts.feeds.stores import TimelineStore, get_store
 from posts.lib.ids import id_at
 from posts.models import Follow, Mention, Mute, Post, Visibility
-from posts.selectors import can_see, posts_by_ids, viewer_graph
+from posts.selectors import can_see, viewer_graph
 
 REBUILD_DAYS = 30
 MAX_READ_ROUNDS = 3
@@ -249,7 +250,7 @@ def home_feed_page(*, viewer, max_id: int | None = None, limit: int = 20, store:
                 remaining[: limit + 1 - len(posts) + HYDRATE_SLACK],
                 remaining[limit + 1 - len(posts) + HYDRATE_SLACK :],
             )
-            hydrated = posts_by_ids(ids=chunk, viewer=viewer)
+            hydrated = hydrate(ids=chunk, viewer_id=viewer.pk)
             posts.extend(
                 hydrated[i] for i in chunk if i in hydrated and can_see(hydrated[i], viewer_id=viewer.pk, graph=graph)
             )
