@@ -214,16 +214,24 @@ def run_with_progress(
 
     drain = threading.Thread(target=_drain, daemon=True)
     drain.start()
+    # A watchdog: a wedged ffmpeg (no output, never exits) is killed and reported as a failure.
+    watchdog = threading.Timer(timeout_s, proc.kill) if timeout_s else None
+    if watchdog:
+        watchdog.daemon = True
+        watchdog.start()
     try:
         for line in proc.stdout:
             key, _, value = line.strip().partition("=")
             if key == "out_time_us" and on_progress and duration_s > 0 and value.isdigit():
                 on_progress(max(0, min(99, int(int(value) / 1e6 / duration_s * 100))))
-        proc.wait(timeout=timeout_s or None)
+        proc.wait()
     except BaseException:
         proc.kill()
         proc.wait()
         raise
+    finally:
+        if watchdog:
+            watchdog.cancel()
     drain.join(timeout=5)
     if proc.returncode != 0:
         tail = "".join(stderr_lines[-20:])

@@ -209,7 +209,9 @@ def _encode(*, source: Path, out_dir: Path, plan: ffmpeg.Plan, progress, extras:
         extras=extras,
     )
     try:
-        ffmpeg.run_with_progress(cmd, duration_s=plan.duration_s, on_progress=progress)
+        ffmpeg.run_with_progress(
+            cmd, duration_s=plan.duration_s, on_progress=progress, timeout_s=max(1800.0, plan.duration_s * 20)
+        )
     except ffmpeg.FfmpegError as exc:
         raise TranscodeRetryableError(f"{exc}: {exc.stderr_tail.strip()[-300:]}") from exc
     if extras:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.services import user_counter_add
 from videos import storage
-from videos.models import Tag, Video, Visibility
+from videos.models import Tag, Upload, Video, Visibility
 from videos.notify import notify, notify_followers
 
 MAX_TAGS = 20
@@ -182,10 +182,6 @@ def video_update(
     return video
 
 
-def _media_names(video: Video) -> list[str]:
-    return [f"videos/{video.pk}/"]
-
-
 @transaction.atomic
 def video_delete(*, video: Video) -> None:
     """Delete the row (comments, views, reactions cascade) and, after commit, every media file."""
@@ -194,7 +190,13 @@ def video_delete(*, video: Video) -> None:
     prefix = f"videos/{video.pk}"
     source_name = video.source_name
     author_id = video.author_id
+    unfinished = Upload.objects.filter(video=video, completed_at__isnull=True).first()
     video.delete()
+    if unfinished is not None:  # the row cascades; its spooled bytes must go too
+        from videos.services.uploads import upload_path
+
+        spool = upload_path(unfinished)
+        transaction.on_commit(lambda: spool.unlink(missing_ok=True))
     user_counter_add(user_id=author_id, field="videos_count", delta=-1)
     transaction.on_commit(lambda: tasks.delete_video_media.delay(prefix=prefix, names=[source_name]))
 

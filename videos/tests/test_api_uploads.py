@@ -218,3 +218,16 @@ def test_it_uploads_in_one_multipart_request(alice_client, make_clip, django_cap
 def test_it_rejects_multipart_without_a_file(alice_client, api_client):
     assert alice_client.post("/api/v1/videos", {"title": "x"}, format="multipart").status_code == 400
     assert api_client.post("/api/v1/videos", {"title": "x"}, format="multipart").status_code == 401
+
+
+def test_it_removes_the_spool_when_the_video_is_deleted_mid_upload(alice_client, django_capture_on_commit_callbacks):
+    from videos.services.uploads import upload_path
+
+    response = create(alice_client, 10)
+    patch(alice_client, response["Location"], 0, b"abc")
+    spool = upload_path(Upload.objects.get())
+    assert spool.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alice_client.delete(f"/api/v1/videos/{response['Video-Id']}").status_code == 204
+    assert not spool.exists() and not Upload.objects.exists()
+    assert alice_client.head(response["Location"], **TUS).status_code == 404

@@ -306,3 +306,8 @@ def test_it_makes_the_lowest_rung_playable_first(
     video.refresh_from_db()
     assert [r["height"] for r in video.renditions] == [360, 240]
     assert not media_path(quick_prefix).exists()  # the quick generation was replaced
+
+
+def test_it_kills_a_wedged_ffmpeg():
+    with pytest.raises(ffmpeg.FfmpegError):
+        ffmpeg.run_with_progress(["sleep", "30"], duration_s=1, timeout_s=0.3)
