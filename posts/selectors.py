@@ -259,7 +259,7 @@ def follow_requests_for(*, user) -> QuerySet:
 class ViewerGraph:
     """What the viewer's feed filter needs besides the posts, fetched in ONE small query: the
     followed big accounts (merged in at read time), blocks either way, and mutes. Whether the
-    viewer follows a page's authors comes with the hydration query (``viewer_follows_*``)."""
+    viewer follows a page's authors comes with the hydration query (``feeds.hydrate``)."""
 
     big_followees: frozenset[int]
     blocked: frozenset[int]
@@ -322,34 +322,10 @@ def _can_see_one(post: Post, viewer_id: int, graph: ViewerGraph, hide_muted: boo
 
 
 def can_see(post: Post, *, viewer_id: int, graph: ViewerGraph, hide_muted: bool = True) -> bool:
-    """The same rule as ``visible_q``, evaluated in Python on a hydrated post (no query)."""
+    """The same rule as ``visible_q``, evaluated in Python on a post from ``feeds.hydrate``
+    (which carries ``viewer_follows_author``/``viewer_follows_original_author``); no query."""
     if not _can_see_one(post, viewer_id, graph, hide_muted, getattr(post, "viewer_follows_author", False)):
         return False
     return post.repost_of_id is None or _can_see_one(
         post.repost_of, viewer_id, graph, hide_muted, getattr(post, "viewer_follows_original_author", False)
     )
-
-
-_FOLLOWS_SQL = {
-    "viewer_follows_author": (
-        'EXISTS (SELECT 1 FROM posts_follow f WHERE f.follower_id = %s AND f.followee_id = "posts_post"."author_id")'
-    ),
-    "viewer_follows_original_author": (
-        "EXISTS (SELECT 1 FROM posts_follow f JOIN posts_post o ON o.author_id = f.followee_id "
-        'WHERE f.follower_id = %s AND o.id = "posts_post"."repost_of_id")'
-    ),
-}
-
-
-def posts_by_ids(*, ids, viewer) -> dict[int, Post]:
-    """Hydrate ``ids`` with one query (authors, quotes and reposts joined; the viewer's flags and
-    whether they follow the authors annotated); the caller filters with ``can_see``."""
-    queryset = with_viewer_state(
-        Post.objects.filter(pk__in=list(ids)).select_related(*POST_RELATED).order_by(), viewer
-    ).annotate(
-        **{
-            name: RawSQL(sql, (viewer.id,), output_field=BooleanField())  # noqa: S611 - constant SQL
-            for name, sql in _FOLLOWS_SQL.items()
-        }
-    )
-    return {post.pk: post for post in queryset}

@@ -305,3 +305,52 @@ def test_it_keeps_counters_exact_under_repeated_mixed_actions(alice):
     assert post.likes_count == Like.objects.filter(post=post).count() == 4
     assert post.reposts_count == Post.objects.filter(repost_of=post, deleted_at__isnull=True).count() == 4
     assert services.counters_recount(user_ids=[alice.pk]) == 0
+
+
+def test_it_agrees_between_sql_and_feed_visibility(alice, bob, charlie):
+    """The feed's Python filter (feeds.hydrate + can_see) and posts_visible_to say the same."""
+    from posts.feeds.hydrate import hydrate
+
+    dave, erin, frank = UserFactory(username="dave"), UserFactory(username="erin"), UserFactory(username="frank")
+    services.follow_create(follower=bob, followee=alice)
+    User.objects.filter(pk=charlie.pk).update(is_private=True)
+    charlie.refresh_from_db()
+    posts = [
+        services.post_create(author=alice, text="public"),
+        services.post_create(author=alice, text="followers", visibility=Visibility.FOLLOWERS),
+        services.post_create(author=dave, text="stranger followers", visibility=Visibility.FOLLOWERS),
+        services.post_create(author=dave, text="@bob direct", visibility=Visibility.DIRECT),
+        services.post_create(author=dave, text="@alice direct", visibility=Visibility.DIRECT),
+        services.post_create(author=charlie, text="private account"),
+        services.post_create(author=erin, text="blocked"),
+        services.post_create(author=frank, text="muted"),
+        services.post_create(author=bob, text="own followers", visibility=Visibility.FOLLOWERS),
+    ]
+    posts.append(services.repost_create(user=dave, post=posts[0]))
+    posts.append(services.repost_create(user=alice, post=services.post_create(author=erin, text="erin's")))
+    hidden = services.post_create(author=dave, text="hidden")
+    services.post_hide(post=hidden)
+    deleted = services.post_create(author=dave, text="deleted")
+    services.post_delete(post=deleted)
+    gone = UserFactory(username="gone")
+    gone_post = services.post_create(author=gone, text="by a deleted account")
+    User.objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+    posts += [hidden, deleted, gone_post]
+    services.block_create(blocker=erin, blocked=bob)
+    services.mute_create(muter=bob, muted=frank)
+
+    ids = [p.pk for p in posts]
+    expected = set(
+        selectors.posts_visible_to(viewer=bob, hide_muted=True).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    graph = selectors.viewer_graph(viewer_id=bob.pk)
+    hydrated = hydrate(ids=ids, viewer_id=bob.pk)
+    actual = {pk for pk, post in hydrated.items() if selectors.can_see(post, viewer_id=bob.pk, graph=graph)}
+    assert actual == expected
+    assert {p.text for p in Post.objects.filter(pk__in=expected)} == {
+        "public",
+        "followers",
+        "@bob direct",
+        "own followers",
+        "",
+    }
