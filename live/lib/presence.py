@@ -26,7 +26,10 @@ def _client() -> aioredis.Redis | None:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
-        client = aioredis.Redis.from_url(settings.REDIS_URL)
+        # A bounded pool that waits rather than fails: connect/disconnect storms of thousands of
+        # sockets share a few connections instead of opening one each.
+        pool = aioredis.BlockingConnectionPool.from_url(settings.REDIS_URL, max_connections=32, timeout=20)
+        client = aioredis.Redis(connection_pool=pool)
         _clients[loop] = client
     return client
 
