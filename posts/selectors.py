@@ -161,12 +161,23 @@ def posts_visible_to(*, viewer, hide_muted: bool = False) -> QuerySet:
     return with_viewer_state(queryset.select_related(*POST_RELATED), viewer).order_by("-id")
 
 
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value) -> int | None:
+    """An id from a URL or body as a positive 64-bit integer, or None (never a database error)."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def post_get_visible(*, post_id, viewer) -> Post:
     """The post if ``viewer`` may see it, else ``NotFound`` (also for malformed ids)."""
-    try:
-        post_id = int(post_id)
-    except (TypeError, ValueError):
-        raise NotFound("No such post.", code="not_found") from None
+    post_id = parse_id(post_id)
+    if post_id is None:
+        raise NotFound("No such post.", code="not_found")
     post = posts_visible_to(viewer=viewer).filter(pk=post_id).first()
     if post is None:
         raise NotFound("No such post.", code="not_found")

@@ -13,7 +13,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 
 from accounts.services import user_counter_add
 from posts.models import Block, Follow, FollowRequest, Mute
-from posts.selectors import is_blocked_either_way
+from posts.selectors import is_blocked_either_way, parse_id
 from posts.services._notify import notify
 from socialflow.ratelimit import action_rate_limit_hit
 
@@ -93,10 +93,9 @@ def follow_delete(*, follower, followee) -> bool:
 
 
 def _request_for(*, target, request_id) -> FollowRequest:
-    try:
-        request_id = int(request_id)
-    except (TypeError, ValueError):
-        raise NotFound("No such follow request.", code="not_found") from None
+    request_id = parse_id(request_id)
+    if request_id is None:
+        raise NotFound("No such follow request.", code="not_found")
     request = (
         FollowRequest.objects.select_for_update()
         .select_related("requester")

@@ -77,6 +77,8 @@ def test_it_shows_public_posts_to_anyone(api_client, alice):
     assert api_client.get(f"{API}/posts/{post.pk}").json()["text"] == "public"
     assert api_client.get(f"{API}/posts/123").status_code == 404
     assert api_client.get(f"{API}/posts/not-an-id").status_code == 404
+    assert api_client.get(f"{API}/posts/{10**25}").status_code == 404
+    assert api_client.get(f"{API}/posts/-5/replies").status_code == 404
 
 
 def test_it_lets_only_the_author_edit_and_delete(alice_client, bob_client, api_client, alice):
@@ -231,6 +233,7 @@ def test_it_runs_the_follow_request_flow(alice_client, bob_client, charlie_clien
     request_id = inbox[0]["id"]
     assert charlie_client.post(f"{API}/follow-requests/{request_id}/accept").status_code == 404
     assert alice_client.post(f"{API}/follow-requests/abc/accept").status_code == 404
+    assert alice_client.post(f"{API}/follow-requests/{10**25}/reject").status_code == 404
     assert alice_client.post(f"{API}/follow-requests/{request_id}/accept").status_code == 200
     assert Follow.objects.filter(follower=bob, followee=alice).exists()
     charlie_client.post(f"{API}/users/alice/follow")
