@@ -21,29 +21,44 @@ def user_group(user_id: int) -> str:
     return f"notifications.user.{user_id}"
 
 
-def _send(group: str, message: dict) -> None:
+def _send_many(messages: list[tuple[str, dict]]) -> None:
+    """All group sends in one trip through async_to_sync (a per-message trip costs milliseconds)."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
-    async_to_sync(layer.group_send)(group, message)
+
+    async def send_all():
+        for group, message in messages:
+            await layer.group_send(group, message)
+
+    async_to_sync(send_all)()
 
 
 def push_notifications(*, notification_ids: list[int]) -> None:
     """Send each notification (in its current, possibly aggregated, state) with the unread count."""
+    push_rows(rows=list(selectors.notification_list_by_ids(ids=notification_ids)))
+
+
+def push_rows(*, rows: list) -> None:
+    """Push rows whose actor and target type are loaded (no query per row)."""
     from notifications.api.serializers import NotificationSerializer
 
-    rows = list(selectors.notification_list_by_ids(ids=notification_ids))
+    if not rows:
+        return
     counts = selectors.unread_counts(user_ids=sorted({n.recipient_id for n in rows}))
-    for notification in rows:
-        _send(
-            user_group(notification.recipient_id),
-            {
-                "type": "notification.push",
-                "notification": dict(NotificationSerializer(notification).data),
-                "unread_count": counts[notification.recipient_id],
-            },
-        )
+    # many=True builds the serializer's fields once for the batch, not once per row.
+    payloads = NotificationSerializer(rows, many=True).data
+    _send_many(
+        [
+            (
+                user_group(n.recipient_id),
+                {"type": "notification.push", "notification": dict(payload), "unread_count": counts[n.recipient_id]},
+            )
+            for n, payload in zip(rows, payloads, strict=True)
+        ]
+    )
 
 
 def push_unread_count(*, user_id: int) -> None:
-    _send(user_group(user_id), {"type": "unread.count", "unread_count": selectors.unread_count(user_id=user_id)})
+    count = selectors.unread_count(user_id=user_id)
+    _send_many([(user_group(user_id), {"type": "unread.count", "unread_count": count})])

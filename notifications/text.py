@@ -1,6 +1,7 @@
 """Human sentences for notifications ("alice and 12 others liked your post") and their links."""
 
 import contextlib
+import functools
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
@@ -86,7 +87,12 @@ def link(notification: Notification) -> str:
     url = data.get("url")
     if isinstance(url, str) and url.startswith(("/", "http://", "https://")):
         return absolute(url)
-    return absolute(reverse("notifications:inbox"))
+    return absolute(_inbox_path())
+
+
+@functools.cache
+def _inbox_path() -> str:
+    return reverse("notifications:inbox")
 
 
 OWNER_VIDEO_KINDS = frozenset({Kind.VIDEO_READY, Kind.VIDEO_FAILED, Kind.COPYRIGHT_CLAIM})

@@ -7,6 +7,16 @@ from notifications import text
 from notifications.models import Channel, EmailMode, Kind, Notification, PushDevice
 
 
+def actor_payload(user) -> dict:
+    """What ``ActorSerializer`` returns, without a serializer instance (hot in pushes and lists)."""
+    return {
+        "id": str(user.pk),
+        "username": user.username,
+        "display_name": user.display_name,
+        "avatar_url": text.absolute(user.avatar.url) if user.avatar else None,
+    }
+
+
 class ActorSerializer(serializers.Serializer):
     id = serializers.CharField(read_only=True)
     username = serializers.CharField(read_only=True)
@@ -25,7 +35,7 @@ class TargetSerializer(serializers.Serializer):
 
 class NotificationSerializer(serializers.ModelSerializer):
     id = serializers.CharField(read_only=True)
-    actor = ActorSerializer(read_only=True, allow_null=True)
+    actor = serializers.SerializerMethodField()
     actors = serializers.SerializerMethodField()
     target = serializers.SerializerMethodField()
     text = serializers.SerializerMethodField()
@@ -51,12 +61,16 @@ class NotificationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(ActorSerializer(allow_null=True))
+    def get_actor(self, obj):
+        return actor_payload(obj.actor) if obj.actor else None
+
     @extend_schema_field(ActorSerializer(many=True))
     def get_actors(self, obj):
         links = getattr(obj, "recent_actor_links", None)
-        fallback = [obj.actor] if obj.actor else []
-        users = [link.actor for link in links] if links else fallback
-        return ActorSerializer(users, many=True).data
+        users = [link.actor for link in links] if links else ([obj.actor] if obj.actor else [])
+        # Plain dicts: a nested serializer per row would rebuild its fields for every notification.
+        return [actor_payload(user) for user in users]
 
     @extend_schema_field(TargetSerializer(allow_null=True))
     def get_target(self, obj):

@@ -183,12 +183,18 @@ def _create_deliveries(*, notifications: list[Notification], channels: dict[int,
     return [d.pk for d in created if d.status == Delivery.Status.PENDING]
 
 
-def _after_commit(*, notification_ids: list[int], delivery_ids: list[int]) -> None:
+def _after_commit(
+    *, notification_ids: list[int], delivery_ids: list[int], loaded: list[Notification] | None = None
+) -> None:
+    """Queue the websocket push and the outbox deliveries for after commit. ``loaded``: rows that
+    already carry what the push serializes (a fan-out chunk), so they are not read back."""
     from notifications import realtime, tasks
 
     # robust: a channel layer or broker outage must not fail the caller's committed request; pending
     # deliveries are re-driven by the periodic reconcile task.
-    if notification_ids:
+    if loaded:
+        transaction.on_commit(lambda: realtime.push_rows(rows=loaded), robust=True)
+    elif notification_ids:
         transaction.on_commit(lambda: realtime.push_notifications(notification_ids=notification_ids), robust=True)
     if delivery_ids:
         transaction.on_commit(lambda: tasks.send_deliveries.delay(delivery_ids), robust=True)
@@ -281,5 +287,9 @@ def notification_fan_out_chunk(
             ]
         )
         delivery_ids = _create_deliveries(notifications=notifications, channels=channels) if notifications else []
-        _after_commit(notification_ids=[n.pk for n in notifications if n.in_app], delivery_ids=delivery_ids)
+        content_type = ContentType.objects.get_for_id(target_content_type_id) if target_content_type_id else None
+        for n in notifications:
+            n.actor, n.target_content_type = author, content_type
+        visible = [n for n in notifications if n.in_app]
+        _after_commit(notification_ids=[n.pk for n in visible], delivery_ids=delivery_ids, loaded=visible)
     return notifications
