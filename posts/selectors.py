@@ -295,28 +295,6 @@ def big_account_ids() -> list[int]:
     return ids
 
 
-def viewer_graph(*, viewer_id: int) -> ViewerGraph:
-    from django.db.models import IntegerField, Value
-
-    def tagged(queryset, tag: int):
-        return queryset.annotate(tag=Value(tag, output_field=IntegerField()))
-
-    rows = (
-        tagged(Follow.objects.filter(follower_id=viewer_id, followee_id__in=big_account_ids()), 0)
-        .values_list("followee_id", "tag")
-        .union(
-            tagged(Block.objects.filter(blocker_id=viewer_id), 1).values_list("blocked_id", "tag"),
-            tagged(Block.objects.filter(blocked_id=viewer_id), 1).values_list("blocker_id", "tag"),
-            tagged(Mute.objects.filter(muter_id=viewer_id), 2).values_list("muted_id", "tag"),
-            all=True,
-        )
-    )
-    groups: tuple[set, set, set] = (set(), set(), set())
-    for user_id, tag in rows:
-        groups[tag].add(user_id)
-    return ViewerGraph(big_followees=frozenset(groups[0]), blocked=frozenset(groups[1]), muted=frozenset(groups[2]))
-
-
 def _can_see_one(post: Post, viewer_id: int, graph: ViewerGraph, hide_muted: bool, follows_author: bool) -> bool:
     author = post.author
     if post.deleted_at is not None or post.hidden_at is not None or author.deleted_at is not None:

@@ -24,11 +24,11 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import User
-from posts.feeds.hydrate import hydrate
+from posts.feeds.hydrate import hydrate, viewer_graph
 from posts.feeds.stores import TimelineStore, get_store
 from posts.lib.ids import id_at
 from posts.models import Follow, Mention, Mute, Post, Visibility
-from posts.selectors import can_see, viewer_graph
+from posts.selectors import can_see
 
 REBUILD_DAYS = 30
 MAX_READ_ROUNDS = 3

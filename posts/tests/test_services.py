@@ -309,7 +309,7 @@ def test_it_keeps_counters_exact_under_repeated_mixed_actions(alice):
 
 def test_it_agrees_between_sql_and_feed_visibility(alice, bob, charlie):
     """The feed's Python filter (feeds.hydrate + can_see) and posts_visible_to say the same."""
-    from posts.feeds.hydrate import hydrate
+    from posts.feeds.hydrate import hydrate, viewer_graph
 
     dave, erin, frank = UserFactory(username="dave"), UserFactory(username="erin"), UserFactory(username="frank")
     services.follow_create(follower=bob, followee=alice)
@@ -343,7 +343,7 @@ def test_it_agrees_between_sql_and_feed_visibility(alice, bob, charlie):
     expected = set(
         selectors.posts_visible_to(viewer=bob, hide_muted=True).filter(pk__in=ids).values_list("pk", flat=True)
     )
-    graph = selectors.viewer_graph(viewer_id=bob.pk)
+    graph = viewer_graph(viewer_id=bob.pk)
     hydrated = hydrate(ids=ids, viewer_id=bob.pk)
     actual = {pk for pk, post in hydrated.items() if selectors.can_see(post, viewer_id=bob.pk, graph=graph)}
     assert actual == expected
