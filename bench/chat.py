@@ -54,7 +54,19 @@ def _sample(latencies: list[float]) -> list[float]:
 # --- websocket clients ----------------------------------------------------------------------------
 
 
-async def _ws_receivers(url: str, origin: str, tokens: list[str | None], start_at: float, stop_at: float) -> dict:
+async def _read_until_stopped(recv, stop) -> object | None:
+    """The next item from ``recv()``, or None once the orchestrator set ``stop`` and time is up."""
+    while True:
+        deadline = stop.value
+        if deadline and time.time() >= deadline:
+            return None
+        try:
+            return await asyncio.wait_for(recv(), timeout=1.0)
+        except TimeoutError:
+            continue
+
+
+async def _ws_receivers(url: str, origin: str, tokens: list[str | None], ready, stop) -> dict:
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
@@ -62,23 +74,23 @@ async def _ws_receivers(url: str, origin: str, tokens: list[str | None], start_a
     stats = {"received": 0, "disconnects": 0, "connect_failures": 0, "connected": 0}
     semaphore = asyncio.Semaphore(50)
 
-    async def client(token):
+    sockets = []
+
+    async def open_one(token):
         target = f"{url}?token={token}" if token else url
         async with semaphore:
             try:
-                ws = await connect(target, origin=origin, open_timeout=30, max_queue=None, ping_interval=None)
+                sockets.append(
+                    await connect(target, origin=origin, open_timeout=120, max_queue=None, ping_interval=None)
+                )
             except Exception:
                 stats["connect_failures"] += 1
-                return
-        stats["connected"] += 1
+
+    async def client(ws):
         try:
             while True:
-                remaining = stop_at - time.time()
-                if remaining <= 0:
-                    break
-                try:
-                    raw = await asyncio.wait_for(ws.recv(), timeout=remaining)
-                except TimeoutError:
+                raw = await _read_until_stopped(ws.recv, stop)
+                if raw is None:
                     break
                 now = time.time()
                 frame = json.loads(raw)
@@ -91,34 +103,46 @@ async def _ws_receivers(url: str, origin: str, tokens: list[str | None], start_a
         finally:
             await ws.close()
 
-    await asyncio.gather(*(client(token) for token in tokens))
+    await asyncio.gather(*(open_one(token) for token in tokens))
+    stats["connected"] = len(sockets)
+    ready.put(len(sockets))
+    await asyncio.gather(*(client(ws) for ws in sockets))
     return {**stats, "latencies": _sample(latencies)}
 
 
-async def _redis_receivers(redis_url: str, channel: str, count: int, stop_at: float) -> dict:
+async def _redis_receivers(redis_url: str, channel: str, count: int, ready, stop) -> dict:
     import redis.asyncio as aioredis
 
     latencies: list[float] = []
     stats = {"received": 0, "disconnects": 0, "connect_failures": 0, "connected": 0}
     semaphore = asyncio.Semaphore(50)
 
-    async def client():
+    subscribers = []
+
+    async def open_one():
         connection = aioredis.Redis.from_url(redis_url)
         pubsub = connection.pubsub()
         async with semaphore:
             try:
                 await pubsub.subscribe(channel)
                 await pubsub.get_message(timeout=5)  # the subscribe confirmation
+                subscribers.append((connection, pubsub))
             except Exception:
                 stats["connect_failures"] += 1
                 await connection.aclose()
-                return
-        stats["connected"] += 1
+
+    async def client(connection, pubsub):
+        async def next_message():
+            while True:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if message is not None:
+                    return message
+
         try:
-            while (remaining := stop_at - time.time()) > 0:
-                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=min(remaining, 1.0))
+            while True:
+                message = await _read_until_stopped(next_message, stop)
                 if message is None:
-                    continue
+                    break
                 now = time.time()
                 frame = json.loads(message["data"])
                 latencies.append(now - frame["sent"])
@@ -129,7 +153,10 @@ async def _redis_receivers(redis_url: str, channel: str, count: int, stop_at: fl
             await pubsub.aclose()
             await connection.aclose()
 
-    await asyncio.gather(*(client() for _ in range(count)))
+    await asyncio.gather(*(open_one() for _ in range(count)))
+    stats["connected"] = len(subscribers)
+    ready.put(len(subscribers))
+    await asyncio.gather(*(client(connection, pubsub) for connection, pubsub in subscribers))
     return {**stats, "latencies": _sample(latencies)}
 
 
@@ -148,7 +175,9 @@ async def _ws_senders(url: str, origin: str, tokens: list[str], rate: int, start
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
-    sockets = [await connect(f"{url}?token={token}", origin=origin, ping_interval=None) for token in tokens]
+    sockets = [
+        await connect(f"{url}?token={token}", origin=origin, ping_interval=None, open_timeout=120) for token in tokens
+    ]
     # Senders' own incoming frames are read by the receivers' copies; drain them here.
     drains = [asyncio.create_task(_drain(ws)) for ws in sockets]
     await asyncio.sleep(max(0.0, start_at - time.time()))
@@ -200,6 +229,7 @@ async def _redis_publisher(redis_url: str, channel: str, rate: int, start_at: fl
         sent += 1
         next_at += interval
         await asyncio.sleep(max(0.0, next_at - time.time()))
+    await asyncio.sleep(GRACE_S)
     await connection.aclose()
     return sent
 
@@ -212,21 +242,25 @@ def _split(items: list, parts: int) -> list[list]:
 
 
 def _run_phase(kind: str, *, clients: int, procs: int, seconds: int, sender_coro, receiver_args) -> dict:
-    """Start receiver processes, then the sender in this process; merge the counts."""
+    """Connect every receiver first, then send from this process; receivers read until told to stop."""
     context = multiprocessing.get_context("fork")
-    results = context.Queue()
-    connect_budget = max(15.0, clients / 40)
-    start_at = time.time() + connect_budget
-    stop_at = start_at + seconds + GRACE_S
+    results, ready = context.Queue(), context.Queue()
+    stop = context.Value("d", 0.0)
     workers = []
-    for args in receiver_args(start_at, stop_at):
-        process = context.Process(target=_worker, args=(kind, args, results), daemon=True)
+    for args in receiver_args():
+        process = context.Process(target=_worker, args=(kind, (*args, ready, stop), results), daemon=True)
         process.start()
         workers.append(process)
-    sent = asyncio.run(sender_coro(start_at))
+    connect_started = time.time()
+    for _ in workers:
+        ready.get(timeout=900)
+    connect_s = time.time() - connect_started
+    start_at = time.time() + 1.0
+    sent = asyncio.run(sender_coro(start_at))  # returns GRACE_S after its last send
+    stop.value = time.time()
     merged = {"received": 0, "disconnects": 0, "connect_failures": 0, "connected": 0, "latencies": []}
     for _ in workers:
-        part = results.get(timeout=stop_at - time.time() + 120)
+        part = results.get(timeout=300)
         for key in ("received", "disconnects", "connect_failures", "connected"):
             merged[key] += part[key]
         merged["latencies"].extend(part["latencies"])
@@ -238,6 +272,7 @@ def _run_phase(kind: str, *, clients: int, procs: int, seconds: int, sender_coro
     return {
         "sent": sent,
         "clients_connected": receivers,
+        "connect_all_s": round(connect_s, 1),
         "connect_failures": merged["connect_failures"],
         "expected": expected,
         "received": merged["received"],
@@ -322,9 +357,7 @@ def run() -> Result:
             procs=procs,
             seconds=seconds,
             sender_coro=lambda start_at: _ws_senders(url, origin, sender_tokens, rate, start_at, seconds),
-            receiver_args=lambda start_at, stop_at: [
-                (url, origin, part, start_at, stop_at) for part in _split(receiver_tokens, procs)
-            ],
+            receiver_args=lambda: [(url, origin, part) for part in _split(receiver_tokens, procs)],
         )
     finally:
         server.terminate()
@@ -339,9 +372,7 @@ def run() -> Result:
         procs=procs,
         seconds=seconds,
         sender_coro=lambda start_at: _redis_publisher(redis_url, channel, rate, start_at, seconds),
-        receiver_args=lambda start_at, stop_at: [
-            (redis_url, channel, len(part), stop_at) for part in _split(list(range(clients)), procs)
-        ],
+        receiver_args=lambda: [(redis_url, channel, len(part)) for part in _split(list(range(clients)), procs)],
     )
     chat["disconnects"] += len(SENDER_DISCONNECTS)
     met = chat["p99_ms"] <= 250 and chat["lost"] == 0 and chat["disconnects"] == 0 and chat["connect_failures"] == 0
