@@ -27,11 +27,11 @@ from posts.selectors import hidden_author_ids_for
 
 
 def _aggregation_window() -> timedelta:
-    return getattr(settings, "NOTIFICATIONS_AGGREGATION_WINDOW", timedelta(hours=12))
+    return settings.NOTIFICATIONS_AGGREGATION_WINDOW
 
 
 def _fanout_chunk_size() -> int:
-    return getattr(settings, "NOTIFICATIONS_FANOUT_CHUNK", 500)
+    return settings.NOTIFICATIONS_FANOUT_CHUNK
 
 
 def target_ref(target) -> tuple[ContentType | None, str]:
@@ -78,7 +78,7 @@ def notify(*, recipient, kind: str, actor=None, target=None, data: dict | None =
                 actor=actor,
                 content_type=content_type,
                 object_id=object_id,
-                data=data or {},
+                data=data,
                 in_app=channels.in_app,
             )
         else:
@@ -89,7 +89,7 @@ def notify(*, recipient, kind: str, actor=None, target=None, data: dict | None =
                 actors_count=1 if actor is not None else 0,
                 target_content_type=content_type,
                 target_object_id=object_id,
-                data=data or {},
+                data=data,
                 in_app=channels.in_app,
             )
             created = True
