@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench._videos_env import prepare
+from bench._videos_env import cleanup, prepare
 from bench.common import Result
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,10 +110,11 @@ def run() -> Result:
         server.wait(timeout=30)
     video = Video.objects.filter(pk=video_id).first()
     if video is not None:
-        services.video_delete(video=video)
         from videos.tasks import delete_video_media
 
-        delete_video_media.run(prefix=f"videos/{video.pk}", names=[])
+        services.video_delete(video=video)
+        delete_video_media.run(prefix=f"videos/{video_id}", names=[])
+    cleanup()
     dd_mbps, up_mbps = megabytes / dd_s, megabytes / upload_s
     ratio = up_mbps / dd_mbps
     return Result(
