@@ -108,6 +108,12 @@ def _sql(count: int) -> str:
 _SQL_CACHE: dict[int, str] = {}
 
 
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _datetime(value):
     if value is None or isinstance(value, datetime):
         return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
@@ -141,9 +147,7 @@ def hydrate(*, ids: list[int], viewer_id: int) -> dict[int, FeedPost]:
     sql = _SQL_CACHE.get(len(ids))
     if sql is None:
         sql = _SQL_CACHE.setdefault(len(ids), _sql(len(ids)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [viewer_id] * len(FLAGS) + list(ids))
-        rows = cursor.fetchall()
+    rows = _fetch(sql, [viewer_id] * len(FLAGS) + list(ids))
     width = len(POST_COLUMNS) + len(USER_COLUMNS)
     result = {}
     for row in rows:
@@ -180,8 +184,6 @@ def viewer_graph(*, viewer_id: int) -> ViewerGraph:
         )
         params += [viewer_id, *big]
     groups: tuple[set, set, set] = (set(), set(), set())
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(branches), params)
-        for user_id, tag in cursor.fetchall():
-            groups[tag].add(user_id)
+    for user_id, tag in _fetch(" UNION ALL ".join(branches), params):
+        groups[tag].add(user_id)
     return ViewerGraph(big_followees=frozenset(groups[0]), blocked=frozenset(groups[1]), muted=frozenset(groups[2]))
