@@ -173,7 +173,7 @@ SENDER_DISCONNECTS: list[int] = []
 
 async def _ws_senders(url: str, origin: str, tokens: list[str], rate: int, start_at: float, seconds: int) -> int:
     from websockets.asyncio.client import connect
-    from websockets.exceptions import ConnectionClosed
+    from websockets.exceptions import ConnectionClosed, WebSocketException
 
     sockets = [
         await connect(f"{url}?token={token}", origin=origin, ping_interval=None, open_timeout=120) for token in tokens
@@ -194,8 +194,13 @@ async def _ws_senders(url: str, origin: str, tokens: list[str], rate: int, start
         except ConnectionClosed:  # counted, and the sender comes back
             failed += 1
             SENDER_DISCONNECTS.append(index)
-            sockets[index] = await connect(f"{url}?token={tokens[index]}", origin=origin, ping_interval=None)
-            drains.append(asyncio.create_task(_drain(sockets[index])))
+            try:
+                sockets[index] = await connect(
+                    f"{url}?token={tokens[index]}", origin=origin, ping_interval=None, open_timeout=60
+                )
+                drains.append(asyncio.create_task(_drain(sockets[index])))
+            except (OSError, TimeoutError, WebSocketException):
+                pass  # retried at this sender's next turn
         next_at += interval
         await asyncio.sleep(max(0.0, next_at - time.time()))
     await asyncio.sleep(GRACE_S)
