@@ -62,7 +62,8 @@ class EmailVerifyInput(serializers.Serializer):
 
 
 class PasswordResetInput(serializers.Serializer):
-    email = StrictCharField(max_length=254)
+    # A real address or a 400: the "unknown account" note must never be queued for garbage.
+    email = serializers.EmailField(max_length=254)
 
 
 class PasswordResetConfirmInput(serializers.Serializer):

@@ -13,10 +13,18 @@ class _ScopedThrottle(SimpleRateThrottle):
 
     DRF's default keeps a list of timestamps with get-then-set, which a burst of parallel requests
     (exactly what a password guesser sends) slips through; ``add`` + ``incr`` cannot be raced.
+
+    ``scope`` names the rate; ``bucket`` (default: the scope) names the counter, so two endpoints
+    may share a rate without one using up the other's allowance.
     """
+
+    bucket: str = ""
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def counter_key(self, kind: str, value) -> str:
+        return f"throttle:{self.bucket or self.scope}:{kind}:{value}"
 
     def get_ident(self, request):
         # REMOTE_ADDR only: the ASGI server (uvicorn --proxy-headers, FORWARDED_ALLOW_IPS) already
@@ -48,7 +56,7 @@ class _ScopedThrottle(SimpleRateThrottle):
 
 class _PerIPThrottle(_ScopedThrottle):
     def get_cache_key(self, request, view):
-        return f"throttle:{self.scope}:ip:{self.get_ident(request)}"
+        return self.counter_key("ip", self.get_ident(request))
 
 
 class _PerIdentifierThrottle(_ScopedThrottle):
@@ -64,7 +72,7 @@ class _PerIdentifierThrottle(_ScopedThrottle):
             value = data.get(field)
             if isinstance(value, str) and value.strip():
                 digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
-                return f"throttle:{self.scope}:id:{digest}"
+                return self.counter_key("id", digest)
         return None
 
 
@@ -90,8 +98,17 @@ class PasswordResetEmailThrottle(_PerIdentifierThrottle):
     fields = ("email",)
 
 
+class PasswordResetConfirmThrottle(_PerIPThrottle):
+    """The emailed token cannot be guessed; this only bounds the work. Its own counter: asking for
+    a few reset emails must not lock the person out of using the one that arrives."""
+
+    scope = "login"
+    bucket = "password_reset_confirm"
+
+
 class EmailVerifyThrottle(_PerIPThrottle):
     scope = "login"
+    bucket = "email_verify"
 
 
 class SensitiveUserThrottle(_ScopedThrottle):
@@ -101,5 +118,5 @@ class SensitiveUserThrottle(_ScopedThrottle):
 
     def get_cache_key(self, request, view):
         if not request.user or not request.user.is_authenticated:
-            return f"throttle:{self.scope}:ip:{self.get_ident(request)}"
-        return f"throttle:{self.scope}:user:{request.user.pk}"
+            return self.counter_key("ip", self.get_ident(request))
+        return self.counter_key("user", request.user.pk)

@@ -156,7 +156,7 @@ class PasswordResetView(PublicAuthView):
 
 
 class PasswordResetConfirmView(PublicAuthView):
-    throttle_classes = [throttles.PasswordResetIPThrottle]
+    throttle_classes = [throttles.PasswordResetConfirmThrottle]
 
     @extend_schema(
         tags=["auth"],

@@ -254,6 +254,16 @@ def test_it_answers_202_for_unknown_emails_without_leaking(api_client, django_ca
     assert all("password/reset/key" not in m.body for m in mailoutbox)
 
 
+@pytest.mark.parametrize("email", ["not an email", "a@", "x" * 250 + "@b.co"])
+def test_it_rejects_a_reset_for_something_that_is_not_an_email(
+    api_client, email, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(api_client, "auth/password/reset", {"email": email})
+    assert response.status_code == 400 and "email" in response.json()
+    assert mailoutbox == []
+
+
 def test_it_changes_the_password(alice):
     client = bearer_client(alice)
     response = post(client, "auth/password/change", {"old_password": "wrong", "new_password": STRONG})
@@ -339,6 +349,25 @@ def test_it_throttles_registration_and_reset(api_client, tight_rates):
     assert post(api_client, "auth/register", {"username": "x"}).status_code == 429
     response = post(api_client, "auth/password/reset", {"email": "b@example.com"})
     assert response.status_code == 429 and "Retry-After" in response
+
+
+def test_it_lets_a_reset_be_confirmed_after_asking_for_emails_up_to_the_limit(
+    api_client, alice, tight_rates, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            assert post(api_client, "auth/password/reset", {"email": "alice@example.com"}).status_code == 202
+    (link, *_) = [link for link in last_email_links() if "/password/reset/key/" in link]
+    uid, token = re.search(r"/password/reset/key/([0-9a-z]+)-(.+?)/?$", link).groups()
+    response = post(api_client, "auth/password/reset/confirm", {"uid": uid, "token": token, "new_password": STRONG})
+    assert response.status_code == 200, response.json()
+
+
+def test_it_keeps_email_verification_attempts_apart_from_login_attempts(api_client, alice, tight_rates):
+    for _ in range(3):
+        assert post(api_client, "auth/email/verify", {"key": "bad"}).status_code == 400
+    assert post(api_client, "auth/email/verify", {"key": "bad"}).status_code == 429
+    assert login(api_client, username="alice").status_code == 200
 
 
 def test_it_does_not_500_on_odd_login_payloads(api_client, alice):
