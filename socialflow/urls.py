@@ -21,9 +21,9 @@ api_v1 = [path("", include(f"{domain}.api.urls")) for domain in DOMAINS]
 studio_pages = [path(f"{domain}/", include(f"{domain}.urls")) for domain in DOMAINS]
 
 urlpatterns = [
-    path("healthz", health.healthz, name="healthz"),
-    path("livez", health.livez, name="livez"),
-    path("readyz", health.readyz, name="readyz"),
+    re_path(r"^healthz/?$", health.healthz, name="healthz"),
+    re_path(r"^livez/?$", health.livez, name="livez"),
+    re_path(r"^readyz/?$", health.readyz, name="readyz"),
     path("", include("django_prometheus.urls")),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
@@ -37,6 +37,9 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:
     urlpatterns.append(re_path(r"^media/(?P<path>.+)$", media.serve_media, name="media"))
+
+handler404 = "socialflow.errors.not_found"
+handler500 = "socialflow.errors.server_error"
 
 admin.site.site_header = "Social Flow moderation"
 admin.site.site_title = "Social Flow admin"

@@ -30,6 +30,36 @@ def test_it_reports_not_ready_when_a_dependency_fails(client, monkeypatch):
     assert response.json()["checks"]["broker"]["status"] == "error"
 
 
+@pytest.mark.parametrize("path", ["/healthz/", "/livez/", "/readyz/"])
+def test_it_answers_health_probes_with_a_trailing_slash(client, path):
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/v1/users/" + "a" * 40, "/api/v9/me"])
+def test_it_answers_unknown_api_paths_with_json_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_it_keeps_html_404_pages_outside_the_api(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def test_it_answers_an_api_crash_with_json_500(client, monkeypatch):
+    from accounts.api import views
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views.selectors, "user_profile_get", crash)
+    client.raise_request_exception = False
+    response = client.get("/api/v1/users/alice")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "A server error occurred.", "code": "server_error"}
+
+
 def test_it_generates_a_request_id(client):
     response = client.get("/livez")
     assert len(response["X-Request-ID"]) >= 16
