@@ -89,6 +89,7 @@ def run() -> Result:
         os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
     os.environ["FEED_CELEBRITY_FOLLOWERS"] = NO_CELEBRITIES
     setup_django()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import transaction
 
@@ -100,6 +101,7 @@ def run() -> Result:
     from posts.models import TimelineEntry
     from socialflow.redis import get_redis
 
+    settings.FEED_CELEBRITY_FOLLOWERS = int(NO_CELEBRITIES)  # settings may be loaded already (bench all)
     followers = int(os.environ.get("FANOUT_BENCH_FOLLOWERS", 100_000))
     active_pct = int(os.environ.get("FANOUT_BENCH_ACTIVE_PCT", 20))
     call_command("migrate", verbosity=0)

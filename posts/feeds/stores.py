@@ -176,25 +176,46 @@ class DatabaseTimelineStore(TimelineStore):
         if not user_ids:
             return 0
         if original_id is not None:
-            user_ids = [u for u in user_ids if not self._repost_near_top(user_id=u, original_id=original_id)]
+            near_top = self._repost_near_top(user_ids=user_ids, original_id=original_id)
+            user_ids = [u for u in user_ids if u not in near_top]
         TimelineEntry.objects.bulk_create(
             [TimelineEntry(user_id=u, post_id=post_id, original_id=original_id) for u in user_ids],
             ignore_conflicts=True,
         )
-        for user_id in user_ids:
-            self._trim_one(user_id)
+        self._trim_over_cap(user_ids)
         return len(user_ids)
 
-    def _repost_near_top(self, *, user_id: int, original_id: int) -> bool:
-        existing = (
-            TimelineEntry.objects.filter(Q(post_id=original_id) | Q(original_id=original_id), user_id=user_id)
-            .aggregate(newest=Max("post_id"))
-            .get("newest")
+    def _repost_near_top(self, *, user_ids: list[int], original_id: int) -> set[int]:
+        """Readers among ``user_ids`` whose newest FEED_REPOST_WINDOW entries already hold the
+        original or a repost of it: one query for the batch, one more per reader who has it."""
+        holders = (
+            TimelineEntry.objects.filter(Q(post_id=original_id) | Q(original_id=original_id), user_id__in=user_ids)
+            .values("user_id")
+            .annotate(newest=Max("post_id"))
+            .order_by()
+            .values_list("user_id", "newest")
         )
-        if existing is None:
-            return False
-        newer = TimelineEntry.objects.filter(user_id=user_id, post_id__gt=existing).count()
-        return newer < self.repost_window
+        return {
+            user_id
+            for user_id, newest in holders
+            if TimelineEntry.objects.filter(user_id=user_id, post_id__gt=newest).count() < self.repost_window
+        }
+
+    def _trim_over_cap(self, user_ids=None) -> int:
+        """Trim the timelines (among ``user_ids``, or all) that outgrew the cap (one counting query)."""
+        entries = (
+            TimelineEntry.objects.all()
+            if user_ids is None
+            else TimelineEntry.objects.filter(user_id__in=list(user_ids))
+        )
+        over = (
+            entries.values("user_id")
+            .annotate(n=Count("id"))
+            .order_by()
+            .filter(n__gt=self.cap)
+            .values_list("user_id", flat=True)
+        )
+        return sum(self._trim_one(user_id) for user_id in list(over))
 
     def _trim_one(self, user_id: int) -> int:
         boundary = (
@@ -242,16 +263,7 @@ class DatabaseTimelineStore(TimelineStore):
         TimelineState.objects.filter(user_id=user_id).delete()
 
     def trim(self):
-        removed = 0
-        over = (
-            TimelineEntry.objects.values("user_id")
-            .annotate(n=Count("id"))
-            .filter(n__gt=self.cap)
-            .values_list("user_id", flat=True)
-        )
-        for user_id in list(over):
-            removed += self._trim_one(user_id)
-        return removed
+        return self._trim_over_cap()
 
 
 def get_store() -> TimelineStore:
