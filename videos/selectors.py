@@ -11,7 +11,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 
 from posts.models import Follow
 from posts.selectors import hidden_author_ids_for, is_blocked_either_way
@@ -79,14 +79,10 @@ def video_get_visible(*, video_id, viewer) -> Video:
 
 
 def video_get_owned(*, video_id, user) -> Video:
-    """The caller's own video (for edits); others' videos are 404 whether or not they exist."""
-    video = video_get_visible(video_id=video_id, viewer=user)
+    """The caller's own video (for edits): 404 if the caller cannot see it, 403 if it is not theirs."""
+    video = video_get_visible(video_id=video_id, viewer=user)  # 404 for what the caller cannot see
     if video.author_id != user.pk:
-        if video_can_view(video=video, viewer=None) or video.visibility == Visibility.UNLISTED:
-            from rest_framework.exceptions import PermissionDenied
-
-            raise PermissionDenied("Only the owner can do this.")
-        raise NotFound("Video not found.")
+        raise PermissionDenied("Only the owner can do this.")
     return video
 
 

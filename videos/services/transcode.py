@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
@@ -29,6 +30,7 @@ from videos.notify import notify
 
 logger = logging.getLogger(__name__)
 
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 CLAIM_STALE_AFTER = timedelta(minutes=3)
 HEARTBEAT_EVERY_S = 30.0
 PROGRESS_EVERY_S = 1.0
@@ -279,6 +281,9 @@ def transcode_run(*, claim: Claim) -> str:
             )
             published = _publish(claim=claim, out_dir=attempt_dir / "full", plan=plan, final=True, extras=True)
             return Video.Status.READY if published else "lost"
+    except STORAGE_ERRORS as exc:  # disk full, S3 hiccup: worth another attempt
+        Video.objects.filter(pk=video.pk, claim_token=claim.token).update(claimed_at=None, claim_token="")
+        raise TranscodeRetryableError(f"storage error: {exc}") from exc
     except TranscodeRetryableError:
         Video.objects.filter(pk=video.pk, claim_token=claim.token).update(claimed_at=None, claim_token="")
         raise

@@ -311,3 +311,18 @@ def test_it_makes_the_lowest_rung_playable_first(
 def test_it_kills_a_wedged_ffmpeg():
     with pytest.raises(ffmpeg.FfmpegError):
         ffmpeg.run_with_progress(["sleep", "30"], duration_s=1, timeout_s=0.3)
+
+
+def test_it_retries_on_storage_errors(alice, make_clip, monkeypatch):
+    from videos import storage
+
+    video = queued_video(alice, make_clip(seconds=1))
+
+    def disk_full(**kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(storage, "publish_dir", disk_full)
+    with pytest.raises(TranscodeRetryableError, match="No space left"):
+        services.transcode_run(claim=services.transcode_claim_next())
+    video.refresh_from_db()
+    assert video.status == "processing" and video.claim_token == "" and video.master_playlist == ""
