@@ -268,6 +268,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["socialflow.api.schema.drop_trailing_slash_twins"],
+    # Choice sets that share a field name get stable component names (instead of hashed ones).
+    "ENUM_NAME_OVERRIDES": {
+        "VideoVisibilityEnum": "videos.models.Visibility",
+        "PlaylistVisibilityEnum": "videos.models.Playlist.PlaylistVisibility",
+        "VideoStatusEnum": "videos.models.Video.Status",
+        "StreamStatusEnum": "live.models.Stream.Status",
+    },
 }
 
 # --- request ids, logging, metrics ----------------------------------------------------------------
@@ -311,7 +319,7 @@ LOGGING = {
 SECURE_HTTPS = env.bool("SECURE_HTTPS", default=False)
 if SECURE_HTTPS:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^(healthz|livez|readyz)/?$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -76,6 +76,20 @@ def test_it_serves_the_openapi_schema_and_docs(client):
     assert client.get("/api/docs/").status_code == 200
 
 
+def test_it_lists_each_endpoint_once_whatever_its_slash_forms(client):
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    assert "/api/v1/uploads" in paths and "/api/v1/auth/token" in paths
+    twins = [p for p in paths if p.endswith("/") and p.rstrip("/") in paths]
+    assert twins == []
+    operation_ids = [op["operationId"] for item in paths.values() for op in item.values() if "operationId" in op]
+    assert len(operation_ids) == len(set(operation_ids))
+
+
+def test_it_names_shared_choice_sets_stably(client):
+    schemas = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["components"]["schemas"]
+    assert {"VideoVisibilityEnum", "VideoStatusEnum", "StreamStatusEnum"} <= set(schemas)
+
+
 def test_it_exposes_prometheus_metrics(client):
     response = client.get("/metrics")
     assert response.status_code == 200
