@@ -104,13 +104,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     user = User.objects.select_for_update().filter(pk=pk, is_active=True, deleted_at__isnull=True).first()
     if user is None or not default_token_generator.check_token(user, token):
         raise invalid
-    try:
-        validate_password(new_password, user=user)
-    except ValidationError as exc:
-        raise ValidationError({"new_password": exc.messages}) from exc
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    tokens_revoke_all(user_id=user.pk)
+    _password_set(user=user, new_password=new_password)
     # Following the link proved control of the mailbox.
     EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=False).update(verified=True)
     return user
@@ -121,6 +115,12 @@ def password_change(*, user: User, old_password: str, new_password: str) -> Toke
     """Change the password, sign out every other session and return a fresh pair for this one."""
     if not user.check_password(old_password):
         raise ValidationError({"old_password": ["The current password is not correct."]})
+    _password_set(user=user, new_password=new_password)
+    return token_pair_issue(user=user)
+
+
+def _password_set(*, user: User, new_password: str) -> None:
+    """Validate and store a new password, then sign out every session (its tokens die)."""
     try:
         validate_password(new_password, user=user)
     except ValidationError as exc:
@@ -128,4 +128,3 @@ def password_change(*, user: User, old_password: str, new_password: str) -> Toke
     user.set_password(new_password)
     user.save(update_fields=["password"])
     tokens_revoke_all(user_id=user.pk)
-    return token_pair_issue(user=user)
