@@ -193,9 +193,15 @@ class TotpView(APIView):
     @extend_schema(
         tags=["auth"],
         summary="Start enabling TOTP two-factor authentication",
-        description="Returns a pending secret; confirm it with a code within 15 minutes. 409 if already on.",
+        description="Returns a pending secret; confirm it with a code within 15 minutes. 409 if already on; "
+        '403 "email_unverified" until the email address is verified.',
         request=None,
-        responses={200: s.TotpSetupOutput, 409: OpenApiResponse(description="Already enabled."), **_errors(401)},
+        responses={
+            200: s.TotpSetupOutput,
+            403: OpenApiResponse(description="Email address not verified."),
+            409: OpenApiResponse(description="Already enabled."),
+            **_errors(401),
+        },
     )
     def post(self, request):
         secret, uri = services.totp_setup_begin(user=request.user)

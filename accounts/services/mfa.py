@@ -5,12 +5,14 @@ pending secret lives in the cache under the user's id for ``TOTP_SETUP_TIMEOUT``
 """
 
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.internal.flows.add import validate_can_add_authenticator
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, validate_totp_code
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from rest_framework import exceptions
 
 from accounts.models import User
 
@@ -25,6 +27,18 @@ def _conflict(detail: str):
     return Conflict(detail, code="totp_enabled")
 
 
+def _ensure_may_add(user: User) -> None:
+    """allauth's rule for its web pages too: no 2FA on an unverified address. Otherwise someone who
+    signs up with another person's email could turn 2FA on and keep the owner out for good (a
+    password reset would still need the squatter's codes)."""
+    try:
+        validate_can_add_authenticator(user)
+    except ValidationError as exc:
+        raise exceptions.PermissionDenied(
+            "Verify your email address before turning on two-factor authentication.", code="email_unverified"
+        ) from exc
+
+
 def _pending_key(user_id: int) -> str:
     return f"accounts:totp-pending:{user_id}"
 
@@ -33,6 +47,7 @@ def totp_setup_begin(*, user: User) -> tuple[str, str]:
     """Start enabling TOTP: a new secret (pending until confirmed) and its ``otpauth://`` URI."""
     if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         raise _conflict("Two-factor authentication is already enabled.")
+    _ensure_may_add(user)
     secret = generate_totp_secret()
     cache.set(_pending_key(user.pk), secret, timeout=TOTP_SETUP_TIMEOUT)
     return secret, get_mfa_adapter().build_totp_url(user, secret)
@@ -41,6 +56,7 @@ def totp_setup_begin(*, user: User) -> tuple[str, str]:
 @transaction.atomic
 def totp_setup_confirm(*, user: User, code: str) -> list[str]:
     """Activate TOTP once the app shows a valid code; returns fresh recovery codes (shown once)."""
+    _ensure_may_add(user)
     secret = cache.get(_pending_key(user.pk))
     if not secret:
         raise ValidationError({"code": ["Start the setup first (POST auth/2fa/totp); it may have expired."]})

@@ -304,6 +304,18 @@ def test_it_sets_up_and_disables_totp_over_the_api(alice, api_client):
     assert post(api_client, "auth/2fa/totp").status_code == 401
 
 
+def test_it_refuses_two_factor_until_the_email_is_verified(api_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(api_client, "auth/register", {"username": "dana", "email": "dana@example.com", "password": STRONG})
+    client = bearer_client(services.user_authenticate(login="dana", password=STRONG))
+    response = post(client, "auth/2fa/totp")
+    assert response.status_code == 403 and response.json()["code"] == "email_unverified"
+    (link,) = [link for link in last_email_links() if "/confirm-email/" in link]
+    key = unquote(urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1])
+    assert post(api_client, "auth/email/verify", {"key": key}).status_code == 200
+    assert post(client, "auth/2fa/totp").status_code == 200
+
+
 # --- throttling ------------------------------------------------------------------------------------
 
 
