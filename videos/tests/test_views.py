@@ -64,3 +64,10 @@ def test_it_moderates_videos_in_the_admin(client, alice, django_capture_on_commi
         client.post(changelist, {"action": "retranscode_videos", "_selected_action": [video.pk]})
     video.refresh_from_db()
     assert video.status == "processing"
+
+
+def test_it_plays_a_ready_video_on_the_edit_page(client, alice):
+    video = VideoFactory(author=alice, master_playlist="videos/1/g/master.m3u8", thumbnail="videos/1/g/poster.jpg")
+    login(client, alice)
+    page = client.get(f"/studio/videos/{video.pk}/").content.decode()
+    assert 'data-src="/media/videos/1/g/master.m3u8"' in page and "hls.light.min.js" in page

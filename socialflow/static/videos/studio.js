@@ -163,5 +163,18 @@
     setTimeout(tick, 1000);
   }
 
-  window.SocialFlowStudio = {TusUpload: TusUpload, uploadForm: uploadForm, pollStatuses: pollStatuses};
+  /* Plays the master playlist: natively where HLS is supported (Safari), with hls.js elsewhere. */
+  function attachPlayer(video) {
+    if (!video) return;
+    var src = video.dataset.src;
+    if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = src;
+    } else if (window.Hls && window.Hls.isSupported()) {
+      var hls = new window.Hls();
+      hls.loadSource(src);
+      hls.attachMedia(video);
+    }
+  }
+
+  window.SocialFlowStudio = {TusUpload: TusUpload, uploadForm: uploadForm, pollStatuses: pollStatuses, attachPlayer: attachPlayer};
 })();
