@@ -1,12 +1,5 @@
-from django.urls import re_path
-
 from notifications.api import views
-
-
-def route(pattern: str, view, name: str):
-    """One pattern accepting both slash forms (API.md) — and one operation in the schema."""
-    return re_path(rf"^{pattern}/?$", view, name=name)
-
+from socialflow.api.routers import api_route as route
 
 urlpatterns = [
     route("notifications", views.NotificationListView.as_view(), "notifications-list"),
