@@ -38,6 +38,9 @@ class JWTAuthMiddleware:
         if token:
             scope["user"] = await user_from_token(token) or AnonymousUser()
             scope["token_invalid"] = isinstance(scope["user"], AnonymousUser)
+        elif getattr(scope.get("user"), "is_banned", False):
+            # A session from before the ban (the HTTP side ends it in BannedSessionMiddleware).
+            scope["user"] = AnonymousUser()
         return await self.inner(scope, receive, send)
 
 
