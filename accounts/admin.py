@@ -91,7 +91,7 @@ class UserAdmin(DjangoUserAdmin):
     date_hierarchy = "date_joined"
     list_per_page = 100
     show_full_result_count = False  # a COUNT(*) over millions of users on every page is wasteful
-    actions = ["ban_users", "unban_users", "restore_users"]
+    actions = ["ban_users", "unban_users", "delete_users", "restore_users"]
     readonly_fields = [
         "last_login",
         "date_joined",
@@ -132,6 +132,11 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_ban_permission(self, request):
         return self._is_moderator(request)
+
+    def has_delete_permission(self, request, obj=None):
+        # A hard delete would skip user_delete/user_purge (token revocation, follower counters, the
+        # grace period). Accounts are deleted with the "Delete selected accounts" action instead.
+        return False
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
@@ -186,6 +191,15 @@ class UserAdmin(DjangoUserAdmin):
             self.log_change(request, user, "Suspension lifted")
             count += 1
         self.message_user(request, f"Lifted the suspension of {count} user(s).", messages.SUCCESS)
+
+    @admin.action(description="Delete selected accounts (purged after the grace period)", permissions=["ban"])
+    def delete_users(self, request, queryset):
+        count = 0
+        for user in self._targets(request, queryset).filter(deleted_at__isnull=True).iterator(chunk_size=500):
+            services.user_delete(user=user)
+            self.log_change(request, user, "Account deleted")
+            count += 1
+        self.message_user(request, f"Deleted {count} account(s).", messages.SUCCESS)
 
     @admin.action(description="Restore selected deleted accounts (grace period)", permissions=["ban"])
     def restore_users(self, request, queryset):

@@ -106,3 +106,27 @@ def test_it_bans_across_all_pages_of_a_filtered_list(mod_client):
     assert User.objects.filter(display_name="Spammer", banned_until__isnull=False).count() == 3
     bystander.refresh_from_db()
     assert not bystander.is_banned
+
+
+def test_it_deletes_accounts_softly_through_the_service_and_never_hard(mod_client, moderator, alice):
+    staff = UserFactory(is_staff=True)
+    actions = [name for name, _label in mod_client.get(CHANGELIST).context["action_form"].fields["action"].choices]
+    assert "delete_users" in actions and "delete_selected" not in actions
+    ids = [str(alice.pk), str(staff.pk), str(moderator.pk)]
+    response = mod_client.post(CHANGELIST, {"action": "delete_users", "_selected_action": ids})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    staff.refresh_from_db()
+    assert alice.is_deleted and not alice.is_active and not staff.is_deleted
+    assert LogEntry.objects.filter(user=moderator, change_message="Account deleted").count() == 1
+    assert mod_client.get(reverse("admin:accounts_user_delete", args=[alice.pk])).status_code == 403
+
+
+def test_it_offers_no_hard_delete_even_to_superusers(client, alice):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        CHANGELIST, {"action": "delete_selected", "_selected_action": [str(alice.pk)], "post": "yes"}
+    )
+    assert User.objects.filter(pk=alice.pk).exists()
+    assert client.get(reverse("admin:accounts_user_delete", args=[alice.pk])).status_code == 403
+    assert response.status_code in (200, 302)
