@@ -6,7 +6,8 @@ by ``posts.lib.benchdata`` (COPY on PostgreSQL). A uvicorn server is started on 
 FEED_BENCH_REQUESTS sequential requests are timed. Baseline in the same run: the naive pull query
 ``author IN following ORDER BY created_at DESC LIMIT 20`` (with authors joined), timed in-process.
 
-Knobs: FEED_BENCH_USERS, FEED_BENCH_POSTS, FEED_BENCH_FOLLOWING, FEED_BENCH_REQUESTS, FEED_BENCH_PORT.
+Knobs: FEED_BENCH_USERS, FEED_BENCH_POSTS, FEED_BENCH_FOLLOWING, FEED_BENCH_REQUESTS, FEED_BENCH_PORT,
+FEED_BENCH_SERVER_SETTINGS (a settings module for the server only, for experiments).
 Run against PostgreSQL + Redis:
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/sf_posts_bench REDIS_URL=redis://127.0.0.1:6379/14 \
   .venv/bin/python -m bench feed
@@ -28,7 +29,10 @@ def _env_int(name: str, default: int) -> int:
 
 
 def _start_server(port: int) -> subprocess.Popen:
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="socialflow.settings", LOG_LEVEL="WARNING")
+    # FEED_BENCH_SERVER_SETTINGS: another settings module for the server only (experiments such
+    # as a database connection pool); the default is the project's settings.
+    settings_module = os.environ.get("FEED_BENCH_SERVER_SETTINGS", "socialflow.settings")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module, LOG_LEVEL="WARNING")
     env.setdefault("DATABASE_CONN_MAX_AGE", "60")  # persistent connections, as in production
     server = subprocess.Popen(
         [
@@ -172,7 +176,8 @@ def run() -> Result:
             "following": following,
             "requests": n_requests,
             "dataset_load_s": round(load_s, 1),
-            "server": f"uvicorn 1 process, DATABASE_CONN_MAX_AGE={os.environ.get('DATABASE_CONN_MAX_AGE', '60')}",
+            "server": f"uvicorn 1 process, DATABASE_CONN_MAX_AGE={os.environ.get('DATABASE_CONN_MAX_AGE', '60')}, "
+            f"settings {os.environ.get('FEED_BENCH_SERVER_SETTINGS', 'socialflow.settings')}",
             "database": settings.DATABASES["default"]["ENGINE"],
         },
     )

@@ -101,25 +101,6 @@ class SearchPagination(PageNumberPagination):
     page_size = 20
 
 
-def _video_brief(video) -> dict:
-    try:
-        from videos.api.serializers import VideoSerializer
-    except ImportError:
-        VideoSerializer = None
-    if VideoSerializer is not None:
-        try:
-            return VideoSerializer(video).data
-        except Exception:  # noqa: S110 - a serializer needing request context: fall back
-            pass
-    return {
-        "id": str(video.pk),
-        "title": video.title,
-        "author": user_brief(video.author),
-        "visibility": video.visibility,
-        "created_at": video.created_at.isoformat() if getattr(video, "created_at", None) else None,
-    }
-
-
 class SearchView(APIView):
     permission_classes = [AllowAny]
 
@@ -147,15 +128,11 @@ class SearchView(APIView):
             users = ranking.user_suggestions(prefix=query, viewer=viewer, limit=100)
             page = paginator.paginate_queryset(users, request, view=self)
             return paginator.get_paginated_response([user_brief(u) for u in page])
-        try:
-            from videos.selectors import video_search
-        except ImportError:
-            return Response({"count": 0, "next": None, "previous": None, "results": []})
-        videos = video_search(query=query, viewer=viewer)
-        if hasattr(videos, "select_related"):
-            videos = videos.select_related("author")
-        page = paginator.paginate_queryset(videos, request, view=self)
-        return paginator.get_paginated_response([_video_brief(v) for v in page])
+        from videos.api.serializers import VideoSerializer
+        from videos.selectors import video_search
+
+        page = paginator.paginate_queryset(video_search(query=query, viewer=viewer), request, view=self)
+        return paginator.get_paginated_response(VideoSerializer(page, many=True, context={"request": request}).data)
 
     def _record(self, request, query: str) -> None:
         # Count a term once per searcher per hour so one client cannot push a trend alone.

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -141,22 +141,14 @@ def hashtag_suggestions(*, prefix: str, limit: int = 5) -> list[Hashtag]:
 
 
 def user_suggestions(*, prefix: str, viewer, limit: int = 5):
-    from accounts.models import User
+    """Accounts matching as you type (``accounts.selectors.user_search``: exact, prefix, then
+    substring matches; deleted, banned, blocked and muted accounts left out)."""
+    from accounts.selectors import user_search
 
     prefix = prefix.strip().lstrip("@")
     if not prefix:
         return []
-    try:
-        from accounts.selectors import user_search
-    except ImportError:
-        user_search = None
-    if user_search is not None:
-        return list(user_search(query=prefix, viewer=viewer, limit=limit))
-    return list(
-        User.objects.filter(
-            Q(username__istartswith=prefix) | Q(display_name__istartswith=prefix), deleted_at__isnull=True
-        ).order_by("-followers_count", "username")[:limit]
-    )
+    return list(user_search(query=prefix, viewer=viewer, limit=limit))
 
 
 def post_search(*, query: str, viewer):

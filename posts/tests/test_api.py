@@ -419,3 +419,24 @@ def test_it_trends_searches(api_client, alice_client, bob_client):
     trending = api_client.get(f"{API}/search/trending").json()["results"]
     assert [t["term"] for t in trending] == ["solar eclipse", "rain"]
     assert 2 < trending[0]["score"] <= 3  # three searchers, decayed by less than an hour
+
+
+def test_it_attaches_only_visible_videos(alice_client, bob, alice):
+    from videos.tests.factories import VideoFactory
+
+    own = VideoFactory(author=alice, title="my clip")
+    private = VideoFactory(author=bob, title="secret", visibility="private")
+    response = alice_client.post(f"{API}/posts", {"text": "watch", "video_id": str(own.pk)}, format="json")
+    assert response.status_code == 201 and response.json()["video_id"] == str(own.pk)
+    response = alice_client.post(f"{API}/posts", {"text": "peek", "video_id": str(private.pk)}, format="json")
+    assert response.status_code == 400
+    assert alice_client.post(f"{API}/posts", {"text": "x", "video_id": "999999"}, format="json").status_code == 400
+
+
+def test_it_searches_videos(api_client, alice):
+    from videos.tests.factories import VideoFactory
+
+    VideoFactory(author=alice, title="Sourdough baking basics")
+    response = api_client.get(f"{API}/search?q=sourdough&type=videos")
+    assert response.status_code == 200
+    assert [v["title"] for v in response.json()["results"]] == ["Sourdough baking basics"]
