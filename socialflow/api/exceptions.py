@@ -8,7 +8,6 @@ from django.core import exceptions as django_exceptions
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -71,7 +70,3 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         response["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
     return response
-
-
-def error_response(detail: str, code: str, status_code: int) -> Response:
-    return Response({"detail": detail, "code": code}, status=status_code)

@@ -27,10 +27,6 @@ class PageNumberPagination(pagination.PageNumberPagination):
             )
         )
 
-    def get_paginated_response_schema(self, schema):
-        response = super().get_paginated_response_schema(schema)
-        return response
-
 
 class CursorPagination(pagination.CursorPagination):
     page_size = 20
