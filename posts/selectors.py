@@ -194,7 +194,8 @@ def post_edits(*, post: Post):
 
 
 def user_get_active(*, username: str) -> User:
-    user = User.objects.filter(username__iexact=username, deleted_at__isnull=True).first()
+    """A live account by username (case-insensitive, an optional leading ``@`` as in profiles)."""
+    user = User.objects.filter(username__iexact=username.lstrip("@"), deleted_at__isnull=True).first()
     if user is None:
         raise NotFound("No such user.", code="not_found")
     return user

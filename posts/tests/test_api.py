@@ -145,6 +145,7 @@ def test_it_lists_a_users_posts(api_client, bob_client, alice, bob, django_asser
     services.follow_create(follower=bob, followee=alice)
     assert ids(bob_client.get(f"{API}/users/alice/posts"))[0] == str(followers_only.pk)
     assert api_client.get(f"{API}/users/nobody/posts").status_code == 404
+    assert ids(api_client.get(f"{API}/users/@ALICE/posts")) == [str(p.pk) for p in reversed(posts)]
     assert api_client.get(f"{API}/users/alice/posts?cursor=abc").status_code == 400
     assert api_client.get(f"{API}/users/alice/posts?page_size=1000").status_code == 400
 
