@@ -2,8 +2,6 @@ from socialflow.api.routers import OptionalSlashRouter, api_path
 from videos.api import tus, views
 
 router = OptionalSlashRouter()
-# DRF's SimpleRouter turns any truthy trailing_slash into "/"; force the optional form (API.md).
-router.trailing_slash = "/?"
 router.register("videos", views.VideoViewSet, basename="video")
 router.register("comments", views.CommentViewSet, basename="video-comment")
 router.register("playlists", views.PlaylistViewSet, basename="playlist")
