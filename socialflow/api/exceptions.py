@@ -53,6 +53,10 @@ def _translate(exc):
     return exc
 
 
+def _text(detail) -> str:
+    return " ".join(str(item) for item in detail) if isinstance(detail, list) else str(detail)
+
+
 def exception_handler(exc, context):
     exc = _translate(exc)
     response = drf_exception_handler(exc, context)
@@ -64,7 +68,10 @@ def exception_handler(exc, context):
         code = codes.get("detail") if isinstance(codes, dict) else codes
         if isinstance(code, list):
             code = code[0] if code else exc.default_code
-        response.data = {"detail": data["detail"], "code": code or exc.default_code}
+        response.data = {"detail": _text(data["detail"]), "code": code or exc.default_code}
+    elif isinstance(data, dict) and {"detail", "code"} <= set(data):
+        # simplejwt adds a "messages" list per token class: internals, not part of the format.
+        response.data = {"detail": _text(data["detail"]), "code": str(data["code"])}
     elif isinstance(data, list):
         response.data = {"detail": " ".join(str(item) for item in data), "code": "invalid"}
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:

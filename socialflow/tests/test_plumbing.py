@@ -142,3 +142,59 @@ def test_it_answers_413_for_an_oversized_json_body():
     response = Echo.as_view()(request)
     assert response.status_code == 413
     assert response.data["code"] == "too_large"
+
+
+def _raising_view(exc):
+    from rest_framework.permissions import AllowAny
+    from rest_framework.views import APIView
+
+    class Raises(APIView):
+        permission_classes = [AllowAny]
+
+        def get(self, request):
+            raise exc
+
+    return Raises.as_view()
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (__import__("django.core.exceptions").core.exceptions.ValidationError("Bad thing."), "invalid"),
+        (__import__("django.core.exceptions").core.exceptions.TooManyFieldsSent("x"), "too_many_fields"),
+    ],
+)
+def test_it_answers_non_field_errors_with_a_string_detail(exc, code):
+    from rest_framework.test import APIRequestFactory
+
+    response = _raising_view(exc)(APIRequestFactory().get("/x"))
+    assert response.status_code == 400
+    assert isinstance(response.data["detail"], str) and response.data["code"] == code
+
+
+def test_it_answers_a_bad_bearer_token_in_the_error_format(client):
+    response = client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer junk")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Given token not valid for any token type", "code": "token_not_valid"}
+
+
+def test_it_routes_router_viewsets_in_both_slash_forms():
+    from django.urls import resolve
+    from rest_framework import viewsets
+    from rest_framework.response import Response
+
+    from socialflow.api.routers import OptionalSlashRouter
+
+    class Things(viewsets.ViewSet):
+        def list(self, request):
+            return Response([])
+
+        def retrieve(self, request, pk=None):
+            return Response({})
+
+    router = OptionalSlashRouter()
+    router.register("things", Things, basename="thing")
+    patterns = router.urls
+    for url in ("things", "things/", "things/1", "things/1/"):
+        assert any(p.pattern.match(url) for p in patterns), url
+    assert resolve("/api/v1/auth/token").url_name == resolve("/api/v1/auth/token/").url_name == "auth-token"
