@@ -6,8 +6,6 @@ from live.api.views import StreamViewSet
 from socialflow.api.routers import OptionalSlashRouter
 
 router = OptionalSlashRouter()
-# DRF's SimpleRouter turns any truthy trailing_slash into "/"; force the optional form (API.md).
-router.trailing_slash = "/?"
 router.register("live/streams", StreamViewSet, basename="live-stream")
 
 # One optional-slash pattern per callback (both forms, one OpenAPI operation each).
