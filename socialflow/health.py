@@ -55,8 +55,9 @@ def run_checks() -> tuple[bool, dict]:
             check()
         except Exception as exc:
             healthy = False
+            # The message (hosts, users, paths) goes to the log only: the endpoint is public.
             logger.warning("health check %s failed: %s", name, exc)
-            results[name] = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+            results[name] = {"status": "error", "error": type(exc).__name__}
         else:
             results[name] = {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
     return healthy, results

@@ -30,6 +30,20 @@ def test_it_reports_not_ready_when_a_dependency_fails(client, monkeypatch):
     assert response.json()["checks"]["broker"]["status"] == "error"
 
 
+def test_it_keeps_failure_details_out_of_the_public_health_answer(client, monkeypatch, caplog):
+    from socialflow import health
+
+    def broken():
+        raise ConnectionError("amqp://admin:hunter2@10.1.2.3:5672 refused")
+
+    monkeypatch.setitem(health.CHECKS, "broker", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] == {"status": "error", "error": "ConnectionError"}
+    assert "hunter2" not in response.content.decode()
+    assert "hunter2" in caplog.text
+
+
 @pytest.mark.parametrize("path", ["/healthz/", "/livez/", "/readyz/"])
 def test_it_answers_health_probes_with_a_trailing_slash(client, path):
     assert client.get(path).status_code == 200
