@@ -105,6 +105,7 @@ def user_create(
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # lost a race against a concurrent registration
+        _check_identity_free(username=username, email=email)  # the winner is visible now: say which
         raise ValidationError({"username": ["A user with that username or email already exists."]}) from exc
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=email_verified)
     return user

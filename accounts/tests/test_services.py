@@ -286,3 +286,20 @@ def test_it_creates_demo_users_idempotently(capsys):
     demo.seed(context={}, stdout=out)
     assert User.objects.filter(username="admin", is_superuser=True).count() == 1
     assert EmailAddress.objects.filter(user__username="alice", verified=True).exists()
+
+
+def test_it_names_the_taken_field_when_losing_a_registration_race(alice, monkeypatch):
+    from accounts.services import users
+
+    check = users._check_identity_free
+    calls = []
+
+    def racing_check(**kwargs):
+        calls.append(kwargs)
+        if len(calls) > 1:  # the first check ran before the other registration committed
+            check(**kwargs)
+
+    monkeypatch.setattr(users, "_check_identity_free", racing_check)
+    with pytest.raises(ValidationError) as exc:
+        services.user_create(username="newcomer", email="ALICE@example.com", password=None)
+    assert exc.value.message_dict == {"email": ["A user with that email address already exists."]}
