@@ -22,3 +22,14 @@ def test_it_creates_rotates_and_ends_a_stream_from_the_studio(client, alice):
     client.post("/studio/live/", {"action": "end"})
     stream.refresh_from_db()
     assert stream.status == Stream.Status.ENDED
+
+
+def test_it_shows_an_hls_preview_with_the_vendored_player_when_live(client, alice):
+    from live import services
+
+    client.force_login(alice)
+    stream = services.stream_create(owner=alice, title="Preview")
+    services.stream_go_live(stream=stream)
+    page = client.get("/studio/live/").content.decode()
+    assert f"/{stream.playback_id}/index.m3u8" in page
+    assert "live/vendor/hls.light.min.js" in page
