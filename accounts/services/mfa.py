@@ -74,14 +74,19 @@ def totp_setup_confirm(*, user: User, code: str) -> list[str]:
     return codes
 
 
+@transaction.atomic
 def mfa_code_verify(*, user: User, code: str) -> bool:
-    """A current TOTP code or an unused recovery code (which is then used up)."""
+    """A current TOTP code or an unused recovery code (which is then used up).
+
+    Locks the user's authenticator rows: allauth marks a recovery code used by rewriting the row's
+    JSON, so two logins racing with one code would otherwise both pass (and lose each other's marks).
+    """
     code = str(code).strip().replace(" ", "")
     if not code:
         return False
     authenticators = {
         a.type: a
-        for a in Authenticator.objects.filter(
+        for a in Authenticator.objects.select_for_update().filter(
             user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
         )
     }

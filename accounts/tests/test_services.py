@@ -5,6 +5,7 @@ import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -303,3 +304,15 @@ def test_it_names_the_taken_field_when_losing_a_registration_race(alice, monkeyp
     with pytest.raises(ValidationError) as exc:
         services.user_create(username="newcomer", email="ALICE@example.com", password=None)
     assert exc.value.message_dict == {"email": ["A user with that email address already exists."]}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers without row locks")
+def test_it_locks_the_authenticators_while_using_up_a_recovery_code(alice):
+    from django.test.utils import CaptureQueriesContext
+
+    secret, _uri = services.totp_setup_begin(user=alice)
+    codes = services.totp_setup_confirm(user=alice, code=totp_now(secret))
+    with CaptureQueriesContext(connection) as queries:
+        assert services.mfa_code_verify(user=alice, code=codes[0])
+    assert any("FOR UPDATE" in q["sql"] for q in queries.captured_queries)
+    assert not services.mfa_code_verify(user=alice, code=codes[0])
