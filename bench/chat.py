@@ -11,7 +11,8 @@ pub/sub — one PUBLISH per message, every client a SUBSCRIBE connection.
 
 Knobs (env): CHAT_BENCH_CLIENTS=1000, CHAT_BENCH_RATE=50, CHAT_BENCH_SECONDS=60 (at least 20),
 CHAT_BENCH_SENDERS=50, CHAT_BENCH_PROCS=4 (client processes), CHAT_BENCH_WORKERS=1 (uvicorn
-workers), CHAT_BENCH_WS=auto (uvicorn --ws), CHAT_BENCH_PORT=8104. Needs REDIS_URL.
+workers), CHAT_BENCH_WS=auto (uvicorn --ws), CHAT_BENCH_DEFLATE=true (uvicorn
+--ws-per-message-deflate), CHAT_BENCH_PORT=8104. Needs REDIS_URL.
 """
 
 import asyncio
@@ -344,6 +345,7 @@ def run() -> Result:
             *(sys.executable, "-m", "uvicorn", "socialflow.asgi:application"),
             *("--host", "127.0.0.1", "--port", str(port), "--lifespan", "off", "--log-level", "warning"),
             *("--workers", str(workers), "--ws-max-queue", "1024", "--ws", os.environ.get("CHAT_BENCH_WS", "auto")),
+            *("--ws-per-message-deflate", os.environ.get("CHAT_BENCH_DEFLATE", "true")),
         ],
         cwd=ROOT,
         # Persistent DB connections, as a production ASGI server runs (one connection per thread).
