@@ -20,6 +20,20 @@ for _type, _ext in (
     mimetypes.add_type(_type, _ext)
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Media is user-supplied and served from the app's own origin: only types a browser cannot run as a
+# page are shown inline. Anything else (an "original.html" uploaded as a video, an SVG with script)
+# is a download, and every media response is sandboxed, so an upload can never script our origin.
+INLINE_TYPES = frozenset({"application/vnd.apple.mpegurl", "application/dash+xml", "text/vtt"})
+INLINE_PREFIXES = ("video/", "audio/", "image/")
+SANDBOX_CSP = "default-src 'none'; media-src 'self'; img-src 'self'; sandbox"
+
+
+def _safe_content_type(name: str) -> tuple[str, bool]:
+    """(content type, inline?) for a stored file name."""
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if content_type in INLINE_TYPES or (content_type.startswith(INLINE_PREFIXES) and content_type != "image/svg+xml"):
+        return content_type, True
+    return "application/octet-stream", False
 
 
 class RangeFileWrapper:
@@ -48,7 +62,7 @@ def serve_media(request, path):
     if not full_path.is_file():
         raise Http404("Not found")
     size = full_path.stat().st_size
-    content_type = mimetypes.guess_type(full_path.name)[0] or "application/octet-stream"
+    content_type, inline = _safe_content_type(full_path.name)
     match = RANGE_RE.match(request.headers.get("Range", "").strip())
     if match and (match.group(1) or match.group(2)):
         first, last = match.groups()
@@ -75,6 +89,9 @@ def serve_media(request, path):
     else:
         response = FileResponse(open(full_path, "rb"), content_type=content_type)  # noqa: SIM115
         response["Content-Length"] = str(size)
+    if not inline:
+        response["Content-Disposition"] = "attachment"
+    response["Content-Security-Policy"] = SANDBOX_CSP
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "public, max-age=3600"
     response["Access-Control-Allow-Origin"] = "*"  # HLS players on other origins

@@ -135,6 +135,34 @@ def test_it_serves_media_with_range_requests(client, settings, tmp_path):
     assert client.get("/media/v/missing.ts").status_code == 404
 
 
+@pytest.mark.parametrize("name", ["original.html", "x.svg", "x.js", "x.xhtml", "noext"])
+def test_it_never_serves_uploaded_media_as_a_page(client, settings, tmp_path, name):
+    (tmp_path / name).write_bytes(b"<script>alert(document.cookie)</script>")
+    settings.MEDIA_ROOT = tmp_path
+    response = client.get(f"/media/{name}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == "attachment"
+    assert "sandbox" in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [
+        ("a.m3u8", "application/vnd.apple.mpegurl"),
+        ("a.ts", "video/mp2t"),
+        ("a.jpg", "image/jpeg"),
+        ("a.vtt", "text/vtt"),
+    ],
+)
+def test_it_serves_playable_media_inline(client, settings, tmp_path, name, content_type):
+    (tmp_path / name).write_bytes(b"data")
+    settings.MEDIA_ROOT = tmp_path
+    response = client.get(f"/media/{name}")
+    assert response["Content-Type"] == content_type
+    assert not response.get("Content-Disposition", "").startswith("attachment")
+
+
 def test_it_keeps_the_landing_page_public_and_studio_private(client):
     assert client.get("/").status_code == 200
     response = client.get("/studio/")
