@@ -103,6 +103,14 @@ def test_it_notifies_mention(act, alice, bob, bob_client):
     assert _only(alice, "mention").actor == bob
 
 
+def test_it_notifies_mention_added_by_an_edit(act, alice, bob, bob_client):
+    post = _post(act, bob_client, text="hello world")
+    act(bob_client.patch, f"/api/v1/posts/{post['id']}", {"text": "hello @alice"}, format="json")
+    assert _only(alice, "mention").actor == bob
+    act(bob_client.patch, f"/api/v1/posts/{post['id']}", {"text": "hello again @alice"}, format="json")
+    assert Notification.objects.filter(recipient=alice, kind="mention").count() == 1
+
+
 def test_it_notifies_repost(act, alice, bob, alice_client, bob_client):
     post = _post(act, alice_client, text="share me")
     act(bob_client.post, f"/api/v1/posts/{post['id']}/repost")
