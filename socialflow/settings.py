@@ -292,12 +292,16 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- request ids, logging, metrics ----------------------------------------------------------------
+from django_guid.integrations import CeleryIntegration  # noqa: E402
+
 DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",
     "RETURN_HEADER": True,
     "EXPOSE_HEADER": True,
     "VALIDATE_GUID": False,
     "UUID_LENGTH": 32,
+    # Tasks carry the id of the request that queued them, so their log lines share it.
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)],
 }
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -84,6 +84,19 @@ def test_it_echoes_the_callers_request_id(client):
     assert response["X-Request-ID"] == "abc-123"
 
 
+def test_it_hands_the_request_id_to_the_tasks_it_queues():
+    from celery.signals import before_task_publish
+    from django_guid import clear_guid, set_guid
+
+    set_guid("req-42")
+    try:
+        headers: dict = {}
+        before_task_publish.send(sender="accounts.tasks.send_password_reset", headers=headers, body=None)
+    finally:
+        clear_guid()
+    assert headers["X-Request-ID"] == "req-42"
+
+
 def test_it_serves_the_openapi_schema_and_docs(client):
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/schema").status_code == 200
