@@ -27,7 +27,9 @@ application = JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
 @pytest.fixture(autouse=True)
 def _fast_chat(settings):
     settings.LIVE_VIEWERS_PUSH_INTERVAL_S = 0.05
-    settings.LIVE_CHAT_RATE_TIMEOUT_S = 0.6
+    # 3 messages per 6 s (a token every 2 s, so a slow machine cannot refill one mid-test), 2.5 s timeout.
+    settings.LIVE_CHAT_RATE_PERIOD_S = 6.0
+    settings.LIVE_CHAT_RATE_TIMEOUT_S = 2.5
 
 
 def token_for(user) -> str:
@@ -92,10 +94,10 @@ async def test_it_rate_limits_then_times_out(room):
         assert (await next_frame(writer, "chat.message"))["text"] == f"m{index}"
     await send(writer, "too fast")
     assert (await next_frame(writer, "error"))["code"] == "rate_limited"
-    await asyncio.sleep(0.3)  # still inside the timeout although a token has refilled
+    await asyncio.sleep(0.3)  # still inside the timeout
     await send(writer, "still too fast")
     assert (await next_frame(writer, "error"))["code"] == "rate_limited"
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(2.5)
     await send(writer, "after the timeout")
     assert (await next_frame(writer, "chat.message"))["text"] == "after the timeout"
     await writer.disconnect()
