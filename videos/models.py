@@ -104,6 +104,14 @@ class Video(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def is_playable(self) -> bool:
+        """Ready, or still processing with a published generation (the quick lowest rung of a long
+        video, or the previous ladder while a re-transcode runs): something can be watched."""
+        return self.status == self.Status.READY or (
+            self.status == self.Status.PROCESSING and bool(self.master_playlist)
+        )
+
 
 class Upload(models.Model):
     """A tus upload. Offset and bytes are durable (DB row + file) so it resumes after a restart."""

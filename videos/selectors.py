@@ -1,7 +1,8 @@
 """Reads for videos: visibility rules, lists, search, comments, playlists.
 
 Visibility for someone other than the owner (moderators see everything):
-- the video must be ready, not hidden by moderation, and published (``published_at`` not in the future);
+- the video must be playable (ready, or processing with a published generation: the quick lowest
+  rung of a long video, the previous ladder during a re-transcode), not hidden by moderation, and published (``published_at`` not in the future);
 - public: everyone; unlisted: anyone with the id, never listed; followers: the author's followers;
   private and members (reserved for memberships): nobody else. Blocked either way: nobody.
 """
@@ -11,7 +12,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from posts.models import Follow
 from posts.selectors import hidden_author_ids_for, is_blocked_either_way
@@ -28,9 +29,14 @@ def _base() -> QuerySet:
     )
 
 
+def _playable_q() -> Q:
+    """``Video.is_playable`` as a filter."""
+    return Q(status=Video.Status.READY) | (Q(status=Video.Status.PROCESSING) & ~Q(master_playlist=""))
+
+
 def _published_q() -> Q:
-    return Q(status=Video.Status.READY, hidden_at__isnull=True) & (
-        Q(published_at__isnull=True) | Q(published_at__lte=timezone.now())
+    return (
+        _playable_q() & Q(hidden_at__isnull=True) & (Q(published_at__isnull=True) | Q(published_at__lte=timezone.now()))
     )
 
 
@@ -41,6 +47,13 @@ def _listed_q(viewer) -> Q:
         followed = Follow.objects.filter(follower_id=viewer.pk, followee_id=OuterRef("author_id"))
         visible |= _published_q() & Q(visibility=Visibility.FOLLOWERS) & Q(Exists(followed))
     return visible
+
+
+def _refuse_nul(**params: str | None) -> None:
+    """PostgreSQL cannot take a NUL in a query string: a clear 400 rather than a 500."""
+    for name, value in params.items():
+        if value and "\x00" in value:
+            raise ValidationError({name: ["Null characters are not allowed."]}, code="null_characters_not_allowed")
 
 
 def _exclude_hidden_authors(qs: QuerySet, viewer) -> QuerySet:
@@ -54,7 +67,7 @@ def _exclude_hidden_authors(qs: QuerySet, viewer) -> QuerySet:
 def video_can_view(*, video: Video, viewer) -> bool:
     if _authed(viewer) and (viewer.pk == video.author_id or viewer.is_moderator):
         return True
-    if video.status != Video.Status.READY or video.hidden_at is not None:
+    if not video.is_playable or video.hidden_at is not None:
         return False
     if video.published_at and video.published_at > timezone.now():
         return False
@@ -95,9 +108,12 @@ def _search(qs: QuerySet, query: str) -> QuerySet:
             "description", weight="B", config="english"
         )
         search = SearchQuery(query, search_type="websearch", config="english")
+        # Match with @@, rank only to order: ts_rank gives non-matching rows 1e-20 (not 0) for
+        # multi-word queries, so "rank > 0" matched every video.
         return (
-            qs.annotate(search_rank=SearchRank(vector, search))
-            .filter(Q(search_rank__gt=0) | Q(tags__name=query.lower().lstrip("#")))
+            qs.alias(search_document=vector)
+            .annotate(search_rank=SearchRank(vector, search))
+            .filter(Q(search_document=search) | Q(tags__name=query.lower().lstrip("#")))
             .distinct()
             .order_by("-search_rank", "-published_at", "-id")
         )
@@ -121,6 +137,7 @@ def video_list(
     *, viewer, author: str | None = None, tag: str | None = None, q: str | None = None, ordering: str | None = None
 ) -> QuerySet:
     """Listed videos. Filtering by your own username lists all your videos, any state (the Studio)."""
+    _refuse_nul(author=author, tag=tag, q=q, ordering=ordering)
     qs = _base()
     own = _authed(viewer) and author and author.lower() == viewer.username.lower()
     if own:
@@ -142,6 +159,7 @@ def video_list(
 
 def video_search(*, query: str, viewer) -> QuerySet:
     """Listed videos visible to ``viewer`` matching ``query`` (ranked full-text on PostgreSQL)."""
+    _refuse_nul(q=query)
     qs = _exclude_hidden_authors(_base().filter(_listed_q(viewer)).order_by("-published_at", "-id"), viewer)
     return _search(qs, query)
 
@@ -201,6 +219,7 @@ def comment_get_visible(*, comment_id, viewer) -> Comment:
 
 
 def playlist_list(*, viewer, owner: str | None = None) -> QuerySet:
+    _refuse_nul(owner=owner)
     qs = Playlist.objects.select_related("owner")
     if owner:
         qs = qs.filter(owner__username__iexact=owner)

@@ -60,6 +60,8 @@ def parse_metadata(raw: str) -> dict:
             metadata[key] = base64.b64decode(value.strip(), validate=True).decode("utf-8") if value else ""
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise TusError(400, f"Upload-Metadata value for {key!r} is not base64 UTF-8.", "invalid_metadata") from exc
+        if "\x00" in metadata[key]:  # PostgreSQL refuses NUL in text columns
+            raise TusError(400, f"Upload-Metadata value for {key!r} contains a null character.", "invalid_metadata")
     return metadata
 
 

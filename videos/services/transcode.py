@@ -259,7 +259,12 @@ def transcode_run(*, claim: Claim) -> str:
                 width=result.width, height=result.height, duration_ms=int(result.duration_s * 1000)
             )
             plan = _plan(result)
-            quick = result.duration_s >= settings.VIDEO_QUICK_PASS_MIN_S and len(plan.rungs) > 1
+            # A re-transcode keeps serving the previous full ladder until the new one replaces it.
+            quick = (
+                result.duration_s >= settings.VIDEO_QUICK_PASS_MIN_S
+                and len(plan.rungs) > 1
+                and not (video.ready_at and video.master_playlist)
+            )
             if quick:
                 # Lowest rung first so a long video is watchable early; it is ~1/10 of the work.
                 low = _plan(result, ladder=[plan.rungs[-1].height])

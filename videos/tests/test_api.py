@@ -127,6 +127,23 @@ def test_it_filters_by_author_tag_and_query(api_client, alice, bob):
     assert api_client.get("/api/v1/videos?q=zebra").json()["results"] == []
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/videos?q=a%00b",
+        "/api/v1/videos?author=a%00b",
+        "/api/v1/videos?tag=a%00b",
+        "/api/v1/videos?ordering=a%00b",
+        "/api/v1/playlists?owner=a%00b",
+    ],
+)
+def test_it_refuses_null_characters_in_list_filters(api_client, db, url):
+    """PostgreSQL cannot take a NUL in a query: a 400 naming the parameter, not a 500."""
+    response = api_client.get(url)
+    assert response.status_code == 400
+    assert "Null characters" in str(response.json())
+
+
 def test_it_orders_the_list(api_client, alice):
     low = VideoFactory(author=alice, views_count=1)
     high = VideoFactory(author=alice, views_count=100)

@@ -81,6 +81,16 @@ def test_it_rejects_bad_headers(alice_client):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("key", ["title", "filename", "description", "filetype"])
+def test_it_rejects_null_characters_in_metadata(alice_client, key):
+    response = alice_client.post(
+        "/api/v1/uploads/", HTTP_UPLOAD_LENGTH="5", HTTP_UPLOAD_METADATA=meta(**{key: "a\x00b"}), **TUS
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_metadata"
+    assert not Upload.objects.exists() and not Video.objects.exists()
+
+
 def test_it_appends_chunks_and_reports_the_offset(alice_client):
     location = create(alice_client, 10)["Location"]
     response = patch(alice_client, location, 0, b"hello")

@@ -122,6 +122,16 @@ def test_it_searches_for_other_apps(alice, bob, charlie):
     assert selectors.video_get_visible(video_id=visible.pk, viewer=None) == visible
 
 
+def test_it_matches_every_word_of_a_multiword_search(alice):
+    """PostgreSQL's ts_rank is 1e-20 (not 0) for non-matching rows of a multi-word query: match with @@."""
+    both = VideoFactory(author=alice, title="Sourdough bread", description="a starter from scratch")
+    VideoFactory(author=alice, title="Sourdough pizza")
+    VideoFactory(author=alice, title="Cat videos", description="nothing about baking")
+    assert [v.pk for v in selectors.video_search(query="sourdough starter", viewer=None)] == [both.pk]
+    assert [v.pk for v in selectors.video_list(viewer=None, q="bread sourdough")] == [both.pk]
+    assert list(selectors.video_search(query="sourdough unicorn", viewer=None)) == []
+
+
 def test_it_announces_a_public_video_once(alice, bob):
     Follow.objects.create(follower=bob, followee=alice)
     video = VideoFactory(author=alice, visibility="private")

@@ -308,6 +308,69 @@ def test_it_makes_the_lowest_rung_playable_first(
     assert not media_path(quick_prefix).exists()  # the quick generation was replaced
 
 
+@pytest.mark.slow
+def test_it_lets_viewers_watch_the_quick_rung_while_the_ladder_encodes(alice, bob, make_clip, monkeypatch, settings):
+    """The quick pass exists so a long video is watchable early: by everyone, not just its owner."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from videos import selectors
+    from videos.services import transcode
+
+    settings.VIDEO_QUICK_PASS_MIN_S = 1
+    video = queued_video(alice, make_clip(seconds=2, size="640x360"))
+    assert not selectors.video_list(viewer=AnonymousUser()).filter(pk=video.pk).exists()  # nothing to play yet
+    real_encode = transcode._encode
+    calls = []
+
+    def encode_then_die_on_the_full_ladder(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise TranscodeRetryableError("worker lost")
+        return real_encode(**kwargs)
+
+    monkeypatch.setattr(transcode, "_encode", encode_then_die_on_the_full_ladder)
+    with pytest.raises(TranscodeRetryableError):
+        services.transcode_run(claim=services.transcode_claim_next())
+    video.refresh_from_db()
+    assert video.status == "processing" and video.master_playlist
+    for viewer in (AnonymousUser(), bob):
+        assert selectors.video_get_visible(video_id=video.pk, viewer=viewer).pk == video.pk
+        assert selectors.video_list(viewer=viewer).filter(pk=video.pk).exists()
+
+
+@pytest.mark.slow
+def test_it_keeps_a_retranscoded_video_watchable_on_its_previous_ladder(
+    alice, make_clip, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    from videos import selectors
+    from videos.services import transcode
+
+    settings.VIDEO_QUICK_PASS_MIN_S = 1
+    video = queued_video(alice, make_clip(seconds=2, size="640x360"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.transcode_video(video.pk) == "ready"
+    with django_capture_on_commit_callbacks(execute=False):
+        video = services.video_retranscode(video=video)
+    assert video.status == "processing"
+    anonymous = AnonymousUser()
+    assert selectors.video_get_visible(video_id=video.pk, viewer=anonymous).master_playlist == video.master_playlist
+    assert selectors.video_list(viewer=anonymous).filter(pk=video.pk).exists()
+
+    real_encode = transcode._encode
+    ladders = []
+
+    def recording_encode(**kwargs):
+        ladders.append(len(kwargs["plan"].rungs))
+        return real_encode(**kwargs)
+
+    monkeypatch.setattr(transcode, "_encode", recording_encode)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.transcode_video(video.pk) == "ready"
+    assert ladders == [2]  # no quick pass: the full previous ladder stayed up until replaced
+
+
 def test_it_kills_a_wedged_ffmpeg():
     with pytest.raises(ffmpeg.FfmpegError):
         ffmpeg.run_with_progress(["sleep", "30"], duration_s=1, timeout_s=0.3)
