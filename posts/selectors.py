@@ -195,7 +195,10 @@ def post_edits(*, post: Post):
 
 def user_get_active(*, username: str) -> User:
     """A live account by username (case-insensitive, an optional leading ``@`` as in profiles)."""
-    user = User.objects.filter(username__iexact=username.lstrip("@"), deleted_at__isnull=True).first()
+    # A NUL never names anything, and PostgreSQL refuses it in a query (a 500 instead of a 404).
+    user = None
+    if "\x00" not in username:
+        user = User.objects.filter(username__iexact=username.lstrip("@"), deleted_at__isnull=True).first()
     if user is None:
         raise NotFound("No such user.", code="not_found")
     return user
@@ -221,7 +224,7 @@ def bookmarked_posts(*, user) -> QuerySet:
 def hashtag_get(*, name: str) -> Hashtag:
     from posts.lib.entities import normalize_hashtag
 
-    hashtag = Hashtag.objects.filter(name=normalize_hashtag(name)).first()
+    hashtag = None if "\x00" in name else Hashtag.objects.filter(name=normalize_hashtag(name)).first()
     if hashtag is None:
         raise NotFound("No posts with this hashtag.", code="not_found")
     return hashtag

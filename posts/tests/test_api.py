@@ -372,6 +372,26 @@ def test_it_lists_hashtag_posts_and_trends(api_client, alice, bob, django_assert
     assert api_client.get(f"{API}/hashtags/trending?limit=0").status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/hashtags/a%00b/posts"),
+        ("get", "/users/a%00b/posts"),
+        ("get", "/users/a%00b/followers"),
+        ("get", "/users/a%00b/following"),
+        ("post", "/users/a%00b/follow"),
+        ("delete", "/users/a%00b/follow"),
+        ("post", "/users/a%00b/block"),
+        ("post", "/users/a%00b/mute"),
+    ],
+)
+def test_it_answers_404_for_null_characters_in_names(alice_client, method, url):
+    """PostgreSQL refuses a NUL in a query (a 500 before); nothing is named that way."""
+    response = getattr(alice_client, method)(f"{API}{url}")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
 def test_it_decays_old_hashtag_use(api_client, alice, bob):
     import time_machine
     from django.utils import timezone
