@@ -41,27 +41,19 @@ class VideoAdmin(admin.ModelAdmin):
     raw_id_fields = ["author"]
     date_hierarchy = "created_at"
     actions = ["hide_videos", "restore_videos", "retranscode_videos"]
-    readonly_fields = [
-        "status",
-        "progress",
-        "error",
-        "duration_ms",
-        "width",
-        "height",
-        "renditions",
-        "media_prefix",
-        "source_name",
-        "poster",
-        "views_count",
-        "likes_count",
-        "dislikes_count",
-        "comments_count",
-        "transcode_attempts",
-        "claimed_at",
-        "hidden_at",
-        "hidden_reason",
-    ]
+    # The change form edits what the owner could edit, through video_update; everything else
+    # (author, state, counters, published files) moves only through services and actions.
+    editable = ("title", "description", "visibility", "published_at")
     exclude = ["tags", "claim_token", "master_playlist", "thumbnail", "preview_sprite", "preview_vtt"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = [f.name for f in Video._meta.fields if f.name not in self.editable and f.name not in self.exclude]
+        return [*fixed, "poster"]
+
+    def save_model(self, request, obj, form, change):
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in self.editable}
+        if changes:
+            services.video_update(video=obj, **changes)
 
     def has_add_permission(self, request):
         return False  # videos come from uploads
@@ -111,15 +103,23 @@ class CommentAdmin(admin.ModelAdmin):
     def short_text(self, obj):
         return obj.text[:80]
 
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Comment._meta.fields]  # moderators hold, approve or delete; never rewrite
+
+    def has_add_permission(self, request):
+        return False
+
     @admin.action(description="Hold selected comments")
     def hold_comments(self, request, queryset):
         for comment in queryset:
             services.comment_hold(comment=comment)
+        self.message_user(request, f"Held {queryset.count()} comment(s).", messages.SUCCESS)
 
     @admin.action(description="Approve selected comments")
     def approve_comments(self, request, queryset):
         for comment in queryset:
             services.comment_approve(comment=comment)
+        self.message_user(request, f"Approved {queryset.count()} comment(s).", messages.SUCCESS)
 
     def delete_model(self, request, obj):
         services.comment_delete(comment=obj)
@@ -135,7 +135,12 @@ class UploadAdmin(admin.ModelAdmin):
     list_display = ["id", "user", "filename", "offset", "length", "completed_at", "expires_at"]
     list_filter = ["completed_at"]
     raw_id_fields = ["user", "video"]
-    readonly_fields = ["offset", "length", "s3_parts", "s3_upload_id"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Upload._meta.fields]  # offsets and bytes move only through the tus services
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Playlist)
@@ -143,3 +148,18 @@ class PlaylistAdmin(admin.ModelAdmin):
     list_display = ["id", "title", "owner", "visibility", "items_count", "created_at"]
     search_fields = ["title", "owner__username"]
     raw_id_fields = ["owner"]
+    readonly_fields = ["owner", "items_count", "created_at", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False  # playlists are created by their owners through the API
+
+    def save_model(self, request, obj, form, change):
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.playlist_update(playlist=obj, **changes)
+
+    def delete_model(self, request, obj):
+        services.playlist_delete(playlist=obj)
+
+    def delete_queryset(self, request, queryset):
+        for playlist in queryset:
+            services.playlist_delete(playlist=playlist)

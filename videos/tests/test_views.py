@@ -66,6 +66,52 @@ def test_it_moderates_videos_in_the_admin(client, alice, django_capture_on_commi
     assert video.status == "processing"
 
 
+def test_it_edits_videos_in_the_admin_only_through_the_service(client, alice, bob):
+    """The change form edits what the owner could (title, description, visibility, publish date) via
+    video_update; author, state, counters and files are read-only there."""
+    admin = get_user_model().objects.create_superuser(username="root", email="root@example.com", password="pw")
+    client.force_login(admin)
+    video = VideoFactory(author=alice, visibility="private", views_count=7)
+    url = f"/admin/videos/video/{video.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert set(page.context["adminform"].form.fields) == {"title", "description", "visibility", "published_at"}
+    response = client.post(
+        url,
+        {
+            "title": "Renamed by a moderator",
+            "description": "",
+            "visibility": "public",
+            "published_at_0": "",
+            "published_at_1": "",
+            "author": bob.pk,
+            "views_count": 0,
+            "status": "failed",
+        },
+    )
+    assert response.status_code == 302, response.content
+    video.refresh_from_db()
+    assert (video.title, video.visibility) == ("Renamed by a moderator", "public")
+    assert (video.author_id, video.views_count, video.status) == (alice.pk, 7, "ready")
+    assert video.announced_at is not None  # video_update announced the now-public video
+
+
+def test_it_moderates_comments_in_the_admin_without_rewriting_them(client, alice, bob):
+    from videos import services
+
+    admin = get_user_model().objects.create_superuser(username="root", email="root@example.com", password="pw")
+    client.force_login(admin)
+    comment = services.comment_create(video=VideoFactory(author=alice), author=bob, text="first!", parent=None)
+    page = client.get(f"/admin/videos/comment/{comment.pk}/change/")
+    assert page.status_code == 200 and not page.context["adminform"].form.fields
+    response = client.post(
+        "/admin/videos/comment/", {"action": "hold_comments", "_selected_action": [comment.pk]}, follow=True
+    )
+    assert "Held 1 comment(s)." in response.content.decode()
+    comment.refresh_from_db()
+    assert comment.is_held
+
+
 def test_it_plays_a_ready_video_on_the_edit_page(client, alice):
     video = VideoFactory(author=alice, master_playlist="videos/1/g/master.m3u8", thumbnail="videos/1/g/poster.jpg")
     login(client, alice)
