@@ -152,7 +152,11 @@ class UploadDetailView(TusView):
         return _headers(Response(status=status.HTTP_200_OK), upload)
 
     @extend_schema(
-        summary="The upload's state as JSON",
+        summary="The upload's state as JSON (tus clients use HEAD on the same URL)",
+        description="`HEAD /api/v1/uploads/{upload_id}` (tus core; OpenAPI generators leave HEAD out) answers "
+        "200 with no body and the headers `Upload-Offset`, `Upload-Length`, `Upload-Expires` (while "
+        "unfinished), `Video-Id` and `Cache-Control: no-store`; 404 for an unknown or someone else's upload. "
+        "`OPTIONS /api/v1/uploads` (public) advertises `Tus-Version`, `Tus-Extension` and `Tus-Max-Size`.",
         responses=inline_serializer(
             "UploadState",
             {
