@@ -23,6 +23,7 @@ from live.services.chat import message_payload
 _local_rooms: dict[int, set[str]] = {}
 _announcers: dict[int, asyncio.Task] = {}
 TOUCH_EVERY_S = 5.0
+MAX_ID_DIGITS = 18  # a bigint primary key; longer ids cannot exist (and would overflow the query)
 ROOM_EVENTS = frozenset({"chat.message", "chat.deleted", "chat.settings", "stream.status", "viewers"})
 
 
@@ -70,9 +71,13 @@ class LiveChatConsumer(AsyncJsonWebsocketConsumer):
     channel_layer_alias = LAYER_ALIAS
 
     async def connect(self):
-        self.stream_id = int(self.scope["url_route"]["kwargs"]["stream_id"])
         self.joined = False
-        if not await _stream_exists(self.stream_id):
+        raw_id = self.scope["url_route"]["kwargs"]["stream_id"]
+        self.stream_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= MAX_ID_DIGITS else None
+        if self.stream_id is None or not await _stream_exists(self.stream_id):
+            # Accept first: a close before accept is an HTTP 403 on the handshake, and a real client
+            # (browser, mobile) would never see the 4404 that says "no such stream".
+            await self.accept()
             await self.close(code=4404)
             return
         self.user = self.scope.get("user")

@@ -141,7 +141,9 @@ class StreamViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["delete"], url_path=r"bans/(?P<username>[A-Za-z0-9_]{1,30})")
     def unban(self, request, pk=None, username=None):
         stream = selectors.stream_get_for_moderator(stream_id=pk, user=request.user)
-        if not services.chat_ban_delete(stream=stream, user=_user_by_username(username)):
+        user = get_user_model().objects.filter(username__iexact=username, deleted_at=None).first()
+        # The username is the resource in this path: an unknown one is a 404, like an unbanned one.
+        if user is None or not services.chat_ban_delete(stream=stream, user=user):
             raise NotFound(detail="This user is not banned from this stream.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 

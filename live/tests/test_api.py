@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from live import services
@@ -151,6 +153,13 @@ def test_it_bans_and_unbans(alice, bob, charlie, alice_client, bob_client, api_c
     assert not StreamBan.objects.exists()
 
 
+def test_it_answers_404_when_unbanning_an_unknown_user(alice, alice_client):
+    stream = StreamFactory(owner=alice)
+    response = alice_client.delete(f"{STREAMS}/{stream.pk}/bans/ghost")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
 def test_it_counts_as_a_chat_message_and_in_the_metrics(alice, bob):
     stream = StreamFactory(owner=alice)
     services.chat_message_send(stream_id=stream.pk, user=bob, text="hi")
@@ -167,7 +176,19 @@ def test_it_serves_embedded_live_hls_without_caching_the_playlist(api_client, se
     (folder / "seg00001.ts").write_bytes(b"\x47" * 188)
     playlist = api_client.get("/api/v1/live/hls/abcdef0123456789/index.m3u8")
     assert playlist.status_code == 200 and playlist["Cache-Control"] == "no-cache"
-    assert b"".join(playlist.streaming_content) == b"#EXTM3U\n"
+    assert playlist.content == b"#EXTM3U\n"
     assert api_client.get("/api/v1/live/hls/abcdef0123456789/seg00001.ts").status_code == 200
     assert api_client.get("/api/v1/live/hls/abcdef0123456789/../secret").status_code == 404
     assert api_client.get("/api/v1/live/hls/nothex/index.m3u8").status_code == 404
+
+
+def test_it_answers_404_for_a_segment_deleted_while_being_served(api_client, settings, monkeypatch):
+    folder = settings.MEDIA_ROOT / settings.LIVE_HLS_DIR / "abcdef0123456789"
+    folder.mkdir(parents=True)
+    (folder / "seg00001.ts").write_bytes(b"\x47" * 188)
+
+    def vanished(self):  # ffmpeg's delete_segments removed it after the request was routed
+        raise FileNotFoundError(self)
+
+    monkeypatch.setattr(Path, "read_bytes", vanished)
+    assert api_client.get("/api/v1/live/hls/abcdef0123456789/seg00001.ts").status_code == 404

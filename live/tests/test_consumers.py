@@ -227,7 +227,10 @@ async def test_it_reads_anonymously_with_an_invalid_token(room):
     await viewer.disconnect()
 
 
-async def test_it_closes_for_unknown_streams(transactional_db):
-    communicator = WebsocketCommunicator(application, "/ws/live/999999/chat/")
-    connected, code = await communicator.connect()
-    assert not connected and code == 4404
+@pytest.mark.parametrize("stream_id", ["999999", "abc", "99999999999999999999999", "%C2%B2"])
+async def test_it_closes_for_unknown_streams_with_4404_after_accepting(transactional_db, stream_id):
+    # Accepted, then closed: a close before accept is an HTTP 403 that real clients see instead of 4404.
+    communicator = WebsocketCommunicator(application, f"/ws/live/{stream_id}/chat/")
+    connected, _ = await communicator.connect()
+    assert connected
+    assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4404}
