@@ -1,5 +1,7 @@
 """Shapes of the notifications API (no side effects)."""
 
+import base64
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -114,6 +116,19 @@ class ChannelsSerializer(serializers.Serializer):
     in_app = serializers.BooleanField(required=False)
     email = serializers.BooleanField(required=False)
     push = serializers.BooleanField(required=False)
+    label = serializers.CharField(required=False)  # echoed back from a GET; ignored
+
+    def to_internal_value(self, data):
+        # {"like_post": {"sms": true}} must not answer 200 while changing nothing.
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    f"Unknown channels: {', '.join(map(str, unknown))}; use {', '.join(Channel.values)}."
+                )
+        values = super().to_internal_value(data)
+        values.pop("label", None)
+        return values
 
 
 class PreferencesSerializer(serializers.Serializer):
@@ -150,6 +165,13 @@ class DeviceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _b64url(value: str) -> bytes | None:
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (ValueError, TypeError):
+        return None
+
+
 class DeviceRegisterSerializer(serializers.Serializer):
     """Web Push: the browser's ``PushSubscription.toJSON()`` (``endpoint`` + ``keys``);
     FCM/APNs: ``platform`` and the device ``token``."""
@@ -171,6 +193,16 @@ class DeviceRegisterSerializer(serializers.Serializer):
             if not keys.get("p256dh") or not keys.get("auth") or len(keys["auth"]) > 100:
                 raise serializers.ValidationError(
                     {"keys": ["A Web Push subscription needs keys.p256dh and keys.auth."]}
+                )
+            # Checked now, not at the first push: the browser's P-256 public key (65-byte uncompressed
+            # point) and 16-byte auth secret, both base64url.
+            if len(_b64url(keys["p256dh"]) or b"") != 65 or (_b64url(keys["p256dh"]) or b"")[:1] != b"\x04":
+                raise serializers.ValidationError(
+                    {"keys": ["keys.p256dh must be the subscription's base64url P-256 public key."]}
+                )
+            if len(_b64url(keys["auth"]) or b"") != 16:
+                raise serializers.ValidationError(
+                    {"keys": ["keys.auth must be the subscription's base64url 16-byte secret."]}
                 )
             attrs["token"] = attrs["endpoint"]
         elif not attrs.get("token"):

@@ -227,11 +227,27 @@ def test_it_rejects_bad_preferences(alice_client, body):
     assert alice_client.patch(f"{LIST}/preferences", body, format="json").status_code == 400
 
 
+def test_it_rejects_an_unknown_channel_instead_of_ignoring_it(alice_client):
+    response = alice_client.patch(f"{LIST}/preferences", {"kinds": {"reply": {"sms": False}}}, format="json")
+    assert response.status_code == 400
+    assert "sms" in str(response.json())
+    assert alice_client.get(f"{LIST}/preferences").json()["kinds"]["reply"]["email"] is True
+
+
+def test_it_accepts_its_own_get_payload_back(alice_client):
+    body = alice_client.get(f"{LIST}/preferences").json()
+    body["kinds"]["reply"]["email"] = False  # the shape a client edits and sends back, labels included
+    response = alice_client.patch(f"{LIST}/preferences", body, format="json")
+    assert response.status_code == 200
+    assert response.json()["kinds"]["reply"]["email"] is False
+
+
 # --- devices -----------------------------------------------------------------------------------------
 
+P256DH = "BGMCnp-CRO3IoJRPz983g9MrLeSt-a9FUr-l-W6NeMCVPvymx_JNrcLg_q6aMjFzDACt2EEqeifETkgengDI_Ms"  # a real uncompressed P-256 point, base64url
 SUBSCRIPTION = {
     "endpoint": "https://updates.push.services.mozilla.com/wpush/v2/abc",
-    "keys": {"p256dh": "BOrtPpRvkqCkbtpz3X3ri", "auth": "k9Xzm43nBGo5Vfh2oPvPqw"},
+    "keys": {"p256dh": P256DH, "auth": "k9Xzm43nBGo5Vfh2oPvPqw"},
 }
 
 
@@ -242,7 +258,7 @@ def test_it_registers_a_web_push_subscription(alice, alice_client):
     assert body["platform"] == "webpush"
     assert body["token"] == SUBSCRIPTION["endpoint"]
     device = PushDevice.objects.get()
-    assert (device.user, device.p256dh, device.auth) == (alice, "BOrtPpRvkqCkbtpz3X3ri", "k9Xzm43nBGo5Vfh2oPvPqw")
+    assert (device.user, device.p256dh, device.auth) == (alice, P256DH, "k9Xzm43nBGo5Vfh2oPvPqw")
 
 
 def test_it_registers_the_same_subscription_once(alice_client):
@@ -276,6 +292,12 @@ def test_it_registers_mobile_tokens(alice_client, platform):
         {"endpoint": "not a url", "keys": SUBSCRIPTION["keys"]},
         {"endpoint": SUBSCRIPTION["endpoint"], "keys": {"p256dh": "x", "auth": "a" * 101}},
         {"platform": "fcm", "token": "t" * 2001},
+        # keys a browser never sends: the first push would fail to encrypt, so refuse them up front
+        {"endpoint": SUBSCRIPTION["endpoint"], "keys": {"p256dh": "BAD", "auth": "k9Xzm43nBGo5Vfh2oPvPqw"}},
+        {"endpoint": SUBSCRIPTION["endpoint"], "keys": {"p256dh": P256DH[:-4], "auth": "k9Xzm43nBGo5Vfh2oPvPqw"}},
+        {"endpoint": SUBSCRIPTION["endpoint"], "keys": {"p256dh": "A" + P256DH[1:], "auth": "k9Xzm43nBGo5Vfh2oPvPqw"}},
+        {"endpoint": SUBSCRIPTION["endpoint"], "keys": {"p256dh": P256DH, "auth": "x"}},
+        {"endpoint": SUBSCRIPTION["endpoint"], "keys": {"p256dh": P256DH, "auth": "!!!!"}},
     ],
 )
 def test_it_rejects_bad_devices(alice_client, body):
