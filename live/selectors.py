@@ -10,6 +10,8 @@ from live.models import ChatMessage, Stream, StreamBan
 def stream_list_public(*, status: str = "live", category: str = "", owner_username: str = "") -> QuerySet[Stream]:
     """Streams for the directory: live now by default (most watched first), by category or owner."""
     qs = Stream.objects.select_related("owner").filter(owner__deleted_at=None)
+    if "\x00" in category or "\x00" in owner_username:
+        return qs.none()  # nothing stored contains NUL, and PostgreSQL refuses it in a query
     if status != "all":
         qs = qs.filter(status=status)
     if category:

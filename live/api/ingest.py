@@ -29,7 +29,9 @@ class _IngestView(APIView):
     parser_classes = [FormParser, MultiPartParser, JSONParser]
 
     def authenticate_ingest(self, request) -> dict:
-        given = request.query_params.get("secret") or request.data.get("secret") or ""
+        # A JSON body may be a list or a string: no form fields then (the serializer answers 400).
+        body = request.data if hasattr(request.data, "get") else {}
+        given = request.query_params.get("secret") or body.get("secret") or ""
         if not hmac.compare_digest(str(given).encode(), settings.LIVE_INGEST_SECRET.encode()):
             raise PermissionDenied(detail="Bad ingest secret.", code="bad_secret")
         serializer = IngestSerializer(data=request.data)

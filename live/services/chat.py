@@ -35,6 +35,8 @@ def message_payload(message: ChatMessage) -> dict:
 def _check_text(text) -> str:
     if not isinstance(text, str):
         raise ChatRefused("invalid", "The message must be text.")
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL (a DataError, i.e. a crashed consumer)
+        raise ChatRefused("invalid", "The message contains a NUL character.")
     text = text.strip()
     if not text:
         raise ChatRefused("empty", "The message is empty.")

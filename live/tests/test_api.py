@@ -192,3 +192,12 @@ def test_it_answers_404_for_a_segment_deleted_while_being_served(api_client, set
 
     monkeypatch.setattr(Path, "read_bytes", vanished)
     assert api_client.get("/api/v1/live/hls/abcdef0123456789/seg00001.ts").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["category=a%00b", "owner=al%00ice", "status=li%00ve"])
+def test_it_answers_a_nul_in_a_list_filter_with_an_empty_list_or_400(api_client, query):
+    # PostgreSQL refuses NUL in a query parameter (a 500 before): nothing can match it.
+    response = api_client.get(f"{STREAMS}?{query}")
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert response.json()["results"] == []

@@ -90,3 +90,17 @@ def test_it_turns_record_done_into_a_recording(api_client, settings, monkeypatch
 
 def test_it_validates_the_form(api_client):
     assert form(api_client, PUBLISH, {}).status_code == 400
+
+
+@pytest.mark.parametrize("body", ["[1]", '"name"', "42", "null"])
+@pytest.mark.parametrize("url", [PUBLISH, DONE, RECORD])
+def test_it_answers_a_non_object_json_body_with_4xx(api_client, url, body):
+    without_secret = api_client.post(url, body, content_type="application/json")
+    assert without_secret.status_code == 403
+    assert without_secret.json()["code"] == "bad_secret"
+    with_secret = api_client.post(f"{url}?secret={SECRET}", body, content_type="application/json")
+    assert with_secret.status_code == 400
+
+
+def test_it_refuses_a_nul_in_the_stream_key(api_client):
+    assert form(api_client, PUBLISH, {"name": "sk_\x00abc"}).status_code in (400, 403)

@@ -152,3 +152,12 @@ def test_it_reconciles_abandoned_streams(alice, bob):
     fresh.refresh_from_db()
     assert idle.status == live.status == Stream.Status.ENDED
     assert fresh.status == Stream.Status.IDLE
+
+
+@pytest.mark.parametrize("text", ["hi\x00there", "\x00"])
+def test_it_refuses_a_nul_in_a_chat_message(alice, bob, text):
+    # PostgreSQL cannot store NUL in text: it must be a refusal frame, not a crashed consumer.
+    stream = StreamFactory(owner=alice)
+    with pytest.raises(services.ChatRefused) as refused:
+        services.chat_message_send(stream_id=stream.pk, user=bob, text=text)
+    assert refused.value.code == "invalid"
