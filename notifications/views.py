@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -81,7 +82,11 @@ def inbox_delete(request, pk: int):
     except Notification.DoesNotExist:
         raise Http404("No such notification.") from None
     services.notification_delete(notification=notification)
-    return redirect(request.POST.get("next") or reverse("notifications:inbox"))
+    back = request.POST.get("next", "")
+    # Only back to a page of this site (the inbox with its filters), never an open redirect.
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("notifications:inbox")
+    return redirect(back)
 
 
 @csrf_exempt  # the signed token is the credential; RFC 8058 one-click POSTs carry no CSRF cookie

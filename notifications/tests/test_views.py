@@ -70,6 +70,22 @@ def test_it_deletes_from_the_inbox_only_my_rows(client, alice, bob, target):
     assert list(Notification.objects.values_list("pk", flat=True)) == [theirs.pk]
 
 
+@pytest.mark.parametrize("next_url", ["https://evil.example.com/", "//evil.example.com/x", "javascript:alert(1)"])
+def test_it_never_redirects_off_site_after_deleting(client, alice, bob, target, next_url):
+    mine = services.notify(recipient=alice, kind="reply", actor=bob, target=target)
+    client.force_login(alice)
+    response = client.post(reverse("notifications:inbox-delete", args=[mine.pk]), {"next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("notifications:inbox")
+
+
+def test_it_goes_back_to_the_filtered_inbox_after_deleting(client, alice, bob, target):
+    mine = services.notify(recipient=alice, kind="reply", actor=bob, target=target)
+    client.force_login(alice)
+    back = reverse("notifications:inbox") + "?kind=reply&unread=1"
+    assert client.post(reverse("notifications:inbox-delete", args=[mine.pk]), {"next": back})["Location"] == back
+
+
 def test_it_serves_the_push_service_worker(client):
     response = client.get(reverse("notifications:service-worker"))
     assert response.status_code == 200
