@@ -1,11 +1,12 @@
 """Serves local media (embedded mode) with correct types and HTTP range requests, for players."""
 
+import asyncio
 import mimetypes
 import re
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils._os import safe_join
 from django.views.decorators.http import require_safe
 
@@ -36,21 +37,24 @@ def _safe_content_type(name: str) -> tuple[str, bool]:
     return "application/octet-stream", False
 
 
-class RangeFileWrapper:
-    def __init__(self, handle, offset: int, length: int, chunk_size: int = 64 * 1024):
-        self.handle, self.remaining, self.chunk_size = handle, length, chunk_size
-        handle.seek(offset)
+async def iter_file_async(path: Path, offset: int, length: int, chunk_size: int = 256 * 1024):
+    """Yield ``length`` bytes of ``path`` from ``offset`` without blocking the event loop.
 
-    def __iter__(self):
-        try:
-            while self.remaining > 0:
-                chunk = self.handle.read(min(self.chunk_size, self.remaining))
-                if not chunk:
-                    break
-                self.remaining -= len(chunk)
-                yield chunk
-        finally:
-            self.handle.close()
+    An async iterator lets the ASGI server stream a multi-GB video chunk by chunk; Django would
+    read a synchronous iterator into memory whole before sending it.
+    """
+    handle = await asyncio.to_thread(open, path, "rb")
+    try:
+        await asyncio.to_thread(handle.seek, offset)
+        remaining = length
+        while remaining > 0:
+            chunk = await asyncio.to_thread(handle.read, min(chunk_size, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
 
 
 @require_safe
@@ -75,20 +79,18 @@ def serve_media(request, path):
             response = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
             return response
-        length = end - start + 1
-        if request.method == "HEAD":
-            response = HttpResponse(status=206, content_type=content_type)
-        else:
-            response = StreamingHttpResponse(
-                RangeFileWrapper(open(full_path, "rb"), start, length),  # noqa: SIM115
-                status=206,
-                content_type=content_type,
-            )
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-        response["Content-Length"] = str(length)
+        status, length = 206, end - start + 1
     else:
-        response = FileResponse(open(full_path, "rb"), content_type=content_type)  # noqa: SIM115
-        response["Content-Length"] = str(size)
+        status, start, length = 200, 0, size
+    if request.method == "HEAD":
+        response = HttpResponse(status=status, content_type=content_type)
+    else:
+        response = StreamingHttpResponse(
+            iter_file_async(full_path, start, length), status=status, content_type=content_type
+        )
+    if status == 206:
+        response["Content-Range"] = f"bytes {start}-{start + length - 1}/{size}"
+    response["Content-Length"] = str(length)
     if not inline:
         response["Content-Disposition"] = "attachment"
     response["Content-Security-Policy"] = SANDBOX_CSP

@@ -157,6 +157,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_broker_dir / "queue"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # kombu's default of 1 s makes an embedded burst of tasks (fan-out, emails) crawl
+        "polling_interval": 0.1,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -197,6 +199,10 @@ STORAGES = {
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not USE_S3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+# Refused from Content-Length before the body is read (socialflow.body_limit); video uploads get
+# their own, larger limit in the videos section.
+REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=64 * 1024 * 1024)
+REQUEST_BODY_LIMITS: list[tuple[str, int]] = []
 
 # --- email ----------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -297,7 +303,8 @@ from django_guid.integrations import CeleryIntegration  # noqa: E402
 DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",
     "RETURN_HEADER": True,
-    "EXPOSE_HEADER": True,
+    # django-guid would replace Access-Control-Expose-Headers that views set (tus: Location, Upload-Offset)
+    "EXPOSE_HEADER": False,
     "VALIDATE_GUID": False,
     "UUID_LENGTH": 32,
     # Tasks carry the id of the request that queued them, so their log lines share it.
@@ -368,6 +375,11 @@ CELERY_BEAT_SCHEDULE["accounts-purge-deleted"] = {
 
 # --- videos ---------------------------------------------------------------------------------------
 VIDEO_MAX_UPLOAD_BYTES = env.int("VIDEO_MAX_UPLOAD_BYTES", default=10 * 1024**3)
+# multipart adds a little framing around the file itself
+REQUEST_BODY_LIMITS += [
+    ("/api/v1/uploads", VIDEO_MAX_UPLOAD_BYTES),
+    ("/api/v1/videos", VIDEO_MAX_UPLOAD_BYTES + 1024**2),
+]
 VIDEO_UPLOAD_DIR = Path(env.str("VIDEO_UPLOAD_DIR", default=str(VAR_DIR / "uploads")))
 VIDEO_WORK_DIR = Path(env.str("VIDEO_WORK_DIR", default=str(VAR_DIR / "transcode")))
 VIDEO_UPLOAD_EXPIRY = timedelta(hours=env.int("VIDEO_UPLOAD_EXPIRY_HOURS", default=24))

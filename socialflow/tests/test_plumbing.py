@@ -138,9 +138,12 @@ def test_it_serves_media_with_range_requests(client, settings, tmp_path):
     assert full["Content-Type"] == "application/vnd.apple.mpegurl"
     assert full["Accept-Ranges"] == "bytes"
 
+    assert full.is_async, "large files must stream, not be read into memory under ASGI"
+    assert b"".join(full) == b"#EXTM3U\n0123456789"
+
     part = client.get("/media/v/index.m3u8", HTTP_RANGE="bytes=8-11")
     assert part.status_code == 206
-    assert b"".join(part.streaming_content) == b"0123"
+    assert b"".join(part) == b"0123"
     assert part["Content-Range"] == "bytes 8-11/18"
 
     assert client.get("/media/v/index.m3u8", HTTP_RANGE="bytes=100-").status_code == 416
