@@ -118,6 +118,16 @@ class ProfileUpdateInput(serializers.Serializer):
 # --- output ------------------------------------------------------------------------------------
 
 
+def avatar_url(user, *, request=None) -> str | None:
+    """The absolute URL of a user's avatar (every app embeds users with this)."""
+    if not user.avatar:
+        return None
+    url = user.avatar.url
+    if url.startswith("/"):
+        return request.build_absolute_uri(url) if request else f"{settings.SITE_URL}{url}"
+    return url
+
+
 class UserSummarySerializer(serializers.ModelSerializer):
     """The compact user other apps embed (authors, followers, chat)."""
 
@@ -130,13 +140,7 @@ class UserSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_avatar_url(self, user) -> str | None:
-        if not user.avatar:
-            return None
-        url = user.avatar.url
-        if url.startswith("/"):
-            request = self.context.get("request")
-            return request.build_absolute_uri(url) if request else f"{settings.SITE_URL}{url}"
-        return url
+        return avatar_url(user, request=self.context.get("request"))
 
 
 class PublicProfileSerializer(UserSummarySerializer):

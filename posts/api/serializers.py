@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.serializers import avatar_url
 from posts.models import Visibility
 
 
@@ -50,7 +51,7 @@ def user_brief(user) -> dict:
         "id": str(user.pk),
         "username": user.username,
         "display_name": user.display_name or user.username,
-        "avatar_url": user.avatar.url if user.avatar else None,
+        "avatar_url": avatar_url(user),
         "is_private": user.is_private,
     }
 

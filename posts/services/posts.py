@@ -216,9 +216,6 @@ def post_update(*, post: Post, text: str) -> Post:
     _link_hashtags(post=post, names=[t for t in hashtags if t not in old_tags])
     Mention.objects.filter(post=post).exclude(user_id__in=[u.pk for u in mentions]).delete()
     Mention.objects.bulk_create([Mention(post=post, user=u) for u in mentions], ignore_conflicts=True)
-    for user in mentions:
-        if user.pk not in old_mentions:
-            notify(recipient=user, kind="mention", actor=post.author, target=post)
     post.text = text
     reply_to_entity = post.entities.get("reply_to")
     post.entities = _entities(hashtags=hashtags, mentions=mentions)
@@ -226,6 +223,10 @@ def post_update(*, post: Post, text: str) -> Post:
         post.entities["reply_to"] = reply_to_entity
     post.edited_at = timezone.now()
     post.save(update_fields=["text", "entities", "edited_at"])
+    # After the edit is applied, so the notification's excerpt shows the new text.
+    for user in mentions:
+        if user.pk not in old_mentions:
+            notify(recipient=user, kind="mention", actor=post.author, target=post)
     return post
 
 

@@ -354,3 +354,12 @@ def test_it_agrees_between_sql_and_feed_visibility(alice, bob, charlie):
         "own followers",
         "",
     }
+
+
+def test_it_notifies_a_mention_added_by_an_edit_with_the_edited_text(alice, bob):
+    from notifications.models import Notification
+
+    post = services.post_create(author=bob, text="hello world")
+    services.post_update(post=post, text="hello @alice")
+    mention = Notification.objects.get(recipient=alice, kind="mention")
+    assert mention.data["excerpt"] == "hello @alice"

@@ -3,6 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from accounts.api.serializers import avatar_url
 from videos import storage
 from videos.models import Comment, Playlist, Video, Visibility
 from videos.services.videos import MAX_TAGS, normalize_tags
@@ -15,7 +16,7 @@ class AuthorSerializer(serializers.Serializer):
     avatar_url = serializers.SerializerMethodField()
 
     def get_avatar_url(self, user) -> str | None:
-        return user.avatar.url if user.avatar else None
+        return avatar_url(user, request=self.context.get("request"))
 
 
 class RenditionSerializer(serializers.Serializer):
