@@ -49,6 +49,11 @@ def _listed_q(viewer) -> Q:
     return visible
 
 
+def channel_video_count(*, author_id: int) -> int:
+    """How many videos the author's channel shows everyone (the profile's ``videos_count``)."""
+    return Video.objects.filter(_published_q(), author_id=author_id, visibility=Visibility.PUBLIC).count()
+
+
 def _refuse_nul(**params: str | None) -> None:
     """PostgreSQL cannot take a NUL in a query string: a clear 400 rather than a 500."""
     for name, value in params.items():

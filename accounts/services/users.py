@@ -51,6 +51,13 @@ def user_counter_add(*, user_id: int, field: str, delta: int) -> None:
     User.objects.filter(pk=user_id).update(**{field: Greatest(F(field) + delta, 0)})
 
 
+def user_counter_set(*, user_id: int, field: str, value: int) -> None:
+    """Set a counter to a value its owning domain recounted (exact by construction)."""
+    if field not in COUNTER_FIELDS:
+        raise ValueError(f"{field!r} is not a user counter")
+    User.objects.filter(pk=user_id).update(**{field: max(value, 0)})
+
+
 def user_mark_seen(*, user: User) -> None:
     """Record activity, at most once per ``LAST_SEEN_RESOLUTION`` (feeds fan out to active users)."""
     now = timezone.now()

@@ -31,6 +31,7 @@ from videos.services.transcode import (
 from videos.services.uploads import upload_append, upload_create, upload_expire_abandoned, upload_terminate
 from videos.services.videos import (
     video_announce_if_due,
+    video_count_refresh,
     video_create_from_file,
     video_create_from_uploaded_file,
     video_delete,
@@ -69,6 +70,7 @@ __all__ = [
     "video_create_from_file",
     "video_create_from_uploaded_file",
     "video_delete",
+    "video_count_refresh",
     "video_hide",
     "video_mark_failed",
     "video_publish_due",

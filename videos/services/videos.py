@@ -7,7 +7,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import user_counter_add
+from accounts.services import user_counter_set
 from videos import storage
 from videos.models import Tag, Upload, Video, Visibility
 from videos.notify import notify, notify_followers
@@ -36,6 +36,14 @@ def _set_tags(video: Video, tags: list[str]) -> None:
     video.tags.set([existing[n] for n in names])
 
 
+def video_count_refresh(*, author_id: int) -> None:
+    """Recount the author's ``videos_count``: what their channel shows everyone (public, ready,
+    published, not hidden). A recount rather than +1/-1, so every transition path stays exact."""
+    from videos.selectors import channel_video_count
+
+    user_counter_set(user_id=author_id, field="videos_count", value=channel_video_count(author_id=author_id))
+
+
 def _queue_transcode(video_id: int) -> None:
     from videos import tasks
 
@@ -61,7 +69,7 @@ def video_create(
     source: str = Video.Source.UPLOAD,
     original_filename: str = "",
 ) -> Video:
-    """A new video in ``uploading`` state (its bytes arrive later); counts towards videos_count."""
+    """A new video in ``uploading`` state (its bytes arrive later)."""
     video = Video.objects.create(
         author=author,
         title=title.strip()[:255] or "Untitled",
@@ -73,7 +81,6 @@ def video_create(
     )
     if tags:
         _set_tags(video, tags)
-    user_counter_add(user_id=author.pk, field="videos_count", delta=1)
     return video
 
 
@@ -179,6 +186,8 @@ def video_update(
     if tags is not None:
         _set_tags(video, tags)
     video_announce_if_due(video=video)
+    if {"visibility", "published_at"} & set(fields):
+        video_count_refresh(author_id=video.author_id)
     return video
 
 
@@ -197,7 +206,7 @@ def video_delete(*, video: Video) -> None:
 
         spool = upload_path(unfinished)
         transaction.on_commit(lambda: spool.unlink(missing_ok=True))
-    user_counter_add(user_id=author_id, field="videos_count", delta=-1)
+    video_count_refresh(author_id=author_id)
     transaction.on_commit(lambda: tasks.delete_video_media.delay(prefix=prefix, names=[source_name]))
 
 
@@ -211,6 +220,7 @@ def video_mark_failed(*, video_id: int, error: str, token: str | None = None) ->
     if changed:
         video = Video.objects.select_related("author").get(pk=video_id)
         notify(recipient=video.author, kind="video_failed", target=video, data={"error": video.error})
+        video_count_refresh(author_id=video.author_id)
     return bool(changed)
 
 
@@ -226,6 +236,7 @@ def video_announce_if_due(*, video: Video) -> bool:
     if changed:
         video.announced_at = now
         notify_followers(author=video.author, kind="new_video", target=video)
+    video_count_refresh(author_id=video.author_id)
     return bool(changed)
 
 
@@ -249,6 +260,7 @@ def video_hide(*, video: Video, reason: str = "") -> Video:
         hidden_at=timezone.now(), hidden_reason=reason[:500]
     )
     video.refresh_from_db()
+    video_count_refresh(author_id=video.author_id)
     return video
 
 

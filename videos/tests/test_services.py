@@ -108,8 +108,6 @@ def test_it_creates_videos_from_files_for_other_apps(alice, tmp_path, django_cap
     assert video.status == "processing" and video.source == "live"
     assert not path.exists()  # ownership taken
     assert len(callbacks) == 1
-    alice.refresh_from_db()
-    assert alice.videos_count == 1
 
 
 def test_it_searches_for_other_apps(alice, bob, charlie):
@@ -167,3 +165,24 @@ def test_it_retranscodes_through_the_service(alice):
     video = VideoFactory(author=alice, source_name="videos/x/source/original.mp4")
     services.video_retranscode(video=video)
     assert video.status == "processing" and video.progress == 0
+
+
+def test_it_counts_only_what_the_channel_shows_everyone(alice):
+    video = VideoFactory(author=alice)
+    VideoFactory(author=alice, visibility="private")
+    services.video_count_refresh(author_id=alice.pk)
+    alice.refresh_from_db()
+    assert alice.videos_count == 1
+
+    services.video_update(video=video, visibility="unlisted")
+    alice.refresh_from_db()
+    assert alice.videos_count == 0
+
+    services.video_update(video=video, visibility="public")
+    services.video_hide(video=video, reason="spam")
+    alice.refresh_from_db()
+    assert alice.videos_count == 0
+
+    services.video_restore(video=video)
+    alice.refresh_from_db()
+    assert alice.videos_count == 1
