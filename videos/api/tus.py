@@ -125,6 +125,8 @@ class UploadCreateView(TusView):
         if request.headers.get("Upload-Defer-Length"):
             raise TusError(400, "Upload-Defer-Length is not supported.", "defer_length_unsupported")
         length = _int_header(request, "Upload-Length")
+        if length == 0:
+            raise TusError(400, "An empty file cannot be a video: Upload-Length must be at least 1.", "empty_upload")
         if length > settings.VIDEO_MAX_UPLOAD_BYTES:
             raise TusError(413, f"Upload-Length exceeds {settings.VIDEO_MAX_UPLOAD_BYTES} bytes.", "too_large")
         metadata = parse_metadata(request.headers.get("Upload-Metadata", ""))

@@ -241,3 +241,10 @@ def test_it_removes_the_spool_when_the_video_is_deleted_mid_upload(alice_client,
         assert alice_client.delete(f"/api/v1/videos/{response['Video-Id']}").status_code == 204
     assert not spool.exists() and not Upload.objects.exists()
     assert alice_client.head(response["Location"], **TUS).status_code == 404
+
+
+def test_it_refuses_an_empty_upload(alice_client):
+    response = create(alice_client, 0)
+    assert response.status_code == 400
+    assert response.json()["code"] == "empty_upload"
+    assert not Video.objects.exists()
