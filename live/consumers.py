@@ -6,6 +6,7 @@ users write. A refusal is an ``error`` frame and the socket stays open.
 """
 
 import asyncio
+import contextlib
 import json
 import time
 
@@ -98,6 +99,22 @@ class LiveChatConsumer(AsyncJsonWebsocketConsumer):
         if task is None or task.done():
             _announcers[self.stream_id] = asyncio.create_task(_announce(self.stream_id, self.channel_layer))
         await self.send_json({"type": "viewers", "count": await presence.count(stream_id=self.stream_id)})
+
+    async def __call__(self, scope, receive, send):
+        async def send_or_drop(message):
+            # uvicorn's ClientDisconnected: the client closed while a frame was on its way (its
+            # own reply, or a room message racing the close). Drop the frame; the
+            # websocket.disconnect that follows runs disconnect(). Raising killed the consumer
+            # before that, so it kept counting as a viewer and stayed in the room for good.
+            with contextlib.suppress(OSError):
+                await send(message)
+
+        try:
+            await super().__call__(scope, receive, send_or_drop)
+        finally:
+            # Whatever else ends this consumer (an unexpected error, a server shutdown), it must not
+            # keep counting as a viewer. A no-op after a normal disconnect().
+            await asyncio.shield(self.disconnect(None))
 
     async def disconnect(self, code):
         if not getattr(self, "joined", False):

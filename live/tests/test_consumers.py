@@ -11,9 +11,11 @@ from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing.websocket import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import AccessToken
+from uvicorn.protocols.utils import ClientDisconnected
 
 from accounts.tests.factories import UserFactory
 from live import services
+from live.lib import presence
 from live.models import ChatMessage
 from live.routing import websocket_urlpatterns
 from live.tests.factories import StreamFactory
@@ -234,3 +236,32 @@ async def test_it_closes_for_unknown_streams_with_4404_after_accepting(transacti
     connected, _ = await communicator.connect()
     assert connected
     assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4404}
+
+
+def _server_that_drops(state):
+    """Like uvicorn: a send on a socket the client already closed raises ClientDisconnected."""
+
+    async def app(scope, receive, send):
+        async def guarded(message):
+            if message["type"] == "websocket.send" and state["gone"]:
+                raise ClientDisconnected
+            await send(message)
+
+        await application(scope, receive, guarded)
+
+    return app
+
+
+async def test_it_still_leaves_the_room_when_a_send_finds_the_client_gone(room, bob):
+    # The client closed while its frame was in flight (or a room message raced its close): the
+    # failed send must not kill the consumer before disconnect() removes it from the viewer count.
+    state = {"gone": False}
+    viewer = WebsocketCommunicator(_server_that_drops(state), f"/ws/live/{room.pk}/chat/?token={token_for(bob)}")
+    assert (await viewer.connect())[0]
+    assert (await viewer.receive_json_from(timeout=3))["type"] == "viewers"
+    assert await presence.count(stream_id=room.pk) == 1
+    state["gone"] = True
+    await viewer.send_json_to({"type": "chat.send", "text": ""})  # its "empty" error frame hits the closed socket
+    await asyncio.sleep(0.3)
+    await viewer.disconnect()
+    assert await presence.count(stream_id=room.pk) == 0
