@@ -10,6 +10,8 @@ Anonymous (or an invalid token) → the socket is accepted and closed at once wi
 browsers can see why.
 """
 
+import contextlib
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -45,6 +47,16 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "unread_count", "unread_count": await _unread_count(user.pk)})
+
+    async def __call__(self, scope, receive, send):
+        async def send_or_drop(message):
+            # uvicorn's ClientDisconnected: the client closed while a push was on its way. Drop
+            # it; the websocket.disconnect that follows runs disconnect(). Raising killed the
+            # consumer first, leaving its channel in the user's group.
+            with contextlib.suppress(OSError):
+                await send(message)
+
+        await super().__call__(scope, receive, send_or_drop)
 
     async def disconnect(self, code):
         if self.group:

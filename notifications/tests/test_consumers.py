@@ -1,10 +1,15 @@
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import RefreshToken
+from uvicorn.protocols.utils import ClientDisconnected
 
 from notifications import services
+from notifications.realtime import user_group
 from notifications.routing import websocket_urlpatterns
 from socialflow.websocket_auth import JWTAuthMiddlewareStack
 
@@ -106,3 +111,29 @@ async def test_it_pushes_follower_fan_outs(alice, bob, target):
     assert frame["notification"]["text"] == "Alice uploaded a new video “Trip”"
     assert frame["unread_count"] == 1
     await communicator.disconnect()
+
+
+async def test_it_leaves_the_user_group_when_a_send_finds_the_client_gone(alice, alice_token):
+    # Like uvicorn: a send on a socket the client already closed raises ClientDisconnected. The
+    # consumer must survive it so disconnect() removes it from the group (channels-redis would keep
+    # the dead channel in notifications.user.<id> for a day, and every push would go to it).
+    state = {"gone": False}
+
+    async def server(scope, receive, send):
+        async def guarded(message):
+            if message["type"] == "websocket.send" and state["gone"]:
+                raise ClientDisconnected
+            await send(message)
+
+        await application(scope, receive, guarded)
+
+    communicator = WebsocketCommunicator(server, f"/ws/notifications/?token={alice_token}")
+    assert (await communicator.connect())[0]
+    assert (await communicator.receive_json_from(timeout=3))["type"] == "unread_count"
+    groups = getattr(get_channel_layer(), "groups", None)  # the in-memory layer's; channels-redis keeps them in Redis
+    assert groups is None or groups.get(user_group(alice.pk))
+    state["gone"] = True
+    await communicator.send_json_to({"type": "ping"})  # the pong hits the closed socket
+    await asyncio.sleep(0.2)
+    await communicator.disconnect()  # raised ClientDisconnected: the consumer had died
+    assert groups is None or not groups.get(user_group(alice.pk))
