@@ -9,15 +9,15 @@ django_asgi_app = get_asgi_application()
 
 # Imported after Django is set up: routing imports consumers, which import models.
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from socialflow.body_limit import RequestBodyLimitMiddleware  # noqa: E402
 from socialflow.routing import websocket_urlpatterns  # noqa: E402
 from socialflow.websocket_auth import JWTAuthMiddlewareStack  # noqa: E402
+from socialflow.websocket_origin import BrowserOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": RequestBodyLimitMiddleware(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": BrowserOriginValidator(JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

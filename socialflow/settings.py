@@ -441,8 +441,13 @@ CELERY_BEAT_SCHEDULE["posts-trim-timelines"] = {
 
 # --- live -----------------------------------------------------------------------------------------
 LIVE_INGEST_SECRET = env_secret("LIVE_INGEST_SECRET") or SECRET_KEY[:32]
+# Embedded ingest (manage.py live_ingest): one ffmpeg RTMP listener.
+LIVE_EMBEDDED_RTMP_HOST = env.str("LIVE_EMBEDDED_RTMP_HOST", default="127.0.0.1")
+LIVE_EMBEDDED_RTMP_PORT = env.int("LIVE_EMBEDDED_RTMP_PORT", default=1935)
 # What encoders (OBS) are told to publish to; the stream key goes in OBS's "Stream Key" box.
-LIVE_RTMP_URL = env.str("LIVE_RTMP_URL", default="rtmp://127.0.0.1:1935/live").rstrip("/")
+LIVE_RTMP_URL = env.str(
+    "LIVE_RTMP_URL", default=f"rtmp://{LIVE_EMBEDDED_RTMP_HOST}:{LIVE_EMBEDDED_RTMP_PORT}/live"
+).rstrip("/")
 # Where HLS playlists are served: <base>/<playback_id>/index.m3u8. Embedded: local media.
 LIVE_HLS_BASE_URL = env.str("LIVE_HLS_BASE_URL", default=f"{SITE_URL}/api/v1/live/hls").rstrip("/")
 LIVE_HLS_DIR = env.str("LIVE_HLS_DIR", default="live/hls")  # embedded listener output, under MEDIA_ROOT
@@ -450,9 +455,6 @@ LIVE_RECORDINGS_DIR = Path(env.str("LIVE_RECORDINGS_DIR", default=str(VAR_DIR / 
 # Latency = segment length x playlist length (Owncast: 3 s x 4).
 LIVE_HLS_SEGMENT_S = env.int("LIVE_HLS_SEGMENT_S", default=3)
 LIVE_HLS_PLAYLIST_LENGTH = env.int("LIVE_HLS_PLAYLIST_LENGTH", default=4)
-# Embedded ingest (manage.py live_ingest): one ffmpeg RTMP listener.
-LIVE_EMBEDDED_RTMP_HOST = env.str("LIVE_EMBEDDED_RTMP_HOST", default="127.0.0.1")
-LIVE_EMBEDDED_RTMP_PORT = env.int("LIVE_EMBEDDED_RTMP_PORT", default=1935)
 # Chat rules (Owncast: 3 messages per 2 s, then a 10 s timeout; established = 15 min old accounts).
 LIVE_CHAT_MAX_LENGTH = 500
 LIVE_CHAT_RATE_MESSAGES = env.int("LIVE_CHAT_RATE_MESSAGES", default=3)
