@@ -14,13 +14,15 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
 
+from socialflow.media_urls import media_url
+
 
 def is_local() -> bool:
     return isinstance(default_storage, FileSystemStorage)
 
 
 def url(name: str) -> str | None:
-    return default_storage.url(name) if name else None
+    return media_url(name)
 
 
 def save_local_file(*, local_path: Path, name: str, move: bool = False) -> str:

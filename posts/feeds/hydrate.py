@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from posts.models import Block, Bookmark, Follow, Like, Mute, Post
 from posts.selectors import ViewerGraph, big_account_ids
+from socialflow.media_urls import media_url
 
 USER_COLUMNS = ("id", "username", "display_name", "avatar", "is_private", "deleted_at")
 POST_COLUMNS = (
@@ -52,7 +52,7 @@ class Avatar:
 
     @property
     def url(self) -> str:
-        return default_storage.url(self.name)
+        return media_url(self.name)
 
 
 class FeedUser:

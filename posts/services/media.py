@@ -12,6 +12,7 @@ from rest_framework.exceptions import UnsupportedMediaType, ValidationError
 from posts.lib.images import ImageError, UnsupportedImageError, process_image
 from posts.models import Media
 from socialflow.api.exceptions import PayloadTooLarge
+from socialflow.media_urls import media_url
 
 
 def media_snapshot(*, media: Media) -> dict:
@@ -19,11 +20,11 @@ def media_snapshot(*, media: Media) -> dict:
     return {
         "id": str(media.pk),
         "type": "image",
-        "url": default_storage.url(media.file),
+        "url": media_url(media.file),
         "width": media.width,
         "height": media.height,
         "alt_text": media.alt_text,
-        "variants": {name: default_storage.url(path) for name, path in media.variants.items()},
+        "variants": {name: media_url(path) for name, path in media.variants.items()},
     }
 
 

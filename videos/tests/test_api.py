@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.utils import timezone
 
 from posts.models import Block, Follow
@@ -44,9 +45,14 @@ def test_it_shows_a_video_with_the_api_fields(api_client, alice):
     assert body["id"] == str(video.pk) and isinstance(body["author"]["id"], str)
     assert body["author"]["username"] == "alice"
     assert body["renditions"] == [
-        {"height": 720, "width": 1280, "bitrate": 2_000_000, "playlist_url": "/media/videos/1/g/720p/index.m3u8"}
+        {
+            "height": 720,
+            "width": 1280,
+            "bitrate": 2_000_000,
+            "playlist_url": f"{settings.SITE_URL}/media/videos/1/g/720p/index.m3u8",
+        }
     ]
-    assert body["hls_url"] == "/media/videos/1/g/master.m3u8"
+    assert body["hls_url"] == f"{settings.SITE_URL}/media/videos/1/g/master.m3u8"  # absolute for apps and players
     assert body["error"] is None
     assert api_client.get(f"/api/v1/videos/{video.pk}/").status_code == 200
 

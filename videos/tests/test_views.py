@@ -1,5 +1,6 @@
 """Studio pages and the admin moderation console."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from accounts.tests.factories import DEFAULT_PASSWORD
@@ -116,4 +117,4 @@ def test_it_plays_a_ready_video_on_the_edit_page(client, alice):
     video = VideoFactory(author=alice, master_playlist="videos/1/g/master.m3u8", thumbnail="videos/1/g/poster.jpg")
     login(client, alice)
     page = client.get(f"/studio/videos/{video.pk}/").content.decode()
-    assert 'data-src="/media/videos/1/g/master.m3u8"' in page and "hls.light.min.js" in page
+    assert f'data-src="{settings.SITE_URL}/media/videos/1/g/master.m3u8"' in page and "hls.light.min.js" in page
