@@ -53,6 +53,8 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file $(VENV)/openapi-check.yaml
+	@cmp -s docs/openapi.yaml $(VENV)/openapi-check.yaml || { echo "docs/openapi.yaml is stale: run make schema"; exit 1; }
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
