@@ -3,6 +3,8 @@
 import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -62,3 +64,31 @@ def print_row(result: Result) -> None:
         f"{'yes' if result.met else 'NO':<4} {result.baseline} ({result.ratio_meaning})",
         flush=True,
     )
+
+
+def start_server(port: int, *, env: dict | None = None, extra_args: tuple[str, ...] = ()) -> subprocess.Popen:
+    """Start the real ASGI app under uvicorn on ``port`` and wait until ``/livez`` answers."""
+    import requests
+
+    root = Path(__file__).resolve().parent.parent
+    server_env = dict(os.environ, DJANGO_SETTINGS_MODULE="socialflow.settings", LOG_LEVEL="WARNING")
+    server_env.update(env or {})
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "socialflow.asgi:application", "--host", "127.0.0.1"]
+        + ["--port", str(port), "--no-access-log", "--log-level", "warning", "--lifespan", "off", *extra_args],
+        cwd=root,
+        env=server_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"uvicorn exited: {server.stderr.read().decode()[-2000:]}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/livez", timeout=1).status_code == 200:
+                return server
+        except requests.RequestException:
+            time.sleep(0.3)
+    server.terminate()
+    raise RuntimeError(f"uvicorn did not start on port {port}")

@@ -15,11 +15,10 @@ Run against PostgreSQL + Redis:
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from bench.common import Result, percentile, setup_django, summary_ms
+from bench.common import Result, percentile, setup_django, start_server, summary_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,41 +30,10 @@ def _env_int(name: str, default: int) -> int:
 def _start_server(port: int) -> subprocess.Popen:
     # FEED_BENCH_SERVER_SETTINGS: another settings module for the server only (experiments such
     # as a database connection pool); the default is the project's settings.
-    settings_module = os.environ.get("FEED_BENCH_SERVER_SETTINGS", "socialflow.settings")
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module, LOG_LEVEL="WARNING")
-    env.setdefault("DATABASE_CONN_MAX_AGE", "60")  # persistent connections, as in production
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "socialflow.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    import requests
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"uvicorn exited: {server.stderr.read().decode()[-2000:]}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/livez", timeout=1).status_code == 200:
-                return server
-        except requests.RequestException:
-            time.sleep(0.3)
-    server.terminate()
-    raise RuntimeError("uvicorn did not come up")
+    env = {"DJANGO_SETTINGS_MODULE": os.environ.get("FEED_BENCH_SERVER_SETTINGS", "socialflow.settings")}
+    if "DATABASE_CONN_MAX_AGE" not in os.environ:
+        env["DATABASE_CONN_MAX_AGE"] = "60"  # used only when DATABASE_POOL=false
+    return start_server(port, env=env)
 
 
 def run() -> Result:

@@ -10,40 +10,18 @@ Knobs: BENCH_UPLOAD_MB (1024), BENCH_UPLOAD_PORT (8102).
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from bench._videos_env import cleanup, prepare
-from bench.common import Result
+from bench.common import Result, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK = 8 * 1024 * 1024
 
 
 def _start_server(port: int) -> subprocess.Popen:
-    import requests
-
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="socialflow.settings", LOG_LEVEL="WARNING")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "socialflow.asgi:application", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--no-access-log", "--log-level", "warning", "--lifespan", "off"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"uvicorn exited: {server.stderr.read().decode()[-2000:]}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/livez", timeout=1).status_code == 200:
-                return server
-        except requests.RequestException:
-            time.sleep(0.3)
-    server.terminate()
-    raise RuntimeError("uvicorn did not start")
+    return start_server(port)
 
 
 def _dd(target: Path, megabytes: int) -> float:
