@@ -129,9 +129,15 @@ class StreamUpdateSerializer(serializers.Serializer):
 
     def validate_moderators(self, usernames):
         from django.contrib.auth import get_user_model
+        from django.db.models.functions import Lower
 
+        # Usernames are case-insensitively unique: "BOB" names the user "bob".
         wanted = {name.lower() for name in usernames}
-        users = list(get_user_model().objects.filter(username__in=usernames, deleted_at=None))
+        users = list(
+            get_user_model()
+            .objects.annotate(username_lower=Lower("username"))
+            .filter(username_lower__in=wanted, deleted_at=None)
+        )
         found = {user.username.lower() for user in users}
         missing = sorted(wanted - found)
         if missing:

@@ -122,6 +122,13 @@ def test_it_pages_chat_history_with_a_cursor(api_client, django_assert_max_num_q
     assert "gone" not in first.content.decode() + str(second)
 
 
+def test_it_matches_moderator_usernames_case_insensitively(alice, bob, alice_client):
+    stream = StreamFactory(owner=alice)
+    response = alice_client.patch(f"{STREAMS}/{stream.pk}", {"moderators": ["BOB"]}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["moderators"] == ["bob"]
+
+
 def test_it_deletes_chat_messages_for_moderators(alice, bob, charlie, alice_client, bob_client, charlie_client):
     stream = StreamFactory(owner=alice)
     message = ChatMessageFactory(stream=stream, user=bob)
