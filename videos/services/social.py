@@ -62,13 +62,17 @@ def comment_create(*, video: Video, author, text: str, parent: Comment | None = 
 
 @transaction.atomic
 def comment_delete(*, comment: Comment) -> None:
-    """Delete a comment and its replies; counters follow exactly."""
-    removed = 1 + Comment.objects.filter(parent=comment).count()
+    """Delete a comment and its replies; counters follow exactly what this call removed.
+
+    A racing second delete of the same comment removes nothing and so moves no counter.
+    """
+    _, per_model = Comment.objects.filter(pk=comment.pk).delete()
+    removed = per_model.get(Comment._meta.label, 0)
+    if not removed:
+        return
     if comment.parent_id:
         _add(Comment, comment.parent_id, "replies_count", -1)
-    video_id = comment.video_id
-    comment.delete()
-    _add(Video, video_id, "comments_count", -removed)
+    _add(Video, comment.video_id, "comments_count", -removed)
 
 
 @transaction.atomic

@@ -161,6 +161,26 @@ def test_it_keeps_comment_counters_exact_on_delete(alice, bob):
     assert video.comments_count == 0
 
 
+def test_it_counts_a_comment_deleted_twice_once(alice, bob):
+    # Two racing DELETEs load the same comment; only the one that removes the row moves the counters.
+    video = VideoFactory(author=alice)
+    top = services.comment_create(video=video, author=bob, text="a")
+    reply = services.comment_create(video=video, author=alice, text="b", parent=top)
+    services.comment_create(video=video, author=alice, text="c", parent=top)
+    services.comment_create(video=video, author=bob, text="d")
+    stale = type(reply).objects.get(pk=reply.pk)
+    services.comment_delete(comment=reply)
+    services.comment_delete(comment=stale)
+    top.refresh_from_db()
+    video.refresh_from_db()
+    assert (top.replies_count, video.comments_count) == (1, 3)
+    stale_top = type(top).objects.get(pk=top.pk)
+    services.comment_delete(comment=top)
+    services.comment_delete(comment=stale_top)
+    video.refresh_from_db()
+    assert video.comments_count == 1
+
+
 def test_it_retranscodes_through_the_service(alice):
     video = VideoFactory(author=alice, source_name="videos/x/source/original.mp4")
     services.video_retranscode(video=video)
