@@ -5,11 +5,13 @@ from datetime import datetime
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.services import user_counter_set
 from videos import storage
-from videos.models import Tag, Upload, Video, Visibility
+from videos.models import Playlist, Tag, Upload, Video, Visibility
 from videos.notify import notify, notify_followers
 
 MAX_TAGS = 20
@@ -200,6 +202,8 @@ def video_delete(*, video: Video) -> None:
     source_name = video.source_name
     author_id = video.author_id
     unfinished = Upload.objects.filter(video=video, completed_at__isnull=True).first()
+    # Its playlist items cascade away with the row; the playlists' counts must follow.
+    Playlist.objects.filter(items__video=video).update(items_count=Greatest(F("items_count") - 1, 0))
     video.delete()
     if unfinished is not None:  # the row cascades; its spooled bytes must go too
         from videos.services.uploads import upload_path

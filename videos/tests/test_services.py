@@ -181,6 +181,16 @@ def test_it_counts_a_comment_deleted_twice_once(alice, bob):
     assert video.comments_count == 1
 
 
+def test_it_drops_a_deleted_video_from_playlist_counts(alice, bob):
+    video, kept = VideoFactory(author=alice), VideoFactory(author=alice)
+    playlist = services.playlist_create(owner=bob, title="Mix")
+    services.playlist_item_add(playlist=playlist, video=video)
+    services.playlist_item_add(playlist=playlist, video=kept)
+    services.video_delete(video=video)
+    playlist.refresh_from_db()
+    assert (playlist.items_count, playlist.items.count()) == (1, 1)
+
+
 def test_it_retranscodes_through_the_service(alice):
     video = VideoFactory(author=alice, source_name="videos/x/source/original.mp4")
     services.video_retranscode(video=video)
