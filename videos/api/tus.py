@@ -71,7 +71,8 @@ def _int_header(request, name: str, *, required: bool = True) -> int | None:
         if required:
             raise TusError(400, f"{name} is required.", "missing_header")
         return None
-    if not raw.strip().isdigit():
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit()):  # "²" (a latin-1 header byte) is a digit to isdigit()
         raise TusError(400, f"{name} must be a non-negative integer.", "invalid_header")
     return int(raw)
 

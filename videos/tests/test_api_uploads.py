@@ -81,6 +81,16 @@ def test_it_rejects_bad_headers(alice_client):
     assert response.status_code == 400
 
 
+def test_it_rejects_non_ascii_digits_in_integer_headers(alice_client):
+    # "\xb2" (a latin-1 header byte) is "²": str.isdigit() says yes, int() raised a 500.
+    assert alice_client.post("/api/v1/uploads/", HTTP_UPLOAD_LENGTH="\xb2", **TUS).status_code == 400
+    location = create(alice_client, 10)["Location"]
+    response = alice_client.patch(
+        location, b"x", content_type="application/offset+octet-stream", HTTP_UPLOAD_OFFSET="\xb2", **TUS
+    )
+    assert response.status_code == 400
+
+
 @pytest.mark.parametrize("key", ["title", "filename", "description", "filetype"])
 def test_it_rejects_null_characters_in_metadata(alice_client, key):
     response = alice_client.post(
