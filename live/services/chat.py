@@ -48,7 +48,8 @@ def _check_text(text) -> str:
 def _check_room_rules(stream: Stream, user) -> None:
     if not stream.chat_enabled:
         raise ChatRefused("chat_disabled", "Chat is turned off for this stream.")
-    ban = StreamBan.objects.get(pk=stream.user_ban_id) if stream.user_ban_id else None
+    # .first(): an unban may have removed the row since stream_for_chat read its id.
+    ban = StreamBan.objects.filter(pk=stream.user_ban_id).first() if stream.user_ban_id else None
     if ban is not None:
         if ban.expires_at is None:
             raise ChatRefused("banned", "You are banned from this chat.")

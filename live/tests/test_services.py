@@ -161,3 +161,21 @@ def test_it_refuses_a_nul_in_a_chat_message(alice, bob, text):
     with pytest.raises(services.ChatRefused) as refused:
         services.chat_message_send(stream_id=stream.pk, user=bob, text=text)
     assert refused.value.code == "invalid"
+
+
+def test_it_sends_when_the_ban_is_lifted_between_the_read_and_the_check(alice, bob, monkeypatch):
+    # An unban racing a send: the ban id read with the stream is gone by the time it is loaded.
+    # That was StreamBan.DoesNotExist, which the consumer does not catch (the socket died).
+    from live.services import chat
+
+    stream = StreamFactory(owner=alice)
+    services.chat_ban_create(stream=stream, user=bob, by=alice)
+    read_stream = chat.stream_for_chat
+
+    def read_then_unban(**kwargs):
+        found = read_stream(**kwargs)
+        services.chat_ban_delete(stream=stream, user=bob)
+        return found
+
+    monkeypatch.setattr(chat, "stream_for_chat", read_then_unban)
+    assert services.chat_message_send(stream_id=stream.pk, user=bob, text="hi", broadcast=False).text == "hi"
