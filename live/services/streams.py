@@ -128,8 +128,10 @@ def stream_end(*, stream: Stream) -> bool:
 
 
 def stream_viewers_record(*, stream_id: int, count: int) -> None:
-    """Current viewers, and the session peak (monotonic, via Greatest)."""
-    Stream.objects.filter(pk=stream_id).update(current_viewers=count, peak_viewers=Greatest(F("peak_viewers"), count))
+    """Current viewers, and the session peak (monotonic, via Greatest); an ended stream stays at 0."""
+    Stream.objects.filter(pk=stream_id).exclude(status=Stream.Status.ENDED).update(
+        current_viewers=count, peak_viewers=Greatest(F("peak_viewers"), count)
+    )
 
 
 def stream_watch_time_add(*, stream_id: int, ms: int) -> None:

@@ -179,3 +179,14 @@ def test_it_sends_when_the_ban_is_lifted_between_the_read_and_the_check(alice, b
 
     monkeypatch.setattr(chat, "stream_for_chat", read_then_unban)
     assert services.chat_message_send(stream_id=stream.pk, user=bob, text="hi", broadcast=False).text == "hi"
+
+
+def test_it_keeps_an_ended_stream_at_zero_viewers(alice):
+    # The viewer announcer can tick after the stream ended; its count must not revive the stream's numbers.
+    stream = StreamFactory(owner=alice)
+    services.stream_go_live(stream=stream)
+    services.stream_viewers_record(stream_id=stream.pk, count=3)
+    services.stream_end(stream=stream)
+    services.stream_viewers_record(stream_id=stream.pk, count=7)
+    stream.refresh_from_db()
+    assert (stream.current_viewers, stream.peak_viewers) == (0, 3)
