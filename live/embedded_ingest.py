@@ -22,6 +22,7 @@ from live.lib.rtmp_listener import ListenerConfig, RtmpListener
 from live.models import Stream
 
 logger = logging.getLogger(__name__)
+HEARTBEAT_S = 30  # ingest heartbeat period; reconcile ends streams silent for LIVE_STALE_LIVE_AFTER
 
 
 class EmbeddedIngest:
@@ -97,6 +98,7 @@ class EmbeddedIngest:
 
     def _supervise(self, listener: RtmpListener, stream: Stream) -> None:
         """Wait for the publisher to stop; drop it when the streamer ends the stream (or we stop)."""
+        last_heartbeat = time.monotonic()
         while listener.running():
             if self.stopping.is_set():
                 listener.stop()
@@ -108,6 +110,14 @@ class EmbeddedIngest:
                 logger.info("live: stream %s ended by its owner; dropping the publisher", stream.pk)
                 listener.stop()
                 break
+            if time.monotonic() - last_heartbeat >= HEARTBEAT_S:
+                # the same heartbeat as nginx-rtmp's on_update: a long broadcast stays live
+                try:
+                    services.ingest_update(name=stream.playback_id)
+                except services.IngestDenied:  # ended between the check above and now
+                    listener.stop()
+                    break
+                last_heartbeat = time.monotonic()
 
     @staticmethod
     def _cleanup(listener: RtmpListener, *, keep_recording: bool) -> None:

@@ -478,7 +478,9 @@ CELERY_BEAT_SCHEDULE["live-reconcile-streams"] = {
     "schedule": timedelta(minutes=5),
 }
 LIVE_IDLE_STREAM_TTL = timedelta(hours=env.int("LIVE_IDLE_STREAM_TTL_HOURS", default=72))
-LIVE_STALE_LIVE_AFTER = timedelta(hours=env.int("LIVE_STALE_LIVE_AFTER_HOURS", default=24))
+# A live stream whose ingest heartbeat (nginx on_update / the embedded supervisor, every minute)
+# stopped this long ago lost its publish-done: reconcile ends it.
+LIVE_STALE_LIVE_AFTER = timedelta(minutes=env.int("LIVE_STALE_LIVE_AFTER_MINUTES", default=10))
 
 # --- notifications --------------------------------------------------------------------------------
 from celery.schedules import crontab  # noqa: E402

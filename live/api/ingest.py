@@ -72,6 +72,19 @@ class IngestPublishDoneView(_IngestView):
         return Response({"stream_id": str(stream.pk), "status": stream.status})
 
 
+class IngestUpdateView(_IngestView):
+    """nginx-rtmp ``on_update`` (every ``notify_update_timeout``): the publisher is still live."""
+
+    @extend_schema(request=IngestSerializer, responses={200: None, 403: None})
+    def post(self, request):
+        data = self.authenticate_ingest(request)
+        try:
+            stream = services.ingest_update(name=data["name"])
+        except services.IngestDenied as denied:
+            return self.deny(denied)
+        return Response({"stream_id": str(stream.pk), "status": stream.status})
+
+
 class IngestRecordDoneView(_IngestView):
     @extend_schema(request=IngestSerializer, responses={200: None, 403: None})
     def post(self, request):

@@ -12,6 +12,7 @@ from live.services.ingest import (
     ingest_publish,
     ingest_publish_done,
     ingest_record_done,
+    ingest_update,
     recording_import,
 )
 from live.services.streams import (
@@ -33,6 +34,7 @@ __all__ = [
     "chat_message_send",
     "ingest_publish",
     "ingest_publish_done",
+    "ingest_update",
     "ingest_record_done",
     "recording_import",
     "stream_create",

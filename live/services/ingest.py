@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from live.models import Recording, Stream
 from live.services.streams import stream_end, stream_go_live
@@ -59,6 +60,19 @@ def ingest_publish_done(*, name: str) -> Stream:
     if stream.status == Stream.Status.LIVE:
         stream_end(stream=stream)
         stream.refresh_from_db()
+    return stream
+
+
+def ingest_update(*, name: str) -> Stream:
+    """The ingest server says the publisher is still sending (nginx-rtmp ``on_update``, the embedded
+    supervisor): keeps a long broadcast from being taken for one whose publish-done was lost."""
+    stream = _stream_for_done(name)
+    if stream is None:
+        raise IngestDenied("unknown_key", "Unknown stream.")
+    if stream.status != Stream.Status.LIVE:
+        # nginx-rtmp drops the publisher on a 4xx answer: the streamer ended this stream.
+        raise IngestDenied("not_live", "This stream is not live.")
+    Stream.objects.filter(pk=stream.pk, status=Stream.Status.LIVE).update(updated_at=timezone.now())
     return stream
 
 

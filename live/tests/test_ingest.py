@@ -104,3 +104,45 @@ def test_it_answers_a_non_object_json_body_with_4xx(api_client, url, body):
 
 def test_it_refuses_a_nul_in_the_stream_key(api_client):
     assert form(api_client, PUBLISH, {"name": "sk_\x00abc"}).status_code in (400, 403)
+
+
+UPDATE = "/api/v1/live/ingest/update"
+
+
+def test_it_keeps_a_long_broadcast_alive_through_ingest_heartbeats(api_client):
+    import time_machine
+    from django.utils import timezone
+
+    from live.tasks import reconcile_streams
+
+    stream = StreamFactory()
+    with time_machine.travel(timezone.now() - timezone.timedelta(days=2)):
+        form(api_client, PUBLISH, {"name": stream.stream_key})
+    assert form(api_client, UPDATE, {"name": stream.playback_id}).status_code == 200
+    reconcile_streams()
+    stream.refresh_from_db()
+    assert stream.status == Stream.Status.LIVE  # 48 h on air, heartbeat a moment ago
+
+
+def test_it_ends_a_live_stream_whose_heartbeat_stopped(api_client):
+    import time_machine
+    from django.utils import timezone
+
+    from live.tasks import reconcile_streams
+
+    stream = StreamFactory()
+    with time_machine.travel(timezone.now() - timezone.timedelta(minutes=11)):
+        form(api_client, PUBLISH, {"name": stream.stream_key})
+    reconcile_streams()
+    stream.refresh_from_db()
+    assert stream.status == Stream.Status.ENDED
+
+
+def test_it_answers_an_ingest_heartbeat_for_an_ended_stream_with_403(api_client):
+    stream = StreamFactory()
+    form(api_client, PUBLISH, {"name": stream.stream_key})
+    form(api_client, DONE, {"name": stream.playback_id})
+    response = form(api_client, UPDATE, {"name": stream.playback_id})
+    assert response.status_code == 403 and response.json()["code"] == "not_live"
+    assert form(api_client, UPDATE, {"name": "unknown"}).status_code == 403
+    assert form(api_client, UPDATE, {"name": stream.playback_id}, secret="wrong").status_code == 403
