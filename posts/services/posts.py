@@ -181,7 +181,8 @@ def post_create(
     if quote_of is not None:
         _post_counter_add(post_id=quote_of.pk, field="quotes_count", delta=1)
         notify(recipient=quote_of.author, kind="quote", actor=author, target=post)
-    notified = {reply_to.author_id} if reply_to else set()
+    # One notification per person: a replied-to or quoted author also @mentioned gets only that one.
+    notified = {p.author_id for p in (reply_to, quote_of) if p is not None}
     for user in mentions:
         if user.pk not in notified:
             notify(recipient=user, kind="mention", actor=author, target=post)

@@ -363,3 +363,11 @@ def test_it_notifies_a_mention_added_by_an_edit_with_the_edited_text(alice, bob)
     services.post_update(post=post, text="hello @alice")
     mention = Notification.objects.get(recipient=alice, kind="mention")
     assert mention.data["excerpt"] == "hello @alice"
+
+
+def test_it_notifies_a_quoted_author_who_is_also_mentioned_once(alice, bob):
+    from notifications.models import Notification
+
+    original = services.post_create(author=bob, text="original")
+    services.post_create(author=alice, text="see @bob", quote_of_id=original.pk)
+    assert list(Notification.objects.filter(recipient=bob).values_list("kind", flat=True)) == ["quote"]
