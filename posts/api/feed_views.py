@@ -18,7 +18,7 @@ from posts.api.serializers import (
     PostSerializer,
     SearchTrendSerializer,
     UserBriefSerializer,
-    serialize_post,
+    serialize_posts,
     user_brief,
 )
 from posts.api.views import CURSOR_PARAMS, paginated_posts, post_list_response
@@ -51,7 +51,7 @@ class ForYouFeedView(APIView):
         posts = {
             p.pk: p for p in selectors.posts_visible_to(viewer=request.user, hide_muted=True).filter(pk__in=window)
         }
-        results = [serialize_post(posts[pk]) for pk in window if pk in posts]
+        results = serialize_posts([posts[pk] for pk in window if pk in posts], viewer=request.user)
         next_offset = offset + size if offset + size < len(ranked) else None
         return list_response(request, results, next_offset)
 
@@ -123,7 +123,7 @@ class SearchView(APIView):
         paginator = SearchPagination()
         if kind == "posts":
             page = paginator.paginate_queryset(ranking.post_search(query=query, viewer=viewer), request, view=self)
-            return paginator.get_paginated_response([serialize_post(p) for p in page])
+            return paginator.get_paginated_response(serialize_posts(page, viewer=viewer))
         if kind == "users":
             users = ranking.user_suggestions(prefix=query, viewer=viewer, limit=100)
             page = paginator.paginate_queryset(users, request, view=self)

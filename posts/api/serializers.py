@@ -89,11 +89,11 @@ def _core(post, viewer_known: bool) -> dict:
     return data
 
 
-def _quote(post) -> dict | None:
+def _quote(post, hidden_author_ids: frozenset) -> dict | None:
     if not post.quote_of_id:
         return None
     quoted = post.quote_of
-    if not _alive(quoted):
+    if not _alive(quoted) or quoted.author_id in hidden_author_ids:
         return {"id": str(post.quote_of_id), "unavailable": True}
     return _core(quoted, viewer_known=False)
 
@@ -110,7 +110,7 @@ def serialize_post(post, *, hidden_author_ids: frozenset = frozenset()) -> dict:
     if post.repost_of_id:
         original = post.repost_of
         inner = _core(original, viewer_known=True)
-        inner["quote"] = _quote(original)
+        inner["quote"] = _quote(original, hidden_author_ids)
         inner.update(flags)
         return {
             "id": str(post.pk),
@@ -120,12 +120,21 @@ def serialize_post(post, *, hidden_author_ids: frozenset = frozenset()) -> dict:
             "repost_of": inner,
         }
     data = _core(post, viewer_known=True)
-    quote = _quote(post)
-    if quote is not None and post.quote_of.author_id in hidden_author_ids:
-        quote = {"id": str(post.quote_of_id), "unavailable": True}
-    data["quote"] = quote
+    data["quote"] = _quote(post, hidden_author_ids)
     data.update(flags)
     return data
+
+
+def serialize_posts(posts, *, viewer) -> list[dict]:
+    """``serialize_post`` for a page: quoted posts by authors the viewer blocks, is blocked by
+    or mutes show as unavailable (one query, only when the page holds a quote)."""
+    hidden = frozenset()
+    quoting = any(p.quote_of_id or (p.repost_of_id and p.repost_of.quote_of_id) for p in posts)
+    if quoting and viewer is not None and viewer.is_authenticated:
+        from posts.selectors import hidden_author_ids_for
+
+        hidden = frozenset(hidden_author_ids_for(viewer_id=viewer.pk))
+    return [serialize_post(p, hidden_author_ids=hidden) for p in posts]
 
 
 class PostSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from posts.api.serializers import (
     PostSerializer,
     PostUpdateSerializer,
     serialize_post,
+    serialize_posts,
 )
 from posts.services.media import media_snapshot
 
@@ -29,7 +30,7 @@ CURSOR_PARAMS = [
 
 
 def post_list_response(request, posts, next_cursor):
-    return list_response(request, [serialize_post(p) for p in posts], next_cursor)
+    return list_response(request, serialize_posts(posts, viewer=request.user), next_cursor)
 
 
 def paginated_posts(request, queryset, *, descending=True):
@@ -71,7 +72,9 @@ class PostDetailView(APIView):
 
     @extend_schema(responses=PostSerializer, operation_id="posts_retrieve")
     def get(self, request, post_id):
-        return Response(serialize_post(selectors.post_get_visible(post_id=post_id, viewer=request.user)))
+        return Response(
+            serialize_posts([selectors.post_get_visible(post_id=post_id, viewer=request.user)], viewer=request.user)[0]
+        )
 
     @extend_schema(request=PostUpdateSerializer, responses=PostSerializer, operation_id="posts_update")
     def patch(self, request, post_id):
@@ -79,7 +82,9 @@ class PostDetailView(APIView):
         data = PostUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.post_update(post=post, text=data.validated_data["text"])
-        return Response(serialize_post(selectors.post_get_visible(post_id=post.pk, viewer=request.user)))
+        return Response(
+            serialize_posts([selectors.post_get_visible(post_id=post.pk, viewer=request.user)], viewer=request.user)[0]
+        )
 
     @extend_schema(responses={204: None}, operation_id="posts_destroy")
     def delete(self, request, post_id):

@@ -461,3 +461,16 @@ def test_it_searches_videos(api_client, alice):
     response = api_client.get(f"{API}/search?q=sourdough&type=videos")
     assert response.status_code == 200
     assert [v["title"] for v in response.json()["results"]] == ["Sourdough baking basics"]
+
+
+def test_it_hides_a_quoted_post_by_a_blocked_author_in_posts_and_reposts(alice, bob, charlie, alice_client):
+    quoted = make_post(charlie, "charlie's words")
+    quote = services.post_create(author=bob, text="look", quote_of_id=quoted.pk)
+    services.repost_create(user=bob, post=quote)
+    services.block_create(blocker=charlie, blocked=alice)
+
+    detail = alice_client.get(f"{API}/posts/{quote.pk}").json()
+    assert detail["quote"] == {"id": str(quoted.pk), "unavailable": True}
+    listed = alice_client.get(f"{API}/users/bob/posts").json()["results"]
+    quotes = [p["repost_of"]["quote"] if p["type"] == "repost" else p["quote"] for p in listed]
+    assert quotes == [{"id": str(quoted.pk), "unavailable": True}] * 2
