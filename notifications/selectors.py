@@ -1,6 +1,6 @@
 """Reads for notifications: lists, unread counts, effective preferences, follower chunks."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from notifications.models import (
     Channel,
@@ -18,11 +18,21 @@ from notifications.preferences import Channels, default_for
 RECENT_ACTORS = 3
 
 
+def _inbox(*, recipient_q: Q) -> QuerySet[Notification]:
+    """In-app rows minus those whose actor is blocked either way by the recipient now (a block made
+    after the fact hides the blocked account's earlier likes, replies and follows)."""
+    from posts.models import Block
+
+    blocked = Block.objects.filter(blocker_id=OuterRef("recipient_id"), blocked_id=OuterRef("actor_id"))
+    blocking = Block.objects.filter(blocker_id=OuterRef("actor_id"), blocked_id=OuterRef("recipient_id"))
+    return Notification.objects.filter(recipient_q, in_app=True).exclude(Exists(blocked) | Exists(blocking))
+
+
 def notification_list(*, user, kinds: list[str] | None = None, unread: bool | None = None) -> QuerySet[Notification]:
     """The user's in-app notifications, newest activity first, with actor, target type and the
     three most recent actors of aggregated rows prefetched (three queries for any page)."""
     qs = (
-        Notification.objects.filter(recipient=user, in_app=True)
+        _inbox(recipient_q=Q(recipient=user))
         .select_related("actor", "target_content_type")
         .prefetch_related(
             Prefetch(
@@ -49,14 +59,15 @@ def notification_get_for_user(*, user, notification_id) -> Notification:
 
 
 def unread_count(*, user_id: int) -> int:
-    return Notification.objects.filter(recipient_id=user_id, in_app=True, read_at__isnull=True).count()
+    return _inbox(recipient_q=Q(recipient_id=user_id)).filter(read_at__isnull=True).count()
 
 
 def unread_counts(*, user_ids: list[int]) -> dict[int, int]:
     """Unread counts of many users in one grouped query (for pushes after a fan-out chunk)."""
     counts = dict.fromkeys(user_ids, 0)
     counts.update(
-        Notification.objects.filter(recipient_id__in=user_ids, in_app=True, read_at__isnull=True)
+        _inbox(recipient_q=Q(recipient_id__in=user_ids))
+        .filter(read_at__isnull=True)
         .values_list("recipient_id")
         .annotate(n=Count("id"))
         .order_by()

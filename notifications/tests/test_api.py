@@ -383,3 +383,16 @@ def test_it_answers_404_for_a_garbled_cursor(alice_client):
     response = alice_client.get(LIST, {"cursor": "garbage"})
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_it_hides_earlier_notifications_from_an_account_the_recipient_then_blocks(alice, bob, charlie, alice_client):
+    from posts import services as posts_services
+
+    post = posts_services.post_create(author=alice, text="hello")
+    posts_services.post_create(author=bob, text="rude", reply_to_id=post.pk)
+    posts_services.post_create(author=charlie, text="nice", reply_to_id=post.pk)
+    posts_services.block_create(blocker=alice, blocked=bob)
+
+    results = alice_client.get("/api/v1/notifications").json()["results"]
+    assert [n["actor"]["username"] for n in results] == ["charlie"]
+    assert selectors.unread_count(user_id=alice.pk) == 1
