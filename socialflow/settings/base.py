@@ -1,17 +1,19 @@
-"""Settings for Social Flow.
+"""Settings shared by every domain: core, database, cache and channel layers, Celery, storage, email,
+auth, the REST API, logging and security.
 
 Everything comes from environment variables through one ``env`` object. With no variables set the
-project runs fully embedded on one machine (SQLite, local memory cache, in-memory channel layer,
-local media, a Celery worker on a filesystem broker); each variable below switches one concern to
-the real distributed service. See docs/configuration.md for the full list.
+project runs fully embedded on one machine; each variable switches one concern to the real
+distributed service. See docs/configuration.md for the full list.
 """
 
 from datetime import timedelta
 from pathlib import Path
 
+from django_guid.integrations import CeleryIntegration
+
 from socialflow.envtools import env, env_secret, persistent_secret_key
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -298,8 +300,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- request ids, logging, metrics ----------------------------------------------------------------
-from django_guid.integrations import CeleryIntegration  # noqa: E402
-
 DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",
     "RETURN_HEADER": True,
@@ -357,162 +357,3 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-
-# --- payments (monetization issue) ----------------------------------------------------------------
-STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY")
-STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
-STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET")
-STRIPE_ENABLED = bool(STRIPE_SECRET_KEY)
-
-# --- accounts -------------------------------------------------------------------------------------
-ACCOUNT_PURGE_AFTER = timedelta(days=env.int("ACCOUNT_PURGE_AFTER_DAYS", default=30))
-ACCOUNT_AVATAR_MAX_BYTES = env.int("ACCOUNT_AVATAR_MAX_BYTES", default=5 * 1024 * 1024)
-ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True  # a reset request for an unknown address says so by email, not in the API
-CELERY_BEAT_SCHEDULE["accounts-purge-deleted"] = {
-    "task": "accounts.tasks.purge_deleted_accounts",
-    "schedule": timedelta(hours=1),
-}
-
-# --- videos ---------------------------------------------------------------------------------------
-VIDEO_MAX_UPLOAD_BYTES = env.int("VIDEO_MAX_UPLOAD_BYTES", default=10 * 1024**3)
-# multipart adds a little framing around the file itself
-REQUEST_BODY_LIMITS += [
-    ("/api/v1/uploads", VIDEO_MAX_UPLOAD_BYTES),
-    ("/api/v1/videos", VIDEO_MAX_UPLOAD_BYTES + 1024**2),
-]
-VIDEO_UPLOAD_DIR = Path(env.str("VIDEO_UPLOAD_DIR", default=str(VAR_DIR / "uploads")))
-VIDEO_WORK_DIR = Path(env.str("VIDEO_WORK_DIR", default=str(VAR_DIR / "transcode")))
-VIDEO_UPLOAD_EXPIRY = timedelta(hours=env.int("VIDEO_UPLOAD_EXPIRY_HOURS", default=24))
-VIDEO_MAX_DURATION_S = env.int("VIDEO_MAX_DURATION_S", default=12 * 3600)
-VIDEO_MAX_DIMENSION = env.int("VIDEO_MAX_DIMENSION", default=8192)
-VIDEO_MIN_DIMENSION = env.int("VIDEO_MIN_DIMENSION", default=16)
-VIDEO_LADDER = env.list("VIDEO_LADDER", cast=int, default=[1080, 720, 480, 360, 240])
-VIDEO_SEGMENT_SECONDS = env.int("VIDEO_SEGMENT_SECONDS", default=4)
-VIDEO_BITS_PER_PIXEL = env.float("VIDEO_BITS_PER_PIXEL", default=0.08)
-VIDEO_X264_PRESET = env.str("VIDEO_X264_PRESET", default="veryfast")
-VIDEO_FFMPEG_THREADS = env.int("VIDEO_FFMPEG_THREADS", default=0)  # 0 = ffmpeg decides
-VIDEO_QUICK_PASS_MIN_S = env.int("VIDEO_QUICK_PASS_MIN_S", default=300)  # lowest rung first above this
-VIDEO_TRANSCODE_DEADLINE = timedelta(minutes=env.int("VIDEO_TRANSCODE_DEADLINE_MINUTES", default=120))
-VIDEO_TRANSCODE_MAX_ATTEMPTS = env.int("VIDEO_TRANSCODE_MAX_ATTEMPTS", default=3)
-VIDEO_VIEW_MIN_WATCH_MS = env.int("VIDEO_VIEW_MIN_WATCH_MS", default=10_000)
-VIDEO_VIEW_DEDUP = timedelta(hours=24)
-VIDEO_UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-CELERY_BEAT_SCHEDULE["videos-expire-uploads"] = {
-    "task": "videos.tasks.expire_uploads",
-    "schedule": timedelta(hours=1),
-}
-CELERY_BEAT_SCHEDULE["videos-reconcile-transcodes"] = {
-    "task": "videos.tasks.reconcile_transcodes",
-    "schedule": timedelta(minutes=5),
-}
-CELERY_BEAT_SCHEDULE["videos-flush-view-counts"] = {
-    "task": "videos.tasks.flush_view_counts",
-    "schedule": timedelta(seconds=30),
-}
-CELERY_BEAT_SCHEDULE["videos-publish-scheduled"] = {
-    "task": "videos.tasks.publish_scheduled",
-    "schedule": timedelta(minutes=1),
-}
-
-# --- posts and feeds ------------------------------------------------------------------------------
-POST_MAX_LENGTH = env.int("POST_MAX_LENGTH", default=500)
-POST_MAX_MEDIA = env.int("POST_MAX_MEDIA", default=4)
-POST_MEDIA_MAX_BYTES = env.int("POST_MEDIA_MAX_BYTES", default=10 * 1024 * 1024)
-POST_RATE_LIMIT = (env.int("POST_RATE_LIMIT", default=300), env.int("POST_RATE_PERIOD_S", default=3 * 3600))
-FOLLOW_RATE_LIMIT = (env.int("FOLLOW_RATE_LIMIT", default=400), env.int("FOLLOW_RATE_PERIOD_S", default=86400))
-FEED_TIMELINE_CAP = env.int("FEED_TIMELINE_CAP", default=800)  # entries kept per home timeline
-FEED_REPOST_WINDOW = env.int("FEED_REPOST_WINDOW", default=40)  # no repost of one of the newest N
-FEED_ACTIVE_DAYS = env.int("FEED_ACTIVE_DAYS", default=7)  # fan out only to users seen this recently
-FEED_CELEBRITY_FOLLOWERS = env.int("FEED_CELEBRITY_FOLLOWERS", default=10_000)  # merged at read time
-FEED_FANOUT_BATCH = env.int("FEED_FANOUT_BATCH", default=1000)
-FEED_REBUILD_PER_AUTHOR = env.int("FEED_REBUILD_PER_AUTHOR", default=20)
-FEED_STORE = env.str("FEED_STORE", default="redis" if REDIS_URL else "db")  # "redis" | "db"
-FOR_YOU_WINDOW_HOURS = env.int("FOR_YOU_WINDOW_HOURS", default=72)
-TRENDING_WINDOW_HOURS = env.int("TRENDING_WINDOW_HOURS", default=24)
-TRENDING_HALF_LIFE_HOURS = env.float("TRENDING_HALF_LIFE_HOURS", default=6.0)
-CELERY_BEAT_SCHEDULE["posts-recount-counters"] = {
-    "task": "posts.tasks.recount_counters",
-    "schedule": timedelta(hours=6),
-}
-CELERY_BEAT_SCHEDULE["posts-trim-timelines"] = {
-    "task": "posts.tasks.trim_timelines",
-    "schedule": timedelta(hours=1),
-}
-
-# --- live -----------------------------------------------------------------------------------------
-LIVE_INGEST_SECRET = env_secret("LIVE_INGEST_SECRET") or SECRET_KEY[:32]
-# Embedded ingest (manage.py live_ingest): one ffmpeg RTMP listener.
-LIVE_EMBEDDED_RTMP_HOST = env.str("LIVE_EMBEDDED_RTMP_HOST", default="127.0.0.1")
-LIVE_EMBEDDED_RTMP_PORT = env.int("LIVE_EMBEDDED_RTMP_PORT", default=1935)
-# What encoders (OBS) are told to publish to; the stream key goes in OBS's "Stream Key" box.
-LIVE_RTMP_URL = env.str(
-    "LIVE_RTMP_URL", default=f"rtmp://{LIVE_EMBEDDED_RTMP_HOST}:{LIVE_EMBEDDED_RTMP_PORT}/live"
-).rstrip("/")
-# Where HLS playlists are served: <base>/<playback_id>/index.m3u8. Embedded: local media.
-LIVE_HLS_BASE_URL = env.str("LIVE_HLS_BASE_URL", default=f"{SITE_URL}/api/v1/live/hls").rstrip("/")
-LIVE_HLS_DIR = env.str("LIVE_HLS_DIR", default="live/hls")  # embedded listener output, under MEDIA_ROOT
-LIVE_RECORDINGS_DIR = Path(env.str("LIVE_RECORDINGS_DIR", default=str(VAR_DIR / "live-recordings")))
-# Latency = segment length x playlist length (Owncast: 3 s x 4).
-LIVE_HLS_SEGMENT_S = env.int("LIVE_HLS_SEGMENT_S", default=3)
-LIVE_HLS_PLAYLIST_LENGTH = env.int("LIVE_HLS_PLAYLIST_LENGTH", default=4)
-# Chat rules (Owncast: 3 messages per 2 s, then a 10 s timeout; established = 15 min old accounts).
-LIVE_CHAT_MAX_LENGTH = 500
-LIVE_CHAT_RATE_MESSAGES = env.int("LIVE_CHAT_RATE_MESSAGES", default=3)
-LIVE_CHAT_RATE_PERIOD_S = env.float("LIVE_CHAT_RATE_PERIOD_S", default=2.0)
-LIVE_CHAT_RATE_TIMEOUT_S = env.float("LIVE_CHAT_RATE_TIMEOUT_S", default=10.0)
-LIVE_CHAT_ESTABLISHED_MINUTES = env.int("LIVE_CHAT_ESTABLISHED_MINUTES", default=15)
-# Presence: a viewer silent this long is dropped; counts are pushed at most this often.
-LIVE_VIEWER_TIMEOUT_S = env.float("LIVE_VIEWER_TIMEOUT_S", default=60.0)
-LIVE_VIEWERS_PUSH_INTERVAL_S = env.float("LIVE_VIEWERS_PUSH_INTERVAL_S", default=5.0)
-# Chat fans out over its own layer alias: Redis pub/sub (one PUBLISH per message, each process
-# delivers to its local sockets) instead of one list push per socket.
-if REDIS_URL:
-    CHANNEL_LAYERS["live"] = {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_LAYER_PREFIX", default="sf:asgi") + ":live"},
-    }
-else:
-    CHANNEL_LAYERS["live"] = {"BACKEND": "channels.layers.InMemoryChannelLayer"}
-CELERY_BEAT_SCHEDULE["live-reconcile-streams"] = {
-    "task": "live.tasks.reconcile_streams",
-    "schedule": timedelta(minutes=5),
-}
-LIVE_IDLE_STREAM_TTL = timedelta(hours=env.int("LIVE_IDLE_STREAM_TTL_HOURS", default=72))
-# A live stream whose ingest heartbeat (nginx on_update / the embedded supervisor, every minute)
-# stopped this long ago lost its publish-done: reconcile ends it.
-LIVE_STALE_LIVE_AFTER = timedelta(minutes=env.int("LIVE_STALE_LIVE_AFTER_MINUTES", default=10))
-
-# --- notifications --------------------------------------------------------------------------------
-from celery.schedules import crontab  # noqa: E402
-
-# Bursts of the same event on the same target (likes, reposts, follows) collapse into one row
-# while the group is younger than this window.
-NOTIFICATIONS_AGGREGATION_WINDOW = timedelta(hours=env.int("NOTIFICATIONS_AGGREGATION_HOURS", default=12))
-NOTIFICATIONS_FANOUT_CHUNK = env.int("NOTIFICATIONS_FANOUT_CHUNK", default=500)
-# Web Push (VAPID). Without the private key Web Push is disabled (devices can still register).
-# Make one with `.venv/bin/vapid --gen` (py-vapid): WEBPUSH_VAPID_PRIVATE_KEY_FILE=private_key.pem.
-# The public key browsers need is derived from it unless WEBPUSH_VAPID_PUBLIC_KEY is set.
-WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
-WEBPUSH_VAPID_PRIVATE_KEY = env_secret("WEBPUSH_VAPID_PRIVATE_KEY")
-WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default=f"{SITE_URL}/")
-# FCM HTTP v1: the service-account JSON (or FCM_SERVICE_ACCOUNT_FILE). APNs: token-based auth.
-FCM_SERVICE_ACCOUNT = env_secret("FCM_SERVICE_ACCOUNT")
-APNS_KEY_ID = env.str("APNS_KEY_ID", default="")
-APNS_TEAM_ID = env.str("APNS_TEAM_ID", default="")
-APNS_PRIVATE_KEY = env_secret("APNS_PRIVATE_KEY")
-APNS_TOPIC = env.str("APNS_TOPIC", default="")
-APNS_ENDPOINT = env.str("APNS_ENDPOINT", default="https://api.push.apple.com")
-CELERY_BEAT_SCHEDULE["notifications-daily-digest"] = {
-    "task": "notifications.tasks.send_daily_digests",
-    "schedule": crontab(hour=env.int("NOTIFICATIONS_DIGEST_HOUR_UTC", default=8), minute=0),
-}
-CELERY_BEAT_SCHEDULE["notifications-redrive-deliveries"] = {
-    "task": "notifications.tasks.redrive_deliveries",
-    "schedule": timedelta(minutes=5),
-}
-# Read notifications older than this are deleted (unread ones after twice as long).
-NOTIFICATIONS_RETENTION = timedelta(days=env.int("NOTIFICATIONS_RETENTION_DAYS", default=180))
-CELERY_BEAT_SCHEDULE["notifications-prune"] = {
-    "task": "notifications.tasks.prune_notifications",
-    "schedule": crontab(hour=3, minute=30),
-}

@@ -1,0 +1,48 @@
+"""Videos: upload limits, the transcoding ladder, views."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from socialflow.envtools import env
+
+from .base import CELERY_BEAT_SCHEDULE, REQUEST_BODY_LIMITS, VAR_DIR
+
+VIDEO_MAX_UPLOAD_BYTES = env.int("VIDEO_MAX_UPLOAD_BYTES", default=10 * 1024**3)
+# multipart adds a little framing around the file itself
+REQUEST_BODY_LIMITS += [
+    ("/api/v1/uploads", VIDEO_MAX_UPLOAD_BYTES),
+    ("/api/v1/videos", VIDEO_MAX_UPLOAD_BYTES + 1024**2),
+]
+VIDEO_UPLOAD_DIR = Path(env.str("VIDEO_UPLOAD_DIR", default=str(VAR_DIR / "uploads")))
+VIDEO_WORK_DIR = Path(env.str("VIDEO_WORK_DIR", default=str(VAR_DIR / "transcode")))
+VIDEO_UPLOAD_EXPIRY = timedelta(hours=env.int("VIDEO_UPLOAD_EXPIRY_HOURS", default=24))
+VIDEO_MAX_DURATION_S = env.int("VIDEO_MAX_DURATION_S", default=12 * 3600)
+VIDEO_MAX_DIMENSION = env.int("VIDEO_MAX_DIMENSION", default=8192)
+VIDEO_MIN_DIMENSION = env.int("VIDEO_MIN_DIMENSION", default=16)
+VIDEO_LADDER = env.list("VIDEO_LADDER", cast=int, default=[1080, 720, 480, 360, 240])
+VIDEO_SEGMENT_SECONDS = env.int("VIDEO_SEGMENT_SECONDS", default=4)
+VIDEO_BITS_PER_PIXEL = env.float("VIDEO_BITS_PER_PIXEL", default=0.08)
+VIDEO_X264_PRESET = env.str("VIDEO_X264_PRESET", default="veryfast")
+VIDEO_FFMPEG_THREADS = env.int("VIDEO_FFMPEG_THREADS", default=0)  # 0 = ffmpeg decides
+VIDEO_QUICK_PASS_MIN_S = env.int("VIDEO_QUICK_PASS_MIN_S", default=300)  # lowest rung first above this
+VIDEO_TRANSCODE_DEADLINE = timedelta(minutes=env.int("VIDEO_TRANSCODE_DEADLINE_MINUTES", default=120))
+VIDEO_TRANSCODE_MAX_ATTEMPTS = env.int("VIDEO_TRANSCODE_MAX_ATTEMPTS", default=3)
+VIDEO_VIEW_MIN_WATCH_MS = env.int("VIDEO_VIEW_MIN_WATCH_MS", default=10_000)
+VIDEO_VIEW_DEDUP = timedelta(hours=24)
+VIDEO_UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+CELERY_BEAT_SCHEDULE["videos-expire-uploads"] = {
+    "task": "videos.tasks.expire_uploads",
+    "schedule": timedelta(hours=1),
+}
+CELERY_BEAT_SCHEDULE["videos-reconcile-transcodes"] = {
+    "task": "videos.tasks.reconcile_transcodes",
+    "schedule": timedelta(minutes=5),
+}
+CELERY_BEAT_SCHEDULE["videos-flush-view-counts"] = {
+    "task": "videos.tasks.flush_view_counts",
+    "schedule": timedelta(seconds=30),
+}
+CELERY_BEAT_SCHEDULE["videos-publish-scheduled"] = {
+    "task": "videos.tasks.publish_scheduled",
+    "schedule": timedelta(minutes=1),
+}
