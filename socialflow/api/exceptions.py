@@ -10,6 +10,8 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from socialflow.core import exceptions as domain
+
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
@@ -35,7 +37,37 @@ class ActionRateLimited(exceptions.Throttled):
     default_code = "rate_limited"
 
 
+_DOMAIN_STATUS = {
+    domain.InvalidInput: status.HTTP_400_BAD_REQUEST,
+    domain.NotFound: status.HTTP_404_NOT_FOUND,
+    domain.PermissionDenied: status.HTTP_403_FORBIDDEN,
+    domain.Conflict: status.HTTP_409_CONFLICT,
+    domain.TooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    domain.UnsupportedMedia: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    domain.RateLimited: status.HTTP_429_TOO_MANY_REQUESTS,
+    domain.Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+def _from_domain(exc: domain.DomainError) -> exceptions.APIException:
+    """A service's domain exception as the API error it stands for."""
+    if isinstance(exc, domain.RateLimited):
+        return ActionRateLimited(wait=exc.wait_s, detail=exc.message)
+    if exc.field:
+        return exceptions.ValidationError({exc.field: [exc.message]}, code=exc.code)
+    status_code = next(
+        (code for cls, code in _DOMAIN_STATUS.items() if isinstance(exc, cls)), status.HTTP_400_BAD_REQUEST
+    )
+    api_exc = exceptions.APIException(detail=exc.message, code=exc.code)
+    api_exc.status_code = status_code
+    if isinstance(exc, domain.Unavailable) and exc.retry_after_s:
+        api_exc.wait = exc.retry_after_s
+    return api_exc
+
+
 def _translate(exc):
+    if isinstance(exc, domain.DomainError):
+        return _from_domain(exc)
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
     if isinstance(exc, TooManyFieldsSent):
@@ -74,6 +106,7 @@ def exception_handler(exc, context):
         response.data = {"detail": _text(data["detail"]), "code": str(data["code"])}
     elif isinstance(data, list):
         response.data = {"detail": " ".join(str(item) for item in data), "code": "invalid"}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        response["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    wait = getattr(exc, "wait", None)
+    if wait is not None and (isinstance(exc, exceptions.Throttled) or response.status_code == 503):
+        response["Retry-After"] = str(max(1, int(wait + 0.999)))
     return response

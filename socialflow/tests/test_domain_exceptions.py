@@ -1,0 +1,53 @@
+"""Services raise domain exceptions; the API shows each in its one error format."""
+
+import pytest
+from rest_framework.test import APIRequestFactory
+from rest_framework.views import APIView
+
+from socialflow.core import exceptions as domain
+
+
+def _answer(exc):
+    class Raising(APIView):
+        authentication_classes: list = []
+        permission_classes: list = []
+        throttle_classes: list = []
+
+        def get(self, request):
+            raise exc
+
+    return Raising.as_view()(APIRequestFactory().get("/api/v1/x"))
+
+
+@pytest.mark.parametrize(
+    ("exc", "status", "code"),
+    [
+        (domain.InvalidInput("Bad."), 400, "invalid"),
+        (domain.NotFound(), 404, "not_found"),
+        (domain.PermissionDenied("No.", code="not_owner"), 403, "not_owner"),
+        (domain.Conflict("Taken."), 409, "conflict"),
+        (domain.TooLarge(), 413, "too_large"),
+        (domain.UnsupportedMedia(), 415, "unsupported_media_type"),
+        (domain.Unavailable(), 503, "service_unavailable"),
+    ],
+)
+def test_it_maps_each_domain_error_to_its_status_and_code(exc, status, code):
+    response = _answer(exc)
+    assert response.status_code == status
+    assert response.data == {"detail": exc.message, "code": code}
+
+
+def test_it_reports_a_field_error_under_the_field():
+    response = _answer(domain.InvalidInput("Too long.", field="text", code="too_long"))
+    assert response.status_code == 400
+    assert response.data == {"text": ["Too long."]}
+
+
+def test_it_tells_when_to_retry_a_rate_limit_and_an_outage():
+    limited = _answer(domain.RateLimited("Slow down.", wait_s=12.2))
+    assert limited.status_code == 429
+    assert limited["Retry-After"] == "13"
+    assert limited.data["code"] == "rate_limited"
+    down = _answer(domain.Unavailable(retry_after_s=5))
+    assert down.status_code == 503
+    assert down["Retry-After"] == "5"
