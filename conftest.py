@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
+from socialflow.core import events
 
 
 @pytest.fixture(autouse=True)
@@ -60,3 +61,18 @@ def bob_client(bob):
 @pytest.fixture
 def charlie_client(charlie):
     return bearer_client(charlie)
+
+
+@pytest.fixture
+def event_handler():
+    """Register a domain-event handler for one test: ``event_handler("post.created", fn, name=...)``."""
+    added: list[tuple[str, str]] = []
+
+    def add(event: str, fn, *, name: str):
+        events.register(event, fn, name=name)
+        added.append((event, name))
+        return fn
+
+    yield add
+    for event, name in added:
+        events.unregister(event, name)

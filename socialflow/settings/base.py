@@ -9,6 +9,7 @@ distributed service. See docs/configuration.md for the full list.
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django_guid.integrations import CeleryIntegration
 
 from socialflow.envtools import env, env_secret, persistent_secret_key
@@ -50,7 +51,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.google",
-    # Social Flow domains
+    # Social Flow: the core's own tables (domain-event outbox), then the domains
+    "socialflow.core",
     "accounts",
     "videos",
     "posts",
@@ -172,6 +174,24 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # each domain adds its periodic tasks in its section below
+
+# --- domain events (socialflow/core/events.py) ----------------------------------------------------
+# A failing handler is retried after EVENTS_RETRY_BASE, doubling each time (capped at an hour), at
+# most EVENTS_MAX_ATTEMPTS tries. The re-drive dispatches events still undispatched after
+# EVENTS_REDRIVE_AFTER and releases runs RUNNING longer than EVENTS_HANDLER_TIMEOUT (worker died).
+EVENTS_RETRY_BASE = timedelta(seconds=env.int("EVENTS_RETRY_BASE_SECONDS", default=30))
+EVENTS_MAX_ATTEMPTS = env.int("EVENTS_MAX_ATTEMPTS", default=8)
+EVENTS_REDRIVE_AFTER = timedelta(seconds=env.int("EVENTS_REDRIVE_AFTER_SECONDS", default=60))
+EVENTS_HANDLER_TIMEOUT = timedelta(minutes=env.int("EVENTS_HANDLER_TIMEOUT_MINUTES", default=15))
+EVENTS_RETENTION = timedelta(days=env.int("EVENTS_RETENTION_DAYS", default=7))
+CELERY_BEAT_SCHEDULE["core-events-redrive"] = {
+    "task": "socialflow.core.events.redrive_events",
+    "schedule": timedelta(minutes=1),
+}
+CELERY_BEAT_SCHEDULE["core-events-prune"] = {
+    "task": "socialflow.core.events.prune_events",
+    "schedule": crontab(hour=4, minute=10),
+}
 
 # --- storage --------------------------------------------------------------------------------------
 MEDIA_ROOT = VAR_DIR / "media"

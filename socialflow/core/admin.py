@@ -1,0 +1,64 @@
+"""The event outbox in the admin: what happened, which handlers ran, what failed and why."""
+
+from django.contrib import admin
+from django.db import transaction
+
+from socialflow.core import events
+from socialflow.core.models import Event, HandlerRun
+
+
+class HandlerRunInline(admin.TabularInline):
+    model = HandlerRun
+    extra = 0
+    can_delete = False
+    fields = ["handler", "status", "attempts", "next_attempt_at", "started_at", "finished_at", "last_error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "version", "status", "created_at", "dispatched_at", "finished_at"]
+    list_filter = ["status", "name"]
+    readonly_fields = ["name", "version", "payload", "status", "created_at", "dispatched_at", "finished_at"]
+    inlines = [HandlerRunInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HandlerRun)
+class HandlerRunAdmin(admin.ModelAdmin):
+    list_display = ["id", "handler", "event", "status", "attempts", "next_attempt_at", "finished_at"]
+    list_filter = ["status", "handler"]
+    list_select_related = ["event"]
+    readonly_fields = [
+        "event",
+        "handler",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "started_at",
+        "finished_at",
+        "last_error",
+    ]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Retry the selected failed handler runs")
+    def retry(self, request, queryset):
+        run_ids = list(queryset.filter(status=HandlerRun.Status.FAILED).values_list("pk", flat=True))
+        count = events.runs_retry(run_ids=run_ids)
+        for run_id in run_ids:
+            transaction.on_commit(lambda run_id=run_id: events.run_event_handler.delay(run_id), robust=True)
+        self.message_user(request, f"{count} handler run(s) queued again.")
