@@ -35,6 +35,9 @@ urlpatterns = [
     path("", studio.landing, name="landing"),
 ]
 
+# Signed media paths are the app's own check (also in S3 mode, where they answer with playlists
+# and presigned redirects); plain /media/ only where the app serves local media itself.
+urlpatterns.append(re_path(r"^media/s/(?P<token>[^/]+)/(?P<path>.+)$", media.serve_signed_media, name="media-signed"))
 if settings.SERVE_MEDIA:
     urlpatterns.append(re_path(r"^media/(?P<path>.+)$", media.serve_media, name="media"))
 

@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from videos import services, storage
+from videos import access, services
 from videos.models import Comment, Playlist, Upload, Video
 
 
@@ -62,7 +62,7 @@ class VideoAdmin(admin.ModelAdmin):
     def poster(self, obj):
         if not obj.thumbnail:
             return "—"
-        return format_html('<img src="{}" style="max-width:320px">', storage.url(obj.thumbnail))
+        return format_html('<img src="{}" style="max-width:320px">', access.media_url(obj, obj.thumbnail))
 
     @admin.action(description="Hide selected videos (moderation)")
     def hide_videos(self, request, queryset):

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class VideosConfig(AppConfig):
     name = "videos"
+
+    def ready(self):
+        from videos import access
+
+        access.register()

@@ -69,6 +69,9 @@ class Video(models.Model):
     thumbnail = models.CharField(max_length=300, blank=True)
     preview_sprite = models.CharField(max_length=300, blank=True)
     preview_vtt = models.CharField(max_length=300, blank=True)
+    # Part of every signed media link (videos.access): bumped when the video stops being public or
+    # is hidden, so links handed out before stop working.
+    media_version = models.PositiveIntegerField(default=0)
 
     # Publishing: published_at in the future means scheduled; announced_at records the follower fan-out.
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -1,26 +1,21 @@
-"""Reads for videos: visibility rules, lists, search, comments, playlists.
-
-Visibility for someone other than the owner (moderators see everything):
-- the video must be playable (ready, or processing with a published generation: the quick lowest
-  rung of a long video, the previous ladder during a re-transcode), not hidden by moderation, and published (``published_at`` not in the future);
-- public: everyone; unlisted: anyone with the id, never listed; followers: the author's followers;
-  private and members (reserved for memberships): nobody else. Blocked either way: nobody.
-"""
+"""Reads for videos: lists, search, comments, playlists. Who may see what is the access layer's
+(``videos.access`` registers the rules of videos, comments and playlists): every read here goes
+through ``access.visible_to`` / ``access.can_view``."""
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
-from posts.models import Follow
-from posts.selectors import hidden_author_ids_for, is_blocked_either_way
+from accounts import access as graph
+from socialflow.core import access
+from videos.access import comments_on_visible_video_q, listed_q, published_q
 from videos.models import Comment, CommentLike, Playlist, PlaylistItem, Tag, Video, VideoReaction, Visibility
 
 
 def _authed(viewer) -> bool:
-    return viewer is not None and viewer.is_authenticated
+    return access.is_authenticated(viewer)
 
 
 def _base() -> QuerySet:
@@ -29,29 +24,19 @@ def _base() -> QuerySet:
     )
 
 
-def _playable_q() -> Q:
-    """``Video.is_playable`` as a filter."""
-    return Q(status=Video.Status.READY) | (Q(status=Video.Status.PROCESSING) & ~Q(master_playlist=""))
-
-
-def _published_q() -> Q:
-    return (
-        _playable_q() & Q(hidden_at__isnull=True) & (Q(published_at__isnull=True) | Q(published_at__lte=timezone.now()))
-    )
-
-
-def _listed_q(viewer) -> Q:
-    """Videos a viewer may find in lists and search (not unlisted, not other people's private)."""
-    visible = _published_q() & Q(visibility=Visibility.PUBLIC)
+def _listed(viewer, qs: QuerySet | None = None) -> QuerySet:
+    """Videos ``viewer`` may find in lists, search and recommendations: visible to them, listed
+    (not unlisted, private, hidden or scheduled), and not by an author they block, are blocked by
+    or mute."""
+    qs = access.visible_to("video", viewer, queryset=(_base() if qs is None else qs).filter(listed_q()))
     if _authed(viewer):
-        followed = Follow.objects.filter(follower_id=viewer.pk, followee_id=OuterRef("author_id"))
-        visible |= _published_q() & Q(visibility=Visibility.FOLLOWERS) & Q(Exists(followed))
-    return visible
+        qs = qs.exclude(graph.blocked_either_way_q(viewer) | graph.muted_q(viewer))
+    return qs
 
 
 def channel_video_count(*, author_id: int) -> int:
     """How many videos the author's channel shows everyone (the profile's ``videos_count``)."""
-    return Video.objects.filter(_published_q(), author_id=author_id, visibility=Visibility.PUBLIC).count()
+    return Video.objects.filter(published_q(), author_id=author_id, visibility=Visibility.PUBLIC).count()
 
 
 def _refuse_nul(**params: str | None) -> None:
@@ -61,28 +46,8 @@ def _refuse_nul(**params: str | None) -> None:
             raise ValidationError({name: ["Null characters are not allowed."]}, code="null_characters_not_allowed")
 
 
-def _exclude_hidden_authors(qs: QuerySet, viewer) -> QuerySet:
-    if _authed(viewer):
-        hidden = hidden_author_ids_for(viewer_id=viewer.pk)
-        if hidden:
-            qs = qs.exclude(author_id__in=hidden)
-    return qs
-
-
 def video_can_view(*, video: Video, viewer) -> bool:
-    if _authed(viewer) and (viewer.pk == video.author_id or viewer.is_moderator):
-        return True
-    if not video.is_playable or video.hidden_at is not None:
-        return False
-    if video.published_at and video.published_at > timezone.now():
-        return False
-    if video.visibility in (Visibility.PRIVATE, Visibility.MEMBERS):
-        return False
-    if _authed(viewer) and is_blocked_either_way(user_a_id=viewer.pk, user_b_id=video.author_id):
-        return False
-    if video.visibility == Visibility.FOLLOWERS:
-        return _authed(viewer) and Follow.objects.filter(follower_id=viewer.pk, followee_id=video.author_id).exists()
-    return True
+    return access.can_view(viewer, video, kind="video")
 
 
 def video_get_visible(*, video_id, viewer) -> Video:
@@ -148,7 +113,7 @@ def video_list(
     if own:
         qs = qs.filter(author_id=viewer.pk)
     else:
-        qs = _exclude_hidden_authors(qs.filter(_listed_q(viewer)), viewer)
+        qs = _listed(viewer, qs)
         if author:
             qs = qs.filter(author__username__iexact=author)
     if tag:
@@ -165,16 +130,13 @@ def video_list(
 def video_search(*, query: str, viewer) -> QuerySet:
     """Listed videos visible to ``viewer`` matching ``query`` (ranked full-text on PostgreSQL)."""
     _refuse_nul(q=query)
-    qs = _exclude_hidden_authors(_base().filter(_listed_q(viewer)).order_by("-published_at", "-id"), viewer)
-    return _search(qs, query)
+    return _search(_listed(viewer).order_by("-published_at", "-id"), query)
 
 
 def video_up_next(*, video: Video, viewer, limit: int = 20) -> list[Video]:
     """Same author first, then the same tags; public and ready, never the current one."""
     tag_ids = [t.pk for t in video.tags.all()]
-    qs = _exclude_hidden_authors(
-        _base().filter(_published_q(), visibility=Visibility.PUBLIC).exclude(pk=video.pk), viewer
-    )
+    qs = _listed(viewer).filter(visibility=Visibility.PUBLIC).exclude(pk=video.pk)
     same_author = list(qs.filter(author_id=video.author_id).order_by("-published_at", "-id")[:limit])
     seen = {v.pk for v in same_author}
     related: list[Video] = []
@@ -195,35 +157,31 @@ def video_reactions_for(*, viewer, video_ids: list[int]) -> dict[int, str]:
 
 
 def comment_list(*, video: Video, viewer, parent_id: int | None = None) -> QuerySet:
-    """Comments of a thread level. Held comments only for their author and the creator."""
+    """Comments of a thread level of a video the viewer may see (``video_get_visible``): held ones
+    only for their author and the creator, none by someone blocked either way or muted."""
     qs = Comment.objects.select_related("author").filter(video=video, parent_id=parent_id)
-    is_creator = _authed(viewer) and viewer.pk == video.author_id
-    if not is_creator:
-        held_visible = Q(is_held=False)
-        if _authed(viewer):
-            held_visible |= Q(author_id=viewer.pk)
-        qs = qs.filter(held_visible)
+    qs = qs.filter(comments_on_visible_video_q(viewer))  # the video itself is checked already
     if _authed(viewer):
-        qs = _exclude_hidden_authors(qs, viewer)
+        qs = qs.exclude(graph.muted_q(viewer))
         liked = CommentLike.objects.filter(user_id=viewer.pk, comment_id=OuterRef("pk"))
         qs = qs.annotate(viewer_liked=Exists(liked))
     return qs
 
 
 def comment_get_visible(*, comment_id, viewer) -> Comment:
-    """A comment whose video the viewer may see (held ones only for author and creator)."""
+    """A comment the viewer may see (its video visible; held ones only for author and creator)."""
     try:
         comment = Comment.objects.select_related("author", "video", "video__author").get(pk=int(comment_id))
     except (Comment.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("Comment not found.") from exc
-    if not video_can_view(video=comment.video, viewer=viewer):
-        raise NotFound("Comment not found.")
-    if comment.is_held and not (_authed(viewer) and viewer.pk in (comment.author_id, comment.video.author_id)):
+    if not access.can_view(viewer, comment, kind="comment"):
         raise NotFound("Comment not found.")
     return comment
 
 
 def playlist_list(*, viewer, owner: str | None = None) -> QuerySet:
+    """Someone's public playlists (all of them for their owner); without ``owner``, the caller's own
+    (anonymous: every public one)."""
     _refuse_nul(owner=owner)
     qs = Playlist.objects.select_related("owner")
     if owner:
@@ -234,7 +192,7 @@ def playlist_list(*, viewer, owner: str | None = None) -> QuerySet:
         qs = qs.filter(owner_id=viewer.pk)
     else:
         qs = qs.filter(visibility=Playlist.PlaylistVisibility.PUBLIC)
-    return qs.order_by("-created_at", "-id")
+    return access.visible_to("playlist", viewer, queryset=qs).order_by("-created_at", "-id")
 
 
 def playlist_get_visible(*, playlist_id, viewer) -> Playlist:
@@ -242,20 +200,21 @@ def playlist_get_visible(*, playlist_id, viewer) -> Playlist:
         playlist = Playlist.objects.select_related("owner").get(pk=int(playlist_id))
     except (Playlist.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("Playlist not found.") from exc
-    if playlist.visibility == Playlist.PlaylistVisibility.PRIVATE and not (
-        _authed(viewer) and viewer.pk == playlist.owner_id
-    ):
+    if not access.can_view(viewer, playlist, kind="playlist"):
         raise NotFound("Playlist not found.")
     return playlist
 
 
 def playlist_videos(*, playlist: Playlist, viewer) -> list[Video]:
-    """The playlist's videos in order, minus those the viewer may not see."""
-    visible = _listed_q(viewer) | (_published_q() & Q(visibility=Visibility.UNLISTED))
-    if _authed(viewer):
-        visible |= Q(author_id=viewer.pk)
+    """The playlist's videos in order, minus those the viewer may not see (unlisted ones included:
+    the playlist is the link), and minus authors blocked either way or muted."""
     ids = PlaylistItem.objects.filter(playlist=playlist).order_by("position", "id").values_list("video_id", flat=True)
-    videos = _exclude_hidden_authors(_base().filter(visible, pk__in=list(ids)), viewer)
+    in_lists = listed_q() | (published_q() & Q(visibility=Visibility.UNLISTED))
+    if _authed(viewer):
+        in_lists |= Q(author_id=viewer.pk)
+    videos = access.visible_to("video", viewer, queryset=_base().filter(in_lists, pk__in=list(ids)))
+    if _authed(viewer):
+        videos = videos.exclude(graph.blocked_either_way_q(viewer) | graph.muted_q(viewer))
     by_id = {v.pk: v for v in videos}
     return [by_id[i] for i in ids if i in by_id]
 

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from rest_framework.exceptions import NotFound, PermissionDenied
 
-from videos import selectors, services, storage
+from videos import access, selectors, services
 from videos.api.serializers import VideoUpdateSerializer
 from videos.models import Visibility
 
@@ -15,7 +15,7 @@ from videos.models import Visibility
 def index(request):
     videos = list(selectors.video_list(viewer=request.user, author=request.user.username)[:100])
     for video in videos:
-        video.thumbnail_url = storage.url(video.thumbnail)
+        video.thumbnail_url = access.media_url(video, video.thumbnail)
     return render(request, "videos/index.html", {"videos": videos})
 
 
@@ -34,7 +34,8 @@ def edit(request, video_id: int):
         video = selectors.video_get_owned(video_id=video_id, user=request.user)
     except (NotFound, PermissionDenied):
         return render(request, "videos/not_found.html", status=404)
-    video.thumbnail_url, video.hls_url = storage.url(video.thumbnail), storage.url(video.master_playlist)
+    video.thumbnail_url = access.media_url(video, video.thumbnail)
+    video.hls_url = access.media_url(video, video.master_playlist, playlist=True)
     errors = {}
     if request.method == "POST":
         if request.POST.get("action") == "delete":

@@ -217,6 +217,10 @@ STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Non-public media (private videos, originals) only through signed paths/presigned URLs that expire:
+# long enough to watch a long video in one sitting; originals are for a download started now.
+MEDIA_SIGNED_URL_TTL = env.int("MEDIA_SIGNED_URL_TTL", default=6 * 3600)
+MEDIA_ORIGINAL_URL_TTL = env.int("MEDIA_ORIGINAL_URL_TTL", default=10 * 60)
 # Local media is served by the app itself (with HTTP range support) unless a CDN/S3 is in front.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not USE_S3)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024

@@ -4,7 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.api.serializers import avatar_url
-from videos import storage
+from videos import access as video_access
 from videos.models import Comment, Playlist, Video, Visibility
 from videos.services.videos import MAX_TAGS, normalize_tags
 
@@ -71,28 +71,30 @@ class VideoSerializer(serializers.ModelSerializer):
     def get_error(self, video) -> str | None:
         return video.error or None
 
+    # Media URLs: plain (cacheable) for public videos, expiring signed links otherwise
+    # (videos.access.media_url). Whoever receives this video may see it, so may fetch its media.
     def get_renditions(self, video) -> list[dict]:
         return [
             {
                 "height": r["height"],
                 "width": r["width"],
                 "bitrate": r["bitrate"],
-                "playlist_url": storage.url(r["playlist"]),
+                "playlist_url": video_access.media_url(video, r["playlist"], playlist=True),
             }
             for r in video.renditions
         ]
 
     def get_hls_url(self, video) -> str | None:
-        return storage.url(video.master_playlist)
+        return video_access.media_url(video, video.master_playlist, playlist=True)
 
     def get_thumbnail_url(self, video) -> str | None:
-        return storage.url(video.thumbnail)
+        return video_access.media_url(video, video.thumbnail)
 
     def get_preview_sprite_url(self, video) -> str | None:
-        return storage.url(video.preview_sprite)
+        return video_access.media_url(video, video.preview_sprite)
 
     def get_preview_vtt_url(self, video) -> str | None:
-        return storage.url(video.preview_vtt)
+        return video_access.media_url(video, video.preview_vtt)
 
     def get_tags(self, video) -> list[str]:
         return [t.name for t in video.tags.all()]
@@ -105,13 +107,19 @@ class VideoSerializer(serializers.ModelSerializer):
 
 class VideoDetailSerializer(VideoSerializer):
     viewer_reaction = serializers.SerializerMethodField()
+    original_url = serializers.SerializerMethodField(
+        help_text="The uploaded original: for its owner and staff only, a link that expires in minutes."
+    )
 
     class Meta(VideoSerializer.Meta):
-        fields = [*VideoSerializer.Meta.fields, "viewer_reaction"]
+        fields = [*VideoSerializer.Meta.fields, "viewer_reaction", "original_url"]
         read_only_fields = fields
 
     def get_viewer_reaction(self, video) -> str | None:
         return self.context.get("viewer_reaction")
+
+    def get_original_url(self, video) -> str | None:
+        return video_access.original_url_for(self.context.get("viewer"), video)
 
 
 class TagListField(serializers.ListField):

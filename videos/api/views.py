@@ -64,7 +64,8 @@ class VideoViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         video = self._visible(pk)
         reaction = selectors.video_reactions_for(viewer=request.user, video_ids=[video.pk]).get(video.pk)
-        return Response(s.VideoDetailSerializer(video, context={"viewer_reaction": reaction}).data)
+        context = {"viewer_reaction": reaction, "viewer": request.user}
+        return Response(s.VideoDetailSerializer(video, context=context).data)
 
     @extend_schema(request=s.VideoCreateSerializer, responses={201: s.VideoSerializer})
     def create(self, request):

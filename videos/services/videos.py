@@ -183,6 +183,10 @@ def video_update(
     if published_at is not _UNSET:
         video.published_at = published_at
         fields.append("published_at")
+    if {"visibility", "published_at"} & set(fields):
+        # Who may watch changed: every media link handed out before dies (videos.access).
+        video.media_version += 1
+        fields.append("media_version")
     if fields:
         video.save(update_fields=[*fields, "updated_at"])
     if tags is not None:
@@ -261,7 +265,7 @@ def video_publish_due() -> int:
 def video_hide(*, video: Video, reason: str = "") -> Video:
     """Moderation: hide from everyone but the owner (and moderators)."""
     Video.objects.filter(pk=video.pk, hidden_at__isnull=True).update(
-        hidden_at=timezone.now(), hidden_reason=reason[:500]
+        hidden_at=timezone.now(), hidden_reason=reason[:500], media_version=F("media_version") + 1
     )
     video.refresh_from_db()
     video_count_refresh(author_id=video.author_id)

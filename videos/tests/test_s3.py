@@ -1,13 +1,16 @@
 """S3 mode (django-storages + boto3) against moto: multipart tus uploads, publishing, deletion."""
 
 import os
+from urllib.parse import urljoin, urlsplit
 
 import boto3
 import pytest
+from django.test import Client
 from moto import mock_aws
 
 from videos import services
 from videos.models import Upload, Video
+from videos.tests.factories import VideoFactory
 from videos.tests.test_api_uploads import create, patch
 
 BUCKET = "sf-test-media"
@@ -84,3 +87,35 @@ def test_it_transcodes_from_and_to_s3(s3, alice, alice_client, make_clip, django
     with django_capture_on_commit_callbacks(execute=True):
         services.video_delete(video=video)
     assert keys(s3, f"videos/{video.pk}/") == set()
+
+
+def test_it_signs_private_media_on_s3(s3, alice, alice_client):
+    video = VideoFactory(author=alice, visibility="private")
+    prefix = f"videos/{video.pk}/gabc"
+    for key, text in {
+        f"{prefix}/master.m3u8": "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n240p/index.m3u8\n",
+        f"{prefix}/240p/index.m3u8": "#EXTM3U\n#EXTINF:4.0,\nseg_000.ts\n#EXT-X-ENDLIST\n",
+        f"{prefix}/poster.jpg": "jpeg",
+        f"videos/{video.pk}/source/original.mp4": "original",
+    }.items():
+        s3.put_object(Bucket=BUCKET, Key=key, Body=text.encode())
+    video.master_playlist, video.thumbnail = f"{prefix}/master.m3u8", f"{prefix}/poster.jpg"
+    video.source_name = f"videos/{video.pk}/source/original.mp4"
+    video.save()
+    body = alice_client.get(f"/api/v1/videos/{video.pk}").json()
+    # Single files: presigned S3 URLs; playlists: the app's signed path, segments presigned inside.
+    assert "Signature=" in body["thumbnail_url"] and "Signature=" in body["original_url"]
+    master_url = body["hls_url"]
+    assert "/media/s/" in master_url
+
+    def get(url):
+        parts = urlsplit(url)
+        return Client().get(parts.path)
+
+    master = get(master_url)
+    assert master.status_code == 200 and master["Cache-Control"] == "private, no-store"
+    assert master.content.decode().splitlines()[-1] == "240p/index.m3u8"  # variants come back signed
+    variant = get(urljoin(master_url, "240p/index.m3u8"))
+    segment_url = variant.content.decode().splitlines()[2]
+    assert segment_url.startswith("https://") and "Signature=" in segment_url
+    assert get(f"/media/{video.master_playlist}").status_code == 404

@@ -114,7 +114,11 @@ def test_it_moderates_comments_in_the_admin_without_rewriting_them(client, alice
 
 
 def test_it_plays_a_ready_video_on_the_edit_page(client, alice):
-    video = VideoFactory(author=alice, master_playlist="videos/1/g/master.m3u8", thumbnail="videos/1/g/poster.jpg")
+    video = VideoFactory(author=alice)
+    video.master_playlist, video.thumbnail = f"videos/{video.pk}/g/master.m3u8", f"videos/{video.pk}/g/poster.jpg"
+    video.save()
     login(client, alice)
     page = client.get(f"/studio/videos/{video.pk}/").content.decode()
-    assert f'data-src="{settings.SITE_URL}/media/videos/1/g/master.m3u8"' in page and "hls.light.min.js" in page
+    assert (
+        f'data-src="{settings.SITE_URL}/media/videos/{video.pk}/g/master.m3u8"' in page and "hls.light.min.js" in page
+    )
