@@ -19,6 +19,7 @@ from live.lib import presence
 from live.lib.broadcast import LAYER_ALIAS, room_event, room_group
 from live.models import Stream
 from live.services.chat import message_payload
+from socialflow.core import jsonsafe
 
 # stream id -> channel names connected to this process; an announcer task per stream while non-empty.
 _local_rooms: dict[int, set[str]] = {}
@@ -137,9 +138,11 @@ class LiveChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("invalid", "Send JSON text frames.")
             return
         try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.send_error("invalid_json", "The frame is not valid JSON.")
+            # Bounded depth and strict Unicode: a deeply nested frame or a lone surrogate is refused
+            # here, not a RecursionError (or an unencodable echo) that kills the socket.
+            content = jsonsafe.loads(text_data)
+        except jsonsafe.JSONError:
+            await self.send_error("invalid_json", "The frame is not valid JSON (or nests too deep).")
             return
         await self.receive_json(content)
 

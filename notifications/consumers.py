@@ -17,6 +17,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from notifications import selectors, services
 from notifications.realtime import user_group
+from socialflow.core import jsonsafe
 
 CLOSE_UNAUTHENTICATED = 4401
 MAX_IDS = 500
@@ -88,11 +89,18 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def send_error(self, code: str, detail: str):
         await self.send_json({"type": "error", "code": code, "detail": detail})
 
-    async def decode_json(self, text_data):
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # Channels' own decoding raises (a binary frame, or a RecursionError on deep nesting) and
+        # that kills the consumer with no close code; a bad frame is an error frame instead.
+        if text_data is None:
+            await self.send_error("invalid", "Send JSON text frames.")
+            return
         try:
-            return await super().decode_json(text_data)
-        except ValueError:
-            return None
+            content = jsonsafe.loads(text_data)
+        except jsonsafe.JSONError:
+            await self.send_error("invalid", "The frame is not valid JSON (or nests too deep).")
+            return
+        await self.receive_json(content)
 
     # Group events from notifications.realtime.
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.api import throttles
+from socialflow.api.parsers import JSONParser
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input (field errors)."),
@@ -253,7 +254,7 @@ class RecoveryCodesView(APIView):
 
 class MeView(APIView):
     permission_classes = [permissions.IsAuthenticated]
-    parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
+    parser_classes = [JSONParser, parsers.MultiPartParser, parsers.FormParser]
 
     def _render(self, request, user):
         account = selectors.own_account_get(user=user)

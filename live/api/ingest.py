@@ -14,12 +14,13 @@ from django.http import HttpResponseRedirect
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from live import services
 from live.api.serializers import IngestSerializer
+from socialflow.api.parsers import JSONParser
 
 
 class _IngestView(APIView):

@@ -211,6 +211,26 @@ async def test_it_pushes_viewer_counts_and_records_the_peak(room):
     assert room.peak_viewers == 2
 
 
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "[" * 5000 + "]" * 5000,
+        '{"type": "chat.send", "text": "\\ud800"}',
+        '{"type": "chat.send", "text": ' + "[" * 100 + "]" * 100 + "}",
+    ],
+    ids=["deep", "lone-surrogate", "over-depth-limit"],
+)
+async def test_it_answers_hostile_frames_and_keeps_the_socket(room, frame):
+    bob = await database_sync_to_async(UserFactory)(username="bob")
+    sender = await connect(room, bob)
+    await sender.send_to(text_data=frame)
+    assert (await next_frame(sender, "error"))["code"] == "invalid_json"
+    await sender.send_json_to({"type": "chat.send", "text": "still here"})
+    assert (await next_frame(sender, "chat.message"))["text"] == "still here"
+    await sender.disconnect()
+    assert await database_sync_to_async(ChatMessage.objects.filter(stream=room).count)() == 1
+
+
 async def test_it_answers_bad_frames_with_errors(room):
     viewer = await connect(room)
     await viewer.send_to(text_data="{not json")

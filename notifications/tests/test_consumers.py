@@ -81,7 +81,7 @@ async def test_it_marks_read_over_the_socket(alice, bob, target, alice_token):
     await communicator.send_json_to({"type": "mark_read", "ids": "nope"})
     assert (await communicator.receive_json_from())["code"] == "invalid"
     await communicator.send_to(text_data="not json")
-    assert (await communicator.receive_json_from())["code"] == "unknown_type"
+    assert (await communicator.receive_json_from())["code"] == "invalid"
     await communicator.disconnect()
 
 
@@ -137,3 +137,20 @@ async def test_it_leaves_the_user_group_when_a_send_finds_the_client_gone(alice,
     await asyncio.sleep(0.2)
     await communicator.disconnect()  # raised ClientDisconnected: the consumer had died
     assert groups is None or not groups.get(user_group(alice.pk))
+
+
+@pytest.mark.parametrize(
+    "frame",
+    ["[" * 5000 + "]" * 5000, '{"type": "ping", "x": "\\ud800"}', '{"a":' * 100 + "1" + "}" * 100],
+    ids=["deep", "lone-surrogate", "over-depth-limit"],
+)
+async def test_it_answers_hostile_frames_and_keeps_the_socket(alice, alice_token, frame):
+    communicator, _ = await _connect(alice_token)
+    await communicator.receive_json_from()
+    await communicator.send_to(text_data=frame)
+    assert (await communicator.receive_json_from())["code"] == "invalid"
+    await communicator.send_to(bytes_data=b"\x00binary")
+    assert (await communicator.receive_json_from())["code"] == "invalid"
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}  # still alive
+    await communicator.disconnect()

@@ -6,12 +6,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from socialflow.api.exceptions import PayloadTooLarge
 from socialflow.api.pagination import CursorPagination
+from socialflow.api.parsers import JSONParser
 from videos import selectors, services
 from videos.api import serializers as s
 from videos.models import Comment, VideoReaction
