@@ -1,5 +1,6 @@
 """Chat: sending under the room's rules, deletion, bans and timeouts. Pushes go out after commit."""
 
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -32,12 +33,32 @@ def message_payload(message: ChatMessage) -> dict:
     }
 
 
+# Letters that render as nothing (Hangul fillers, the braille blank), beside the format characters.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _is_blank(char: str) -> bool:
+    # Cf: zero-width space/joiners, word joiner, BOM, bidi marks… (U+200B-U+200F, U+2060, U+FEFF).
+    return char.isspace() or char in _BLANK_LETTERS or unicodedata.category(char) == "Cf"
+
+
+def _strip_blank(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and _is_blank(text[start]):
+        start += 1
+    while end > start and _is_blank(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
 def _check_text(text) -> str:
     if not isinstance(text, str):
         raise ChatRefused("invalid", "The message must be text.")
     if "\x00" in text:  # PostgreSQL text cannot hold NUL (a DataError, i.e. a crashed consumer)
         raise ChatRefused("invalid", "The message contains a NUL character.")
-    text = text.strip()
+    # Interior joiners stay (an emoji family is glued by U+200D); only invisible ends go, and a
+    # message that is nothing but invisible characters is empty.
+    text = _strip_blank(text)
     if not text:
         raise ChatRefused("empty", "The message is empty.")
     if len(text) > settings.LIVE_CHAT_MAX_LENGTH:

@@ -105,7 +105,18 @@ async def test_it_rate_limits_then_times_out(room):
     await writer.disconnect()
 
 
-@pytest.mark.parametrize(("text", "code"), [("", "empty"), ("   ", "empty"), ("x" * 501, "too_long"), (42, "invalid")])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("\u200b", "empty"),
+        ("\u200b\u200c\u200d\u2060\ufeff \n\u200e", "empty"),
+        ("\u3164\u2800", "empty"),
+        ("x" * 501, "too_long"),
+        (42, "invalid"),
+    ],
+)
 async def test_it_refuses_bad_text_and_keeps_the_socket(room, text, code):
     bob = await database_sync_to_async(UserFactory)(username="bob")
     writer = await connect(room, bob)

@@ -163,6 +163,28 @@ def test_it_refuses_a_nul_in_a_chat_message(alice, bob, text):
     assert refused.value.code == "invalid"
 
 
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("\u200bhi\u200b", "hi"),
+        ("\ufeff ok \u2060", "ok"),
+        ("\U0001f468\u200d\U0001f469", "\U0001f468\u200d\U0001f469"),
+    ],
+)
+def test_it_strips_invisible_ends_but_keeps_joiners_inside(alice, bob, text, stored):
+    stream = StreamFactory(owner=alice)
+    message = services.chat_message_send(stream_id=stream.pk, user=bob, text=text)
+    assert message.text == stored
+
+
+@pytest.mark.parametrize("text", ["\u200b", "\u200c\u200d", "\u2060\ufeff\u200b \t", "\u3164"])
+def test_it_refuses_a_message_of_only_invisible_characters(alice, bob, text):
+    stream = StreamFactory(owner=alice)
+    with pytest.raises(services.ChatRefused) as refused:
+        services.chat_message_send(stream_id=stream.pk, user=bob, text=text)
+    assert refused.value.code == "empty"
+
+
 def test_it_sends_when_the_ban_is_lifted_between_the_read_and_the_check(alice, bob, monkeypatch):
     # An unban racing a send: the ban id read with the stream is gone by the time it is loaded.
     # That was StreamBan.DoesNotExist, which the consumer does not catch (the socket died).

@@ -1,4 +1,4 @@
-"""Framework-free push senders: Web Push (VAPID), FCM HTTP v1 and APNs provider-token HTTP.
+"""Framework-free push senders: Web Push (VAPID), FCM HTTP v1 and APNs (provider token, HTTP/2).
 
 Every sender returns a ``PushResult``; ``gone`` means the provider says the endpoint or token no
 longer exists (HTTP 404/410, FCM ``UNREGISTERED``, APNs ``Unregistered``/``BadDeviceToken``) and
@@ -10,6 +10,7 @@ import json
 import time
 from dataclasses import dataclass
 
+import httpx
 import jwt
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -161,28 +162,57 @@ class ApnsConfig:
     endpoint: str = "https://api.push.apple.com"
 
 
-def apns_provider_token(config: ApnsConfig) -> str:
-    return jwt.encode(
-        {"iss": config.team_id, "iat": int(time.time())},
-        config.private_key,
-        algorithm="ES256",
-        headers={"kid": config.key_id},
+# Apple accepts a provider token for an hour and throttles minting (TooManyProviderTokenUpdates when
+# refreshed more often than every 20 minutes): one token per signing key, reused for 50 minutes.
+APNS_TOKEN_TTL_S = 50 * 60
+_apns_token_cache: dict[tuple[str, str], tuple[str, float]] = {}
+# One HTTP/2 client per endpoint, kept open: Apple asks providers to reuse connections.
+_apns_clients: dict[str, httpx.Client] = {}
+
+
+def apns_provider_token(config: ApnsConfig, *, refresh: bool = False) -> str:
+    """The ES256 provider token for this key, minted at most once per ``APNS_TOKEN_TTL_S``."""
+    cache_key = (config.team_id, config.key_id)
+    cached = _apns_token_cache.get(cache_key)
+    now = time.time()
+    if cached and not refresh and now - cached[1] < APNS_TOKEN_TTL_S:
+        return cached[0]
+    token = jwt.encode(
+        {"iss": config.team_id, "iat": int(now)}, config.private_key, algorithm="ES256", headers={"kid": config.key_id}
+    )
+    _apns_token_cache[cache_key] = (token, now)
+    return token
+
+
+def apns_client(endpoint: str) -> httpx.Client:
+    """HTTP/2 only (APNs refuses HTTP/1.1): ALPN ``h2`` over TLS; prior knowledge on a plain-text
+    stand-in endpoint (tests)."""
+    client = _apns_clients.get(endpoint)
+    if client is None:
+        client = _apns_clients[endpoint] = httpx.Client(http1=False, http2=True, timeout=TIMEOUT_S)
+    return client
+
+
+def _apns_post(*, token: str, payload: dict, config: ApnsConfig, refresh: bool = False) -> httpx.Response:
+    return apns_client(config.endpoint).post(
+        f"{config.endpoint.rstrip('/')}/3/device/{token}",
+        content=json.dumps(payload, separators=(",", ":")).encode(),
+        headers={
+            "authorization": f"bearer {apns_provider_token(config, refresh=refresh)}",
+            "apns-topic": config.topic,
+            "apns-push-type": "alert",
+            "content-type": "application/json",
+        },
     )
 
 
 def send_apns(*, token: str, title: str, body: str, data: dict, config: ApnsConfig) -> PushResult:
+    payload = {"aps": {"alert": {"title": title, "body": body}, "sound": "default"}, **data}
     try:
-        response = requests.post(
-            f"{config.endpoint.rstrip('/')}/3/device/{token}",
-            json={"aps": {"alert": {"title": title, "body": body}, "sound": "default"}, **data},
-            headers={
-                "authorization": f"bearer {apns_provider_token(config)}",
-                "apns-topic": config.topic,
-                "apns-push-type": "alert",
-            },
-            timeout=TIMEOUT_S,
-        )
-    except requests.RequestException as exc:
+        response = _apns_post(token=token, payload=payload, config=config)
+        if response.status_code == 403 and "ExpiredProviderToken" in response.text:
+            response = _apns_post(token=token, payload=payload, config=config, refresh=True)
+    except httpx.HTTPError as exc:
         return PushResult(ok=False, detail=f"network error: {exc}"[:500])
     if response.status_code == 200:
         return PushResult(ok=True, status=200)

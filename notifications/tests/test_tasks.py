@@ -3,6 +3,7 @@ import smtplib
 from datetime import timedelta
 from unittest import mock
 
+import jwt as pyjwt
 import pytest
 import requests
 import time_machine
@@ -18,6 +19,7 @@ from notifications import selectors, services, tasks
 from notifications.lib import push
 from notifications.models import Delivery, EmailMode, FollowerFanOut, Notification, PushDevice
 from notifications.tests.factories import DeliveryFactory, FcmDeviceFactory, NotificationFactory, WebPushDeviceFactory
+from notifications.tests.h2_standin import H2StandIn
 from posts.models import Follow
 
 pytestmark = pytest.mark.django_db
@@ -294,7 +296,7 @@ def test_it_skips_push_when_turned_off_after_queueing(alice, bob, target, vapid)
     assert n.deliveries.get(channel="push").status == Delivery.Status.SKIPPED
 
 
-# --- FCM / APNs (stubbed at requests.post) ----------------------------------------------------------
+# --- FCM (stubbed at requests.post) / APNs (a local HTTP/2 stand-in) ----------------------------------------------------------
 
 
 def _response(status, body):
@@ -345,20 +347,81 @@ def test_it_deletes_unregistered_fcm_tokens(alice, bob, target, fcm):
     assert not PushDevice.objects.exists()
 
 
-def test_it_sends_apns_notifications(alice, bob, target, settings):
+@pytest.fixture
+def apns(settings):
     key = ec.generate_private_key(ec.SECP256R1())
     settings.APNS_PRIVATE_KEY = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
     settings.APNS_KEY_ID, settings.APNS_TEAM_ID, settings.APNS_TOPIC = "KEY123", "TEAM123", "com.socialflow.app"
+    push._apns_token_cache.clear()
+    yield key.public_key()
+    for client in push._apns_clients.values():
+        client.close()
+    push._apns_clients.clear()
+    push._apns_token_cache.clear()
+
+
+def _send_replies(alice, bob, target, count):
+    for _ in range(count):
+        n = services.notify(recipient=alice, kind="reply", actor=bob, target=UserFactory())
+        tasks.send_deliveries([n.deliveries.get(channel="push").pk])
+        assert n.deliveries.get(channel="push").status == Delivery.Status.SENT
+
+
+def test_it_sends_apns_over_http2_and_reuses_the_provider_token(alice, bob, target, settings, apns):
+    PushDevice.objects.create(user=alice, platform="apns", token="abc123")
+    with H2StandIn() as apple:
+        settings.APNS_ENDPOINT = apple.url
+        _send_replies(alice, bob, target, 2)
+    assert apple.protocol_errors == 0
+    assert apple.connections == 1  # one HTTP/2 connection, kept open
+    first, second = apple.requests
+    headers = first["headers"]
+    assert (headers[":method"], headers[":path"]) == ("POST", "/3/device/abc123")
+    assert headers["apns-topic"] == "com.socialflow.app"
+    assert headers["apns-push-type"] == "alert"
+    assert json.loads(first["body"])["aps"]["alert"]["body"] == "Bob replied to your post"
+    token = headers["authorization"].removeprefix("bearer ")
+    assert second["headers"]["authorization"] == f"bearer {token}"  # not minted per send
+    assert pyjwt.get_unverified_header(token) == {"alg": "ES256", "kid": "KEY123", "typ": "JWT"}
+    assert pyjwt.decode(token, apns, algorithms=["ES256"])["iss"] == "TEAM123"
+
+
+def test_it_refreshes_the_provider_token_after_50_minutes(alice, bob, target, settings, apns):
+    PushDevice.objects.create(user=alice, platform="apns", token="abc123")
+    with H2StandIn() as apple:
+        settings.APNS_ENDPOINT = apple.url
+        with time_machine.travel("2026-01-01 10:00Z", tick=False):
+            _send_replies(alice, bob, target, 1)
+        with time_machine.travel("2026-01-01 10:49Z", tick=False):
+            _send_replies(alice, bob, target, 1)
+        with time_machine.travel("2026-01-01 10:51Z", tick=False):
+            _send_replies(alice, bob, target, 1)
+    tokens = [r["headers"]["authorization"] for r in apple.requests]
+    assert tokens[0] == tokens[1] != tokens[2]
+    assert pyjwt.decode(tokens[2].split()[1], apns, algorithms=["ES256"])["iat"] == 1767264660
+
+
+def test_it_mints_a_new_token_when_apple_says_it_expired(alice, bob, target, settings, apns):
+    PushDevice.objects.create(user=alice, platform="apns", token="abc123")
+    with H2StandIn(responses=[(403, b'{"reason":"ExpiredProviderToken"}'), (200, b"")]) as apple:
+        settings.APNS_ENDPOINT = apple.url
+        with time_machine.travel("2026-01-01 10:00Z", tick=False):
+            push.apns_provider_token(push.ApnsConfig("KEY123", "TEAM123", settings.APNS_PRIVATE_KEY, "t"))
+        with time_machine.travel("2026-01-01 10:10Z", tick=False):
+            _send_replies(alice, bob, target, 1)
+    stale, fresh = (r["headers"]["authorization"] for r in apple.requests)
+    assert stale != fresh
+
+
+def test_it_deletes_apns_tokens_apple_reports_gone(alice, bob, target, settings, apns):
     PushDevice.objects.create(user=alice, platform="apns", token="abc123")
     n = services.notify(recipient=alice, kind="reply", actor=bob, target=target)
-    with mock.patch("notifications.lib.push.requests.post", autospec=True, return_value=_response(200, {})) as post:
+    with H2StandIn(responses=[(410, b'{"reason":"Unregistered"}')]) as apple:
+        settings.APNS_ENDPOINT = apple.url
         tasks.send_deliveries([n.deliveries.get(channel="push").pk])
-    assert post.call_args.args[0] == "https://api.push.apple.com/3/device/abc123"
-    assert post.call_args.kwargs["headers"]["apns-topic"] == "com.socialflow.app"
-    assert post.call_args.kwargs["json"]["aps"]["alert"]["body"] == "Bob replied to your post"
-    assert n.deliveries.get(channel="push").status == Delivery.Status.SENT
+    assert not PushDevice.objects.exists()
 
 
 def test_it_reports_mobile_push_disabled_without_credentials(alice, bob, target, settings):
