@@ -15,6 +15,22 @@ def new_playback_id() -> str:
     return secrets.token_hex(12)
 
 
+class LiveChannel(models.Model):
+    """A broadcaster's channel: the persistent stream key an encoder (OBS) is configured with once.
+
+    Every stream of the owner is published with it; it changes only when the owner rotates it.
+    """
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_channel")
+    # The secret the broadcaster's encoder publishes with; only ever shown to the owner.
+    stream_key = models.CharField(max_length=64, unique=True, default=new_stream_key)
+    created_at = models.DateTimeField(auto_now_add=True)
+    key_rotated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"channel of {self.owner_id}"
+
+
 class Stream(models.Model):
     class Status(models.TextChoices):
         IDLE = "idle", "Idle"
@@ -31,8 +47,9 @@ class Stream(models.Model):
 
     # idle -> live -> ended, moved by conditional updates in live.services.
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.IDLE, db_index=True)
-    # The secret the broadcaster's encoder (OBS) publishes with; only ever shown to the owner.
-    stream_key = models.CharField(max_length=64, unique=True, default=new_stream_key)
+    # Set while live when the publisher dropped (publish-done): within LIVE_RECONNECT_GRACE_S a new
+    # publish with the channel key resumes this stream; after it, the stream ends.
+    disconnected_at = models.DateTimeField(null=True, blank=True)
     # The public name of the HLS output (never the key: a viewer must not learn how to publish).
     playback_id = models.CharField(max_length=32, unique=True, default=new_playback_id)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -69,6 +86,12 @@ class Stream(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.status})"
+
+    @property
+    def stream_key(self) -> str:
+        """The owner's channel key (one per broadcaster, kept across streams); "" before they have one."""
+        channel = getattr(self.owner, "live_channel", None)  # RelatedObjectDoesNotExist is an AttributeError
+        return channel.stream_key if channel is not None else ""
 
     @property
     def is_active(self) -> bool:

@@ -29,7 +29,7 @@ def stream_get(*, stream_id) -> Stream:
     except (TypeError, ValueError) as exc:
         raise NotFound() from exc
     stream = (
-        Stream.objects.select_related("owner")
+        Stream.objects.select_related("owner", "owner__live_channel")
         .prefetch_related("recordings")
         .filter(pk=stream_id, owner__deleted_at=None)
         .first()

@@ -1,15 +1,18 @@
-"""Streams: creation (one active per owner), settings, key rotation, the idle -> live -> ended machine."""
+"""Streams: the owner's channel (persistent stream key), creation (one active per owner), settings,
+key rotation, and the idle -> live (-> disconnected within the grace period -> live) -> ended machine."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from live import tasks
 from live.lib.broadcast import room_send_safely
-from live.models import Stream, new_stream_key
+from live.models import LiveChannel, Stream, new_stream_key
 from socialflow.api.exceptions import Conflict
 
 logger = logging.getLogger(__name__)
@@ -40,9 +43,13 @@ def stream_create(
     chat_established_only: bool = False,
     slow_mode_s: int = 0,
 ) -> Stream:
-    """Create the owner's stream. The database allows one idle/live stream per owner: a second -> 409."""
+    """Create the owner's stream (and their channel, with its stream key, on the first one).
+
+    The database allows one idle/live stream per owner: a second -> 409.
+    """
     try:
         with transaction.atomic():
+            channel_get_or_create(owner=owner)
             return Stream.objects.create(
                 owner=owner,
                 title=title,
@@ -84,11 +91,29 @@ def stream_update(*, stream: Stream, moderators: list | None = None, **fields) -
     return stream
 
 
+def channel_get_or_create(*, owner) -> LiveChannel:
+    """The owner's channel; created with a fresh stream key the first time."""
+    channel, _created = LiveChannel.objects.get_or_create(owner=owner)
+    return channel
+
+
 @transaction.atomic
+def channel_rotate_key(*, owner) -> LiveChannel:
+    """A new channel key; the old one stops working at once (a publish with it gets 403).
+
+    A publisher already connected keeps its session (the ingest server checked it on connect).
+    """
+    channel = LiveChannel.objects.select_for_update().filter(owner=owner).first() or channel_get_or_create(owner=owner)
+    channel.stream_key = new_stream_key()
+    channel.key_rotated_at = timezone.now()
+    channel.save(update_fields=["stream_key", "key_rotated_at"])
+    return channel
+
+
 def stream_rotate_key(*, stream: Stream) -> Stream:
-    """A new key; the old one stops working at once (a publish with it gets 403)."""
-    stream.stream_key = new_stream_key()
-    stream.save(update_fields=["stream_key", "updated_at"])
+    """Rotate the key of the stream's channel (the key is the owner's, shared by all their streams)."""
+    channel = channel_rotate_key(owner=stream.owner)
+    stream.owner.live_channel = channel
     return stream
 
 
@@ -101,10 +126,16 @@ def stream_go_live(*, stream: Stream, playback_id: str | None = None) -> bool:
     extra = {"playback_id": playback_id} if playback_id else {}
     with transaction.atomic():
         changed = Stream.objects.filter(pk=stream.pk, status=Stream.Status.IDLE).update(
-            status=Stream.Status.LIVE, started_at=now, ended_at=None, updated_at=now, **extra
+            status=Stream.Status.LIVE, started_at=now, ended_at=None, disconnected_at=None, updated_at=now, **extra
         )
         if not changed:
-            if extra:
+            resumed = Stream.objects.filter(
+                pk=stream.pk, status=Stream.Status.LIVE, disconnected_at__isnull=False
+            ).update(disconnected_at=None, updated_at=now, **extra)
+            if resumed:
+                logger.info("live: stream %s resumed within the grace period", stream.pk)
+                _push_after_commit(stream.pk, {"type": "stream.status", "status": "live"})
+            elif extra:
                 Stream.objects.filter(pk=stream.pk, status=Stream.Status.LIVE).update(updated_at=now, **extra)
             return False
         stream.status, stream.started_at = Stream.Status.LIVE, now
@@ -113,16 +144,62 @@ def stream_go_live(*, stream: Stream, playback_id: str | None = None) -> bool:
     return True
 
 
-def stream_end(*, stream: Stream) -> bool:
-    """idle|live -> ended (conditional update). False when it had already ended."""
+def stream_disconnect(*, stream: Stream) -> bool:
+    """The publisher dropped (publish-done): start the reconnect grace period instead of ending.
+
+    live -> live with ``disconnected_at`` set (conditional update); viewers are told it is
+    ``reconnecting``. A publish within ``LIVE_RECONNECT_GRACE_S`` resumes the stream
+    (``stream_go_live``); after it, ``stream_end_if_abandoned`` (a task scheduled now, and the
+    reconcile sweep) ends it. A grace of 0 ends at once. False when it was not live.
+    """
+    grace_s = settings.LIVE_RECONNECT_GRACE_S
+    if grace_s <= 0:
+        return stream_end(stream=stream)
     now = timezone.now()
     with transaction.atomic():
-        changed = Stream.objects.filter(pk=stream.pk, status__in=Stream.ACTIVE_STATUSES).update(
-            status=Stream.Status.ENDED, ended_at=now, current_viewers=0, updated_at=now
+        changed = Stream.objects.filter(pk=stream.pk, status=Stream.Status.LIVE, disconnected_at=None).update(
+            disconnected_at=now, current_viewers=0, updated_at=now
+        )
+        if not changed:
+            return False
+        stream.disconnected_at = now
+        stream_id = stream.pk
+        transaction.on_commit(lambda: tasks.end_abandoned_stream.apply_async((stream_id,), countdown=grace_s + 1))
+    _push_after_commit(stream.pk, {"type": "stream.status", "status": "reconnecting"})
+    return True
+
+
+def stream_end_if_abandoned(*, stream_id: int, now: datetime | None = None) -> bool:
+    """End a stream whose publisher has been gone longer than the grace period (else nothing)."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.LIVE_RECONNECT_GRACE_S)
+    stream = Stream.objects.filter(pk=stream_id, status=Stream.Status.LIVE, disconnected_at__lte=cutoff).first()
+    if stream is None:
+        return False
+    return stream_end(stream=stream, only_if_disconnected=True)
+
+
+def stream_end(*, stream: Stream, only_if_disconnected: bool = False) -> bool:
+    """idle|live -> ended (conditional update). False when it had already ended (or, with
+    ``only_if_disconnected``, when its publisher came back meanwhile).
+
+    The recording parts of the broadcast are joined and imported as one video after commit.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        candidates = Stream.objects.filter(pk=stream.pk, status__in=Stream.ACTIVE_STATUSES)
+        if only_if_disconnected:
+            candidates = candidates.filter(disconnected_at__isnull=False)
+        changed = candidates.update(
+            status=Stream.Status.ENDED, ended_at=now, disconnected_at=None, current_viewers=0, updated_at=now
         )
         if not changed:
             return False
         stream.refresh_from_db()
+        stream_id = stream.pk
+        # A little later: the ingest server reports the last recording just after the publish ends.
+        transaction.on_commit(
+            lambda: tasks.import_stream_recordings.apply_async((stream_id,), countdown=settings.LIVE_RECORDING_SETTLE_S)
+        )
     _push_after_commit(stream.pk, {"type": "stream.status", "status": "ended"})
     return True
 

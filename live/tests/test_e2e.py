@@ -94,6 +94,8 @@ def e2e_settings(settings, tmp_path):
     settings.LIVE_RECORDINGS_DIR.mkdir(exist_ok=True)
     settings.LIVE_HLS_SEGMENT_S = 1
     settings.LIVE_HLS_PLAYLIST_LENGTH = 4
+    settings.LIVE_RECONNECT_GRACE_S = 0  # publish-done ends at once here; the reconnect test sets its own
+    settings.LIVE_RECORDING_SETTLE_S = 0
     return settings
 
 
@@ -263,6 +265,54 @@ def test_it_streams_through_the_embedded_listener(e2e_settings, transactional_db
     stream.refresh_from_db()
     assert stream.status == Stream.Status.ENDED and stream.started_at and stream.playback_id == playlist.parent.name
     assert_replay_in_db(stream)
+
+
+def test_it_continues_the_broadcast_when_the_encoder_reconnects(e2e_settings, transactional_db):
+    """A real ffmpeg publisher drops and comes back within the grace period: the same stream goes on,
+    and its two recording parts become one replay video."""
+    import time_machine
+    from django.utils import timezone
+
+    from live import tasks
+    from live.embedded_ingest import EmbeddedIngest
+
+    e2e_settings.LIVE_RECONNECT_GRACE_S = 60
+    port = free_port()
+    ingest = EmbeddedIngest(host="127.0.0.1", port=port, poll_s=0.5)
+    stream = StreamFactory()
+    results: list = []
+
+    def serve_two_sessions():
+        try:
+            for _ in range(2):
+                results.append(ingest.run_session(accept_timeout_s=60))
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    worker = threading.Thread(target=serve_two_sessions, daemon=True)
+    worker.start()
+    for session in range(2):
+        wait_for(lambda: _port_bound(port), timeout=30, what=f"the ffmpeg listener (session {session + 1})")
+        publisher = push(port, stream.stream_key, seconds=4)
+        assert publisher.wait(timeout=60) == 0, publisher.stderr.read().decode()
+        wait_for(lambda n=session: len(results) > n, timeout=60, what=f"the end of session {session + 1}")
+    worker.join(timeout=60)
+    assert [result.pk for result in results] == [stream.pk, stream.pk]
+    stream.refresh_from_db()
+    assert stream.status == Stream.Status.LIVE and stream.disconnected_at  # waiting for a third reconnect
+    assert Recording.objects.filter(stream=stream, status=Recording.Status.PENDING).count() == 2
+    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=61)):
+        assert tasks.reconcile_streams()["ended"] == 1
+    stream.refresh_from_db()
+    assert stream.status == Stream.Status.ENDED
+    parts = list(Recording.objects.filter(stream=stream))
+    assert {part.status for part in parts} == {Recording.Status.IMPORTED}, [part.error for part in parts]
+    assert len({part.video_id for part in parts}) == 1
+    video = parts[0].video
+    assert video.status == "ready", video.error
+    assert video.duration_ms > 6000  # both sessions (4 s each)
 
 
 def test_it_refuses_a_wrong_key_on_the_embedded_listener(e2e_settings, transactional_db):

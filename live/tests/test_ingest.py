@@ -57,14 +57,35 @@ def test_it_refuses_unknown_and_rotated_keys(api_client, alice_client, alice):
     assert response.status_code == 403 and response.json()["code"] == "unknown_key"
 
 
-def test_it_ends_the_stream_on_publish_done(api_client):
+def test_it_waits_for_the_publisher_after_publish_done_then_ends(api_client, settings):
+    import time_machine
+    from django.utils import timezone
+
+    from live.tasks import end_abandoned_stream
+
+    settings.LIVE_RECONNECT_GRACE_S = 90
     stream = StreamFactory()
     form(api_client, PUBLISH, {"name": stream.stream_key})
-    response = form(api_client, DONE, {"name": stream.playback_id})
+    response = form(api_client, DONE, {"name": stream.stream_key})  # nginx names the session by its key
     assert response.status_code == 200
     stream.refresh_from_db()
-    assert stream.status == Stream.Status.ENDED and stream.ended_at
+    assert stream.status == Stream.Status.LIVE and stream.disconnected_at
+    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=60)):
+        assert end_abandoned_stream(stream.pk) is False
+    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=91)):
+        assert end_abandoned_stream(stream.pk) is True
+    stream.refresh_from_db()
+    assert stream.status == Stream.Status.ENDED and stream.ended_at and stream.disconnected_at is None
     assert form(api_client, DONE, {"name": "unknown"}).status_code == 403
+
+
+def test_it_ends_on_publish_done_without_a_grace_period(api_client, settings):
+    settings.LIVE_RECONNECT_GRACE_S = 0
+    stream = StreamFactory()
+    form(api_client, PUBLISH, {"name": stream.stream_key})
+    form(api_client, DONE, {"name": stream.playback_id})
+    stream.refresh_from_db()
+    assert stream.status == Stream.Status.ENDED
 
 
 def test_it_turns_record_done_into_a_recording(api_client, settings, monkeypatch):
@@ -139,9 +160,11 @@ def test_it_ends_a_live_stream_whose_heartbeat_stopped(api_client):
 
 
 def test_it_answers_an_ingest_heartbeat_for_an_ended_stream_with_403(api_client):
+    from live import services
+
     stream = StreamFactory()
     form(api_client, PUBLISH, {"name": stream.stream_key})
-    form(api_client, DONE, {"name": stream.playback_id})
+    services.stream_end(stream=stream)
     response = form(api_client, UPDATE, {"name": stream.playback_id})
     assert response.status_code == 403 and response.json()["code"] == "not_live"
     assert form(api_client, UPDATE, {"name": "unknown"}).status_code == 403

@@ -1,14 +1,13 @@
-import sys
-import types
-
 import pytest
 import time_machine
 from django.utils import timezone
 
 from live import services
 from live.models import Recording, Stream
+from live.services import ingest
 from live.tests.factories import StreamFactory
 from socialflow.api.exceptions import Conflict
+from videos.models import Video
 
 pytestmark = pytest.mark.django_db
 
@@ -92,18 +91,16 @@ def test_it_notifies_followers_when_a_stream_goes_live(alice, bob, monkeypatch):
     assert calls[0]["target"].pk == stream.pk
 
 
-def test_it_registers_a_recording_once_and_imports_it(alice, settings, monkeypatch, django_capture_on_commit_callbacks):
+def test_it_registers_a_recording_once_and_imports_it_when_the_stream_ends(
+    alice, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     created = []
 
     def fake_create(**kwargs):
-        from videos.models import Video
-
         created.append(kwargs)
         return Video.objects.create(author=kwargs["author"], title=kwargs["title"], source="live")
 
-    fake_module = types.ModuleType("videos.services")
-    fake_module.video_create_from_file = fake_create
-    monkeypatch.setitem(sys.modules, "videos.services", fake_module)
+    monkeypatch.setattr(ingest, "video_create_from_file", fake_create)
     stream = StreamFactory(owner=alice, title="My show")
     services.ingest_publish(stream_key=stream.stream_key)
     path = settings.LIVE_RECORDINGS_DIR / "rec.flv"
@@ -113,9 +110,14 @@ def test_it_registers_a_recording_once_and_imports_it(alice, settings, monkeypat
         again = services.ingest_record_done(name=stream.playback_id, path=str(path))
     assert again.pk == recording.pk
     recording.refresh_from_db()
+    assert recording.status == Recording.Status.PENDING  # the broadcast may still continue
+    with django_capture_on_commit_callbacks(execute=True):
+        services.stream_end(stream=stream)
+    recording.refresh_from_db()
     assert recording.status == Recording.Status.IMPORTED and recording.video_id == recording.video.pk
     assert len(created) == 1
     assert created[0]["author"] == alice and created[0]["source"] == "live" and created[0]["title"] == "My show"
+    assert created[0]["path"] == str(path.resolve())  # a single part is imported as it is
 
 
 def test_it_refuses_recordings_outside_the_recordings_dir(alice, tmp_path):
@@ -133,9 +135,11 @@ def test_it_fails_empty_recordings_instead_of_making_a_video(alice, settings):
     path.write_bytes(b"x")
     recording = Recording.objects.create(stream=stream, path=str(path))
     path.write_bytes(b"")
-    services.recording_import(recording=recording)
+    services.stream_end(stream=stream)
+    services.stream_recordings_import(stream=stream)
     recording.refresh_from_db()
     assert recording.status == Recording.Status.FAILED
+    assert not Video.objects.exists()
 
 
 def test_it_reconciles_abandoned_streams(alice, bob):

@@ -48,3 +48,9 @@ LIVE_IDLE_STREAM_TTL = timedelta(hours=env.int("LIVE_IDLE_STREAM_TTL_HOURS", def
 # A live stream whose ingest heartbeat (nginx on_update / the embedded supervisor, every minute)
 # stopped this long ago lost its publish-done: reconcile ends it.
 LIVE_STALE_LIVE_AFTER = timedelta(minutes=env.int("LIVE_STALE_LIVE_AFTER_MINUTES", default=10))
+# An encoder that drops and publishes again within this many seconds continues the same stream
+# (and recording); after it the stream ends. 0: a publish-done ends the stream at once.
+LIVE_RECONNECT_GRACE_S = env.int("LIVE_RECONNECT_GRACE_S", default=90)
+# Recording parts are joined this long after the stream ends (the ingest server reports the last
+# part just after the publish ends).
+LIVE_RECORDING_SETTLE_S = env.int("LIVE_RECORDING_SETTLE_S", default=10)
