@@ -28,8 +28,14 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV)/.runtime-i
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.runtime-installed
-install-dev: $(VENV)/.dev-installed
+# Studio browser code (tus-js-client) from npm, pinned by package-lock.json; served from node_modules.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: install Node.js 18+ with npm (Debian: apt-get install nodejs npm); the Studio upload page needs tus-js-client"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.runtime-installed node_modules/.package-lock.json
+install-dev: $(VENV)/.dev-installed node_modules/.package-lock.json
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -46,7 +52,7 @@ run: demo
 serve: install
 	SF_HOST=$(HOST) SF_PORT=$(PORT) exec $(BIN)/honcho -f Procfile start
 
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed node_modules/.package-lock.json
 	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
@@ -67,4 +73,4 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench $(SCENARIO)
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache node_modules

@@ -24,7 +24,11 @@ def upload(request):
     return render(
         request,
         "videos/upload.html",
-        {"visibilities": Visibility.choices, "max_bytes": settings.VIDEO_MAX_UPLOAD_BYTES},
+        {
+            "visibilities": Visibility.choices,
+            "max_bytes": settings.VIDEO_MAX_UPLOAD_BYTES,
+            "chunk_bytes": settings.VIDEO_STUDIO_CHUNK_BYTES,
+        },
     )
 
 

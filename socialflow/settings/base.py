@@ -200,6 +200,10 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_URL = "/static/"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "socialflow" / "static"]
+# Browser libraries installed from npm by `make install` (npm ci; node_modules is not committed):
+# only their distribution files are served, under /static/vendor/<package>/.
+NPM_STATIC = {"tus-js-client": BASE_DIR / "node_modules" / "tus-js-client" / "dist"}
+STATICFILES_DIRS += [(f"vendor/{name}", path) for name, path in NPM_STATIC.items() if path.is_dir()]
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 USE_S3 = bool(AWS_STORAGE_BUCKET_NAME)
 if USE_S3:

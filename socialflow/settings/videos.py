@@ -13,6 +13,8 @@ REQUEST_BODY_LIMITS += [
     ("/api/v1/uploads", VIDEO_MAX_UPLOAD_BYTES),
     ("/api/v1/videos", VIDEO_MAX_UPLOAD_BYTES + 1024**2),
 ]
+# The Studio's tus-js-client sends uploads in PATCH requests of this size (resumes at a chunk edge).
+VIDEO_STUDIO_CHUNK_BYTES = env.int("VIDEO_STUDIO_CHUNK_BYTES", default=8 * 1024**2)
 VIDEO_UPLOAD_DIR = Path(env.str("VIDEO_UPLOAD_DIR", default=str(VAR_DIR / "uploads")))
 VIDEO_WORK_DIR = Path(env.str("VIDEO_WORK_DIR", default=str(VAR_DIR / "transcode")))
 VIDEO_UPLOAD_EXPIRY = timedelta(hours=env.int("VIDEO_UPLOAD_EXPIRY_HOURS", default=24))

@@ -1,7 +1,6 @@
-/* Social Flow Studio: a small tus 1.0 client (fetch, resumable) and a status poller. No dependencies. */
+/* Social Flow Studio: uploads through tus-js-client (npm, served from /static/vendor/) and a status poller. */
 (function () {
   "use strict";
-  var CHUNK = 8 * 1024 * 1024;
 
   function csrfToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -10,124 +9,82 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
-  function b64(text) {
-    return btoa(unescape(encodeURIComponent(text)));
-  }
-
-  function headers(extra) {
-    var h = {"Tus-Resumable": "1.0.0", "X-CSRFToken": csrfToken()};
-    for (var k in extra) h[k] = extra[k];
-    return h;
-  }
-
-  function fingerprint(file) {
-    return "sf-tus:" + [file.name, file.size, file.lastModified].join(":");
-  }
-
-  /* Uploads `file` with tus; resumes a previous upload of the same file (URL kept in localStorage). */
-  function TusUpload(file, metadata, callbacks) {
-    this.file = file;
-    this.metadata = metadata;
-    this.cb = callbacks;
-    this.paused = false;
-  }
-
-  TusUpload.prototype.start = function () {
-    var self = this;
-    self.paused = false;
-    var known = localStorage.getItem(fingerprint(self.file));
-    var ready = known ? self.resume(known) : Promise.reject(new Error("new"));
-    return ready.catch(function () { return self.create(); })
-      .then(function (offset) { return self.send(offset); })
-      .catch(function (err) { if (!self.paused) self.cb.onError(err); });
-  };
-
-  TusUpload.prototype.create = function () {
-    var self = this;
-    var meta = Object.keys(self.metadata).filter(function (k) { return self.metadata[k]; })
-      .map(function (k) { return k + " " + b64(self.metadata[k]); }).join(",");
-    return fetch("/api/v1/uploads/", {
-      method: "POST", credentials: "same-origin",
-      headers: headers({"Upload-Length": String(self.file.size), "Upload-Metadata": meta})
-    }).then(function (r) {
-      if (r.status !== 201) return r.json().then(function (j) { throw new Error(j.detail || ("HTTP " + r.status)); });
-      self.url = r.headers.get("Location");
-      self.videoId = r.headers.get("Video-Id");
-      localStorage.setItem(fingerprint(self.file), self.url);
-      return 0;
-    });
-  };
-
-  TusUpload.prototype.resume = function (url) {
-    var self = this;
-    return fetch(url, {method: "HEAD", credentials: "same-origin", headers: headers({})}).then(function (r) {
-      if (r.status !== 200) throw new Error("gone");
-      self.url = url;
-      self.videoId = r.headers.get("Video-Id");
-      return parseInt(r.headers.get("Upload-Offset"), 10);
-    });
-  };
-
-  TusUpload.prototype.send = function (offset) {
-    var self = this;
-    self.cb.onProgress(offset, self.file.size);
-    if (offset >= self.file.size) {
-      localStorage.removeItem(fingerprint(self.file));
-      self.cb.onSuccess(self.videoId);
-      return Promise.resolve();
-    }
-    if (self.paused) return Promise.resolve();
-    var chunk = self.file.slice(offset, Math.min(offset + CHUNK, self.file.size));
-    return fetch(self.url, {
-      method: "PATCH", credentials: "same-origin", body: chunk,
-      headers: headers({"Upload-Offset": String(offset), "Content-Type": "application/offset+octet-stream"})
-    }).then(function (r) {
-      if (r.status === 409) return self.resume(self.url).then(function (o) { return self.send(o); });
-      if (r.status !== 204) return r.json().then(function (j) { throw new Error(j.detail || ("HTTP " + r.status)); });
-      self.videoId = r.headers.get("Video-Id") || self.videoId;
-      return self.send(parseInt(r.headers.get("Upload-Offset"), 10));
-    }, function () {
-      /* network error: wait and resume from the server's offset */
-      return new Promise(function (res) { setTimeout(res, 3000); })
-        .then(function () { return self.resume(self.url); })
-        .then(function (o) { return self.send(o); });
-    });
-  };
-
+  /* tus-js-client uploads with XMLHttpRequest, whose upload progress events move the bar during
+     each PATCH (fetch reports none). Its fingerprint (file name, type, size, modification time and
+     endpoint) is kept in localStorage, so choosing the same file after a reload resumes it. */
   function uploadForm(form, options) {
     var bar = document.getElementById("upload-progress");
     var status = document.getElementById("upload-status");
     var pause = document.getElementById("pause");
     var upload = null;
+    var paused = false;
+    if (!window.tus || !window.tus.isSupported) {
+      status.textContent = "Uploads are unavailable: the tus-js-client script did not load (run `make install`, which runs npm ci).";
+      form.querySelector("button[type=submit]").disabled = true;
+      return;
+    }
+    function show(sent, total) {
+      var pct = total ? Math.floor(sent * 100 / total) : 100;
+      bar.value = pct;
+      status.textContent = (paused ? "Paused at " : "Uploading… ") + pct + "%";
+    }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var file = form.elements.file.files[0];
       if (!file) return;
       if (file.size > options.maxBytes) { status.textContent = "The file is larger than the upload limit."; return; }
-      upload = new TusUpload(file, {
-        filename: file.name,
-        title: form.elements.title.value || file.name.replace(/\.[^.]+$/, ""),
-        description: form.elements.description.value,
-        visibility: form.elements.visibility.value
-      }, {
-        onProgress: function (sent, total) {
-          var pct = total ? Math.floor(sent * 100 / total) : 100;
-          bar.value = pct;
-          status.textContent = "Uploading… " + pct + "%";
+      if (upload) upload.abort();
+      var videoId = null;
+      upload = new window.tus.Upload(file, {
+        endpoint: options.endpoint,
+        chunkSize: options.chunkSize,
+        retryDelays: [0, 1000, 3000, 5000, 10000],
+        headers: {"X-CSRFToken": csrfToken()},
+        metadata: {
+          filename: file.name,
+          title: form.elements.title.value || file.name.replace(/\.[^.]+$/, ""),
+          description: form.elements.description.value,
+          visibility: form.elements.visibility.value
         },
+        storeFingerprintForResuming: true,
+        removeFingerprintOnSuccess: true,
+        onAfterResponse: function (req, res) {
+          videoId = res.getHeader("Video-Id") || videoId;
+        },
+        onProgress: show,
         onSuccess: function () {
+          bar.value = 100;
           status.textContent = "Uploaded. Processing has started.";
-          window.location.href = options.studioUrl;
+          form.dataset.videoId = videoId || "";
+          window.setTimeout(function () { window.location.href = options.studioUrl; }, options.redirectDelayMs || 800);
         },
-        onError: function (err) { status.textContent = "Upload failed: " + err.message + " (submit again to resume)"; }
+        onError: function (err) {
+          status.textContent = "Upload failed: " + (err && err.message ? err.message : err) + " (submit again to resume)";
+        }
       });
+      paused = false;
+      pause.textContent = "Pause";
       pause.disabled = false;
-      upload.start();
+      upload.findPreviousUploads().then(function (previous) {
+        if (previous.length) {
+          upload.resumeFromPreviousUpload(previous[0]);
+          status.textContent = "Resuming the earlier upload of this file…";
+        }
+        upload.start();
+      });
     });
     pause.addEventListener("click", function () {
       if (!upload) return;
-      if (upload.paused) { pause.textContent = "Pause"; upload.start(); }
-      else { upload.paused = true; pause.textContent = "Resume"; status.textContent = "Paused."; }
+      if (paused) {
+        paused = false;
+        pause.textContent = "Pause";
+        upload.start();
+      } else {
+        paused = true;
+        pause.textContent = "Resume";
+        upload.abort();
+        status.textContent = "Paused at " + bar.value + "%";
+      }
     });
   }
 
@@ -176,5 +133,5 @@
     }
   }
 
-  window.SocialFlowStudio = {TusUpload: TusUpload, uploadForm: uploadForm, pollStatuses: pollStatuses, attachPlayer: attachPlayer};
+  window.SocialFlowStudio = {uploadForm: uploadForm, pollStatuses: pollStatuses, attachPlayer: attachPlayer};
 })();
