@@ -2,19 +2,25 @@
 authenticated API clients, and a clean cache per test."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
 from socialflow.core import events
+from socialflow.redis import breaker, cache_config, channel_layers_config, get_redis
+from socialflow.tests.redis_process import RedisProcess, redis_server_binary
 
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
+    caches["local"].clear()
+    breaker.reset()
     yield
     cache.clear()
+    caches["local"].clear()
+    breaker.reset()
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +82,30 @@ def event_handler():
     yield add
     for event, name in added:
         events.unregister(event, name)
+
+
+@pytest.fixture
+def outage_redis(settings):
+    """A private redis-server the test may freeze or kill, with every Redis client of the project
+    (cache, channel layers, timelines, counters) pointed at it; skipped without a redis-server."""
+    binary = redis_server_binary()
+    if binary is None:
+        pytest.skip("no redis-server binary")
+    server = RedisProcess(binary)
+    server.start()
+    timeouts = {
+        "connect_timeout_s": settings.REDIS_CONNECT_TIMEOUT_S,
+        "socket_timeout_s": settings.REDIS_SOCKET_TIMEOUT_S,
+    }
+    settings.REDIS_URL = server.url
+    settings.CACHES = {**settings.CACHES, "default": cache_config(server.url, key_prefix="sf-outage", **timeouts)}
+    settings.CHANNEL_LAYERS = channel_layers_config(
+        server.url, prefix="sf-outage", receive_block_s=settings.CHANNEL_LAYER_RECEIVE_BLOCK_S, **timeouts
+    )
+    settings.FEED_STORE = "redis"
+    get_redis.cache_clear()
+    breaker.reset()
+    yield server
+    server.stop()
+    get_redis.cache_clear()
+    breaker.reset()

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db import transaction
 
 from notifications import services, tasks
 from notifications.models import (
@@ -10,6 +9,7 @@ from notifications.models import (
     Preference,
     PushDevice,
 )
+from socialflow.reliability.queue import enqueue_on_commit
 
 
 class ReadFilter(admin.SimpleListFilter):
@@ -87,7 +87,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     def retry(self, request, queryset):
         ids = services.deliveries_retry(delivery_ids=list(queryset.values_list("pk", flat=True)))
         if ids:
-            transaction.on_commit(lambda: tasks.send_deliveries.delay(ids))
+            enqueue_on_commit(tasks.send_deliveries, ids)
         self.message_user(request, f"{len(ids)} deliveries queued again.")
 
 

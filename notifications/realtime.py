@@ -13,6 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from notifications import selectors
+from socialflow.redis import redis_marked_down
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,9 @@ def _send_many(messages: list[tuple[str, dict]]) -> None:
     """All group sends in one trip through async_to_sync (a per-message trip costs milliseconds)."""
     layer = get_channel_layer()
     if layer is None or not messages:
+        return
+    if redis_marked_down():  # best effort: clients catch up on their next fetch or reconnect
+        logger.warning("%s realtime notification pushes skipped: redis unavailable", len(messages))
         return
 
     async def send_all():

@@ -285,7 +285,8 @@ def big_account_ids() -> list[int]:
     """Accounts with at least FEED_CELEBRITY_FOLLOWERS followers (cached for a minute): their
     posts are merged into feeds at read time instead of being fanned out."""
     from django.conf import settings
-    from django.core.cache import cache
+
+    from socialflow.cache import fallback_cache as cache
 
     key = f"posts:big-accounts:{settings.FEED_CELEBRITY_FOLLOWERS}"
     ids = cache.get(key)

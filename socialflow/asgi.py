@@ -12,12 +12,15 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from socialflow.body_limit import RequestBodyLimitMiddleware  # noqa: E402
 from socialflow.routing import websocket_urlpatterns  # noqa: E402
+from socialflow.unavailable import WebsocketDependencyGuard  # noqa: E402
 from socialflow.websocket_auth import JWTAuthMiddlewareStack  # noqa: E402
 from socialflow.websocket_origin import BrowserOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": RequestBodyLimitMiddleware(django_asgi_app),
-        "websocket": BrowserOriginValidator(JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": WebsocketDependencyGuard(
+            BrowserOriginValidator(JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

@@ -1,14 +1,14 @@
 """Per-action rate limits (Mastodon-style: 300 posts per 3 h, 400 follows per day).
 
 Request throttling (DRF throttles) protects the server; these protect the community. Counts live in
-the cache (Redis in production, so they hold across processes) in fixed windows.
+the cache (Redis in production, so they hold across processes) in fixed windows; while Redis is
+unreachable they count per process (``socialflow.cache``).
 """
 
 import time
 
-from django.core.cache import cache
-
 from socialflow.api.exceptions import ActionRateLimited
+from socialflow.cache import fallback_cache as cache
 
 
 def action_rate_limit_hit(*, key: str, limit: int, period_s: int) -> None:

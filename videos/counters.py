@@ -4,17 +4,23 @@ Counted views go to a counter store and are folded into ``Video.views_count`` in
 ``videos.tasks.flush_view_counts`` periodic task. The store must be shared by the web processes
 and the Celery worker, so the embedded mode (whose cache is per-process memory) uses a database
 table of pending increments; with ``REDIS_URL`` a Redis hash is used. Both are exact: every
-increment is applied once.
+increment is applied once. While Redis is unreachable, increments go to the database table
+instead and the flush folds both; an increment whose Redis call timed out (a frozen server) is
+kept in the database too, so it is never lost (if that frozen Redis later applies it after all,
+the view counts twice: the only inexact case, and the safe side of it).
 """
 
+import logging
 import uuid
 from collections import Counter
 
 from django.db import transaction
 from django.db.models import F, Max
 
-from socialflow.redis import get_redis
+from socialflow.redis import REDIS_DOWN_ERRORS, get_redis, redis_marked_down
 from videos.models import CounterFlush, PendingViewCount, Video
+
+logger = logging.getLogger(__name__)
 
 REDIS_PENDING_KEY = "sf:videos:views:pending"
 REDIS_FLUSHING_PREFIX = "sf:videos:views:flushing:"
@@ -48,17 +54,25 @@ class RedisCounterStore:
 
     def __init__(self, client):
         self.client = client
+        self.fallback = DatabaseCounterStore()
 
     def add(self, *, video_id: int, delta: int = 1) -> None:
-        self.client.hincrby(REDIS_PENDING_KEY, str(video_id), delta)
+        if not redis_marked_down():
+            try:
+                self.client.hincrby(REDIS_PENDING_KEY, str(video_id), delta)
+                return
+            except REDIS_DOWN_ERRORS as exc:
+                logger.warning("view count of video %s kept in the database: redis unavailable (%s)", video_id, exc)
+        self.fallback.add(video_id=video_id, delta=delta)
 
     def flush(self) -> int:
         """Rename the live hash to a flush token, apply it with the token recorded, then drop it.
 
         A flush that died after applying leaves its token in CounterFlush, so the next run only
-        deletes the key; one that died before applying is applied by the next run.
+        deletes the key; one that died before applying is applied by the next run. Increments
+        kept in the database during a Redis outage are folded first.
         """
-        total = 0
+        total = self.fallback.flush()
         for key in self.client.scan_iter(match=f"{REDIS_FLUSHING_PREFIX}*"):
             total += self._apply_key(key.decode() if isinstance(key, bytes) else key)
         token = uuid.uuid4().hex
@@ -85,7 +99,7 @@ class RedisCounterStore:
         return sum(pending.values()) if applied else 0
 
     def pending(self, *, video_id: int) -> int:
-        return int(self.client.hget(REDIS_PENDING_KEY, str(video_id)) or 0)
+        return int(self.client.hget(REDIS_PENDING_KEY, str(video_id)) or 0) + self.fallback.pending(video_id=video_id)
 
 
 def _apply(pending: Counter) -> None:

@@ -7,6 +7,8 @@ import hashlib
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from socialflow.cache import fallback_cache
+
 
 class _ScopedThrottle(SimpleRateThrottle):
     """Fixed-window counter with an atomic increment (Redis INCR in production).
@@ -19,6 +21,7 @@ class _ScopedThrottle(SimpleRateThrottle):
     """
 
     bucket: str = ""
+    cache = fallback_cache  # counts per process while Redis is unreachable
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

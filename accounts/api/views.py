@@ -3,13 +3,13 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import parsers, permissions, status
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.api import throttles
 from socialflow.api.parsers import JSONParser
+from socialflow.api.throttling import AnonRateThrottle
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input (field errors)."),

@@ -15,6 +15,7 @@ from accounts import selectors
 from accounts.models import User
 from accounts.services.mfa import mfa_code_verify
 from accounts.services.tokens import TokenPair, token_pair_issue, tokens_revoke_all
+from socialflow.reliability.queue import enqueue_on_commit
 
 INVALID_CREDENTIALS = "No active account found with the given credentials."
 
@@ -70,7 +71,7 @@ def email_verification_resend(*, user: User) -> None:
 
     address = EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=False).first()
     if address is not None:
-        transaction.on_commit(lambda: tasks.send_email_verification.delay(address.pk, False))
+        enqueue_on_commit(tasks.send_email_verification, address.pk, False)
 
 
 def password_reset_request(*, email: str) -> None:
@@ -81,9 +82,9 @@ def password_reset_request(*, email: str) -> None:
     email = email.strip()
     user = selectors.user_get_for_password_reset(email=email)
     if user is not None:
-        transaction.on_commit(lambda: tasks.send_password_reset.delay(user.pk))
+        enqueue_on_commit(tasks.send_password_reset, user.pk)
     elif settings.ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS:
-        transaction.on_commit(lambda: tasks.send_unknown_account_email.delay(email))
+        enqueue_on_commit(tasks.send_unknown_account_email, email)
 
 
 def password_reset_token_make(*, user: User) -> tuple[str, str]:

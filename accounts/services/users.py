@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.lib.images import InvalidImage, normalize_avatar
 from accounts.models import User, username_validator
 from accounts.services.tokens import tokens_revoke_all
+from socialflow.reliability.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
     with transaction.atomic():
         user = user_create(username=username, email=email, password=password)
         address = EmailAddress.objects.get(user=user, email=email)
-        transaction.on_commit(lambda: tasks.send_email_verification.delay(address.pk))
+        enqueue_on_commit(tasks.send_email_verification, address.pk)
     return user
 
 

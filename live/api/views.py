@@ -19,6 +19,7 @@ from live.api.serializers import (
     StreamUpdateSerializer,
 )
 from live.models import Stream
+from socialflow.api.idempotency import idempotent
 from socialflow.api.pagination import CursorPagination, PageNumberPagination
 
 
@@ -60,6 +61,7 @@ class StreamViewSet(viewsets.ViewSet):
         return paginator.get_paginated_response(StreamListSerializer(page, many=True).data)
 
     @extend_schema(request=StreamCreateSerializer, responses={201: OwnerStreamSerializer})
+    @idempotent
     def create(self, request):
         serializer = StreamCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

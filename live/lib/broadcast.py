@@ -10,6 +10,8 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from socialflow.redis import redis_marked_down
+
 logger = logging.getLogger(__name__)
 
 LAYER_ALIAS = "live"
@@ -31,7 +33,11 @@ def room_send(*, stream_id: int, event: dict) -> None:
 
 
 def room_send_safely(*, stream_id: int, event: dict) -> None:
-    """Best effort: the state change is committed whatever the channel layer does."""
+    """Best effort: the state change is committed whatever the channel layer does (skipped at
+    once while Redis is known to be down, instead of waiting for its timeout)."""
+    if redis_marked_down():
+        logger.warning("live: %s to stream %s not pushed: redis unavailable", event.get("type"), stream_id)
+        return
     try:
         room_send(stream_id=stream_id, event=event)
     except Exception:

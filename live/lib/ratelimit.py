@@ -3,6 +3,7 @@
 Atomic across processes with Redis (a Lua script on one hash per user); in process otherwise.
 """
 
+import logging
 import math
 import threading
 import time
@@ -10,7 +11,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from socialflow.redis import get_redis
+from socialflow.redis import REDIS_DOWN_ERRORS, get_redis, redis_marked_down
+
+logger = logging.getLogger(__name__)
 
 _LUA = """
 local capacity = tonumber(ARGV[1])
@@ -80,9 +83,13 @@ def chat_rate_limit_hit(*, user_id: int) -> Decision:
     timeout = float(settings.LIVE_CHAT_RATE_TIMEOUT_S)
     key = f"live:chat:bucket:{user_id}"
     client = get_redis()
-    if client is None:
+    if client is None or redis_marked_down():
         return local_buckets.hit(key, capacity, rate, timeout)
-    allowed, wait = client.eval(_LUA, 1, key, capacity, rate, f"{time.time():.6f}", timeout)
+    try:
+        allowed, wait = client.eval(_LUA, 1, key, capacity, rate, f"{time.time():.6f}", timeout)
+    except REDIS_DOWN_ERRORS as exc:  # counted per process until Redis answers again
+        logger.warning("chat rate limit counted locally: redis unavailable (%s)", exc)
+        return local_buckets.hit(key, capacity, rate, timeout)
     return Decision(bool(int(allowed)), float(wait))
 
 

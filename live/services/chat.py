@@ -4,7 +4,6 @@ import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -13,6 +12,7 @@ from live.lib.broadcast import room_send_safely
 from live.lib.ratelimit import chat_rate_limit_hit, retry_after_text
 from live.models import ChatMessage, Stream, StreamBan
 from live.selectors import stream_for_chat, user_is_member
+from socialflow.cache import fallback_cache as cache
 
 
 class ChatRefused(Exception):

@@ -15,6 +15,7 @@ from live import tasks
 from live.lib import recordings
 from live.models import LiveChannel, Recording, Stream
 from live.services.streams import stream_disconnect, stream_go_live
+from socialflow.reliability.queue import enqueue_on_commit
 from videos.services import video_create_from_file
 
 logger = logging.getLogger(__name__)
@@ -120,8 +121,7 @@ def ingest_record_done(*, name: str, path: str) -> Recording:
             stream=stream, path=str(file_path), defaults={"size_bytes": file_path.stat().st_size}
         )
         if created and stream.status == Stream.Status.ENDED:
-            stream_id = stream.pk
-            transaction.on_commit(lambda: tasks.import_stream_recordings.delay(stream_id))
+            enqueue_on_commit(tasks.import_stream_recordings, stream.pk)
     return recording
 
 

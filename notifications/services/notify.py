@@ -24,6 +24,7 @@ from notifications.models import (
 )
 from notifications.preferences import AGGREGATED_KINDS, FOLLOWER_KINDS, Channels
 from posts.selectors import hidden_author_ids_for
+from socialflow.reliability.queue import enqueue_on_commit
 
 
 def _aggregation_window() -> timedelta:
@@ -197,7 +198,7 @@ def _after_commit(
     elif notification_ids:
         transaction.on_commit(lambda: realtime.push_notifications(notification_ids=notification_ids), robust=True)
     if delivery_ids:
-        transaction.on_commit(lambda: tasks.send_deliveries.delay(delivery_ids), robust=True)
+        enqueue_on_commit(tasks.send_deliveries, delivery_ids)
 
 
 def notify_followers(*, author, kind: str, target, data: dict | None = None) -> FollowerFanOut:
@@ -222,7 +223,7 @@ def notify_followers(*, author, kind: str, target, data: dict | None = None) -> 
         )
     from notifications import tasks
 
-    transaction.on_commit(lambda: tasks.fan_out_to_followers.delay(fan_out.pk), robust=True)
+    enqueue_on_commit(tasks.fan_out_to_followers, fan_out.pk)
     return fan_out
 
 

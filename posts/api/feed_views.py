@@ -2,7 +2,6 @@
 
 import hashlib
 
-from django.core.cache import cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -26,6 +25,7 @@ from posts.feeds import ranking
 from posts.feeds.home import home_feed_page
 from posts.services.search import normalize_term
 from socialflow.api.pagination import PageNumberPagination
+from socialflow.cache import fallback_cache as cache
 
 SEARCH_TYPES = ("posts", "users", "videos")
 

@@ -22,6 +22,7 @@ from posts.api.serializers import (
     serialize_posts,
 )
 from posts.services.media import media_snapshot
+from socialflow.api.idempotency import idempotent
 
 CURSOR_PARAMS = [
     OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque cursor from the previous page's `next`."),
@@ -42,6 +43,7 @@ class PostCreateView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=PostCreateSerializer, responses={201: PostSerializer}, operation_id="posts_create")
+    @idempotent
     def post(self, request):
         data = PostCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

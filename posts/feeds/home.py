@@ -11,10 +11,12 @@ posts plus each followee's recent posts, bounded), take ids below the cursor, ad
 accounts' posts from the same id range, hydrate everything with ONE query that also applies
 visibility, blocks and mutes, and continue from the database when the capped timeline runs out.
 Cursors are post ids, so pages never repeat or skip an entry while new posts arrive on top.
+While the timeline store (Redis) is unreachable, pages come from the database alone.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,10 +31,13 @@ from posts.feeds.stores import TimelineStore, get_store
 from posts.lib.ids import id_at
 from posts.models import Follow, Mention, Mute, Post, Visibility
 from posts.selectors import can_see
+from socialflow.redis import REDIS_DOWN_ERRORS
 
 REBUILD_DAYS = 30
 MAX_READ_ROUNDS = 3
 HYDRATE_SLACK = 4
+
+logger = logging.getLogger(__name__)
 
 
 def active_cutoff():
@@ -216,17 +221,29 @@ def home_feed_page(*, viewer, max_id: int | None = None, limit: int = 20, store:
     query once the timeline runs out.
     """
     store = store or get_store()
-    if not store.touch(user_id=viewer.pk):
-        timeline_rebuild(user_id=viewer.pk, store=store)
+    from_store = True
+    try:
+        if not store.touch(user_id=viewer.pk):
+            timeline_rebuild(user_id=viewer.pk, store=store)
+    except REDIS_DOWN_ERRORS as exc:
+        # Degraded, not down: the same selection straight from the database (as below the
+        # timeline's last entry), until the timeline store answers again.
+        logger.warning("home feed of user %s read from the database: timeline store unavailable (%s)", viewer.pk, exc)
+        from_store = False
     graph = viewer_graph(viewer_id=viewer.pk)
     celebrities = list(graph.big_followees)
     fetch = limit * 2
     posts: list[Post] = []
     cursor = max_id
-    from_store = True
     for _ in range(MAX_READ_ROUNDS):
+        ids = None
         if from_store:
-            ids = store.page(user_id=viewer.pk, max_id=cursor, limit=fetch)
+            try:
+                ids = store.page(user_id=viewer.pk, max_id=cursor, limit=fetch)
+            except REDIS_DOWN_ERRORS as exc:
+                logger.warning("home feed of user %s continues from the database (%s)", viewer.pk, exc)
+                from_store = False
+        if from_store:
             if len(ids) < fetch:
                 # The timeline ran out (capped, or a bounded rebuild): continue from the database
                 # below its last entry (that selection includes the big accounts too).

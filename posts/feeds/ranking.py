@@ -11,7 +11,6 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, F
 from django.db.models.functions import TruncHour
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils import timezone
 from posts.lib.ids import id_at, id_to_ms
 from posts.models import Follow, Hashtag, Like, Post, PostHashtag, SearchTermBucket, Visibility
 from posts.selectors import posts_visible_to
+from socialflow.cache import fallback_cache as cache
 
 FOR_YOU_CANDIDATES = 300
 FOR_YOU_CACHE_S = 300

@@ -16,6 +16,7 @@ from posts.models import Block, Follow, FollowRequest, Mute
 from posts.selectors import is_blocked_either_way, parse_id
 from posts.services._notify import notify
 from socialflow.ratelimit import action_rate_limit_hit
+from socialflow.reliability.queue import enqueue_on_commit
 
 
 def _not_self(actor, target, action: str) -> None:
@@ -27,7 +28,7 @@ def _on_commit_task(task_name: str, *args) -> None:
     from posts import tasks
 
     task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(*args))
+    enqueue_on_commit(task, *args)
 
 
 def _follow_add(*, follower_id: int, followee_id: int) -> Follow | None:

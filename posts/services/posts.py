@@ -17,13 +17,14 @@ from posts.models import Block, Bookmark, Hashtag, Like, Media, Mention, Post, P
 from posts.selectors import OPEN_VISIBILITIES, post_get_visible
 from posts.services._notify import notify, notify_followers
 from socialflow.ratelimit import action_rate_limit_hit
+from socialflow.reliability.queue import enqueue_on_commit
 
 
 def _on_commit_task(task_name: str, *args) -> None:
     from posts import tasks
 
     task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(*args))
+    enqueue_on_commit(task, *args)
 
 
 def _post_counter_add(*, post_id: int, field: str, delta: int) -> None:

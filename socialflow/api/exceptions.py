@@ -4,6 +4,9 @@ Bad input is never a 500: oversize bodies become 413, Django's own Http404/Permi
 validation errors are mapped to their DRF counterparts.
 """
 
+import logging
+
+from django.conf import settings
 from django.core import exceptions as django_exceptions
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404
@@ -11,6 +14,9 @@ from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from socialflow.core import exceptions as domain
+from socialflow.redis import REDIS_DOWN_ERRORS
+
+logger = logging.getLogger(__name__)
 
 
 class Conflict(exceptions.APIException):
@@ -66,6 +72,10 @@ def _from_domain(exc: domain.DomainError) -> exceptions.APIException:
 
 
 def _translate(exc):
+    if isinstance(exc, REDIS_DOWN_ERRORS):
+        # Redis (cache, broker, channel layer) down or frozen: the request may be retried.
+        logger.warning("dependency unavailable: %s: %s", type(exc).__name__, exc)
+        exc = domain.Unavailable(retry_after_s=settings.DEPENDENCY_RETRY_AFTER_S)
     if isinstance(exc, domain.DomainError):
         return _from_domain(exc)
     if isinstance(exc, RequestDataTooBig):

@@ -46,6 +46,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from socialflow.core.models import Event, HandlerRun
+from socialflow.redis import redis_marked_down
 
 logger = logging.getLogger(__name__)
 
@@ -116,8 +117,17 @@ def record(name: str, **payload) -> Event:
     payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     event = Event.objects.create(name=name, version=spec.version, payload=payload)
     # robust: a broker outage must not fail the committed request; redrive_events picks it up.
-    transaction.on_commit(lambda: dispatch_event.delay(event.pk), robust=True)
+    transaction.on_commit(lambda: _dispatch_soon(event.pk), robust=True)
     return event
+
+
+def _dispatch_soon(event_id: int) -> None:
+    # While Redis (the broker) is known to be down, do not hold the request for its timeout: the
+    # event row is committed and redrive_events dispatches it once the broker answers.
+    if redis_marked_down():
+        logger.warning("event %s left for the re-drive: redis unavailable", event_id)
+        return
+    dispatch_event.delay(event_id)
 
 
 def register(event: str, handler: Handler | None = None, *, name: str | None = None):

@@ -13,6 +13,7 @@ from celery.schedules import crontab
 from django_guid.integrations import CeleryIntegration
 
 from socialflow.envtools import env, env_secret, persistent_secret_key
+from socialflow.redis import cache_config, channel_layers_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.google",
+    "socialflow.reliability",
     # Social Flow: the core's own tables (domain-event outbox), then the domains
     "socialflow.core",
     "accounts",
@@ -126,29 +128,36 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, redis, channel layer ------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Every Redis client is bounded (socialflow.redis): a frozen Redis costs at most one socket timeout
+# per process per breaker window; then calls fail at once and the API answers 503 + Retry-After.
+REDIS_CONNECT_TIMEOUT_S = env.float("REDIS_CONNECT_TIMEOUT_S", default=0.5)
+REDIS_SOCKET_TIMEOUT_S = env.float("REDIS_SOCKET_TIMEOUT_S", default=0.5)
+REDIS_BREAKER_S = env.float("REDIS_BREAKER_S", default=2.0)
+DEPENDENCY_RETRY_AFTER_S = env.int("DEPENDENCY_RETRY_AFTER_S", default=5)  # Retry-After of those 503s
+# channels-redis blocks in BZPOPMIN for this long when receiving; its socket timeout must be longer.
+CHANNEL_LAYER_RECEIVE_BLOCK_S = 1
 if REDIS_URL:
     CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="sf"),
-        }
+        "default": cache_config(
+            REDIS_URL,
+            key_prefix=env.str("CACHE_KEY_PREFIX", default="sf"),
+            connect_timeout_s=REDIS_CONNECT_TIMEOUT_S,
+            socket_timeout_s=REDIS_SOCKET_TIMEOUT_S,
+        )
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [REDIS_URL],
-                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="sf:asgi"),
-                "capacity": 1500,
-                "expiry": 10,
-            },
-        }
-    }
+    # "default" and the "live" chat alias (Redis pub/sub); live.py adds nothing when Redis is set.
+    CHANNEL_LAYERS = channel_layers_config(
+        REDIS_URL,
+        prefix=env.str("CHANNEL_LAYER_PREFIX", default="sf:asgi"),
+        connect_timeout_s=REDIS_CONNECT_TIMEOUT_S,
+        socket_timeout_s=REDIS_SOCKET_TIMEOUT_S,
+        receive_block_s=CHANNEL_LAYER_RECEIVE_BLOCK_S,
+    )
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Per-process fallback for throttles and action rate limits while the shared cache is unreachable.
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "socialflow-local"}
 
 # --- celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -164,6 +173,15 @@ if CELERY_BROKER_URL == "filesystem://":
         # kombu's default of 1 s makes an embedded burst of tasks (fan-out, emails) crawl
         "polling_interval": 0.1,
     }
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://", "unix://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S,
+        "socket_timeout": max(REDIS_SOCKET_TIMEOUT_S, 1.0),
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_S
+# A publish to an unreachable broker gives up quickly (socialflow.reliability.queue then keeps the
+# task in the database and re-drives it) instead of holding the request for kombu's default ~1 min.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -173,7 +191,19 @@ CELERY_TASK_ROUTES = {"videos.tasks.transcode_*": {"queue": "transcode"}}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}  # each domain adds its periodic tasks in its section below
+CELERY_BEAT_SCHEDULE: dict = {  # each domain adds its periodic tasks in its section below
+    # tasks whose publish failed while the broker was down (socialflow.reliability.queue)
+    "reliability-redrive-deferred-tasks": {
+        "task": "socialflow.reliability.tasks.redrive_deferred_tasks",
+        "schedule": timedelta(seconds=env.int("DEFERRED_TASKS_REDRIVE_S", default=10)),
+    },
+    "reliability-prune-idempotency-keys": {
+        "task": "socialflow.reliability.tasks.prune_idempotency_keys",
+        "schedule": timedelta(hours=1),
+    },
+}
+# Idempotency-Key records (socialflow.api.idempotency) are kept this long.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 
 # --- domain events (socialflow/core/events.py) ----------------------------------------------------
 # A failing handler is retried after EVENTS_RETRY_BASE, doubling each time (capped at an hour), at
@@ -298,8 +328,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "socialflow.api.throttling.AnonRateThrottle",
+        "socialflow.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="1200/min"),

@@ -31,14 +31,9 @@ LIVE_CHAT_ESTABLISHED_MINUTES = env.int("LIVE_CHAT_ESTABLISHED_MINUTES", default
 # Presence: a viewer silent this long is dropped; counts are pushed at most this often.
 LIVE_VIEWER_TIMEOUT_S = env.float("LIVE_VIEWER_TIMEOUT_S", default=60.0)
 LIVE_VIEWERS_PUSH_INTERVAL_S = env.float("LIVE_VIEWERS_PUSH_INTERVAL_S", default=5.0)
-# Chat fans out over its own layer alias: Redis pub/sub (one PUBLISH per message, each process
-# delivers to its local sockets) instead of one list push per socket.
-if REDIS_URL:
-    CHANNEL_LAYERS["live"] = {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_LAYER_PREFIX", default="sf:asgi") + ":live"},
-    }
-else:
+# Chat fans out over its own layer alias: with Redis, base.py's channel_layers_config (Redis
+# pub/sub); embedded, in process.
+if not REDIS_URL:
     CHANNEL_LAYERS["live"] = {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 CELERY_BEAT_SCHEDULE["live-reconcile-streams"] = {
     "task": "live.tasks.reconcile_streams",

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from socialflow.api.exceptions import Conflict
+from socialflow.api.idempotency import idempotent
 from videos import selectors, services
 from videos.models import Upload, Visibility
 
@@ -122,6 +123,7 @@ class UploadCreateView(TusView):
         description="Headers: Tus-Resumable: 1.0.0, Upload-Length, Upload-Metadata (filename, title, "
         "description, visibility, base64). 201 with Location; the Video id comes back in Video-Id.",
     )
+    @idempotent
     def post(self, request):
         if request.headers.get("Upload-Defer-Length"):
             raise TusError(400, "Upload-Defer-Length is not supported.", "defer_length_unsupported")

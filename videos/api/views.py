@@ -11,6 +11,7 @@ from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnl
 from rest_framework.response import Response
 
 from socialflow.api.exceptions import PayloadTooLarge
+from socialflow.api.idempotency import idempotent
 from socialflow.api.pagination import CursorPagination
 from socialflow.api.parsers import JSONParser
 from videos import selectors, services
@@ -69,6 +70,7 @@ class VideoViewSet(viewsets.GenericViewSet):
         return Response(s.VideoDetailSerializer(video, context=context).data)
 
     @extend_schema(request=s.VideoCreateSerializer, responses={201: s.VideoSerializer})
+    @idempotent
     def create(self, request):
         """Single-request multipart upload for small files; big ones should use tus (/uploads)."""
         declared = request.META.get("CONTENT_LENGTH") or "0"
@@ -173,6 +175,7 @@ class VideoViewSet(viewsets.GenericViewSet):
         parameters=[OpenApiParameter("parent", str, description="list the replies of this comment")],
     )
     @action(detail=True, methods=["get", "post"], permission_classes=[IsAuthenticatedOrReadOnly])
+    @idempotent
     def comments(self, request, pk=None):
         video = self._visible(pk)
         if request.method == "POST":
@@ -292,6 +295,7 @@ class PlaylistViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request=s.PlaylistInputSerializer, responses={201: s.PlaylistSerializer})
+    @idempotent
     def create(self, request):
         data = s.PlaylistInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

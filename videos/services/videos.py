@@ -10,6 +10,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.services import user_counter_set
+from socialflow.reliability.queue import enqueue_on_commit
 from videos import storage
 from videos.models import Playlist, Tag, Upload, Video, Visibility
 from videos.notify import notify, notify_followers
@@ -49,7 +50,7 @@ def video_count_refresh(*, author_id: int) -> None:
 def _queue_transcode(video_id: int) -> None:
     from videos import tasks
 
-    transaction.on_commit(lambda: tasks.transcode_next.delay())
+    enqueue_on_commit(tasks.transcode_next)
 
 
 def source_storage_name(video_id: int, filename: str) -> str:
@@ -215,7 +216,7 @@ def video_delete(*, video: Video) -> None:
         spool = upload_path(unfinished)
         transaction.on_commit(lambda: spool.unlink(missing_ok=True))
     video_count_refresh(author_id=author_id)
-    transaction.on_commit(lambda: tasks.delete_video_media.delay(prefix=prefix, names=[source_name]))
+    enqueue_on_commit(tasks.delete_video_media, prefix=prefix, names=[source_name])
 
 
 @transaction.atomic

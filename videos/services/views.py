@@ -9,10 +9,10 @@ Counted views go to the counter store (videos.counters) and reach ``Video.views_
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from socialflow.cache import fallback_cache
 from videos.counters import counter_store
 from videos.models import Video, VideoView
 
@@ -66,7 +66,7 @@ def _count(*, view: VideoView, video: Video, now) -> None:
         # Gate for the race of two sessions of one viewer crossing the threshold in the same instant
         # (atomic SET NX in Redis); keyed by the minute so it never outlives the race it guards.
         minute = int(now.timestamp() // 60)
-        if not cache.add(f"videos:viewgate:{video.pk}:{view.viewer_key}:{minute}", 1, timeout=120):
+        if not fallback_cache.add(f"videos:viewgate:{video.pk}:{view.viewer_key}:{minute}", 1, timeout=120):
             return
         changed = VideoView.objects.filter(pk=view.pk, counted_at__isnull=True).update(counted_at=now)
         if changed:
