@@ -17,7 +17,7 @@ from posts.tests.conftest import activate
 from socialflow.asgi import application
 from socialflow.cache import fallback_cache
 from socialflow.errors import server_error
-from socialflow.redis import breaker, get_redis
+from socialflow.redis import breaker, cache_config, get_redis
 from socialflow.reliability.models import DeferredTask
 from socialflow.reliability.tasks import redrive_deferred_tasks
 from videos.counters import RedisCounterStore
@@ -34,14 +34,22 @@ def _timed(call):
 
 
 def test_it_answers_get_me_within_a_socket_timeout_while_redis_is_frozen(outage_redis, alice_client, settings):
+    # A long socket timeout makes "waited for Redis" and "did not" far apart on a busy machine.
+    timeout_s = 2.0
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": cache_config(
+            outage_redis.url, key_prefix="sf-outage", connect_timeout_s=0.5, socket_timeout_s=timeout_s
+        ),
+    }
     assert alice_client.get("/api/v1/me").status_code == 200  # warm: imports, URL resolver, connections
     outage_redis.freeze()
     first, first_s = _timed(lambda: alice_client.get("/api/v1/me"))
     second, second_s = _timed(lambda: alice_client.get("/api/v1/me"))
     outage_redis.thaw()
     assert first.status_code == 200 and second.status_code == 200
-    assert first_s < settings.REDIS_SOCKET_TIMEOUT_S + 0.7  # one socket timeout, not 5 s x retries
-    assert second_s < 0.3  # the breaker is open: no second wait
+    assert timeout_s <= first_s < timeout_s + 1.5  # one socket timeout, not 5 s x 10 retries
+    assert second_s < timeout_s / 2  # the breaker is open: no second wait
 
 
 def test_it_answers_get_me_at_once_while_redis_is_killed(outage_redis, alice_client):
@@ -49,7 +57,7 @@ def test_it_answers_get_me_at_once_while_redis_is_killed(outage_redis, alice_cli
     outage_redis.kill()
     response, elapsed = _timed(lambda: alice_client.get("/api/v1/me"))
     assert response.status_code == 200
-    assert elapsed < 0.5
+    assert elapsed < 1.0
 
 
 def test_it_keeps_throttling_in_the_local_cache_while_redis_is_down(outage_redis, api_client, settings):
@@ -100,7 +108,7 @@ def test_it_saves_a_post_while_redis_is_down_and_fans_it_out_once_it_is_back(
     with django_capture_on_commit_callbacks(execute=True):
         response, elapsed = _timed(lambda: alice_client.post("/api/v1/posts", {"text": "during the outage"}))
     assert response.status_code == 201, response.content
-    assert elapsed < 1.0
+    assert elapsed < 2.0
     post_id = int(response.json()["id"])
     deferred = [(t.name, t.args) for t in DeferredTask.objects.all()]
     assert ("posts.tasks.fanout_post", [post_id]) in deferred

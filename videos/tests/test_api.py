@@ -35,11 +35,14 @@ API_FIELDS = {
 
 
 def test_it_shows_a_video_with_the_api_fields(api_client, alice):
-    video = VideoFactory(
-        author=alice,
-        renditions=[{"height": 720, "width": 1280, "bitrate": 2_000_000, "playlist": "videos/1/g/720p/index.m3u8"}],
-        master_playlist="videos/1/g/master.m3u8",
-    )
+    video = VideoFactory(author=alice)
+    # Media names start with the video's own id (whatever the sequence gave it: PostgreSQL does not
+    # reset sequences between tests).
+    video.renditions = [
+        {"height": 720, "width": 1280, "bitrate": 2_000_000, "playlist": f"videos/{video.pk}/g/720p/index.m3u8"}
+    ]
+    video.master_playlist = f"videos/{video.pk}/g/master.m3u8"
+    video.save(update_fields=["renditions", "master_playlist"])
     body = api_client.get(f"/api/v1/videos/{video.pk}").json()
     assert set(body) >= API_FIELDS
     assert body["id"] == str(video.pk) and isinstance(body["author"]["id"], str)
@@ -49,10 +52,12 @@ def test_it_shows_a_video_with_the_api_fields(api_client, alice):
             "height": 720,
             "width": 1280,
             "bitrate": 2_000_000,
-            "playlist_url": f"{settings.SITE_URL}/media/videos/1/g/720p/index.m3u8",
+            "playlist_url": f"{settings.SITE_URL}/media/videos/{video.pk}/g/720p/index.m3u8",
         }
     ]
-    assert body["hls_url"] == f"{settings.SITE_URL}/media/videos/1/g/master.m3u8"  # absolute for apps and players
+    assert (
+        body["hls_url"] == f"{settings.SITE_URL}/media/videos/{video.pk}/g/master.m3u8"
+    )  # absolute for apps and players
     assert body["error"] is None
     assert api_client.get(f"/api/v1/videos/{video.pk}/").status_code == 200
 
