@@ -74,3 +74,10 @@ bench: $(VENV)/.dev-installed
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache node_modules
+
+# The real `make run` stack from a fresh clone of HEAD under a minute of real clients (smoke/).
+# SMOKE_MODE=pg needs DATABASE_URL (a <name>_smoke database is made beside it) and a redis-server.
+SMOKE_MODE ?= embedded
+.PHONY: smoke
+smoke: $(VENV)/.dev-installed
+	$(BIN)/python -m smoke --mode $(SMOKE_MODE)
