@@ -297,7 +297,8 @@ def run(args) -> int:
         uploader.start()
         kill_result: dict = {}
         time.sleep(args.duration / 2)
-        kill_worker_once(stack, kill_result)
+        if args.kill_worker:
+            kill_worker_once(stack, kill_result)
         figures["restarts"] = kill_result.get("restarts", 0)
         if "error" in kill_result:
             failures.append(kill_result["error"])
@@ -362,6 +363,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--threads", type=int, default=6, help="concurrent REST clients")
     parser.add_argument("--converge-s", type=float, default=120.0, help="how long tasks may take to settle")
     parser.add_argument("--keep", action="store_true", help="keep the clone and logs")
+    parser.add_argument(
+        "--no-kill-worker", dest="kill_worker", action="store_false", help="skip killing the worker mid-way"
+    )
     return run(parser.parse_args(argv))
 
 
