@@ -78,6 +78,7 @@ clean:
 # The real `make run` stack from a fresh clone of HEAD under a minute of real clients (smoke/).
 # SMOKE_MODE=pg needs DATABASE_URL (a <name>_smoke database is made beside it) and a redis-server.
 SMOKE_MODE ?= embedded
+SMOKE_ARGS ?=
 .PHONY: smoke
 smoke: $(VENV)/.dev-installed
-	$(BIN)/python -m smoke --mode $(SMOKE_MODE)
+	$(BIN)/python -m smoke --mode $(SMOKE_MODE) $(SMOKE_ARGS)

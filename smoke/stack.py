@@ -186,6 +186,16 @@ class Stack:
                 roles["live"].append(proc.pid)
         return roles
 
+    def supervised(self) -> bool:
+        """Whether ``make run`` runs its processes under supervisord (which restarts a dead one)."""
+        for proc in self.processes():
+            try:
+                if "supervisord" in " ".join(proc.cmdline()):
+                    return True
+            except psutil.Error:
+                continue
+        return False
+
     def manage(self, code: str) -> str:
         """Run Python in the stack's Django (same settings), for checks the API does not expose."""
         result = subprocess.run(
