@@ -6,8 +6,7 @@ muted) are written once here as subqueries, so a rule never loads id sets into P
 
 from django.db.models import Q
 
-from accounts.models import PERMANENT_BAN_UNTIL, User
-from posts.models import Block, Follow, Mute
+from accounts.models import PERMANENT_BAN_UNTIL, Block, Follow, Mute, User
 from socialflow.core import access
 
 # --- graph filters (``field`` names the user id column of the filtered model) ----------------------

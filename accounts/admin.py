@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import PERMANENT_BAN_UNTIL, User
+from accounts.models import PERMANENT_BAN_UNTIL, Block, Follow, User
 
 BAN_DURATIONS = [
     ("1", "1 day"),
@@ -209,3 +209,29 @@ class UserAdmin(DjangoUserAdmin):
             self.log_change(request, user, "Account restored")
             count += 1
         self.message_user(request, f"Restored {count} account(s).", messages.SUCCESS)
+
+
+class GraphAdmin(admin.ModelAdmin):
+    """Graph rows change only through the services (counters, timelines); the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Follow)
+class FollowAdmin(GraphAdmin):
+    list_display = ("follower", "followee", "created_at")
+    search_fields = ("follower__username", "followee__username")
+    list_select_related = ("follower", "followee")
+    readonly_fields = ("follower", "followee", "created_at")
+
+
+@admin.register(Block)
+class BlockAdmin(GraphAdmin):
+    list_display = ("blocker", "blocked", "created_at")
+    search_fields = ("blocker__username", "blocked__username")
+    list_select_related = ("blocker", "blocked")
+    readonly_fields = ("blocker", "blocked", "created_at")

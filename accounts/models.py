@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
@@ -102,3 +103,75 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return self.display_name or self.username
+
+
+# --- the social graph -------------------------------------------------------------------------------
+# Follows, follow requests, blocks and mutes belong to accounts: every app (posts, videos, live,
+# notifications) reads them, and accounts depends on none of those apps. The tables keep the names
+# the posts app gave them (migrations accounts 0004 / posts 0004 moved only the model state).
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    followee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "posts_follow"  # created by the posts app; moved here without copying rows
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followee"], name="posts_follow_unique"),
+            models.CheckConstraint(condition=~models.Q(follower=models.F("followee")), name="posts_follow_not_self"),
+        ]
+        indexes = [models.Index(fields=["followee", "-created_at"], name="posts_follo_followe_0433cb_idx")]
+
+    def __str__(self):
+        return f"{self.follower_id} follows {self.followee_id}"
+
+
+class FollowRequest(models.Model):
+    """A pending follow of a private account, accepted or rejected by its owner."""
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "posts_followrequest"  # created by the posts app; moved here without copying rows
+        constraints = [
+            models.UniqueConstraint(fields=["requester", "target"], name="posts_followrequest_unique"),
+        ]
+        indexes = [models.Index(fields=["target", "-created_at"], name="posts_follo_target__473ce6_idx")]
+
+    def __str__(self):
+        return f"{self.requester_id} asks to follow {self.target_id}"
+
+
+class Block(models.Model):
+    blocker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    blocked = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "posts_block"  # created by the posts app; moved here without copying rows
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="posts_block_unique"),
+        ]
+        indexes = [models.Index(fields=["blocked"], name="posts_block_blocked_693279_idx")]
+
+    def __str__(self):
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class Mute(models.Model):
+    muter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    muted = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "posts_mute"  # created by the posts app; moved here without copying rows
+        constraints = [
+            models.UniqueConstraint(fields=["muter", "muted"], name="posts_mute_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.muter_id} mutes {self.muted_id}"

@@ -21,7 +21,7 @@ RECENT_ACTORS = 3
 def _inbox(*, recipient_q: Q) -> QuerySet[Notification]:
     """In-app rows minus those whose actor is blocked either way by the recipient now (a block made
     after the fact hides the blocked account's earlier likes, replies and follows)."""
-    from posts.models import Block
+    from accounts.models import Block
 
     blocked = Block.objects.filter(blocker_id=OuterRef("recipient_id"), blocked_id=OuterRef("actor_id"))
     blocking = Block.objects.filter(blocker_id=OuterRef("actor_id"), blocked_id=OuterRef("recipient_id"))
@@ -113,7 +113,7 @@ def email_modes_for_many(*, user_ids: list[int]) -> dict[int, str]:
 
 def follower_ids(*, user_id: int) -> list[int]:
     """Ids of the user's followers; the posts app owns the social graph."""
-    from posts.selectors import follower_ids as posts_follower_ids
+    from accounts.selectors import follower_ids as posts_follower_ids
 
     return list(posts_follower_ids(user_id=user_id))
 
@@ -125,7 +125,7 @@ def users_hiding(*, author_id: int, user_ids: list[int]) -> set[int]:
     """
     from django.db.models import Q
 
-    from posts.models import Block, Mute
+    from accounts.models import Block, Mute
 
     hidden = set(Mute.objects.filter(muted_id=author_id, muter_id__in=user_ids).values_list("muter_id", flat=True))
     for blocker, blocked in Block.objects.filter(

@@ -3,11 +3,11 @@
 from django.contrib import admin, messages
 
 from posts import services
-from posts.models import Block, Follow, Hashtag, Post
+from posts.models import Hashtag, Post
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Graph rows change only through the services (counters, timelines); the admin shows them."""
+    """Rows that change only through the services (counters, timelines); the admin shows them."""
 
     def has_add_permission(self, request):
         return False
@@ -99,19 +99,3 @@ class HashtagAdmin(ReadOnlyAdmin):
     list_display = ("name", "posts_count", "created_at")
     search_fields = ("name",)
     readonly_fields = ("name", "posts_count", "created_at")
-
-
-@admin.register(Follow)
-class FollowAdmin(ReadOnlyAdmin):
-    list_display = ("follower", "followee", "created_at")
-    search_fields = ("follower__username", "followee__username")
-    list_select_related = ("follower", "followee")
-    readonly_fields = ("follower", "followee", "created_at")
-
-
-@admin.register(Block)
-class BlockAdmin(ReadOnlyAdmin):
-    list_display = ("blocker", "blocked", "created_at")
-    search_fields = ("blocker__username", "blocked__username")
-    list_select_related = ("blocker", "blocked")
-    readonly_fields = ("blocker", "blocked", "created_at")

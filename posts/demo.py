@@ -1,7 +1,9 @@
 """Demo posts and follows among the demo users (idempotent: nothing is added twice)."""
 
+from accounts import services as accounts_services
+from accounts.models import Follow
 from posts import services
-from posts.models import Follow, Post
+from posts.models import Post
 
 FOLLOWS = [("bob", "alice"), ("charlie", "alice"), ("alice", "bob"), ("charlie", "bob")]
 POSTS = [
@@ -19,7 +21,7 @@ def seed(*, context: dict, stdout) -> None:
         return
     for follower, followee in FOLLOWS:
         if not Follow.objects.filter(follower=users[follower], followee=users[followee]).exists():
-            services.follow_create(follower=users[follower], followee=users[followee])
+            accounts_services.follow_create(follower=users[follower], followee=users[followee])
     created: list[Post] = []
     for author, text, reply_index in POSTS:
         post = Post.objects.filter(author=users[author], text=text, deleted_at__isnull=True).first()

@@ -1,4 +1,4 @@
-"""Reads for posts and the social graph.
+"""Reads for posts (the social graph's reads are ``accounts.selectors``).
 
 ``posts_visible_to(viewer=…)`` is the one definition of "who may see which post": deleted,
 hidden and deleted-author posts never; followers-only posts and private accounts' posts to
@@ -10,88 +10,16 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 
-from accounts.models import User
-from posts.models import Block, Bookmark, Follow, FollowRequest, Hashtag, Mention, Mute, Post, Visibility
+from accounts.models import Block, Follow, Mute, User
+from posts.models import Bookmark, Hashtag, Mention, Post, Visibility
+from socialflow.core.ids import parse_id
 
 OPEN_VISIBILITIES = (Visibility.PUBLIC, Visibility.UNLISTED)
 FOLLOWER_VISIBILITIES = (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS)
 # Replied-to usernames come from ``Post.entities`` so a page needs no join for them.
 POST_RELATED = ("author", "quote_of__author", "repost_of__author", "repost_of__quote_of__author")
-
-
-@dataclass(frozen=True)
-class Relationship:
-    is_following: bool = False
-    is_followed_by: bool = False
-    follow_requested: bool = False
-    is_blocked: bool = False
-    is_blocking_you: bool = False
-    is_muted: bool = False
-
-
-def user_relationship(*, viewer, target) -> Relationship:
-    """How ``viewer`` relates to ``target`` (anonymous or self: all false). Four queries at most."""
-    if viewer is None or not viewer.is_authenticated or viewer.pk == target.pk:
-        return Relationship()
-    follows = set(
-        Follow.objects.filter(Q(follower=viewer, followee=target) | Q(follower=target, followee=viewer)).values_list(
-            "follower_id", flat=True
-        )
-    )
-    blocks = set(
-        Block.objects.filter(Q(blocker=viewer, blocked=target) | Q(blocker=target, blocked=viewer)).values_list(
-            "blocker_id", flat=True
-        )
-    )
-    return Relationship(
-        is_following=viewer.pk in follows,
-        is_followed_by=target.pk in follows,
-        follow_requested=FollowRequest.objects.filter(requester=viewer, target=target).exists(),
-        is_blocked=viewer.pk in blocks,
-        is_blocking_you=target.pk in blocks,
-        is_muted=Mute.objects.filter(muter=viewer, muted=target).exists(),
-    )
-
-
-def is_blocked_either_way(*, user_a_id: int, user_b_id: int) -> bool:
-    return Block.objects.filter(
-        Q(blocker_id=user_a_id, blocked_id=user_b_id) | Q(blocker_id=user_b_id, blocked_id=user_a_id)
-    ).exists()
-
-
-def hidden_author_ids_for(*, viewer_id: int) -> set[int]:
-    """Authors whose content ``viewer`` must not see: blocked either way, or muted by the viewer.
-
-    One query (a UNION of the three relations).
-    """
-    rows = (
-        Block.objects.filter(blocker_id=viewer_id)
-        .values_list("blocked_id", flat=True)
-        .union(
-            Block.objects.filter(blocked_id=viewer_id).values_list("blocker_id", flat=True),
-            Mute.objects.filter(muter_id=viewer_id).values_list("muted_id", flat=True),
-        )
-    )
-    return set(rows)
-
-
-def follower_ids(*, user_id: int) -> list[int]:
-    """Ids of everyone following ``user_id`` (not deleted accounts)."""
-    return list(
-        Follow.objects.filter(followee_id=user_id, follower__deleted_at__isnull=True).values_list(
-            "follower_id", flat=True
-        )
-    )
-
-
-def following_ids(*, user_id: int) -> list[int]:
-    return list(
-        Follow.objects.filter(follower_id=user_id, followee__deleted_at__isnull=True).values_list(
-            "followee_id", flat=True
-        )
-    )
 
 
 # --- visibility -----------------------------------------------------------------------------------
@@ -161,18 +89,6 @@ def posts_visible_to(*, viewer, hide_muted: bool = False) -> QuerySet:
     return with_viewer_state(queryset.select_related(*POST_RELATED), viewer).order_by("-id")
 
 
-MAX_ID = 2**63 - 1
-
-
-def parse_id(value) -> int | None:
-    """An id from a URL or body as a positive 64-bit integer, or None (never a database error)."""
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number <= MAX_ID else None
-
-
 def post_get_visible(*, post_id, viewer) -> Post:
     """The post if ``viewer`` may see it, else ``NotFound`` (also for malformed ids)."""
     post_id = parse_id(post_id)
@@ -191,17 +107,6 @@ def post_replies(*, post: Post, viewer) -> QuerySet:
 
 def post_edits(*, post: Post):
     return post.edits.order_by("id")
-
-
-def user_get_active(*, username: str) -> User:
-    """A live account by username (case-insensitive, an optional leading ``@`` as in profiles)."""
-    # A NUL never names anything, and PostgreSQL refuses it in a query (a 500 instead of a 404).
-    user = None
-    if "\x00" not in username:
-        user = User.objects.filter(username__iexact=username.lstrip("@"), deleted_at__isnull=True).first()
-    if user is None:
-        raise NotFound("No such user.", code="not_found")
-    return user
 
 
 def user_posts(*, author: User, viewer, include_replies: bool = False) -> QuerySet:
@@ -234,36 +139,6 @@ def hashtag_posts(*, hashtag: Hashtag, viewer) -> QuerySet:
     """Public posts with the tag (unlisted posts stay out of hashtags, as on Mastodon)."""
     return posts_visible_to(viewer=viewer, hide_muted=True).filter(
         post_hashtags__hashtag=hashtag, visibility=Visibility.PUBLIC
-    )
-
-
-# --- graph lists ----------------------------------------------------------------------------------
-
-
-def access_follow_lists(*, owner: User, viewer) -> None:
-    """A private account's followers/following are for the owner and approved followers only."""
-    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
-    if viewer_id == owner.pk:
-        return
-    if viewer_id is not None and is_blocked_either_way(user_a_id=viewer_id, user_b_id=owner.pk):
-        raise PermissionDenied("You cannot see this account's connections.", code="blocked")
-    if owner.is_private and (
-        viewer_id is None or not Follow.objects.filter(follower_id=viewer_id, followee_id=owner.pk).exists()
-    ):
-        raise PermissionDenied("This account is private.", code="private")
-
-
-def followers_of(*, user: User) -> QuerySet:
-    return Follow.objects.filter(followee_id=user.pk, follower__deleted_at__isnull=True).select_related("follower")
-
-
-def following_of(*, user: User) -> QuerySet:
-    return Follow.objects.filter(follower_id=user.pk, followee__deleted_at__isnull=True).select_related("followee")
-
-
-def follow_requests_for(*, user) -> QuerySet:
-    return FollowRequest.objects.filter(target_id=user.pk, requester__deleted_at__isnull=True).select_related(
-        "requester"
     )
 
 

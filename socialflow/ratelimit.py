@@ -7,12 +7,12 @@ unreachable they count per process (``socialflow.cache``).
 
 import time
 
-from socialflow.api.exceptions import ActionRateLimited
 from socialflow.cache import fallback_cache as cache
+from socialflow.core.exceptions import RateLimited
 
 
 def action_rate_limit_hit(*, key: str, limit: int, period_s: int) -> None:
-    """Count one action under ``key``; raise ``ActionRateLimited`` once ``limit`` is exceeded."""
+    """Count one action under ``key``; raise ``RateLimited`` once ``limit`` is exceeded."""
     window = int(time.time() // period_s)
     cache_key = f"ratelimit:{key}:{window}"
     cache.add(cache_key, 0, timeout=period_s + 1)
@@ -23,9 +23,8 @@ def action_rate_limit_hit(*, key: str, limit: int, period_s: int) -> None:
         count = 1
     if count > limit:
         retry_after = (window + 1) * period_s - time.time()
-        raise ActionRateLimited(
-            wait=retry_after,
-            detail=f"Too many of these actions: at most {limit} per {_human_period(period_s)}.",
+        raise RateLimited(
+            f"Too many of these actions: at most {limit} per {_human_period(period_s)}.", wait_s=retry_after
         )
 
 

@@ -228,3 +228,76 @@ class MeSerializer(PublicProfileSerializer):
 
     def get_two_factor_enabled(self, user) -> bool:
         return self.context["account"].two_factor_enabled
+
+
+# --- embedded users and the social graph --------------------------------------------------------
+
+
+def _iso(value):
+    if value is None:
+        return None
+    return value.isoformat().replace("+00:00", "Z")
+
+
+class UserBriefSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    avatar_url = serializers.CharField(allow_null=True)
+    is_private = serializers.BooleanField()
+
+    def to_representation(self, user):
+        return user_brief(user)
+
+
+def user_brief(user) -> dict:
+    return {
+        "id": str(user.pk),
+        "username": user.username,
+        "display_name": user.display_name or user.username,
+        "avatar_url": avatar_url(user),
+        "is_private": user.is_private,
+    }
+
+
+class RelationshipSerializer(serializers.Serializer):
+    following = serializers.BooleanField()
+    requested = serializers.BooleanField()
+    followed_by = serializers.BooleanField()
+    blocking = serializers.BooleanField()
+    blocked_by = serializers.BooleanField()
+    muting = serializers.BooleanField()
+
+    def to_representation(self, rel):
+        return {
+            "following": rel.is_following,
+            "requested": rel.follow_requested,
+            "followed_by": rel.is_followed_by,
+            "blocking": rel.is_blocked,
+            "blocked_by": rel.is_blocking_you,
+            "muting": rel.is_muted,
+        }
+
+
+class FollowEntrySerializer(serializers.Serializer):
+    """One row of a followers/following list: the user and since when."""
+
+    user = UserBriefSerializer()
+    since = serializers.DateTimeField()
+
+    def to_representation(self, follow):
+        user = follow.follower if self.context.get("side") == "follower" else follow.followee
+        return {"user": user_brief(user), "since": _iso(follow.created_at)}
+
+
+class FollowRequestSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    requester = UserBriefSerializer()
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, request):
+        return {
+            "id": str(request.pk),
+            "requester": user_brief(request.requester),
+            "created_at": _iso(request.created_at),
+        }

@@ -1,4 +1,4 @@
-"""Writes for accounts. Plain functions, keyword-only arguments, one transaction each.
+"""Writes for accounts and the social graph. Plain functions, keyword-only arguments, one transaction each.
 
 Split by topic; everything is importable from ``accounts.services``.
 """
@@ -14,6 +14,16 @@ from accounts.services.auth import (
     user_login,
 )
 from accounts.services.bans import user_ban, user_unban
+from accounts.services.graph import (
+    block_create,
+    block_delete,
+    follow_create,
+    follow_delete,
+    follow_request_accept,
+    follow_request_reject,
+    mute_create,
+    mute_delete,
+)
 from accounts.services.mfa import (
     mfa_code_verify,
     recovery_codes_regenerate,
@@ -37,6 +47,14 @@ from accounts.services.users import (
 )
 
 __all__ = [
+    "mute_delete",
+    "mute_create",
+    "follow_request_reject",
+    "follow_request_accept",
+    "follow_delete",
+    "follow_create",
+    "block_delete",
+    "block_create",
     "COUNTER_FIELDS",
     "LAST_SEEN_RESOLUTION",
     "TokenPair",

@@ -241,7 +241,7 @@ def user_restore(*, user: User) -> User:
 
 def _follow_neighbours(user_id: int) -> tuple[list[int], list[int]]:
     """(ids following the user, ids the user follows): their counters drop when the user goes."""
-    from posts.selectors import follower_ids, following_ids
+    from accounts.selectors.graph import follower_ids, following_ids
 
     return follower_ids(user_id=user_id), following_ids(user_id=user_id)
 

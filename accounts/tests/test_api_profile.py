@@ -140,7 +140,7 @@ def test_it_shows_a_public_profile_to_anyone(api_client, alice):
 
 
 def test_it_shows_the_callers_relationship(bob_client, alice, bob):
-    from posts.models import Block, Follow, Mute
+    from accounts.models import Block, Follow, Mute
 
     Follow.objects.create(follower=bob, followee=alice)
     Mute.objects.create(muter=bob, muted=alice)

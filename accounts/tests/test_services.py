@@ -205,7 +205,7 @@ def test_it_rejects_bad_profile_values(alice, changes):
 
 
 def test_it_soft_deletes_and_purges_after_the_grace_period(alice, bob, settings):
-    from posts.models import Follow
+    from accounts.models import Follow
 
     Follow.objects.create(follower=bob, followee=alice)
     services.user_counter_add(user_id=alice.pk, field="followers_count", delta=1)
@@ -243,7 +243,7 @@ def test_it_searches_users_by_prefix_and_substring(alice, bob):
 
 
 def test_it_hides_blocked_users_from_search(alice, bob):
-    from posts.models import Block
+    from accounts.models import Block
 
     Block.objects.create(blocker=alice, blocked=bob)
     assert "alice" not in [u.username for u in selectors.user_search(query="alice", viewer=bob)]

@@ -76,7 +76,7 @@ def _check_room_rules(stream: Stream, user) -> None:
             raise ChatRefused("banned", "You are banned from this chat.")
         wait = (ban.expires_at - timezone.now()).total_seconds()
         raise ChatRefused("timed_out", f"You are timed out from this chat; try again in {retry_after_text(wait)}.")
-    from posts.selectors import is_blocked_either_way
+    from accounts.selectors import is_blocked_either_way
 
     if is_blocked_either_way(user_a_id=stream.owner_id, user_b_id=user.pk):
         raise ChatRefused("blocked", "You cannot chat in this stream.")

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.selectors import hidden_author_ids_for
 from notifications import selectors, text
 from notifications.models import (
     Channel,
@@ -23,7 +24,6 @@ from notifications.models import (
     PushDevice,
 )
 from notifications.preferences import AGGREGATED_KINDS, FOLLOWER_KINDS, Channels
-from posts.selectors import hidden_author_ids_for
 from socialflow.reliability.queue import enqueue_on_commit
 
 

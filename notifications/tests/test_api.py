@@ -2,6 +2,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from py_vapid import Vapid02
 
+from accounts import services as accounts_services
 from accounts.tests.factories import UserFactory
 from notifications import emails, selectors, services
 from notifications.lib import push
@@ -391,7 +392,7 @@ def test_it_hides_earlier_notifications_from_an_account_the_recipient_then_block
     post = posts_services.post_create(author=alice, text="hello")
     posts_services.post_create(author=bob, text="rude", reply_to_id=post.pk)
     posts_services.post_create(author=charlie, text="nice", reply_to_id=post.pk)
-    posts_services.block_create(blocker=alice, blocked=bob)
+    accounts_services.block_create(blocker=alice, blocked=bob)
 
     results = alice_client.get("/api/v1/notifications").json()["results"]
     assert [n["actor"]["username"] for n in results] == ["charlie"]

@@ -97,7 +97,7 @@ async def test_it_closes_sockets_with_a_bad_token():
 
 
 async def test_it_pushes_follower_fan_outs(alice, bob, target):
-    from posts.models import Follow
+    from accounts.models import Follow
 
     await database_sync_to_async(Follow.objects.create)(follower=bob, followee=alice)
     bob_token = await database_sync_to_async(lambda: str(RefreshToken.for_user(bob).access_token))()

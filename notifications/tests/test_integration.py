@@ -7,11 +7,11 @@ app has not wired ``notify()`` yet are listed in ``NOT_WIRED`` and in docs/notif
 import pytest
 from django.core import mail
 
+from accounts.models import Follow
 from accounts.tests.factories import UserFactory
 from conftest import bearer_client
 from notifications import services
 from notifications.models import Notification
-from posts.models import Follow
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import Block, Follow, Mute
 from accounts.tests.factories import UserFactory
 from notifications import selectors, services, text
 from notifications.models import Delivery, EmailMode, Kind, Notification, NotificationActor
 from notifications.tests.factories import WebPushDeviceFactory
-from posts.models import Block, Follow, Mute
 
 pytestmark = pytest.mark.django_db
 

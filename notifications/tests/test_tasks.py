@@ -14,13 +14,13 @@ from django.utils import timezone
 from py_vapid import Vapid02
 from pywebpush import WebPushException
 
+from accounts.models import Follow
 from accounts.tests.factories import UserFactory
 from notifications import selectors, services, tasks
 from notifications.lib import push
 from notifications.models import Delivery, EmailMode, FollowerFanOut, Notification, PushDevice
 from notifications.tests.factories import DeliveryFactory, FcmDeviceFactory, NotificationFactory, WebPushDeviceFactory
 from notifications.tests.h2_standin import H2StandIn
-from posts.models import Follow
 
 pytestmark = pytest.mark.django_db
 

@@ -10,20 +10,14 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.serializers import UserBriefSerializer, user_brief
 from posts import selectors, services
-from posts.api.pagination import cursor_from, list_response, page_size_from
-from posts.api.serializers import (
-    HashtagTrendSerializer,
-    PostSerializer,
-    SearchTrendSerializer,
-    UserBriefSerializer,
-    serialize_posts,
-    user_brief,
-)
-from posts.api.views import CURSOR_PARAMS, paginated_posts, post_list_response
+from posts.api.serializers import HashtagTrendSerializer, PostSerializer, SearchTrendSerializer, serialize_posts
+from posts.api.views import paginated_posts, post_list_response
 from posts.feeds import ranking
 from posts.feeds.home import home_feed_page
 from posts.services.search import normalize_term
+from socialflow.api.keyset import CURSOR_PARAMS, cursor_from, list_response, page_size_from
 from socialflow.api.pagination import PageNumberPagination
 from socialflow.cache import fallback_cache as cache
 

@@ -1,12 +1,13 @@
-"""Shapes of posts, users and graph objects in the API (output serializers render by hand:
-a feed page renders 20 posts with their quotes and reposts in well under a millisecond each)."""
+"""Shapes of posts in the API (output serializers render by hand: a feed page renders 20 posts
+with their quotes and reposts in well under a millisecond each). Embedded users and the graph's
+shapes are ``accounts.api.serializers``."""
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.serializers import avatar_url
+from accounts.api.serializers import UserBriefSerializer, user_brief
 from posts.models import Visibility
 
 
@@ -33,27 +34,6 @@ class IdField(serializers.Field):
 
     def to_representation(self, value):
         return str(value)
-
-
-class UserBriefSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    username = serializers.CharField()
-    display_name = serializers.CharField()
-    avatar_url = serializers.CharField(allow_null=True)
-    is_private = serializers.BooleanField()
-
-    def to_representation(self, user):
-        return user_brief(user)
-
-
-def user_brief(user) -> dict:
-    return {
-        "id": str(user.pk),
-        "username": user.username,
-        "display_name": user.display_name or user.username,
-        "avatar_url": avatar_url(user),
-        "is_private": user.is_private,
-    }
 
 
 def _alive(post) -> bool:
@@ -131,7 +111,7 @@ def serialize_posts(posts, *, viewer) -> list[dict]:
     hidden = frozenset()
     quoting = any(p.quote_of_id or (p.repost_of_id and p.repost_of.quote_of_id) for p in posts)
     if quoting and viewer is not None and viewer.is_authenticated:
-        from posts.selectors import hidden_author_ids_for
+        from accounts.selectors import hidden_author_ids_for
 
         hidden = frozenset(hidden_author_ids_for(viewer_id=viewer.pk))
     return [serialize_post(p, hidden_author_ids=hidden) for p in posts]
@@ -223,49 +203,6 @@ class MediaSerializer(serializers.Serializer):
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     variants = serializers.DictField(child=serializers.CharField())
-
-
-class RelationshipSerializer(serializers.Serializer):
-    following = serializers.BooleanField()
-    requested = serializers.BooleanField()
-    followed_by = serializers.BooleanField()
-    blocking = serializers.BooleanField()
-    blocked_by = serializers.BooleanField()
-    muting = serializers.BooleanField()
-
-    def to_representation(self, rel):
-        return {
-            "following": rel.is_following,
-            "requested": rel.follow_requested,
-            "followed_by": rel.is_followed_by,
-            "blocking": rel.is_blocked,
-            "blocked_by": rel.is_blocking_you,
-            "muting": rel.is_muted,
-        }
-
-
-class FollowEntrySerializer(serializers.Serializer):
-    """One row of a followers/following list: the user and since when."""
-
-    user = UserBriefSerializer()
-    since = serializers.DateTimeField()
-
-    def to_representation(self, follow):
-        user = follow.follower if self.context.get("side") == "follower" else follow.followee
-        return {"user": user_brief(user), "since": _iso(follow.created_at)}
-
-
-class FollowRequestSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    requester = UserBriefSerializer()
-    created_at = serializers.DateTimeField()
-
-    def to_representation(self, request):
-        return {
-            "id": str(request.pk),
-            "requester": user_brief(request.requester),
-            "created_at": _iso(request.created_at),
-        }
 
 
 class HashtagTrendSerializer(serializers.Serializer):

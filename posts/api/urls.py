@@ -1,10 +1,10 @@
-"""Posts, graph and feed routes (API.md). Both slash forms via ``socialflow.api.routers.api_route``.
+"""Posts and feed routes (API.md). Both slash forms via ``socialflow.api.routers.api_route``.
 
-The ``users/{username}/…`` sub-routes are more specific than the accounts app's
+The ``users/{username}/posts`` sub-route is more specific than the accounts app's
 ``users/<username>`` profile route, so the two never clash.
 """
 
-from posts.api import feed_views, graph_views, views
+from posts.api import feed_views, views
 from socialflow.api.routers import api_route
 
 POST_ID = r"(?P<post_id>[^/]+)"
@@ -22,22 +22,6 @@ urlpatterns = [
     api_route("bookmarks", views.BookmarksView.as_view(), name="bookmarks"),
     api_route("media", views.MediaUploadView.as_view(), name="media-upload"),
     api_route(f"{USER}/posts", views.UserPostsView.as_view(), name="users-posts"),
-    api_route(f"{USER}/follow", graph_views.FollowView.as_view(), name="users-follow"),
-    api_route(f"{USER}/block", graph_views.BlockView.as_view(), name="users-block"),
-    api_route(f"{USER}/mute", graph_views.MuteView.as_view(), name="users-mute"),
-    api_route(f"{USER}/followers", graph_views.FollowersView.as_view(), name="users-followers"),
-    api_route(f"{USER}/following", graph_views.FollowingView.as_view(), name="users-following"),
-    api_route("follow-requests", graph_views.FollowRequestsView.as_view(), name="follow-requests"),
-    api_route(
-        r"follow-requests/(?P<request_id>[^/]+)/accept",
-        graph_views.FollowRequestAcceptView.as_view(),
-        name="follow-requests-accept",
-    ),
-    api_route(
-        r"follow-requests/(?P<request_id>[^/]+)/reject",
-        graph_views.FollowRequestRejectView.as_view(),
-        name="follow-requests-reject",
-    ),
     api_route("feed/home", feed_views.HomeFeedView.as_view(), name="feed-home"),
     api_route("feed/for-you", feed_views.ForYouFeedView.as_view(), name="feed-for-you"),
     api_route("hashtags/trending", feed_views.TrendingHashtagsView.as_view(), name="hashtags-trending"),

@@ -9,8 +9,8 @@ from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnl
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import selectors as accounts_selectors
 from posts import selectors, services
-from posts.api.pagination import list_response, paginate_queryset
 from posts.api.serializers import (
     MediaSerializer,
     MediaUploadSerializer,
@@ -23,11 +23,7 @@ from posts.api.serializers import (
 )
 from posts.services.media import media_snapshot
 from socialflow.api.idempotency import idempotent
-
-CURSOR_PARAMS = [
-    OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque cursor from the previous page's `next`."),
-    OpenApiParameter("page_size", OpenApiTypes.INT, description="1–100, default 20."),
-]
+from socialflow.api.keyset import CURSOR_PARAMS, list_response, paginate_queryset
 
 
 def post_list_response(request, posts, next_cursor):
@@ -157,7 +153,7 @@ class UserPostsView(APIView):
         parameters=[*CURSOR_PARAMS, OpenApiParameter("replies", OpenApiTypes.BOOL, description="Include replies.")],
     )
     def get(self, request, username):
-        author = selectors.user_get_active(username=username)
+        author = accounts_selectors.user_get_active(username=username)
         include_replies = request.query_params.get("replies", "").lower() in ("1", "true", "yes")
         queryset = selectors.user_posts(author=author, viewer=request.user, include_replies=include_replies)
         return paginated_posts(request, queryset)

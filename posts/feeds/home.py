@@ -25,11 +25,11 @@ from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Follow, Mute, User
 from posts.feeds.hydrate import hydrate, viewer_graph
 from posts.feeds.stores import TimelineStore, get_store
 from posts.lib.ids import id_at
-from posts.models import Follow, Mention, Mute, Post, Visibility
+from posts.models import Mention, Post, Visibility
 from posts.selectors import can_see
 from socialflow.redis import REDIS_DOWN_ERRORS
 

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
-from accounts.models import User
-from posts.models import Block, Bookmark, Follow, Like, Mute, Post
+from accounts.models import Block, Follow, Mute, User
+from posts.models import Bookmark, Like, Post
 from posts.selectors import ViewerGraph, big_account_ids
 from socialflow.media_urls import media_url
 

@@ -15,8 +15,9 @@ from django.db.models import Count, F
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from accounts.models import Follow
 from posts.lib.ids import id_at, id_to_ms
-from posts.models import Follow, Hashtag, Like, Post, PostHashtag, SearchTermBucket, Visibility
+from posts.models import Hashtag, Like, Post, PostHashtag, SearchTermBucket, Visibility
 from posts.selectors import posts_visible_to
 from socialflow.cache import fallback_cache as cache
 

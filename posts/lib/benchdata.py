@@ -11,10 +11,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Follow, User
 from posts.lib import bulkload
 from posts.lib.ids import EPOCH_MS, SEQUENCE_BITS
-from posts.models import Follow, Post
+from posts.models import Post
 
 
 def _users(prefix: str, count: int, *, active_every: int = 0) -> list[int]:

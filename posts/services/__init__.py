@@ -1,19 +1,10 @@
-"""Writes for posts, the social graph, media and search (one transaction each, keyword-only).
+"""Writes for posts, media and search (one transaction each, keyword-only).
 
-Split by subject; import from here: ``from posts.services import post_create, follow_create``.
+Split by subject; import from here: ``from posts.services import post_create, like_create``.
+The social graph (follows, blocks, mutes) is ``accounts.services``.
 """
 
 from posts.services.counters import counters_recount
-from posts.services.graph import (
-    block_create,
-    block_delete,
-    follow_create,
-    follow_delete,
-    follow_request_accept,
-    follow_request_reject,
-    mute_create,
-    mute_delete,
-)
 from posts.services.media import media_create
 from posts.services.posts import (
     bookmark_create,
@@ -31,20 +22,12 @@ from posts.services.posts import (
 from posts.services.search import search_record
 
 __all__ = [
-    "block_create",
-    "block_delete",
     "bookmark_create",
     "bookmark_delete",
     "counters_recount",
-    "follow_create",
-    "follow_delete",
-    "follow_request_accept",
-    "follow_request_reject",
     "like_create",
     "like_delete",
     "media_create",
-    "mute_create",
-    "mute_delete",
     "post_create",
     "post_delete",
     "post_hide",

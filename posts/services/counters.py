@@ -4,8 +4,8 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from accounts.models import User
-from posts.models import Follow, Like, Post
+from accounts.models import Follow, User
+from posts.models import Like, Post
 
 
 def _count(queryset, field: str):

@@ -10,10 +10,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
-from accounts.models import User
+from accounts.models import Block, User
 from accounts.services import user_counter_add
 from posts.lib.entities import parse_hashtags, parse_mentions
-from posts.models import Block, Bookmark, Hashtag, Like, Media, Mention, Post, PostEdit, PostHashtag, Visibility
+from posts.models import Bookmark, Hashtag, Like, Media, Mention, Post, PostEdit, PostHashtag, Visibility
 from posts.selectors import OPEN_VISIBILITIES, post_get_visible
 from posts.services._notify import notify, notify_followers
 from socialflow.ratelimit import action_rate_limit_hit

@@ -5,10 +5,10 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from accounts.models import User
+from accounts import services as accounts_services
 from accounts.tests.factories import UserFactory
 from posts import services
-from posts.models import Follow, FollowRequest, Media, Post, Visibility
+from posts.models import Media, Post, Visibility
 from posts.tests.conftest import activate
 from posts.tests.helpers import all_pages, ids, image_bytes
 
@@ -142,7 +142,7 @@ def test_it_lists_a_users_posts(api_client, bob_client, alice, bob, django_asser
         response = api_client.get(f"{API}/users/alice/posts")
     assert ids(response) == [str(p.pk) for p in reversed(posts)]
     assert str(reply.pk) in ids(api_client.get(f"{API}/users/alice/posts?replies=true"))
-    services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)
     assert ids(bob_client.get(f"{API}/users/alice/posts"))[0] == str(followers_only.pk)
     assert api_client.get(f"{API}/users/nobody/posts").status_code == 404
     assert ids(api_client.get(f"{API}/users/@ALICE/posts")) == [str(p.pk) for p in reversed(posts)]
@@ -154,7 +154,7 @@ def test_it_hides_blocked_users_posts_everywhere(alice_client, alice, bob):
     bobs = make_post(bob, "bob #topic")
     alices = make_post(alice, "alice root")
     reply = make_post(bob, "bob reply", reply_to_id=alices.pk)
-    services.block_create(blocker=alice, blocked=bob)
+    accounts_services.block_create(blocker=alice, blocked=bob)
     assert alice_client.get(f"{API}/posts/{bobs.pk}").status_code == 404
     assert ids(alice_client.get(f"{API}/users/bob/posts")) == []
     assert str(reply.pk) not in ids(alice_client.get(f"{API}/posts/{alices.pk}/replies"))
@@ -208,91 +208,7 @@ def test_it_rejects_bad_uploads(alice_client, api_client, settings):
     assert api_client.post(f"{API}/media", {}, format="multipart").status_code == 401
 
 
-# --- graph ----------------------------------------------------------------------------------------
-
-
-def test_it_follows_and_unfollows(bob_client, api_client, alice, bob):
-    url = f"{API}/users/alice/follow"
-    assert api_client.post(url).status_code == 401
-    response = bob_client.post(url)
-    assert response.status_code == 200
-    assert response.json()["following"] is True
-    bob_client.post(url)
-    alice.refresh_from_db()
-    assert alice.followers_count == 1
-    assert bob_client.delete(url).json()["following"] is False
-    assert bob_client.post(f"{API}/users/bob/follow").status_code == 400
-    assert bob_client.post(f"{API}/users/ghost/follow").status_code == 404
-
-
-def test_it_runs_the_follow_request_flow(alice_client, bob_client, charlie_client, alice, bob):
-    User.objects.filter(pk=alice.pk).update(is_private=True)
-    response = bob_client.post(f"{API}/users/alice/follow")
-    assert response.json()["requested"] is True and response.json()["following"] is False
-    inbox = alice_client.get(f"{API}/follow-requests").json()["results"]
-    assert [r["requester"]["username"] for r in inbox] == ["bob"]
-    request_id = inbox[0]["id"]
-    assert charlie_client.post(f"{API}/follow-requests/{request_id}/accept").status_code == 404
-    assert alice_client.post(f"{API}/follow-requests/abc/accept").status_code == 404
-    assert alice_client.post(f"{API}/follow-requests/{10**25}/reject").status_code == 404
-    assert alice_client.post(f"{API}/follow-requests/{request_id}/accept").status_code == 200
-    assert Follow.objects.filter(follower=bob, followee=alice).exists()
-    charlie_client.post(f"{API}/users/alice/follow")
-    request_id = str(FollowRequest.objects.get().pk)
-    assert alice_client.post(f"{API}/follow-requests/{request_id}/reject").status_code == 204
-    assert not FollowRequest.objects.exists()
-
-
-def test_it_lists_followers_and_following(api_client, alice, django_assert_max_num_queries):
-    fans = UserFactory.create_batch(5)
-    for fan in fans:
-        services.follow_create(follower=fan, followee=alice)
-    with django_assert_max_num_queries(2):
-        response = api_client.get(f"{API}/users/alice/followers?page_size=2")
-    assert [e["user"]["username"] for e in response.json()["results"]] == [fans[4].username, fans[3].username]
-    names = []
-    url = f"{API}/users/alice/followers?page_size=2"
-    while url:
-        body = api_client.get(url).json()
-        names += [e["user"]["username"] for e in body["results"]]
-        url = body["next"]
-    assert names == [f.username for f in reversed(fans)]
-    following = api_client.get(f"{API}/users/{fans[0].username}/following").json()["results"]
-    assert [e["user"]["username"] for e in following] == ["alice"]
-
-
-def test_it_shows_private_follow_lists_to_approved_followers_only(bob_client, charlie_client, api_client, alice, bob):
-    User.objects.filter(pk=alice.pk).update(is_private=True)
-    alice.refresh_from_db()
-    request = services.follow_create(follower=bob, followee=alice)
-    assert bob_client.get(f"{API}/users/alice/followers").status_code == 403
-    services.follow_request_accept(target=alice, request_id=request.pk)
-    assert bob_client.get(f"{API}/users/alice/followers").status_code == 200
-    assert charlie_client.get(f"{API}/users/alice/following").status_code == 403
-    assert api_client.get(f"{API}/users/alice/followers").json()["code"] == "private"
-
-
-def test_it_blocks_and_mutes(alice_client, alice, bob):
-    services.follow_create(follower=bob, followee=alice)
-    response = alice_client.post(f"{API}/users/bob/block")
-    assert response.json()["blocking"] is True
-    assert not Follow.objects.exists()
-    assert alice_client.delete(f"{API}/users/bob/block").json()["blocking"] is False
-    assert alice_client.post(f"{API}/users/bob/mute").json()["muting"] is True
-    assert alice_client.delete(f"{API}/users/bob/mute").json()["muting"] is False
-    assert alice_client.post(f"{API}/users/alice/mute").status_code == 400
-    assert alice_client.post(f"{API}/users/alice/block").status_code == 400
-
-
-def test_it_rate_limits_follows_with_retry_after(alice_client, settings):
-    settings.FOLLOW_RATE_LIMIT = (1, 86400)
-    UserFactory(username="t1")
-    UserFactory(username="t2")
-    assert alice_client.post(f"{API}/users/t1/follow").status_code == 200
-    response = alice_client.post(f"{API}/users/t2/follow")
-    assert response.status_code == 429
-    assert int(response["Retry-After"]) > 0
-    assert response.json()["code"] == "rate_limited"
+# --- rate limits ----------------------------------------------------------------------------------
 
 
 def test_it_rate_limits_posts(alice_client, settings):
@@ -308,7 +224,7 @@ def test_it_rate_limits_posts(alice_client, settings):
 def test_it_serves_the_home_feed_within_the_query_budget(alice_client, alice, django_assert_max_num_queries):
     authors = UserFactory.create_batch(4)
     for author in authors:
-        services.follow_create(follower=alice, followee=author)
+        accounts_services.follow_create(follower=alice, followee=author)
     activate(alice, *authors)
     for i in range(30):
         post = make_post(authors[i % 4], f"post {i}")
@@ -330,14 +246,14 @@ def test_it_requires_a_token_for_feeds(api_client):
 
 
 def test_it_paginates_the_home_feed_over_http(alice_client, alice, bob):
-    services.follow_create(follower=alice, followee=bob)
+    accounts_services.follow_create(follower=alice, followee=bob)
     posts = [make_post(bob, f"n{i}") for i in range(7)]
     seen = all_pages(alice_client, f"{API}/feed/home?page_size=3", between=lambda: make_post(bob, "late"))
     assert seen == [str(p.pk) for p in reversed(posts)]
 
 
 def test_it_ranks_the_for_you_feed(bob_client, alice, bob, charlie, django_assert_max_num_queries):
-    services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)
     quiet = make_post(alice, "quiet")
     loud = make_post(charlie, "loud")
     for fan in UserFactory.create_batch(5):
@@ -348,7 +264,7 @@ def test_it_ranks_the_for_you_feed(bob_client, alice, bob, charlie, django_asser
         response = bob_client.get(f"{API}/feed/for-you")
     result = ids(response)
     assert result[0] == str(loud.pk) and str(quiet.pk) in result and str(own.pk) not in result
-    services.mute_create(muter=bob, muted=charlie)
+    accounts_services.mute_create(muter=bob, muted=charlie)
     from django.core.cache import cache
 
     cache.clear()
@@ -467,7 +383,7 @@ def test_it_hides_a_quoted_post_by_a_blocked_author_in_posts_and_reposts(alice, 
     quoted = make_post(charlie, "charlie's words")
     quote = services.post_create(author=bob, text="look", quote_of_id=quoted.pk)
     services.repost_create(user=bob, post=quote)
-    services.block_create(blocker=charlie, blocked=alice)
+    accounts_services.block_create(blocker=charlie, blocked=alice)
 
     detail = alice_client.get(f"{API}/posts/{quote.pk}").json()
     assert detail["quote"] == {"id": str(quoted.pk), "unavailable": True}

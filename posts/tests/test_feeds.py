@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts import services as accounts_services
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from posts import services
@@ -37,8 +38,8 @@ def post(author, text="hi", **kwargs):
 
 
 def test_it_fans_out_to_active_followers_only(store, alice, bob, charlie, django_capture_on_commit_callbacks):
-    services.follow_create(follower=bob, followee=alice)
-    services.follow_create(follower=charlie, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=charlie, followee=alice)
     activate(alice, bob)
     User.objects.filter(pk=charlie.pk).update(last_seen_at=timezone.now() - timedelta(days=30))
     for user in (alice, bob, charlie):
@@ -53,7 +54,7 @@ def test_it_fans_out_to_active_followers_only(store, alice, bob, charlie, django
 
 
 def test_it_rebuilds_a_cold_timeline_from_the_database(store, alice, bob, charlie):
-    services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)
     own = post(bob, "mine")
     theirs = [post(alice, f"a{i}") for i in range(3)]
     post(charlie, "not followed")
@@ -64,7 +65,7 @@ def test_it_rebuilds_a_cold_timeline_from_the_database(store, alice, bob, charli
 
 def test_it_bounds_a_rebuild_per_followee(store, settings, alice, bob):
     settings.FEED_REBUILD_PER_AUTHOR = 2
-    services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)
     posts = [post(alice, f"a{i}") for i in range(5)]
     assert timeline_rebuild(user_id=bob.pk, store=store) == 2
     assert store.page(user_id=bob.pk, max_id=None, limit=10) == [posts[4].pk, posts[3].pk]
@@ -98,7 +99,7 @@ def test_it_delivers_a_repost_to_the_reposters_followers_once(
 ):
     dave = UserFactory(username="dave")
     for reposter in (bob, charlie):
-        services.follow_create(follower=dave, followee=reposter)
+        accounts_services.follow_create(follower=dave, followee=reposter)
     activate(alice, bob, charlie, dave)
     store.mark_warm(user_id=dave.pk)
     with django_capture_on_commit_callbacks(execute=True):
@@ -113,8 +114,8 @@ def test_it_delivers_a_repost_to_the_reposters_followers_once(
 def test_it_shows_a_post_once_when_it_arrives_as_itself_and_as_a_repost(
     store, alice, bob, charlie, django_capture_on_commit_callbacks
 ):
-    services.follow_create(follower=charlie, followee=alice)
-    services.follow_create(follower=charlie, followee=bob)
+    accounts_services.follow_create(follower=charlie, followee=alice)
+    accounts_services.follow_create(follower=charlie, followee=bob)
     activate(alice, bob, charlie)
     store.mark_warm(user_id=charlie.pk)
     with django_capture_on_commit_callbacks(execute=True):
@@ -125,7 +126,7 @@ def test_it_shows_a_post_once_when_it_arrives_as_itself_and_as_a_repost(
 
 def test_it_merges_big_accounts_at_read_time(store, settings, alice, bob, django_capture_on_commit_callbacks):
     settings.FEED_CELEBRITY_FOLLOWERS = 1
-    services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)
     activate(alice, bob)
     store.mark_warm(user_id=bob.pk)
     with django_capture_on_commit_callbacks(execute=True):
@@ -136,7 +137,7 @@ def test_it_merges_big_accounts_at_read_time(store, settings, alice, bob, django
 
 
 def test_it_removes_a_deleted_post_from_every_feed_page(store, alice, bob, django_capture_on_commit_callbacks):
-    services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)
     activate(alice, bob)
     store.mark_warm(user_id=bob.pk)
     with django_capture_on_commit_callbacks(execute=True):
@@ -151,7 +152,7 @@ def test_it_removes_a_deleted_post_from_every_feed_page(store, alice, bob, djang
 
 
 def test_it_paginates_exactly_once_while_new_posts_arrive(store, alice, bob, django_capture_on_commit_callbacks):
-    services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)
     activate(alice, bob)
     store.mark_warm(user_id=bob.pk)
     with django_capture_on_commit_callbacks(execute=True):
@@ -168,15 +169,15 @@ def test_it_paginates_exactly_once_while_new_posts_arrive(store, alice, bob, dja
 
 
 def test_it_never_shows_blocked_users_posts(store, alice, bob, charlie, django_capture_on_commit_callbacks):
-    services.follow_create(follower=alice, followee=bob)
-    services.follow_create(follower=alice, followee=charlie)
+    accounts_services.follow_create(follower=alice, followee=bob)
+    accounts_services.follow_create(follower=alice, followee=charlie)
     activate(alice, bob, charlie)
     store.mark_warm(user_id=alice.pk)
     with django_capture_on_commit_callbacks(execute=True):
         bobs = post(bob, "bob's")
         charlies_repost = services.repost_create(user=charlie, post=bobs)
         quote = post(charlie, "charlie quoting", quote_of_id=bobs.pk)
-    services.block_create(blocker=alice, blocked=bob)
+    accounts_services.block_create(blocker=alice, blocked=bob)
     ids = feed_ids(alice, store)
     assert bobs.pk not in ids and charlies_repost.pk not in ids
     assert ids == [quote.pk]
@@ -184,36 +185,36 @@ def test_it_never_shows_blocked_users_posts(store, alice, bob, charlie, django_c
 
 def test_it_hides_muted_users_from_the_muters_feed_only(store, alice, bob, charlie, django_capture_on_commit_callbacks):
     for follower in (alice, charlie):
-        services.follow_create(follower=follower, followee=bob)
+        accounts_services.follow_create(follower=follower, followee=bob)
     activate(alice, bob, charlie)
     store.mark_warm(user_id=alice.pk)
     store.mark_warm(user_id=charlie.pk)
     with django_capture_on_commit_callbacks(execute=True):
         bobs = post(bob, "bob speaks")
-        services.mute_create(muter=alice, muted=bob)
+        accounts_services.mute_create(muter=alice, muted=bob)
     assert feed_ids(alice, store) == []
     assert feed_ids(charlie, store) == [bobs.pk]
     with django_capture_on_commit_callbacks(execute=True):
-        services.mute_delete(muter=alice, muted=bob)
+        accounts_services.mute_delete(muter=alice, muted=bob)
     assert feed_ids(alice, store) == [bobs.pk]
 
 
 def test_it_honours_unfollows_at_read_time(store, alice, bob, django_capture_on_commit_callbacks):
-    services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)
     activate(alice, bob)
     store.mark_warm(user_id=bob.pk)
     with django_capture_on_commit_callbacks(execute=True):
         p = post(alice, "followers only", visibility=Visibility.FOLLOWERS)
     assert feed_ids(bob, store) == [p.pk]
-    services.follow_delete(follower=bob, followee=alice)  # before the unmerge task runs
+    accounts_services.follow_delete(follower=bob, followee=alice)  # before the unmerge task runs
     assert feed_ids(bob, store) == []
 
 
 def test_it_sends_replies_only_to_followers_of_both(store, alice, bob, charlie, django_capture_on_commit_callbacks):
     dave = UserFactory(username="dave")
-    services.follow_create(follower=charlie, followee=bob)
-    services.follow_create(follower=dave, followee=bob)
-    services.follow_create(follower=dave, followee=alice)
+    accounts_services.follow_create(follower=charlie, followee=bob)
+    accounts_services.follow_create(follower=dave, followee=bob)
+    accounts_services.follow_create(follower=dave, followee=alice)
     activate(alice, bob, charlie, dave)
     for user in (charlie, dave):
         store.mark_warm(user_id=user.pk)
@@ -225,7 +226,7 @@ def test_it_sends_replies_only_to_followers_of_both(store, alice, bob, charlie, 
 
 
 def test_it_sends_direct_posts_to_mentioned_people_only(store, alice, bob, charlie, django_capture_on_commit_callbacks):
-    services.follow_create(follower=charlie, followee=alice)
+    accounts_services.follow_create(follower=charlie, followee=alice)
     activate(alice, bob, charlie)
     for user in (bob, charlie):
         store.mark_warm(user_id=user.pk)
@@ -237,7 +238,7 @@ def test_it_sends_direct_posts_to_mentioned_people_only(store, alice, bob, charl
 
 
 def test_it_drops_moderated_posts_from_feeds(store, alice, bob, django_capture_on_commit_callbacks):
-    services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)
     activate(alice, bob)
     store.mark_warm(user_id=bob.pk)
     with django_capture_on_commit_callbacks(execute=True):
@@ -253,7 +254,7 @@ def test_it_drops_moderated_posts_from_feeds(store, alice, bob, django_capture_o
 
 
 def test_it_drops_a_deleted_accounts_posts_from_feeds(store, alice, bob, django_capture_on_commit_callbacks):
-    services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)
     activate(alice, bob)
     store.mark_warm(user_id=bob.pk)
     with django_capture_on_commit_callbacks(execute=True):

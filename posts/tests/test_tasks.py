@@ -2,6 +2,7 @@ import pytest
 from django.contrib.admin.sites import site
 from django.test import RequestFactory
 
+from accounts import services as accounts_services
 from accounts.models import User
 from posts import services, tasks
 from posts.admin import PostAdmin
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_repairs_counters_periodically(alice, bob):
-    services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)
     post = services.post_create(author=alice, text="x")
     User.objects.filter(pk=alice.pk).update(followers_count=0, posts_count=5)
     Post.objects.filter(pk=post.pk).update(replies_count=3)
@@ -23,7 +24,7 @@ def test_it_repairs_counters_periodically(alice, bob):
 
 
 def test_it_fans_out_through_the_task_after_commit(store, alice, bob, django_capture_on_commit_callbacks):
-    services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)
     activate(alice, bob)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         post = services.post_create(author=alice, text="queued")

@@ -7,7 +7,7 @@ import time_machine
 from django.conf import settings
 from django.utils import timezone
 
-from posts.models import Block, Follow
+from accounts.models import Block, Follow
 from videos.models import Tag, Video
 from videos.tests.factories import VideoFactory
 

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import Follow
 from accounts.tests.factories import UserFactory
 from conftest import bearer_client
-from posts.models import Follow
 from videos import services
 from videos.tests.factories import VideoFactory
 

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from accounts.models import Follow
 from notifications.models import Notification
-from posts.models import Follow
 from videos import counters, selectors, services
 from videos.models import PendingViewCount, Video
 from videos.tests.factories import VideoFactory

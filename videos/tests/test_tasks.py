@@ -261,7 +261,7 @@ def test_it_deletes_media_with_the_video(alice, make_clip, django_capture_on_com
 
 
 def test_it_publishes_scheduled_videos(alice, bob):
-    from posts.models import Follow
+    from accounts.models import Follow
 
     Follow.objects.create(follower=bob, followee=alice)
     video = VideoFactory(author=alice, published_at=timezone.now() + timedelta(hours=1))

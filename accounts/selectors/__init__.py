@@ -1,4 +1,6 @@
-"""Reads for accounts. Other apps use ``user_get_by_username`` and ``user_search``."""
+"""Reads for accounts and the social graph (``accounts.selectors.graph``, re-exported here).
+
+Other apps use ``user_get_by_username``, ``user_get_active``, ``user_search`` and the graph reads."""
 
 from dataclasses import dataclass
 
@@ -9,6 +11,18 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from accounts.models import PERMANENT_BAN_UNTIL, User
+from accounts.selectors.graph import (
+    Relationship,
+    access_follow_lists,
+    follow_requests_for,
+    follower_ids,
+    followers_of,
+    following_ids,
+    following_of,
+    hidden_author_ids_for,
+    is_blocked_either_way,
+    user_relationship,
+)
 
 
 def _visible_users() -> QuerySet[User]:
@@ -24,17 +38,26 @@ def user_get_by_username(*, username: str) -> User:
     return user
 
 
+def user_get_active(*, username: str) -> User:
+    """A live account by username (case-insensitive, an optional leading ``@`` as in profiles)."""
+    # A NUL never names anything, and PostgreSQL refuses it in a query (a 500 instead of a 404).
+    user = None
+    if "\x00" not in username:
+        user = User.objects.filter(username__iexact=username.lstrip("@"), deleted_at__isnull=True).first()
+    if user is None:
+        raise NotFound("No such user.", code="not_found")
+    return user
+
+
 def user_search(*, query: str, viewer, limit: int = 20) -> QuerySet[User]:
     """Users whose username or display name contains ``query``: exact username first, then prefix
     matches, then by followers. Excludes deleted and permanently banned users, and for a signed-in
-    viewer those blocked either way or muted (posts.selectors.hidden_author_ids_for)."""
+    viewer those blocked either way or muted (``hidden_author_ids_for``)."""
     query = (query or "").strip().lstrip("@")
     if not query:
         return User.objects.none()
     qs = _visible_users().filter(Q(username__icontains=query) | Q(display_name__icontains=query))
     if viewer is not None and getattr(viewer, "is_authenticated", False):
-        from posts.selectors import hidden_author_ids_for
-
         hidden = hidden_author_ids_for(viewer_id=viewer.pk)
         if hidden:
             qs = qs.exclude(pk__in=hidden)
@@ -92,13 +115,11 @@ def own_account_get(*, user: User) -> OwnAccount:
 @dataclass(frozen=True)
 class Profile:
     user: User
-    relationship: object  # posts.selectors.Relationship
+    relationship: Relationship
 
 
 def user_profile_get(*, username: str, viewer) -> Profile:
     """A public profile as ``viewer`` sees it; deleted and permanently banned accounts are 404."""
-    from posts.selectors import user_relationship
-
     user = _visible_users().filter(username__iexact=(username or "").lstrip("@")).first()
     if user is None:
         raise NotFound("No such user.", code="user_not_found")
@@ -111,3 +132,29 @@ def users_due_for_purge(*, now=None) -> QuerySet[User]:
 
     cutoff = (now or timezone.now()) - settings.ACCOUNT_PURGE_AFTER
     return User.objects.filter(deleted_at__lte=cutoff, purged_at__isnull=True)
+
+
+__all__ = [
+    "OwnAccount",
+    "Profile",
+    "Relationship",
+    "access_follow_lists",
+    "follow_requests_for",
+    "follower_ids",
+    "followers_of",
+    "following_ids",
+    "following_of",
+    "hidden_author_ids_for",
+    "is_blocked_either_way",
+    "own_account_get",
+    "user_email_verified",
+    "user_get_active",
+    "user_get_by_username",
+    "user_get_for_login",
+    "user_get_for_password_reset",
+    "user_has_totp",
+    "user_profile_get",
+    "user_relationship",
+    "user_search",
+    "users_due_for_purge",
+]

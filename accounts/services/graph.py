@@ -9,19 +9,25 @@ reads filter by the graph anyway, so the cleanup is an optimisation, never a cor
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
-from accounts.services import user_counter_add
-from posts.models import Block, Follow, FollowRequest, Mute
-from posts.selectors import is_blocked_either_way, parse_id
-from posts.services._notify import notify
+from accounts.models import Block, Follow, FollowRequest, Mute
+from accounts.selectors.graph import is_blocked_either_way
+from accounts.services.users import user_counter_add
+from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
+from socialflow.core.ids import parse_id
 from socialflow.ratelimit import action_rate_limit_hit
 from socialflow.reliability.queue import enqueue_on_commit
 
 
 def _not_self(actor, target, action: str) -> None:
     if actor.pk == target.pk:
-        raise ValidationError({"detail": f"You cannot {action} yourself."}, code="self")
+        raise InvalidInput(f"You cannot {action} yourself.", code="self")
+
+
+def notify(*, recipient, kind: str, actor=None, target=None, data: dict | None = None) -> None:
+    from notifications import services as notifications
+
+    notifications.notify(recipient=recipient, kind=kind, actor=actor, target=target, data=data)
 
 
 def _on_commit_task(task_name: str, *args) -> None:

@@ -6,10 +6,9 @@ from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnl
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from posts import selectors, services
-from posts.api.pagination import list_response, paginate_queryset
-from posts.api.serializers import FollowEntrySerializer, FollowRequestSerializer, RelationshipSerializer
-from posts.api.views import CURSOR_PARAMS
+from accounts import selectors, services
+from accounts.api.serializers import FollowEntrySerializer, FollowRequestSerializer, RelationshipSerializer
+from socialflow.api.keyset import CURSOR_PARAMS, list_response, paginate_queryset
 
 
 def relationship_response(request, target, code=status.HTTP_200_OK):

@@ -1,5 +1,8 @@
 """Keyset pagination by id for posts and graph lists: ``?cursor=<id>&page_size=<n>``.
 
+Used by the posts app (timelines, replies, bookmarks) and the accounts app (followers, following,
+follow requests); ``CURSOR_PARAMS`` documents the two query parameters in the schema.
+
 The cursor is the id of the last item of the previous page; the next page is everything strictly
 beyond it in the list's order, so new rows arriving on top never shift a page (no duplicates, no
 gaps). ``previous`` is not offered: clients go back by keeping the pages they have.
@@ -8,11 +11,18 @@ gaps). ``previous`` is not offered: clients go back by keeping the pages they ha
 from collections import OrderedDict
 
 from django.utils.http import urlencode
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+
+CURSOR_PARAMS = [
+    OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque cursor from the previous page's `next`."),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="1–100, default 20."),
+]
 
 
 def _int_param(request, name: str, default: int | None, lo: int, hi: int) -> int | None:
