@@ -5,6 +5,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from live.models import ChatMessage, Stream, StreamBan
+from socialflow.core import access
 
 
 def stream_list_public(*, status: str = "live", category: str = "", owner_username: str = "") -> QuerySet[Stream]:
@@ -80,14 +81,9 @@ def user_can_moderate(*, stream: Stream, user) -> bool:
 
 
 def user_is_member(*, user, creator) -> bool:
-    """Channel membership comes from monetization; without it only the creator counts (fail closed)."""
-    if user.pk == creator.pk:
-        return True
-    try:
-        from monetization.selectors import user_is_member as monetization_is_member
-    except ImportError:
-        return False
-    return bool(monetization_is_member(user=user, creator=creator))
+    """Channel membership through the access layer's membership seam (monetization provides it;
+    until then only the creator counts: fail closed)."""
+    return access.is_member(user, creator_id=creator.pk)
 
 
 def active_ban_for(*, stream_id: int, user_id: int) -> StreamBan | None:

@@ -2,6 +2,8 @@
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from accounts.models import Block, Mute
+from accounts.selectors import follower_ids as graph_follower_ids
 from notifications.models import (
     Channel,
     Delivery,
@@ -21,8 +23,6 @@ RECENT_ACTORS = 3
 def _inbox(*, recipient_q: Q) -> QuerySet[Notification]:
     """In-app rows minus those whose actor is blocked either way by the recipient now (a block made
     after the fact hides the blocked account's earlier likes, replies and follows)."""
-    from accounts.models import Block
-
     blocked = Block.objects.filter(blocker_id=OuterRef("recipient_id"), blocked_id=OuterRef("actor_id"))
     blocking = Block.objects.filter(blocker_id=OuterRef("actor_id"), blocked_id=OuterRef("recipient_id"))
     return Notification.objects.filter(recipient_q, in_app=True).exclude(Exists(blocked) | Exists(blocking))
@@ -112,10 +112,8 @@ def email_modes_for_many(*, user_ids: list[int]) -> dict[int, str]:
 
 
 def follower_ids(*, user_id: int) -> list[int]:
-    """Ids of the user's followers; the posts app owns the social graph."""
-    from accounts.selectors import follower_ids as posts_follower_ids
-
-    return list(posts_follower_ids(user_id=user_id))
+    """Ids of the user's followers (the social graph is the accounts app's)."""
+    return list(graph_follower_ids(user_id=user_id))
 
 
 def users_hiding(*, author_id: int, user_ids: list[int]) -> set[int]:
@@ -123,9 +121,6 @@ def users_hiding(*, author_id: int, user_ids: list[int]) -> set[int]:
 
     One batch read for a fan-out chunk instead of two queries per follower.
     """
-    from django.db.models import Q
-
-    from accounts.models import Block, Mute
 
     hidden = set(Mute.objects.filter(muted_id=author_id, muter_id__in=user_ids).values_list("muter_id", flat=True))
     for blocker, blocked in Block.objects.filter(

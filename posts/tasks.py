@@ -24,16 +24,6 @@ def timeline_remove_posts(post_ids: list[int]) -> None:
     home.timeline_remove_posts(post_ids=post_ids)
 
 
-@shared_task(**RETRY)
-def timeline_merge_author(user_id: int, author_id: int) -> None:
-    home.timeline_merge_author(user_id=user_id, author_id=author_id)
-
-
-@shared_task(**RETRY)
-def timeline_unmerge_author(user_id: int, author_id: int) -> None:
-    home.timeline_unmerge_author(user_id=user_id, author_id=author_id)
-
-
 @shared_task
 def recount_counters() -> int:
     """Periodic repair: exact user counters, and post counters of the last two days."""

@@ -10,10 +10,10 @@ django_asgi_app = get_asgi_application()
 # Imported after Django is set up: routing imports consumers, which import models.
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from accounts.websocket_auth import JWTAuthMiddlewareStack  # noqa: E402
 from socialflow.body_limit import RequestBodyLimitMiddleware  # noqa: E402
 from socialflow.routing import websocket_urlpatterns  # noqa: E402
 from socialflow.unavailable import WebsocketDependencyGuard  # noqa: E402
-from socialflow.websocket_auth import JWTAuthMiddlewareStack  # noqa: E402
 from socialflow.websocket_origin import BrowserOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(

@@ -6,12 +6,12 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class BannedAwareJWTScheme(SimpleJWTScheme):
-    target_class = "socialflow.api.authentication.JWTAuthentication"
+    target_class = "accounts.api.authentication.JWTAuthentication"
     name = "jwtAuth"
 
 
 class BannedAwareSessionScheme(OpenApiAuthenticationExtension):
-    target_class = "socialflow.api.authentication.SessionAuthentication"
+    target_class = "accounts.api.authentication.SessionAuthentication"
     name = "cookieAuth"
     priority = -1
 

@@ -14,6 +14,7 @@ from accounts.models import PERMANENT_BAN_UNTIL, User
 from accounts.selectors.graph import (
     Relationship,
     access_follow_lists,
+    follow_request_pending,
     follow_requests_for,
     follower_ids,
     followers_of,
@@ -21,6 +22,7 @@ from accounts.selectors.graph import (
     following_of,
     hidden_author_ids_for,
     is_blocked_either_way,
+    is_following,
     user_relationship,
 )
 
@@ -139,6 +141,7 @@ __all__ = [
     "Profile",
     "Relationship",
     "access_follow_lists",
+    "follow_request_pending",
     "follow_requests_for",
     "follower_ids",
     "followers_of",
@@ -146,6 +149,7 @@ __all__ = [
     "following_of",
     "hidden_author_ids_for",
     "is_blocked_either_way",
+    "is_following",
     "own_account_get",
     "user_email_verified",
     "user_get_active",

@@ -52,6 +52,19 @@ def is_blocked_either_way(*, user_a_id: int, user_b_id: int) -> bool:
     ).exists()
 
 
+def is_following(*, follower_id: int, followee_id: int, unless_muted: bool = False) -> bool:
+    """Whether ``follower_id`` follows ``followee_id`` now (and, with ``unless_muted``, has not
+    muted them): what a home timeline should hold. A block removes follows, so it answers False."""
+    follows = Follow.objects.filter(follower_id=follower_id, followee_id=followee_id).exists()
+    if not follows or not unless_muted:
+        return follows
+    return not Mute.objects.filter(muter_id=follower_id, muted_id=followee_id).exists()
+
+
+def follow_request_pending(*, request_id: int) -> bool:
+    return FollowRequest.objects.filter(pk=request_id).exists()
+
+
 def hidden_author_ids_for(*, viewer_id: int) -> set[int]:
     """Authors whose content ``viewer`` must not see: blocked either way, or muted by the viewer.
 

@@ -3,8 +3,11 @@
 Counters (``followers_count``/``following_count``) change with F() updates in the same
 transaction as the row they count, and only when a row really appeared or disappeared, so
 repeated or concurrent calls never drift (and ``counters_recount`` repairs anything else).
-Timeline changes (merge on follow, unmerge on unfollow/block/mute) run after commit in tasks;
-reads filter by the graph anyway, so the cleanup is an optimisation, never a correctness issue.
+
+Other apps react through domain events recorded in the same transaction (``user.followed``,
+``user.follow_requested``, ``user.follow_accepted``, ``user.unfollowed``, ``user.blocked``,
+``user.muted``, ``user.unmuted``): notifications tells people, posts keeps home timelines in step.
+This app calls neither of them.
 """
 
 from django.conf import settings
@@ -13,28 +16,15 @@ from django.db import IntegrityError, transaction
 from accounts.models import Block, Follow, FollowRequest, Mute
 from accounts.selectors.graph import is_blocked_either_way
 from accounts.services.users import user_counter_add
+from socialflow.core import events
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from socialflow.core.ids import parse_id
 from socialflow.ratelimit import action_rate_limit_hit
-from socialflow.reliability.queue import enqueue_on_commit
 
 
 def _not_self(actor, target, action: str) -> None:
     if actor.pk == target.pk:
         raise InvalidInput(f"You cannot {action} yourself.", code="self")
-
-
-def notify(*, recipient, kind: str, actor=None, target=None, data: dict | None = None) -> None:
-    from notifications import services as notifications
-
-    notifications.notify(recipient=recipient, kind=kind, actor=actor, target=target, data=data)
-
-
-def _on_commit_task(task_name: str, *args) -> None:
-    from posts import tasks
-
-    task = getattr(tasks, task_name)
-    enqueue_on_commit(task, *args)
 
 
 def _follow_add(*, follower_id: int, followee_id: int) -> Follow | None:
@@ -46,7 +36,6 @@ def _follow_add(*, follower_id: int, followee_id: int) -> Follow | None:
         return None
     user_counter_add(user_id=follower_id, field="following_count", delta=1)
     user_counter_add(user_id=followee_id, field="followers_count", delta=1)
-    _on_commit_task("timeline_merge_author", follower_id, followee_id)
     return follow
 
 
@@ -55,7 +44,7 @@ def _follow_remove(*, follower_id: int, followee_id: int) -> bool:
     if deleted:
         user_counter_add(user_id=follower_id, field="following_count", delta=-1)
         user_counter_add(user_id=followee_id, field="followers_count", delta=-1)
-        _on_commit_task("timeline_unmerge_author", follower_id, followee_id)
+        events.record("user.unfollowed", follower_id=follower_id, followee_id=followee_id)
     return bool(deleted)
 
 
@@ -82,12 +71,14 @@ def follow_create(*, follower, followee) -> Follow | FollowRequest:
     if followee.is_private:
         request, created = FollowRequest.objects.get_or_create(requester_id=follower.pk, target_id=followee.pk)
         if created:
-            notify(recipient=followee, kind="follow_request", actor=follower, data={"request_id": str(request.pk)})
+            events.record(
+                "user.follow_requested", follower_id=follower.pk, followee_id=followee.pk, request_id=request.pk
+            )
         return request
     follow = _follow_add(follower_id=follower.pk, followee_id=followee.pk)
     if follow is None:  # a concurrent request won the race
         return Follow.objects.get(follower_id=follower.pk, followee_id=followee.pk)
-    notify(recipient=followee, kind="follow", actor=follower)
+    events.record("user.followed", follower_id=follower.pk, followee_id=followee.pk)
     return follow
 
 
@@ -123,7 +114,7 @@ def follow_request_accept(*, target, request_id) -> Follow:
     follow = _follow_add(follower_id=requester.pk, followee_id=target.pk)
     if follow is None:
         return Follow.objects.get(follower_id=requester.pk, followee_id=target.pk)
-    notify(recipient=requester, kind="follow_accepted", actor=target)
+    events.record("user.follow_accepted", follower_id=requester.pk, followee_id=target.pk)
     return follow
 
 
@@ -142,8 +133,7 @@ def block_create(*, blocker, blocked) -> Block:
         _follow_remove(follower_id=blocked.pk, followee_id=blocker.pk)
         FollowRequest.objects.filter(requester_id=blocker.pk, target_id=blocked.pk).delete()
         FollowRequest.objects.filter(requester_id=blocked.pk, target_id=blocker.pk).delete()
-        _on_commit_task("timeline_unmerge_author", blocker.pk, blocked.pk)
-        _on_commit_task("timeline_unmerge_author", blocked.pk, blocker.pk)
+        events.record("user.blocked", blocker_id=blocker.pk, blocked_id=blocked.pk)
     return block
 
 
@@ -159,7 +149,7 @@ def mute_create(*, muter, muted) -> Mute:
     _not_self(muter, muted, "mute")
     mute, created = Mute.objects.get_or_create(muter_id=muter.pk, muted_id=muted.pk)
     if created:
-        _on_commit_task("timeline_unmerge_author", muter.pk, muted.pk)
+        events.record("user.muted", muter_id=muter.pk, muted_id=muted.pk)
     return mute
 
 
@@ -167,5 +157,5 @@ def mute_create(*, muter, muted) -> Mute:
 def mute_delete(*, muter, muted) -> bool:
     deleted, _ = Mute.objects.filter(muter_id=muter.pk, muted_id=muted.pk).delete()
     if deleted:
-        _on_commit_task("timeline_merge_author", muter.pk, muted.pk)
+        events.record("user.unmuted", muter_id=muter.pk, muted_id=muted.pk)
     return bool(deleted)

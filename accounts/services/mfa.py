@@ -15,15 +15,12 @@ from django.db import IntegrityError, transaction
 from rest_framework import exceptions
 
 from accounts.models import User
+from socialflow.core.exceptions import Conflict
 
 TOTP_SETUP_TIMEOUT = 15 * 60
 
 
 def _conflict(detail: str):
-    # Imported late: socialflow.api.exceptions pulls in DRF's views, whose settings import the
-    # authentication classes, which import accounts.services (a cycle at startup).
-    from socialflow.api.exceptions import Conflict
-
     return Conflict(detail, code="totp_enabled")
 
 

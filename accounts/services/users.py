@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.lib.images import InvalidImage, normalize_avatar
 from accounts.models import User, username_validator
+from accounts.selectors.graph import follower_ids, following_ids
 from accounts.services.tokens import tokens_revoke_all
 from socialflow.reliability.queue import enqueue_on_commit
 
@@ -241,8 +242,6 @@ def user_restore(*, user: User) -> User:
 
 def _follow_neighbours(user_id: int) -> tuple[list[int], list[int]]:
     """(ids following the user, ids the user follows): their counters drop when the user goes."""
-    from accounts.selectors.graph import follower_ids, following_ids
-
     return follower_ids(user_id=user_id), following_ids(user_id=user_id)
 
 

@@ -7,6 +7,7 @@ from accounts import services as accounts_services
 from accounts.models import Follow, FollowRequest, User
 from accounts.tests.factories import UserFactory
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied, RateLimited
+from socialflow.core.models import Event
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +74,39 @@ def test_it_limits_follows_per_day(alice, settings):
     accounts_services.follow_create(follower=alice, followee=targets[1])  # already following: not counted
     with pytest.raises(RateLimited):
         accounts_services.follow_create(follower=alice, followee=targets[2])
+
+
+def _events():
+    return [(e.name, e.payload) for e in Event.objects.order_by("pk")]
+
+
+def test_it_records_what_happened_in_the_graph_as_events(alice, bob, charlie):
+    accounts_services.follow_create(follower=bob, followee=alice)
+    accounts_services.follow_create(follower=bob, followee=alice)  # already following: nothing new
+    User.objects.filter(pk=charlie.pk).update(is_private=True)
+    charlie.refresh_from_db()
+    request = accounts_services.follow_create(follower=alice, followee=charlie)
+    accounts_services.follow_request_accept(target=charlie, request_id=request.pk)
+    accounts_services.mute_create(muter=alice, muted=bob)
+    accounts_services.mute_delete(muter=alice, muted=bob)
+    accounts_services.block_create(blocker=alice, blocked=bob)
+    a, b, c = alice.pk, bob.pk, charlie.pk
+    assert _events() == [
+        ("user.followed", {"follower_id": b, "followee_id": a}),
+        ("user.follow_requested", {"follower_id": a, "followee_id": c, "request_id": request.pk}),
+        ("user.follow_accepted", {"follower_id": a, "followee_id": c}),
+        ("user.muted", {"muter_id": a, "muted_id": b}),
+        ("user.unmuted", {"muter_id": a, "muted_id": b}),
+        ("user.unfollowed", {"follower_id": b, "followee_id": a}),
+        ("user.blocked", {"blocker_id": a, "blocked_id": b}),
+    ]
+
+
+def test_it_records_no_event_when_nothing_changed(alice, bob):
+    assert accounts_services.follow_delete(follower=bob, followee=alice) is False
+    assert accounts_services.mute_delete(muter=bob, muted=alice) is False
+    accounts_services.mute_create(muter=bob, muted=alice)
+    accounts_services.mute_create(muter=bob, muted=alice)
+    accounts_services.block_create(blocker=bob, blocked=alice)
+    accounts_services.block_create(blocker=bob, blocked=alice)
+    assert [name for name, _ in _events()] == ["user.muted", "user.blocked"]

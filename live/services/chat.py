@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.selectors import is_blocked_either_way
 from live.lib.broadcast import room_send_safely
 from live.lib.ratelimit import chat_rate_limit_hit, retry_after_text
 from live.models import ChatMessage, Stream, StreamBan
@@ -76,8 +77,6 @@ def _check_room_rules(stream: Stream, user) -> None:
             raise ChatRefused("banned", "You are banned from this chat.")
         wait = (ban.expires_at - timezone.now()).total_seconds()
         raise ChatRefused("timed_out", f"You are timed out from this chat; try again in {retry_after_text(wait)}.")
-    from accounts.selectors import is_blocked_either_way
-
     if is_blocked_either_way(user_a_id=stream.owner_id, user_b_id=user.pk):
         raise ChatRefused("blocked", "You cannot chat in this stream.")
     if stream.members_only and not user_is_member(user=user, creator=stream.owner):

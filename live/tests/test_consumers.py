@@ -14,12 +14,12 @@ from rest_framework_simplejwt.tokens import AccessToken
 from uvicorn.protocols.utils import ClientDisconnected
 
 from accounts.tests.factories import UserFactory
+from accounts.websocket_auth import JWTAuthMiddlewareStack
 from live import services
 from live.lib import presence
 from live.models import ChatMessage
 from live.routing import websocket_urlpatterns
 from live.tests.factories import StreamFactory
-from socialflow.websocket_auth import JWTAuthMiddlewareStack
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

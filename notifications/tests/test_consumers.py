@@ -8,10 +8,10 @@ from channels.testing import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import RefreshToken
 from uvicorn.protocols.utils import ClientDisconnected
 
+from accounts.websocket_auth import JWTAuthMiddlewareStack
 from notifications import services
 from notifications.realtime import user_group
 from notifications.routing import websocket_urlpatterns
-from socialflow.websocket_auth import JWTAuthMiddlewareStack
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

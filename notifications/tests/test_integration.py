@@ -247,3 +247,14 @@ def test_it_notifies_live_started_to_followers(act, alice, bob, api_client, sett
     assert bearer_client(bob).get("/api/v1/notifications").json()["results"][0]["text"] == (
         "Alice is live “Cooking live”"
     )
+
+
+def test_it_tells_nobody_about_a_follow_undone_before_its_event_was_handled(
+    alice, bob, bob_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as followed:
+        bob_client.post("/api/v1/users/alice/follow")
+    bob_client.delete("/api/v1/users/alice/follow")
+    for callback in followed:
+        callback()
+    assert not Notification.objects.filter(recipient=alice, kind="follow").exists()

@@ -20,6 +20,8 @@ from posts.services.search import normalize_term
 from socialflow.api.keyset import CURSOR_PARAMS, cursor_from, list_response, page_size_from
 from socialflow.api.pagination import PageNumberPagination
 from socialflow.cache import fallback_cache as cache
+from videos.api.serializers import VideoSerializer
+from videos.selectors import video_search
 
 SEARCH_TYPES = ("posts", "users", "videos")
 
@@ -122,9 +124,6 @@ class SearchView(APIView):
             users = ranking.user_suggestions(prefix=query, viewer=viewer, limit=100)
             page = paginator.paginate_queryset(users, request, view=self)
             return paginator.get_paginated_response([user_brief(u) for u in page])
-        from videos.api.serializers import VideoSerializer
-        from videos.selectors import video_search
-
         page = paginator.paginate_queryset(video_search(query=query, viewer=viewer), request, view=self)
         return paginator.get_paginated_response(VideoSerializer(page, many=True, context={"request": request}).data)
 

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserBriefSerializer, user_brief
+from accounts.selectors import hidden_author_ids_for
 from posts.models import Visibility
 
 
@@ -111,8 +112,6 @@ def serialize_posts(posts, *, viewer) -> list[dict]:
     hidden = frozenset()
     quoting = any(p.quote_of_id or (p.repost_of_id and p.repost_of.quote_of_id) for p in posts)
     if quoting and viewer is not None and viewer.is_authenticated:
-        from accounts.selectors import hidden_author_ids_for
-
         hidden = frozenset(hidden_author_ids_for(viewer_id=viewer.pk))
     return [serialize_post(p, hidden_author_ids=hidden) for p in posts]
 

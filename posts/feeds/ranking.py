@@ -16,6 +16,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from accounts.models import Follow
+from accounts.selectors import user_search
 from posts.lib.ids import id_at, id_to_ms
 from posts.models import Hashtag, Like, Post, PostHashtag, SearchTermBucket, Visibility
 from posts.selectors import posts_visible_to
@@ -144,8 +145,6 @@ def hashtag_suggestions(*, prefix: str, limit: int = 5) -> list[Hashtag]:
 def user_suggestions(*, prefix: str, viewer, limit: int = 5):
     """Accounts matching as you type (``accounts.selectors.user_search``: exact, prefix, then
     substring matches; deleted, banned, blocked and muted accounts left out)."""
-    from accounts.selectors import user_search
-
     prefix = prefix.strip().lstrip("@")
     if not prefix:
         return []

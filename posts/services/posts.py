@@ -18,6 +18,7 @@ from posts.selectors import OPEN_VISIBILITIES, post_get_visible
 from posts.services._notify import notify, notify_followers
 from socialflow.ratelimit import action_rate_limit_hit
 from socialflow.reliability.queue import enqueue_on_commit
+from videos.selectors import video_get_visible
 
 
 def _on_commit_task(task_name: str, *args) -> None:
@@ -108,8 +109,6 @@ def _attach_media(*, post: Post, author, media_ids) -> list[dict]:
 def _check_video(*, video_id, author) -> int:
     """The id of a video the author may see (attached by id: see Post.video_id)."""
     from rest_framework.exceptions import PermissionDenied
-
-    from videos.selectors import video_get_visible
 
     try:
         return video_get_visible(video_id=video_id, viewer=author).pk

@@ -261,3 +261,60 @@ def test_it_drops_a_deleted_accounts_posts_from_feeds(store, alice, bob, django_
         post(alice, "gone soon")
     User.objects.filter(pk=alice.pk).update(deleted_at=timezone.now())
     assert feed_ids(bob, store) == []
+
+
+# --- timelines follow the social graph (posts.handlers, on the graph's domain events) ------------
+
+
+def stored(store, user) -> list[int]:
+    return store.page(user_id=user.pk, max_id=None, limit=50)
+
+
+def test_it_merges_a_followed_authors_posts_into_the_timeline_after_commit(
+    store, alice, bob, django_capture_on_commit_callbacks
+):
+    first, second = post(alice, "one"), post(alice, "two")
+    store.mark_warm(user_id=bob.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts_services.follow_create(follower=bob, followee=alice)
+    assert stored(store, bob) == [second.pk, first.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts_services.follow_delete(follower=bob, followee=alice)
+    assert stored(store, bob) == []
+
+
+def test_it_syncs_timelines_with_the_graph_in_whatever_order_the_events_arrive(
+    store, alice, bob, django_capture_on_commit_callbacks
+):
+    post(alice, "one")
+    store.mark_warm(user_id=bob.pk)
+    with django_capture_on_commit_callbacks() as followed:
+        accounts_services.follow_create(follower=bob, followee=alice)
+    with django_capture_on_commit_callbacks() as unfollowed:
+        accounts_services.follow_delete(follower=bob, followee=alice)
+    for callback in [*unfollowed, *followed]:  # the follow's event is handled last
+        callback()
+    assert stored(store, bob) == []
+
+
+def test_it_does_not_merge_an_unmuted_author_one_does_not_follow(store, alice, bob, django_capture_on_commit_callbacks):
+    post(alice, "not followed")
+    store.mark_warm(user_id=bob.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts_services.mute_create(muter=bob, muted=alice)
+        accounts_services.mute_delete(muter=bob, muted=alice)
+    assert stored(store, bob) == []
+
+
+def test_it_takes_a_blocked_authors_posts_out_of_both_timelines(store, alice, bob, django_capture_on_commit_callbacks):
+    activate(alice, bob)
+    store.mark_warm(user_id=alice.pk)
+    store.mark_warm(user_id=bob.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts_services.follow_create(follower=alice, followee=bob)
+        accounts_services.follow_create(follower=bob, followee=alice)
+        alices, bobs = post(alice, "a"), post(bob, "b")
+    assert stored(store, alice) == [bobs.pk, alices.pk] and stored(store, bob) == [bobs.pk, alices.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts_services.block_create(blocker=alice, blocked=bob)
+    assert stored(store, alice) == [alices.pk] and stored(store, bob) == [bobs.pk]

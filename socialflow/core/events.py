@@ -69,6 +69,12 @@ CATALOG: dict[str, EventSpec] = {
     "user.follow_accepted": EventSpec(
         ("follower_id", "followee_id"), "followee accepted follower's request (follower now follows)"
     ),
+    "user.unfollowed": EventSpec(
+        ("follower_id", "followee_id"), "follower stopped following followee (or a block ended it)"
+    ),
+    "user.blocked": EventSpec(("blocker_id", "blocked_id"), "blocker blocked blocked (follows both ways are gone)"),
+    "user.muted": EventSpec(("muter_id", "muted_id"), "muter muted muted (their posts leave muter's feeds)"),
+    "user.unmuted": EventSpec(("muter_id", "muted_id"), "muter unmuted muted"),
     "user.deleted": EventSpec(("user_id",), "the account was deleted (anonymised; the row stays)"),
     "user.banned": EventSpec(("user_id", "by_id", "until", "reason"), "a moderator banned the account"),
     "user.unbanned": EventSpec(("user_id", "by_id"), "a moderator lifted the ban"),

@@ -312,8 +312,8 @@ SIMPLE_JWT = {
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "socialflow.api.authentication.JWTAuthentication",
-        "socialflow.api.authentication.SessionAuthentication",
+        "accounts.api.authentication.JWTAuthentication",
+        "accounts.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "socialflow.api.pagination.PageNumberPagination",

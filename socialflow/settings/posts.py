@@ -10,7 +10,6 @@ POST_MAX_LENGTH = env.int("POST_MAX_LENGTH", default=500)
 POST_MAX_MEDIA = env.int("POST_MAX_MEDIA", default=4)
 POST_MEDIA_MAX_BYTES = env.int("POST_MEDIA_MAX_BYTES", default=10 * 1024 * 1024)
 POST_RATE_LIMIT = (env.int("POST_RATE_LIMIT", default=300), env.int("POST_RATE_PERIOD_S", default=3 * 3600))
-FOLLOW_RATE_LIMIT = (env.int("FOLLOW_RATE_LIMIT", default=400), env.int("FOLLOW_RATE_PERIOD_S", default=86400))
 FEED_TIMELINE_CAP = env.int("FEED_TIMELINE_CAP", default=800)  # entries kept per home timeline
 FEED_REPOST_WINDOW = env.int("FEED_REPOST_WINDOW", default=40)  # no repost of one of the newest N
 FEED_ACTIVE_DAYS = env.int("FEED_ACTIVE_DAYS", default=7)  # fan out only to users seen this recently

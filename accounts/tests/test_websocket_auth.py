@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts import services
-from socialflow.websocket_auth import JWTAuthMiddlewareStack
+from accounts.websocket_auth import JWTAuthMiddlewareStack
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from socialflow.api.authentication import JWTAuthentication
+from accounts.api.authentication import JWTAuthentication
 
 
 @database_sync_to_async

@@ -1,0 +1,44 @@
+"""How posts reacts to other apps' domain events (registered in ``PostsConfig.ready()``).
+
+Home timelines follow the social graph: after a follow, unfollow, block, mute or unmute, the
+affected timeline is brought in line with the graph *as it is when the handler runs* — the
+author's recent posts merged in if the reader follows them and has not muted them, taken out
+otherwise. So handlers are idempotent and the order events arrive in does not matter (a follow
+handled after the unfollow that undid it merges nothing). Reads filter by the graph anyway; this
+keeps timelines dense.
+"""
+
+from accounts import selectors as accounts_selectors
+from posts.feeds import home
+from socialflow.core import events
+
+
+def timeline_sync(*, user_id: int, author_id: int) -> None:
+    if accounts_selectors.is_following(follower_id=user_id, followee_id=author_id, unless_muted=True):
+        home.timeline_merge_author(user_id=user_id, author_id=author_id)
+    else:
+        home.timeline_unmerge_author(user_id=user_id, author_id=author_id)
+
+
+def on_follow_changed(event) -> None:
+    """user.followed, user.follow_accepted, user.unfollowed."""
+    timeline_sync(user_id=event.payload["follower_id"], author_id=event.payload["followee_id"])
+
+
+def on_blocked(event) -> None:
+    blocker, blocked = event.payload["blocker_id"], event.payload["blocked_id"]
+    timeline_sync(user_id=blocker, author_id=blocked)
+    timeline_sync(user_id=blocked, author_id=blocker)
+
+
+def on_mute_changed(event) -> None:
+    """user.muted, user.unmuted."""
+    timeline_sync(user_id=event.payload["muter_id"], author_id=event.payload["muted_id"])
+
+
+def register() -> None:
+    for name in ("user.followed", "user.follow_accepted", "user.unfollowed"):
+        events.register(name, on_follow_changed, name=f"posts.timeline_sync.{name}")
+    events.register("user.blocked", on_blocked, name="posts.timeline_sync.user.blocked")
+    for name in ("user.muted", "user.unmuted"):
+        events.register(name, on_mute_changed, name=f"posts.timeline_sync.{name}")
