@@ -43,7 +43,13 @@ def on_follow_accepted(event) -> None:
         notify(recipient=follower, kind="follow_accepted", actor=followee)
 
 
+HANDLERS = {
+    "user.followed": on_user_followed,
+    "user.follow_requested": on_follow_requested,
+    "user.follow_accepted": on_follow_accepted,
+}
+
+
 def register() -> None:
-    events.register("user.followed", on_user_followed, name="notifications.user_followed")
-    events.register("user.follow_requested", on_follow_requested, name="notifications.user_follow_requested")
-    events.register("user.follow_accepted", on_follow_accepted, name="notifications.user_follow_accepted")
+    for name, handler in HANDLERS.items():
+        events.register(name, handler, name=f"notifications.{handler.__name__}")
