@@ -10,9 +10,10 @@ from channels.testing import WebsocketCommunicator
 from django.test import RequestFactory
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.models import Follow
 from accounts.tests.factories import UserFactory
 from posts.feeds.stores import RedisTimelineStore
-from posts.models import Follow, Post
+from posts.models import Post
 from posts.tests.conftest import activate
 from socialflow.asgi import application
 from socialflow.cache import fallback_cache
