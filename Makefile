@@ -13,7 +13,7 @@ SCENARIO ?= all
 help:
 	@echo "make run    - set up (venv, deps, migrations, demo data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - set up and run the test suite (parallel)"
-	@echo "make lint   - ruff lint + format check"
+	@echo "make lint   - ruff lint + format check, import contracts, migrations, schema"
 	@echo "make bench  - benchmarks (SCENARIO=feed|fanout|transcode|upload|chat|...)"
 
 $(BIN)/python:
@@ -58,6 +58,7 @@ test: $(VENV)/.dev-installed node_modules/.package-lock.json
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file $(VENV)/openapi-check.yaml
 	@cmp -s docs/openapi.yaml $(VENV)/openapi-check.yaml || { echo "docs/openapi.yaml is stale: run make schema"; exit 1; }
