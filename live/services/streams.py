@@ -13,6 +13,7 @@ from django.utils import timezone
 from live import tasks
 from live.lib.broadcast import room_send_safely
 from live.models import LiveChannel, Stream, new_stream_key
+from notifications import services as notifications
 from socialflow.api.exceptions import Conflict
 
 logger = logging.getLogger(__name__)
@@ -218,12 +219,7 @@ def stream_watch_time_add(*, stream_id: int, ms: int) -> None:
 
 
 def _notify_followers_live(stream: Stream) -> None:
-    try:
-        from notifications.services import notify_followers
-    except ImportError:  # the notifications app is optional for live (see docs/live.md)
-        logger.warning("notifications.services.notify_followers unavailable; live_started not sent")
-        return
-    notify_followers(
+    notifications.notify_followers(
         author=stream.owner,
         kind="live_started",
         target=stream,
