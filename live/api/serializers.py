@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from live.models import ChatMessage, Recording, Stream, StreamBan
+from live.models import ChatMessage, LiveChannel, Recording, Stream, StreamBan
 
 
 def hls_url_for(stream: Stream) -> str | None:
@@ -40,6 +40,7 @@ class StreamSerializer(serializers.ModelSerializer):
     average_viewers = serializers.FloatField(read_only=True)
     duration_ms = serializers.IntegerField(read_only=True)
     recordings = RecordingSerializer(many=True, read_only=True)
+    reconnecting = serializers.SerializerMethodField()
 
     class Meta:
         model = Stream
@@ -51,6 +52,7 @@ class StreamSerializer(serializers.ModelSerializer):
             "category",
             "scheduled_for",
             "status",
+            "reconnecting",
             "rtmp_url",
             "hls_url",
             "started_at",
@@ -75,6 +77,10 @@ class StreamSerializer(serializers.ModelSerializer):
 
     def get_hls_url(self, obj) -> str | None:
         return hls_url_for(obj)
+
+    def get_reconnecting(self, obj) -> bool:
+        """Live, but the publisher dropped: waiting up to LIVE_RECONNECT_GRACE_S for it to come back."""
+        return obj.status == Stream.Status.LIVE and obj.disconnected_at is not None
 
 
 class StreamListSerializer(StreamSerializer):
@@ -101,6 +107,20 @@ class OwnerStreamSerializer(StreamSerializer):
         from live.selectors import all_time_peak_viewers
 
         return all_time_peak_viewers(owner_id=obj.owner_id)
+
+
+class ChannelSerializer(serializers.ModelSerializer):
+    """The owner's channel: the persistent stream key OBS is configured with once."""
+
+    rtmp_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LiveChannel
+        fields = ("stream_key", "rtmp_url", "key_rotated_at")
+        read_only_fields = fields
+
+    def get_rtmp_url(self, obj) -> str:
+        return settings.LIVE_RTMP_URL
 
 
 class StreamCreateSerializer(serializers.Serializer):

@@ -6,11 +6,13 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from live import selectors, services
 from live.api.serializers import (
     BanCreateSerializer,
     BanSerializer,
+    ChannelSerializer,
     ChatMessageSerializer,
     OwnerStreamSerializer,
     StreamCreateSerializer,
@@ -26,6 +28,26 @@ from socialflow.api.pagination import CursorPagination, PageNumberPagination
 class ChatHistoryPagination(CursorPagination):
     page_size = 50
     ordering = ("-created_at", "-id")
+
+
+class ChannelView(APIView):
+    """``GET live/channel``: the caller's stream key and RTMP URL (the channel is made on first use)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(tags=["live"], responses=ChannelSerializer)
+    def get(self, request):
+        return Response(ChannelSerializer(services.channel_get_or_create(owner=request.user)).data)
+
+
+class ChannelRotateKeyView(APIView):
+    """``POST live/channel/rotate-key``: a new stream key; the old one is refused from now on."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(tags=["live"], request=None, responses=ChannelSerializer)
+    def post(self, request):
+        return Response(ChannelSerializer(services.channel_rotate_key(owner=request.user)).data)
 
 
 class StreamViewSet(viewsets.ViewSet):

@@ -59,6 +59,30 @@ def test_it_rotates_the_channel_key_on_demand(alice, alice_client):
     assert alice_client.post(STREAMS, {"title": "Next"}, format="json").json()["stream_key"] == rotated["stream_key"]
 
 
+def test_it_shows_and_rotates_the_channel_key(alice, alice_client, api_client):
+    channel = alice_client.get("/api/v1/live/channel").json()
+    assert channel["stream_key"].startswith("sk_") and channel["rtmp_url"] and channel["key_rotated_at"] is None
+    assert alice_client.get("/api/v1/live/channel/").json()["stream_key"] == channel["stream_key"]  # made once
+    stream = alice_client.post(STREAMS, {"title": "Show"}, format="json").json()
+    assert stream["stream_key"] == channel["stream_key"]
+    rotated = alice_client.post("/api/v1/live/channel/rotate-key").json()
+    assert rotated["stream_key"] != channel["stream_key"] and rotated["key_rotated_at"]
+    assert alice_client.get(f"{STREAMS}/{stream['id']}").json()["stream_key"] == rotated["stream_key"]
+    with pytest.raises(services.IngestDenied):
+        services.ingest_publish(stream_key=channel["stream_key"])
+    assert api_client.get("/api/v1/live/channel").status_code == 401
+    assert api_client.post("/api/v1/live/channel/rotate-key").status_code == 401
+
+
+def test_it_says_a_stream_is_reconnecting(alice, api_client):
+    stream = StreamFactory(owner=alice)
+    services.ingest_publish(stream_key=stream.stream_key)
+    assert api_client.get(f"{STREAMS}/{stream.pk}").json()["reconnecting"] is False
+    services.ingest_publish_done(name=stream.stream_key)
+    body = api_client.get(f"{STREAMS}/{stream.pk}").json()
+    assert body["status"] == "live" and body["reconnecting"] is True
+
+
 def test_it_resumes_the_same_stream_when_the_publisher_reconnects_within_the_grace(alice):
     stream = StreamFactory(owner=alice)
     with time_machine.travel("2026-03-01 20:00Z", tick=False) as clock:
