@@ -8,13 +8,14 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 SCENARIO ?= all
 
-.PHONY: help install install-dev run serve migrate demo test test-pg lint format bench schema clean
+.PHONY: help install install-dev run serve migrate demo test test-pg lint format bench schema fuzz clean
 
 help:
 	@echo "make run    - set up (venv, deps, migrations, demo data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - set up and run the test suite (parallel)"
 	@echo "make lint   - ruff lint + format check, import contracts, migrations, schema"
 	@echo "make bench  - benchmarks (SCENARIO=feed|fanout|transcode|upload|chat|...)"
+	@echo "make fuzz   - schemathesis over the served API and its schema (FUZZ_EXAMPLES per operation)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +70,10 @@ format: $(VENV)/.dev-installed
 
 schema: install
 	$(BIN)/python manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn
+
+# Serves the app (embedded mode, fresh seeded database) and fuzzes every operation against the schema.
+fuzz: $(VENV)/.dev-installed
+	$(BIN)/python -m fuzz
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench $(SCENARIO)

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api.serializers import FollowEntrySerializer, FollowRequestSerializer, RelationshipSerializer
-from socialflow.api.keyset import CURSOR_PARAMS, list_response, paginate_queryset
+from socialflow.api.keyset import CURSOR_PARAMS, KeysetPagination, list_response, paginate_queryset
 
 
 def relationship_response(request, target, code=status.HTTP_200_OK):
@@ -26,7 +26,7 @@ def _graph_view(create, delete, actor_kw: str, target_kw: str, name: str):
             create(**{actor_kw: request.user, target_kw: target})
             return relationship_response(request, target)
 
-        @extend_schema(request=None, responses=RelationshipSerializer, operation_id=f"users_{name}_destroy")
+        @extend_schema(request=None, responses={200: RelationshipSerializer}, operation_id=f"users_{name}_destroy")
         def delete(self, request, username):
             target = selectors.user_get_active(username=username)
             delete(**{actor_kw: request.user, target_kw: target})
@@ -44,6 +44,7 @@ MuteView = _graph_view(services.mute_create, services.mute_delete, "muter", "mut
 def _follow_list_view(side: str):
     class FollowListView(APIView):
         permission_classes = [IsAuthenticatedOrReadOnly]
+        pagination_class = KeysetPagination
 
         @extend_schema(responses=FollowEntrySerializer(many=True), parameters=CURSOR_PARAMS)
         def get(self, request, username):
@@ -64,6 +65,7 @@ FollowingView = _follow_list_view("followee")
 
 class FollowRequestsView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = KeysetPagination
 
     @extend_schema(responses=FollowRequestSerializer(many=True), parameters=CURSOR_PARAMS)
     def get(self, request):

@@ -37,8 +37,9 @@ class StreamSerializer(serializers.ModelSerializer):
     owner = LiveUserSerializer(read_only=True)
     rtmp_url = serializers.SerializerMethodField()
     hls_url = serializers.SerializerMethodField()
-    average_viewers = serializers.FloatField(read_only=True)
-    duration_ms = serializers.IntegerField(read_only=True)
+    # Both are null until the stream has started.
+    average_viewers = serializers.FloatField(read_only=True, allow_null=True)
+    duration_ms = serializers.IntegerField(read_only=True, allow_null=True)
     recordings = RecordingSerializer(many=True, read_only=True)
     reconnecting = serializers.SerializerMethodField()
 

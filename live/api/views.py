@@ -1,7 +1,7 @@
 """Live REST endpoints (thin: validate, call a selector/service, serialize)."""
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -54,6 +54,7 @@ class StreamViewSet(viewsets.ViewSet):
     """``live/streams``: the live directory, a stream, and the owner's controls."""
 
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    pagination_class = PageNumberPagination
     lookup_value_regex = r"[0-9]+"
     queryset = Stream.objects.none()  # for the OpenAPI schema's path parameter types only
 
@@ -78,11 +79,17 @@ class StreamViewSet(viewsets.ViewSet):
             category=request.query_params.get("category", ""),
             owner_username=request.query_params.get("owner", ""),
         )
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(StreamListSerializer(page, many=True).data)
 
-    @extend_schema(request=StreamCreateSerializer, responses={201: OwnerStreamSerializer})
+    @extend_schema(
+        request=StreamCreateSerializer,
+        responses={
+            201: OwnerStreamSerializer,
+            409: OpenApiResponse(description="The owner already has an active stream."),
+        },
+    )
     @idempotent
     def create(self, request):
         serializer = StreamCreateSerializer(data=request.data)
@@ -121,10 +128,12 @@ class StreamViewSet(viewsets.ViewSet):
         return self._detail(request, selectors.stream_get(stream_id=stream.pk))
 
     @extend_schema(responses=ChatMessageSerializer(many=True))
-    @action(detail=True, methods=["get"], permission_classes=[permissions.AllowAny])
+    @action(
+        detail=True, methods=["get"], permission_classes=[permissions.AllowAny], pagination_class=ChatHistoryPagination
+    )
     def chat(self, request, pk=None):
         stream = selectors.stream_get(stream_id=pk)
-        paginator = ChatHistoryPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.chat_history(stream=stream), request, view=self)
         return paginator.get_paginated_response(ChatMessageSerializer(page, many=True).data)
 
@@ -144,7 +153,7 @@ class StreamViewSet(viewsets.ViewSet):
     def bans(self, request, pk=None):
         stream = selectors.stream_get_for_moderator(stream_id=pk, user=request.user)
         if request.method == "GET":
-            paginator = PageNumberPagination()
+            paginator = self.pagination_class()
             page = paginator.paginate_queryset(selectors.stream_bans(stream=stream), request, view=self)
             return paginator.get_paginated_response(BanSerializer(page, many=True).data)
         serializer = BanCreateSerializer(data=request.data)

@@ -45,6 +45,7 @@ def _parse_bool(name: str, raw: str | None) -> bool | None:
 
 class NotificationListView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    pagination_class = NotificationPagination
 
     @extend_schema(
         parameters=[
@@ -62,7 +63,7 @@ class NotificationListView(APIView):
             raise ValidationError({"kind": [f"Unknown kind: {', '.join(unknown)}."]})
         unread = _parse_bool("unread", request.query_params.get("unread"))
         queryset = selectors.notification_list(user=request.user, kinds=kinds, unread=unread)
-        paginator = NotificationPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
 
@@ -139,10 +140,11 @@ class DevicePagination(PageNumberPagination):
 
 class DeviceListView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    pagination_class = DevicePagination
 
     @extend_schema(responses=DeviceSerializer(many=True))
     def get(self, request):
-        paginator = DevicePagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.devices_queryset(user_id=request.user.pk), request, view=self)
         return paginator.get_paginated_response(DeviceSerializer(page, many=True).data)
 

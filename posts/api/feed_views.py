@@ -17,7 +17,7 @@ from posts.api.views import paginated_posts, post_list_response
 from posts.feeds import ranking
 from posts.feeds.home import home_feed_page
 from posts.services.search import normalize_term
-from socialflow.api.keyset import CURSOR_PARAMS, cursor_from, list_response, page_size_from
+from socialflow.api.keyset import CURSOR_PARAMS, KeysetPagination, cursor_from, list_response, page_size_from
 from socialflow.api.pagination import PageNumberPagination
 from socialflow.cache import fallback_cache as cache
 from videos.api.serializers import VideoSerializer
@@ -28,6 +28,7 @@ SEARCH_TYPES = ("posts", "users", "videos")
 
 class HomeFeedView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = KeysetPagination
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS, operation_id="feed_home")
     def get(self, request):
@@ -37,6 +38,7 @@ class HomeFeedView(APIView):
 
 class ForYouFeedView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = KeysetPagination
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS, operation_id="feed_for_you")
     def get(self, request):
@@ -54,6 +56,7 @@ class ForYouFeedView(APIView):
 
 class TrendingHashtagsView(APIView):
     permission_classes = [AllowAny]
+    pagination_class = KeysetPagination
 
     @extend_schema(
         responses=HashtagTrendSerializer(many=True),
@@ -66,6 +69,7 @@ class TrendingHashtagsView(APIView):
 
 class HashtagPostsView(APIView):
     permission_classes = [AllowAny]
+    pagination_class = KeysetPagination
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS)
     def get(self, request, tag):
@@ -160,6 +164,7 @@ class SearchSuggestView(APIView):
 
 class SearchTrendingView(APIView):
     permission_classes = [AllowAny]
+    pagination_class = KeysetPagination
 
     @extend_schema(responses=SearchTrendSerializer(many=True))
     def get(self, request):

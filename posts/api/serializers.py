@@ -117,30 +117,34 @@ def serialize_posts(posts, *, viewer) -> list[dict]:
 
 
 class PostSerializer(serializers.Serializer):
-    """Documentation of the post shape (rendering is ``serialize_post``)."""
+    """Documentation of the post shape (rendering is ``serialize_post``).
+
+    A repost (``type=repost``) carries only ``id``, ``type``, ``author``, ``created_at`` and
+    ``repost_of``; every other field is then absent, so they are not required.
+    """
 
     id = serializers.CharField()
     type = serializers.ChoiceField(choices=["post", "repost"])
     author = UserBriefSerializer()
-    text = serializers.CharField()
-    visibility = serializers.ChoiceField(choices=Visibility.choices)
+    text = serializers.CharField(required=False)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     created_at = serializers.DateTimeField()
-    edited_at = serializers.DateTimeField(allow_null=True)
-    reply_to = serializers.DictField(allow_null=True)
-    thread_root_id = serializers.CharField(allow_null=True)
-    quote = serializers.DictField(allow_null=True)
+    edited_at = serializers.DateTimeField(allow_null=True, required=False)
+    reply_to = serializers.DictField(allow_null=True, required=False)
+    thread_root_id = serializers.CharField(allow_null=True, required=False)
+    quote = serializers.DictField(allow_null=True, required=False)
     repost_of = serializers.DictField(required=False, help_text="For type=repost: the reposted post.")
-    media = serializers.ListField(child=serializers.DictField())
-    video_id = serializers.CharField(allow_null=True)
-    hashtags = serializers.ListField(child=serializers.CharField())
-    mentions = serializers.ListField(child=serializers.DictField())
-    likes_count = serializers.IntegerField()
-    reposts_count = serializers.IntegerField()
-    replies_count = serializers.IntegerField()
-    quotes_count = serializers.IntegerField()
-    liked = serializers.BooleanField()
-    reposted = serializers.BooleanField()
-    bookmarked = serializers.BooleanField()
+    media = serializers.ListField(child=serializers.DictField(), required=False)
+    video_id = serializers.CharField(allow_null=True, required=False)
+    hashtags = serializers.ListField(child=serializers.CharField(), required=False)
+    mentions = serializers.ListField(child=serializers.DictField(), required=False)
+    likes_count = serializers.IntegerField(required=False)
+    reposts_count = serializers.IntegerField(required=False)
+    replies_count = serializers.IntegerField(required=False)
+    quotes_count = serializers.IntegerField(required=False)
+    liked = serializers.BooleanField(required=False)
+    reposted = serializers.BooleanField(required=False)
+    bookmarked = serializers.BooleanField(required=False)
 
     def to_representation(self, instance):
         return serialize_post(instance, hidden_author_ids=self.context.get("hidden_author_ids", frozenset()))

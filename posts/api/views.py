@@ -23,7 +23,7 @@ from posts.api.serializers import (
 )
 from posts.services.media import media_snapshot
 from socialflow.api.idempotency import idempotent
-from socialflow.api.keyset import CURSOR_PARAMS, list_response, paginate_queryset
+from socialflow.api.keyset import CURSOR_PARAMS, KeysetPagination, list_response, paginate_queryset
 
 
 def post_list_response(request, posts, next_cursor):
@@ -92,6 +92,7 @@ class PostDetailView(APIView):
 
 class PostRepliesView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = KeysetPagination
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS)
     def get(self, request, post_id):
@@ -102,6 +103,7 @@ class PostRepliesView(APIView):
 
 class PostEditsView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = KeysetPagination
 
     @extend_schema(responses=PostEditSerializer(many=True))
     def get(self, request, post_id):
@@ -130,7 +132,7 @@ def _toggle_view(create, delete, result_field: str, count_field: str | None, nam
             create(user=request.user, post=post)
             return self._respond(request, post_id, status.HTTP_200_OK)
 
-        @extend_schema(request=None, responses=OpenApiTypes.OBJECT, operation_id=f"posts_{name}_destroy")
+        @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, operation_id=f"posts_{name}_destroy")
         def delete(self, request, post_id):
             post = selectors.post_get_visible(post_id=post_id, viewer=request.user)
             delete(user=request.user, post=post)
@@ -147,6 +149,7 @@ PostBookmarkView = _toggle_view(services.bookmark_create, services.bookmark_dele
 
 class UserPostsView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
+    pagination_class = KeysetPagination
 
     @extend_schema(
         responses=PostSerializer(many=True),
@@ -161,6 +164,7 @@ class UserPostsView(APIView):
 
 class BookmarksView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = KeysetPagination
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS)
     def get(self, request):

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from django.utils.http import urlencode
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -64,3 +65,15 @@ def paginate_queryset(request, queryset, *, key: str = "id", descending: bool = 
     has_more = len(items) > size
     items = items[:size]
     return items, (getattr(items[-1], key) if has_more and items else None)
+
+
+class KeysetPagination(pagination.BasePagination):
+    """The page shape of the functions above, as views declare it (``pagination_class``) for the schema."""
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {"next": link, "previous": {**link, "description": "Always null."}, "results": schema},
+        }

@@ -319,7 +319,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "socialflow.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "socialflow.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "socialflow.api.exceptions.exception_handler",
     # Bounded nesting and strict Unicode: a deeply nested body is a 400, never a RecursionError.
     "DEFAULT_PARSER_CLASSES": [
@@ -354,6 +354,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["socialflow.api.schema.drop_trailing_slash_twins"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "socialflow.api.schema.document_errors",
+    ],
     # Choice sets that share a field name get stable component names (instead of hashed ones).
     "ENUM_NAME_OVERRIDES": {
         "VideoVisibilityEnum": "videos.models.Visibility",

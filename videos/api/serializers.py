@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import avatar_url
 from videos import access as video_access
-from videos.models import Comment, Playlist, Video, Visibility
+from videos.models import Comment, Playlist, Video, VideoReaction, Visibility
 from videos.services.videos import MAX_TAGS, normalize_tags
 
 
@@ -120,6 +120,14 @@ class VideoDetailSerializer(VideoSerializer):
 
     def get_original_url(self, video) -> str | None:
         return video_access.original_url_for(self.context.get("viewer"), video)
+
+
+class VideoReactionsSerializer(serializers.Serializer):
+    """What like/dislike (set or clear) return: the counts and the viewer's reaction now."""
+
+    likes_count = serializers.IntegerField()
+    dislikes_count = serializers.IntegerField()
+    viewer_reaction = serializers.ChoiceField(choices=VideoReaction.Kind.choices, allow_null=True)
 
 
 class TagListField(serializers.ListField):

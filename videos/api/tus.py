@@ -9,7 +9,7 @@ import binascii
 
 from django.conf import settings
 from django.utils.http import http_date
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
@@ -28,6 +28,16 @@ EXPOSE = (
     "Location, Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata, Tus-Resumable, Tus-Version, "
     "Tus-Extension, Tus-Max-Size, Video-Id"
 )
+
+
+TUS_RESUMABLE = OpenApiParameter(
+    "Tus-Resumable", str, OpenApiParameter.HEADER, required=True, enum=[TUS_VERSION], description="The tus version."
+)
+UPLOAD_OFFSET = OpenApiParameter(
+    "Upload-Offset", int, OpenApiParameter.HEADER, required=True, description="Where the body's bytes go."
+)
+WRONG_VERSION = OpenApiResponse(description="Tus-Resumable is missing or not 1.0.0 (Tus-Version names ours).")
+CONFLICT = OpenApiResponse(description="Upload-Offset is not the upload's offset, or the upload is complete.")
 
 
 class TusError(APIException):
@@ -119,7 +129,12 @@ class UploadCreateView(TusView):
     @extend_schema(
         summary="tus creation: start a resumable upload",
         request=None,
-        responses={201: None},
+        parameters=[
+            TUS_RESUMABLE,
+            OpenApiParameter("Upload-Length", int, OpenApiParameter.HEADER, required=True, description="Bytes."),
+            OpenApiParameter("Upload-Metadata", str, OpenApiParameter.HEADER, description="tus metadata."),
+        ],
+        responses={201: None, 412: WRONG_VERSION},
         description="Headers: Tus-Resumable: 1.0.0, Upload-Length, Upload-Metadata (filename, title, "
         "description, visibility, base64). 201 with Location; the Video id comes back in Video-Id.",
     )
@@ -151,7 +166,12 @@ class UploadDetailView(TusView):
     def _get(self, request, upload_id) -> Upload:
         return selectors.upload_get_own(upload_id=upload_id, user=request.user)
 
-    @extend_schema(summary="tus: current offset", request=None, responses={200: None})
+    @extend_schema(
+        summary="tus: current offset",
+        request=None,
+        parameters=[TUS_RESUMABLE],
+        responses={200: None, 412: WRONG_VERSION},
+    )
     def head(self, request, upload_id):
         upload = self._get(request, upload_id)
         return _headers(Response(status=status.HTTP_200_OK), upload)
@@ -162,15 +182,19 @@ class UploadDetailView(TusView):
         "200 with no body and the headers `Upload-Offset`, `Upload-Length`, `Upload-Expires` (while "
         "unfinished), `Video-Id` and `Cache-Control: no-store`; 404 for an unknown or someone else's upload. "
         "`OPTIONS /api/v1/uploads` (public) advertises `Tus-Version`, `Tus-Extension` and `Tus-Max-Size`.",
-        responses=inline_serializer(
-            "UploadState",
-            {
-                "id": serializers.CharField(),
-                "offset": serializers.IntegerField(),
-                "length": serializers.IntegerField(),
-                "video_id": serializers.CharField(allow_null=True),
-            },
-        ),
+        parameters=[TUS_RESUMABLE],
+        responses={
+            200: inline_serializer(
+                "UploadState",
+                {
+                    "id": serializers.CharField(),
+                    "offset": serializers.IntegerField(),
+                    "length": serializers.IntegerField(),
+                    "video_id": serializers.CharField(allow_null=True),
+                },
+            ),
+            412: WRONG_VERSION,
+        },
     )
     def get(self, request, upload_id):  # HEAD is what tus uses; GET answers the same as JSON
         upload = self._get(request, upload_id)
@@ -178,7 +202,13 @@ class UploadDetailView(TusView):
         data["video_id"] = str(upload.video_id) if upload.video_id else None
         return _headers(Response(data), upload)
 
-    @extend_schema(summary="tus: append bytes at Upload-Offset", request=None, responses={204: None})
+    @extend_schema(
+        summary="tus: append bytes at Upload-Offset",
+        description=f"The body is the bytes, sent as `Content-Type: {OFFSET_CONTENT_TYPE}`.",
+        request=None,
+        parameters=[TUS_RESUMABLE, UPLOAD_OFFSET],
+        responses={204: None, 409: CONFLICT, 412: WRONG_VERSION, 413: None, 415: None},
+    )
     def patch(self, request, upload_id):
         upload = self._get(request, upload_id)
         offset = _int_header(request, "Upload-Offset")
@@ -187,7 +217,12 @@ class UploadDetailView(TusView):
         upload = self._append(request, upload, offset)
         return _headers(Response(status=status.HTTP_204_NO_CONTENT), upload)
 
-    @extend_schema(summary="tus termination: abandon an upload", request=None, responses={204: None})
+    @extend_schema(
+        summary="tus termination: abandon an upload",
+        request=None,
+        parameters=[TUS_RESUMABLE],
+        responses={204: None, 409: CONFLICT, 412: WRONG_VERSION},
+    )
     def delete(self, request, upload_id):
         upload = self._get(request, upload_id)
         if upload.completed_at is not None:

@@ -159,22 +159,28 @@ class VideoViewSet(viewsets.GenericViewSet):
             {"likes_count": video.likes_count, "dislikes_count": video.dislikes_count, "viewer_reaction": reaction}
         )
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses={200: s.VideoReactionsSerializer})
     @action(detail=True, methods=["post", "delete"], permission_classes=[IsAuthenticated])
     def like(self, request, pk=None):
         return self._react(request, pk, VideoReaction.Kind.LIKE)
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses={200: s.VideoReactionsSerializer})
     @action(detail=True, methods=["post", "delete"], permission_classes=[IsAuthenticated])
     def dislike(self, request, pk=None):
         return self._react(request, pk, VideoReaction.Kind.DISLIKE)
 
     @extend_schema(
-        request=s.CommentCreateSerializer,
+        methods=["GET"],
         responses=s.CommentSerializer(many=True),
         parameters=[OpenApiParameter("parent", str, description="list the replies of this comment")],
     )
-    @action(detail=True, methods=["get", "post"], permission_classes=[IsAuthenticatedOrReadOnly])
+    @extend_schema(methods=["POST"], request=s.CommentCreateSerializer, responses={201: s.CommentSerializer})
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        permission_classes=[IsAuthenticatedOrReadOnly],
+        pagination_class=CommentPagination,
+    )
     @idempotent
     def comments(self, request, pk=None):
         video = self._visible(pk)
@@ -202,7 +208,7 @@ class VideoViewSet(viewsets.GenericViewSet):
         return paginator.get_paginated_response(s.CommentSerializer(page, many=True).data)
 
     @extend_schema(responses=s.VideoSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="up-next", permission_classes=[])
+    @action(detail=True, methods=["get"], url_path="up-next", permission_classes=[], pagination_class=CursorPagination)
     def up_next(self, request, pk=None):
         video = self._visible(pk)
         videos = selectors.video_up_next(video=video, viewer=request.user)
