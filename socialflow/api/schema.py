@@ -5,7 +5,8 @@
   components, not one name fought over.
 - ``drop_trailing_slash_twins`` writes each path once, as API.md writes it.
 - ``document_errors`` documents the responses every operation can give besides its own: the one
-  error format of ``socialflow.api.exceptions`` for 400, 401, 403, 404, 413, 415, 429 and 503.
+  error format of ``socialflow.api.exceptions`` for 400, 401, 403, 404, 413, 415, 422 (a reused
+  Idempotency-Key), 429 and 503.
 """
 
 from drf_spectacular import openapi
@@ -42,6 +43,11 @@ ERRORS = {
     ),
     "413": ("TooLarge", "The request body is too large.", lambda op, path: "requestBody" in op),
     "415": ("UnsupportedMedia", "Unsupported media type.", lambda op, path: "requestBody" in op),
+    "422": (
+        "IdempotencyKeyReused",
+        "This Idempotency-Key was used with a different request.",
+        lambda op, path: any(p.get("name") == "Idempotency-Key" for p in op.get("parameters", [])),
+    ),
     "429": ("Throttled", "Throttled or over a per-action limit; see Retry-After.", lambda op, path: True),
     "503": ("Unavailable", "A dependency is down; see Retry-After.", lambda op, path: True),
 }

@@ -136,3 +136,12 @@ def test_it_documents_errors_in_the_error_format(alice_client, api_client):
     assert [response.status_code for response, *_ in cases] == [404, 401, 404, 404, 400, 412]
     for response, method, path in cases:
         assert_conforms(response, method, path)
+
+
+def test_it_documents_the_422_of_a_reused_idempotency_key(alice_client):
+    path = "/api/v1/live/streams"
+    first = alice_client.post(path, {"title": "One"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == 201
+    reused = alice_client.post(path, {"title": "Other"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert reused.status_code == 422
+    assert_conforms(reused, "POST", path)
