@@ -6,6 +6,7 @@ way ``make fuzz`` (schemathesis) does against the served app.
 
 import pytest
 
+from accounts import services as account_services
 from live import services as live_services
 from live.tests.factories import ChatMessageFactory, StreamFactory
 from notifications.tests.factories import NotificationFactory, WebPushDeviceFactory
@@ -25,7 +26,7 @@ def _get(client, path):
 @pytest.fixture
 def social(alice, bob, charlie):
     """bob follows alice; alice posts, bob replies and reposts, alice bookmarks, charlie asks to follow."""
-    post_services.follow_create(follower=bob, followee=alice)
+    account_services.follow_create(follower=bob, followee=alice)
     post = post_services.post_create(author=alice, text="hello #launch")
     post_services.post_create(author=bob, text="hi", reply_to_id=post.pk)
     post_services.repost_create(user=bob, post=post)
@@ -33,7 +34,7 @@ def social(alice, bob, charlie):
     post_services.post_update(post=post, text="hello #launch, edited")
     alice.is_private = True
     alice.save(update_fields=["is_private"])
-    post_services.follow_create(follower=charlie, followee=alice)
+    account_services.follow_create(follower=charlie, followee=alice)
     return post
 
 
