@@ -14,13 +14,14 @@ from socialflow.tests.redis_process import RedisProcess, redis_server_binary
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
+    # The breaker first: a test that tripped it (on CI's 127.0.0.1:6379) must not fail the clear.
+    breaker.reset()
     cache.clear()
     caches["local"].clear()
-    breaker.reset()
     yield
+    breaker.reset()
     cache.clear()
     caches["local"].clear()
-    breaker.reset()
 
 
 @pytest.fixture(autouse=True)
