@@ -3,7 +3,8 @@
 Each program restarts when it dies (``autorestart``); one that dies again within ``startsecs`` of
 starting is retried with supervisord's growing back-off (1 s, 2 s, 3 s, …) up to ``startretries``
 times. Every program runs in its own process group and is stopped as a group, so a worker's ffmpeg
-goes with it. Output goes to supervisord's own standard output: the terminal of ``make run``.
+goes with it. Output goes to supervisord's own standard output (the terminal of ``make run``), where supervisord
+also says which program it started, which one died and how, and which one it restarted.
 """
 
 from __future__ import annotations
@@ -60,8 +61,7 @@ def render(*, programs: list[Program], var_dir: Path, directory: Path) -> str:
     sections = [
         f"""[supervisord]
 nodaemon=true
-logfile=/dev/stdout
-logfile_maxbytes=0
+logfile={run_dir / "supervisord.log"}
 loglevel=info
 pidfile={run_dir / "supervisord.pid"}
 childlogdir={run_dir}
