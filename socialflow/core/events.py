@@ -104,6 +104,9 @@ CATALOG: dict[str, EventSpec] = {
         "a comment (or a reply to one) on a video",
     ),
     "comment.liked": EventSpec(("comment_id", "user_id", "author_id"), "user liked author's comment"),
+    "comment.deleted": EventSpec(
+        ("comment_ids", "video_id"), "comments were deleted (one and its replies, or a deleted video's)"
+    ),
     "view.counted": EventSpec(("video_id", "views"), "views were added to a video's counter (one flush)"),
     # live
     "stream.started": EventSpec(("stream_id", "owner_id"), "a live stream went on air"),

@@ -89,12 +89,13 @@ def test_it_dedups_anonymous_viewers_by_ip_and_agent(alice):
     assert counted == [True, False, True, True]  # same viewer again only after 24 h
 
 
-def test_it_notifies_the_creator(alice, bob, charlie):
+def test_it_notifies_the_creator(alice, bob, charlie, django_capture_on_commit_callbacks):
     video = VideoFactory(author=alice)
-    services.video_react(user=bob, video=video, kind="like")
-    comment = services.comment_create(video=video, author=bob, text="nice")
-    services.comment_create(video=video, author=charlie, text="agreed", parent=comment)
-    services.comment_like(user=charlie, comment=comment)
+    with django_capture_on_commit_callbacks(execute=True):  # notifications handle the events
+        services.video_react(user=bob, video=video, kind="like")
+        comment = services.comment_create(video=video, author=bob, text="nice")
+        services.comment_create(video=video, author=charlie, text="agreed", parent=comment)
+        services.comment_like(user=charlie, comment=comment)
     kinds = set(Notification.objects.values_list("recipient__username", "kind"))
     assert ("alice", "like_video") in kinds and ("alice", "comment") in kinds
     assert ("bob", "comment_reply") in kinds and ("bob", "like_comment") in kinds
