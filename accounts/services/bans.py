@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import PERMANENT_BAN_UNTIL, User
 from accounts.services.tokens import tokens_revoke_all
+from socialflow.core import events
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,9 @@ def user_ban(*, user: User, by: User | None, until: datetime | None = None, reas
     user.ban_reason = (reason or "").strip()[: User._meta.get_field("ban_reason").max_length]
     user.save(update_fields=["banned_until", "ban_reason"])
     tokens_revoke_all(user_id=user.pk)
+    events.record(
+        "user.banned", user_id=user.pk, by_id=getattr(by, "pk", None), until=user.banned_until, reason=user.ban_reason
+    )
     logger.info(
         "user banned",
         extra={"user_id": user.pk, "by": getattr(by, "pk", None), "until": user.banned_until.isoformat()},
@@ -37,5 +41,6 @@ def user_unban(*, user: User, by: User | None) -> User:
     user.banned_until = None
     user.ban_reason = ""
     user.save(update_fields=["banned_until", "ban_reason"])
+    events.record("user.unbanned", user_id=user.pk, by_id=getattr(by, "pk", None))
     logger.info("user unbanned", extra={"user_id": user.pk, "by": getattr(by, "pk", None)})
     return user

@@ -16,6 +16,7 @@ from posts.services.posts import (
     post_hide,
     post_restore,
     post_update,
+    post_video_detach,
     repost_create,
     repost_delete,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "post_create",
     "post_delete",
     "post_hide",
+    "post_video_detach",
     "post_restore",
     "post_update",
     "repost_create",
