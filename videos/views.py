@@ -4,8 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from rest_framework.exceptions import NotFound, PermissionDenied
 
+from socialflow.core.exceptions import NotFound, PermissionDenied
 from videos import access, selectors, services
 from videos.api.serializers import VideoUpdateSerializer
 from videos.models import Visibility

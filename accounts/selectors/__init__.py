@@ -8,7 +8,6 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from accounts.models import PERMANENT_BAN_UNTIL, User
 from accounts.selectors.graph import (
@@ -25,6 +24,7 @@ from accounts.selectors.graph import (
     is_following,
     user_relationship,
 )
+from socialflow.core.exceptions import NotFound
 
 
 def _visible_users() -> QuerySet[User]:

@@ -9,12 +9,12 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from rest_framework import exceptions
 
 from accounts import selectors
 from accounts.models import User
 from accounts.services.mfa import mfa_code_verify
 from accounts.services.tokens import TokenPair, token_pair_issue, tokens_revoke_all
+from socialflow.core.exceptions import PermissionDenied, Unauthenticated
 from socialflow.reliability.queue import enqueue_on_commit
 
 INVALID_CREDENTIALS = "No active account found with the given credentials."
@@ -30,18 +30,18 @@ def user_authenticate(*, login: str, password: str, otp: str | None = None) -> U
     user = selectors.user_get_for_login(login=login)
     if user is None:
         User().set_password(password)  # same hashing cost as a real check
-        raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS, code="invalid_credentials")
+        raise Unauthenticated(INVALID_CREDENTIALS, code="invalid_credentials")
     if not user.check_password(password) or not user.is_active or user.is_deleted:
-        raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS, code="invalid_credentials")
+        raise Unauthenticated(INVALID_CREDENTIALS, code="invalid_credentials")
     if selectors.user_has_totp(user=user):
         if not otp:
-            raise exceptions.AuthenticationFailed("A two-factor authentication code is required.", code="otp_required")
+            raise Unauthenticated("A two-factor authentication code is required.", code="otp_required")
         if not mfa_code_verify(user=user, code=otp):
-            raise exceptions.AuthenticationFailed("The two-factor authentication code is invalid.", code="otp_invalid")
+            raise Unauthenticated("The two-factor authentication code is invalid.", code="otp_invalid")
     if user.is_banned:
-        raise exceptions.PermissionDenied(user.ban_message(), code="banned")
+        raise PermissionDenied(user.ban_message(), code="banned")
     if settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory" and not selectors.user_email_verified(user=user):
-        raise exceptions.PermissionDenied("Verify your email address first.", code="email_unverified")
+        raise PermissionDenied("Verify your email address first.", code="email_unverified")
     return user
 
 

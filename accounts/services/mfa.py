@@ -12,10 +12,9 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, validate_
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from rest_framework import exceptions
 
 from accounts.models import User
-from socialflow.core.exceptions import Conflict
+from socialflow.core.exceptions import Conflict, PermissionDenied
 
 TOTP_SETUP_TIMEOUT = 15 * 60
 
@@ -31,7 +30,7 @@ def _ensure_may_add(user: User) -> None:
     try:
         validate_can_add_authenticator(user)
     except ValidationError as exc:
-        raise exceptions.PermissionDenied(
+        raise PermissionDenied(
             "Verify your email address before turning on two-factor authentication.", code="email_unverified"
         ) from exc
 

@@ -45,6 +45,7 @@ class ActionRateLimited(exceptions.Throttled):
 
 _DOMAIN_STATUS = {
     domain.InvalidInput: status.HTTP_400_BAD_REQUEST,
+    domain.Unauthenticated: status.HTTP_401_UNAUTHORIZED,
     domain.NotFound: status.HTTP_404_NOT_FOUND,
     domain.PermissionDenied: status.HTTP_403_FORBIDDEN,
     domain.Conflict: status.HTTP_409_CONFLICT,
@@ -55,8 +56,23 @@ _DOMAIN_STATUS = {
 }
 
 
-def _from_domain(exc: domain.DomainError) -> exceptions.APIException:
+def _unauthenticated(exc: domain.Unauthenticated, context) -> exceptions.APIException:
+    """401 with the view's challenge, or 403 when the view has none: what DRF's
+    ``APIView.handle_exception`` does for its own AuthenticationFailed (it never sees ours)."""
+    api_exc = exceptions.AuthenticationFailed(detail=exc.message, code=exc.code)
+    view, request = context.get("view"), context.get("request")
+    challenge = view.get_authenticate_header(request) if view is not None and request is not None else None
+    if challenge:
+        api_exc.auth_header = challenge
+    else:
+        api_exc.status_code = status.HTTP_403_FORBIDDEN
+    return api_exc
+
+
+def _from_domain(exc: domain.DomainError, context) -> exceptions.APIException:
     """A service's domain exception as the API error it stands for."""
+    if isinstance(exc, domain.Unauthenticated):
+        return _unauthenticated(exc, context)
     if isinstance(exc, domain.RateLimited):
         return ActionRateLimited(wait=exc.wait_s, detail=exc.message)
     if exc.field:
@@ -71,13 +87,13 @@ def _from_domain(exc: domain.DomainError) -> exceptions.APIException:
     return api_exc
 
 
-def _translate(exc):
+def _translate(exc, context):
     if isinstance(exc, REDIS_DOWN_ERRORS):
         # Redis (cache, broker, channel layer) down or frozen: the request may be retried.
         logger.warning("dependency unavailable: %s: %s", type(exc).__name__, exc)
         exc = domain.Unavailable(retry_after_s=settings.DEPENDENCY_RETRY_AFTER_S)
     if isinstance(exc, domain.DomainError):
-        return _from_domain(exc)
+        return _from_domain(exc, context)
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
     if isinstance(exc, TooManyFieldsSent):
@@ -100,7 +116,7 @@ def _text(detail) -> str:
 
 
 def exception_handler(exc, context):
-    exc = _translate(exc)
+    exc = _translate(exc, context)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -27,6 +27,13 @@ class InvalidInput(DomainError):
     default_code = "invalid"
 
 
+class Unauthenticated(DomainError):
+    """The credentials or token presented do not prove who the caller is (401)."""
+
+    default_message = "Incorrect authentication credentials."
+    default_code = "authentication_failed"
+
+
 class NotFound(DomainError):
     """The object does not exist, or the caller may not know that it does (404)."""
 
