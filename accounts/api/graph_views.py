@@ -22,13 +22,13 @@ def _graph_view(create, delete, actor_kw: str, target_kw: str, name: str):
 
         @extend_schema(request=None, responses=RelationshipSerializer, operation_id=f"users_{name}_create")
         def post(self, request, username):
-            target = selectors.user_get_active(username=username)
+            target = selectors.user_get_by_username(username=username)
             create(**{actor_kw: request.user, target_kw: target})
             return relationship_response(request, target)
 
         @extend_schema(request=None, responses={200: RelationshipSerializer}, operation_id=f"users_{name}_destroy")
         def delete(self, request, username):
-            target = selectors.user_get_active(username=username)
+            target = selectors.user_get_by_username(username=username)
             delete(**{actor_kw: request.user, target_kw: target})
             return relationship_response(request, target)
 
@@ -48,7 +48,7 @@ def _follow_list_view(side: str):
 
         @extend_schema(responses=FollowEntrySerializer(many=True), parameters=CURSOR_PARAMS)
         def get(self, request, username):
-            owner = selectors.user_get_active(username=username)
+            owner = selectors.user_get_by_username(username=username)
             selectors.access_follow_lists(owner=owner, viewer=request.user)
             queryset = (selectors.followers_of if side == "follower" else selectors.following_of)(user=owner)
             follows, next_cursor = paginate_queryset(request, queryset.order_by("-id"))

@@ -268,8 +268,27 @@ def test_it_hides_blocked_users_from_search(alice, bob):
 
 def test_it_gets_users_by_username_case_insensitively(alice):
     assert selectors.user_get_by_username(username="@ALICE") == alice
-    with pytest.raises(domain.NotFound):
-        selectors.user_get_by_username(username="nobody")
+    assert selectors.user_get_by_username(username="Alice") == alice
+    for name in ("nobody", "", None, "ali\x00ce", "@"):
+        with pytest.raises(domain.NotFound) as exc:
+            selectors.user_get_by_username(username=name)
+        assert (exc.value.message, exc.value.code) == ("No such user.", "not_found")
+
+
+def test_it_finds_by_username_only_accounts_others_can_see(alice, bob, moderator):
+    """Deleted, deactivated and permanently banned accounts are not found; a suspension ends."""
+    charlie, dana = UserFactory(username="charlie"), UserFactory(username="dana")
+    services.user_delete(user=alice)
+    services.user_ban(user=bob, by=moderator, reason="spam")
+    User.objects.filter(pk=charlie.pk).update(is_active=False)
+    services.user_ban(user=dana, by=moderator, until=timezone.now() + timedelta(days=1), reason="cool off")
+    for name in ("alice", "bob", "charlie"):
+        with pytest.raises(domain.NotFound):
+            selectors.user_get_by_username(username=name)
+    assert selectors.user_get_by_username(username="dana") == dana
+    names = ["ALICE", "@bob", "charlie", "Dana", "moderator", "ghost", "x\x00"]
+    found = selectors.users_get_by_usernames(usernames=[*names, moderator.username])
+    assert sorted(u.username for u in found) == sorted(["dana", moderator.username])
 
 
 def test_it_verifies_email_with_an_allauth_key(alice):

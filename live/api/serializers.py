@@ -3,6 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from accounts import selectors as accounts_selectors
 from live.models import ChatMessage, LiveChannel, Recording, Stream, StreamBan
 
 
@@ -149,16 +150,9 @@ class StreamUpdateSerializer(serializers.Serializer):
     )
 
     def validate_moderators(self, usernames):
-        from django.contrib.auth import get_user_model
-        from django.db.models.functions import Lower
-
         # Usernames are case-insensitively unique: "BOB" names the user "bob".
-        wanted = {name.lower() for name in usernames}
-        users = list(
-            get_user_model()
-            .objects.annotate(username_lower=Lower("username"))
-            .filter(username_lower__in=wanted, deleted_at=None)
-        )
+        wanted = {name.lstrip("@").lower() for name in usernames}
+        users = list(accounts_selectors.users_get_by_usernames(usernames=usernames))
         found = {user.username.lower() for user in users}
         missing = sorted(wanted - found)
         if missing:

@@ -156,7 +156,7 @@ class UserPostsView(APIView):
         parameters=[*CURSOR_PARAMS, OpenApiParameter("replies", OpenApiTypes.BOOL, description="Include replies.")],
     )
     def get(self, request, username):
-        author = accounts_selectors.user_get_active(username=username)
+        author = accounts_selectors.user_get_by_username(username=username)
         include_replies = request.query_params.get("replies", "").lower() in ("1", "true", "yes")
         queryset = selectors.user_posts(author=author, viewer=request.user, include_replies=include_replies)
         return paginated_posts(request, queryset)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts import selectors as accounts_selectors
 from accounts.models import Block, User
 from accounts.services import user_counter_add
 from posts.lib.entities import parse_hashtags, parse_mentions
@@ -46,18 +47,16 @@ def _clean_text(text: str | None) -> str:
 
 
 def _mentionable_users(*, author, text: str) -> list[User]:
-    """Mentioned accounts that exist, are not deleted, are not the author and share no block."""
+    """Mentioned accounts that exist for others (``user_get_by_username``'s rule), are not the
+    author and share no block with them."""
     usernames = parse_mentions(text)
     if not usernames:
         return []
-    query = Q()
-    for name in usernames:
-        query |= Q(username__iexact=name)
     blocked = Block.objects.filter(Q(blocker_id=author.pk) | Q(blocked_id=author.pk)).values_list(
         "blocker_id", "blocked_id"
     )
     excluded = {uid for pair in blocked for uid in pair} | {author.pk}
-    users = User.objects.filter(query, deleted_at__isnull=True).exclude(pk__in=excluded)
+    users = accounts_selectors.users_get_by_usernames(usernames=usernames).exclude(pk__in=excluded)
     order = {name: i for i, name in enumerate(usernames)}
     return sorted(users, key=lambda u: order.get(u.username.lower(), 0))
 
