@@ -187,11 +187,11 @@ def playlist_list(*, viewer, owner: str | None = None) -> QuerySet:
     if owner:
         qs = qs.filter(owner__username__iexact=owner)
         if not (_authed(viewer) and viewer.username.lower() == owner.lower()):
-            qs = qs.filter(visibility=Playlist.PlaylistVisibility.PUBLIC)
+            qs = qs.filter(visibility=Visibility.PUBLIC)
     elif _authed(viewer):
         qs = qs.filter(owner_id=viewer.pk)
     else:
-        qs = qs.filter(visibility=Playlist.PlaylistVisibility.PUBLIC)
+        qs = qs.filter(visibility=Visibility.PUBLIC)
     return access.visible_to("playlist", viewer, queryset=qs).order_by("-created_at", "-id")
 
 

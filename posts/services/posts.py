@@ -15,7 +15,18 @@ from accounts import selectors as accounts_selectors
 from accounts.models import Block, User
 from accounts.services import user_counter_add
 from posts.lib.entities import parse_hashtags, parse_mentions
-from posts.models import Bookmark, Hashtag, Like, Media, Mention, Post, PostEdit, PostHashtag, Visibility
+from posts.models import (
+    POST_VISIBILITIES,
+    Bookmark,
+    Hashtag,
+    Like,
+    Media,
+    Mention,
+    Post,
+    PostEdit,
+    PostHashtag,
+    Visibility,
+)
 from posts.selectors import OPEN_VISIBILITIES, post_get_visible
 from socialflow.core import events
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
@@ -133,8 +144,9 @@ def post_create(
     Quotes and reposts only of public or unlisted posts. Raises 429 past POST_RATE_LIMIT.
     """
     text = _clean_text(text)
-    if visibility not in Visibility.values:
-        raise InvalidInput(f"One of {', '.join(Visibility.values)}.", field="visibility")
+    allowed = [v.value for v in POST_VISIBILITIES]
+    if visibility not in allowed:
+        raise InvalidInput(f"One of {', '.join(allowed)}.", field="visibility")
     if visibility == Visibility.MEMBERS:
         raise InvalidInput("Members-only posts are not available yet.", field="visibility")
     if not text and not media_ids and video_id is None and quote_of_id is None:

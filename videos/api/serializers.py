@@ -5,7 +5,15 @@ from rest_framework import serializers
 
 from accounts.api.serializers import avatar_url
 from videos import access as video_access
-from videos.models import Comment, Playlist, Video, VideoReaction, Visibility
+from videos.models import (
+    PLAYLIST_VISIBILITY_CHOICES,
+    VIDEO_VISIBILITY_CHOICES,
+    Comment,
+    Playlist,
+    Video,
+    VideoReaction,
+    Visibility,
+)
 from videos.services.videos import MAX_TAGS, normalize_tags
 
 
@@ -147,7 +155,7 @@ class TagListField(serializers.ListField):
 class VideoUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(min_length=1, max_length=255, required=False)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    visibility = serializers.ChoiceField(choices=VIDEO_VISIBILITY_CHOICES, required=False)
     tags = TagListField(required=False)
     published_at = serializers.DateTimeField(required=False, allow_null=True)
 
@@ -228,7 +236,7 @@ class PlaylistDetailSerializer(PlaylistSerializer):
 class PlaylistInputSerializer(serializers.Serializer):
     title = serializers.CharField(min_length=1, max_length=150)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    visibility = serializers.ChoiceField(choices=Playlist.PlaylistVisibility.choices, default="public")
+    visibility = serializers.ChoiceField(choices=PLAYLIST_VISIBILITY_CHOICES, default=Visibility.PUBLIC)
 
 
 class PlaylistItemSerializer(serializers.Serializer):
