@@ -86,14 +86,6 @@ def user_is_member(*, user, creator) -> bool:
     return access.is_member(user, creator_id=creator.pk)
 
 
-def active_ban_for(*, stream_id: int, user_id: int) -> StreamBan | None:
-    return (
-        StreamBan.objects.filter(stream_id=stream_id, user_id=user_id)
-        .filter(Q(expires_at=None) | Q(expires_at__gt=timezone.now()))
-        .first()
-    )
-
-
 def stream_bans(*, stream: Stream) -> QuerySet[StreamBan]:
     return (
         StreamBan.objects.filter(stream=stream)

@@ -31,12 +31,6 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
-class ServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "This service is not configured on this server."
-    default_code = "service_unavailable"
-
-
 class ActionRateLimited(exceptions.Throttled):
     """A per-action limit (posts per 3 h, follows per day), distinct from request throttling."""
 

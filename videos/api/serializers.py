@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from accounts.api.serializers import avatar_url
+from accounts.api.serializers import EmbeddedUserSerializer
 from videos import access as video_access
 from videos.models import (
     PLAYLIST_VISIBILITY_CHOICES,
@@ -17,21 +17,9 @@ from videos.models import (
 from videos.services.videos import MAX_TAGS, normalize_tags
 
 
-class AuthorSerializer(serializers.Serializer):
-    id = serializers.CharField(read_only=True)
-    username = serializers.CharField(read_only=True)
-    display_name = serializers.CharField(read_only=True)
-    avatar_url = serializers.SerializerMethodField()
-
-    def get_avatar_url(self, user) -> str | None:
-        return avatar_url(user, request=self.context.get("request"))
-
-
-class RenditionSerializer(serializers.Serializer):
-    height = serializers.IntegerField()
-    width = serializers.IntegerField()
-    bitrate = serializers.IntegerField()
-    playlist_url = serializers.CharField()
+# Authors of videos and comments, owners of playlists.
+class AuthorSerializer(EmbeddedUserSerializer):
+    shown = ("id", "username", "display_name", "avatar_url")
 
 
 class VideoSerializer(serializers.ModelSerializer):
