@@ -4,7 +4,6 @@ import pytest
 import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -34,22 +33,22 @@ def test_it_registers_a_user_with_an_unverified_primary_email(django_capture_on_
     [("ALICE", "new@example.com", "username"), ("newbie", "ALICE@example.COM", "email")],
 )
 def test_it_rejects_taken_identities_case_insensitively(alice, username, email, field):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(domain.InvalidInput) as exc:
         services.user_register(username=username, email=email, password=STRONG)
-    assert field in exc.value.message_dict
+    assert field in exc.value.field_errors
 
 
 @pytest.mark.parametrize("password", ["password", "12345678", "dana@example", "short"])
 def test_it_rejects_weak_passwords(password):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(domain.InvalidInput) as exc:
         services.user_register(username="dana", email="dana@example.com", password=password)
-    assert "password" in exc.value.message_dict
+    assert "password" in exc.value.field_errors
     assert not User.objects.filter(username="dana").exists()
 
 
 @pytest.mark.parametrize("username", ["admin", "Me", "deleted_abc123", "bad name", "x" * 31])
 def test_it_rejects_reserved_or_malformed_usernames(username):
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.user_register(username=username, email="z@example.com", password=STRONG)
 
 
@@ -111,7 +110,7 @@ def test_it_bans_permanently_without_an_end(alice, moderator):
 
 
 def test_it_refuses_a_ban_in_the_past(alice, moderator):
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.user_ban(user=alice, by=moderator, until=timezone.now() - timedelta(days=1), reason="x")
 
 
@@ -152,21 +151,21 @@ def test_it_resets_a_password_once(alice):
     services.password_reset_confirm(uid=uid, token=token, new_password=STRONG)
     alice.refresh_from_db()
     assert alice.check_password(STRONG)
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.password_reset_confirm(uid=uid, token=token, new_password="Another-good-one-77")
 
 
 @pytest.mark.parametrize("uid", ["", "!!", "zzzzzzzzzzzzzzzzzzzzzzzzzz", "0"])
 def test_it_rejects_garbage_reset_uids(alice, uid):
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.password_reset_confirm(uid=uid, token="x-y", new_password=STRONG)
 
 
 def test_it_changes_the_password_and_signs_out_elsewhere(alice):
     old = services.token_pair_issue(user=alice)
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.password_change(user=alice, old_password="nope", new_password=STRONG)
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.password_change(user=alice, old_password=DEFAULT_PASSWORD, new_password="123")
     new = services.password_change(user=alice, old_password=DEFAULT_PASSWORD, new_password=STRONG)
     with pytest.raises(domain.Unauthenticated):
@@ -177,7 +176,7 @@ def test_it_changes_the_password_and_signs_out_elsewhere(alice):
 def test_it_enables_totp_and_accepts_codes_and_recovery_codes_once(alice):
     secret, uri = services.totp_setup_begin(user=alice)
     assert uri.startswith("otpauth://totp/") and secret in uri
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.totp_setup_confirm(user=alice, code="000000" if totp_now(secret) != "000000" else "111111")
     codes = services.totp_setup_confirm(user=alice, code=totp_now(secret))
     assert len(codes) >= 8
@@ -193,7 +192,7 @@ def test_it_enables_totp_and_accepts_codes_and_recovery_codes_once(alice):
 def test_it_disables_totp_with_a_recovery_code(alice):
     secret, _ = services.totp_setup_begin(user=alice)
     codes = services.totp_setup_confirm(user=alice, code=totp_now(secret))
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.totp_disable(user=alice, code="12")
     services.totp_disable(user=alice, code=codes[1])
     assert not Authenticator.objects.filter(user=alice).exists()
@@ -217,7 +216,7 @@ def test_it_updates_the_profile(alice):
     ],
 )
 def test_it_rejects_bad_profile_values(alice, changes):
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.user_profile_update(user=alice, **changes)
 
 
@@ -299,9 +298,9 @@ def test_it_verifies_email_with_an_allauth_key(alice):
     services.email_address_verify(key=key)
     address.refresh_from_db()
     assert address.verified
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.email_address_verify(key=key)  # used
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.email_address_verify(key="garbage")
 
 
@@ -337,9 +336,9 @@ def test_it_names_the_taken_field_when_losing_a_registration_race(alice, monkeyp
             check(**kwargs)
 
     monkeypatch.setattr(users, "_check_identity_free", racing_check)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(domain.InvalidInput) as exc:
         services.user_create(username="newcomer", email="ALICE@example.com", password=None)
-    assert exc.value.message_dict == {"email": ["A user with that email address already exists."]}
+    assert exc.value.field_errors == {"email": ["A user with that email address already exists."]}
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers without row locks")

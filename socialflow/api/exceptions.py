@@ -69,6 +69,8 @@ def _from_domain(exc: domain.DomainError, context) -> exceptions.APIException:
         return _unauthenticated(exc, context)
     if isinstance(exc, domain.RateLimited):
         return ActionRateLimited(wait=exc.wait_s, detail=exc.message)
+    if isinstance(exc, domain.InvalidInput) and exc.field_errors:
+        return exceptions.ValidationError(exc.field_errors, code=exc.code)
     if exc.field:
         return exceptions.ValidationError({exc.field: [exc.message]}, code=exc.code)
     status_code = next(

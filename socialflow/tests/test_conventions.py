@@ -2,7 +2,7 @@
 
 They raise ``socialflow.core.exceptions`` (which the API, Studio and admin all understand), so they
 import neither DRF nor Django's HTTP layer nor the API plumbing — at module level or inside a
-function.
+function — and raise no framework ``ValidationError`` (they may catch Django's validators' one).
 """
 
 import ast
@@ -49,3 +49,17 @@ def test_it_finds_the_service_and_selector_modules():
 @pytest.mark.parametrize("path", _layer_modules(), ids=lambda p: str(p.relative_to(settings.BASE_DIR)))
 def test_it_keeps_http_out_of_services_and_selectors(path):
     assert [name for name in _imported_names(path) if _forbidden(name)] == []
+
+
+def _raised_names(path: Path) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            func = node.exc.func
+            names.append(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+    return names
+
+
+@pytest.mark.parametrize("path", _layer_modules(), ids=lambda p: str(p.relative_to(settings.BASE_DIR)))
+def test_it_raises_domain_errors_not_framework_validation_errors(path):
+    assert [name for name in _raised_names(path) if name in {"ValidationError", "Http404"}] == []

@@ -71,3 +71,11 @@ def test_it_answers_unauthenticated_with_the_views_challenge_like_drf():
     assert response.data == {"detail": "Bad token.", "code": "token_not_valid"}
     # Without a challenge to offer, DRF answers its own AuthenticationFailed with 403: so do we.
     assert _answer(domain.Unauthenticated()).status_code == 403
+
+
+def test_it_reports_several_field_errors_at_once():
+    exc = domain.InvalidInput(errors={"password": ["Too short.", "Too common."], "email": ["Taken."], "bio": []})
+    assert exc.message == "Too short."
+    response = _answer(exc)
+    assert response.status_code == 400
+    assert response.data == {"password": ["Too short.", "Too common."], "email": ["Taken."]}
