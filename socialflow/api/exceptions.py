@@ -19,18 +19,6 @@ from socialflow.redis import REDIS_DOWN_ERRORS
 logger = logging.getLogger(__name__)
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "too_large"
-
-
 class ActionRateLimited(exceptions.Throttled):
     """A per-action limit (posts per 3 h, follows per day), distinct from request throttling."""
 
@@ -91,7 +79,7 @@ def _translate(exc, context):
     if isinstance(exc, domain.DomainError):
         return _from_domain(exc, context)
     if isinstance(exc, RequestDataTooBig):
-        return PayloadTooLarge()
+        return _from_domain(domain.TooLarge(), context)
     if isinstance(exc, TooManyFieldsSent):
         return exceptions.ValidationError({"detail": "Too many fields."}, code="too_many_fields")
     if isinstance(exc, Http404):

@@ -16,8 +16,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from socialflow.api.exceptions import Conflict
 from socialflow.api.idempotency import idempotent
+from socialflow.core.exceptions import Conflict
 from videos import selectors, services
 from videos.models import VIDEO_VISIBILITIES, Upload, Visibility
 
