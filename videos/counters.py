@@ -2,8 +2,8 @@
 
 Counted views go to a counter store and are folded into ``Video.views_count`` in batches by the
 ``videos.tasks.flush_view_counts`` periodic task. The store must be shared by the web processes
-and the Celery worker, so the embedded mode (whose cache is per-process memory) uses a database
-table of pending increments; with ``REDIS_URL`` a Redis hash is used. Both are exact: every
+and the Celery worker: a Redis hash (the embedded mode's Redis too, whose append-only file keeps
+it across a restart), or a database table of pending increments. Both are exact: every
 increment is applied once. While Redis is unreachable, increments go to the database table
 instead and the flush folds both; an increment whose Redis call timed out (a frozen server) is
 kept in the database too, so it is never lost (if that frozen Redis later applies it after all,
