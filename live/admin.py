@@ -1,5 +1,6 @@
 """The live moderation console: streams, chat messages, bans, recordings. Actions call services and
-are written to the admin log (LogEntry)."""
+are written to the admin log (LogEntry); removing and restoring chat messages goes through
+``moderation_apply`` and so lands in the audit trail."""
 
 from django.contrib import admin, messages
 
@@ -37,13 +38,20 @@ class StreamAdmin(admin.ModelAdmin):
 
 @admin.register(ChatMessage)
 class ChatMessageAdmin(admin.ModelAdmin):
-    list_display = ("id", "stream", "user", "text", "created_at", "deleted_at")
-    list_filter = (("deleted_at", admin.EmptyFieldListFilter),)
+    list_display = ("id", "stream", "user", "text", "created_at", "moderation_status", "deleted_at")
+    list_filter = ("moderation_status", ("deleted_at", admin.EmptyFieldListFilter))
     search_fields = ("text", "user__username", "stream__title")
     list_select_related = ("user", "stream")
-    raw_id_fields = ("stream", "user", "deleted_by")
-    readonly_fields = ("created_at", "deleted_at", "deleted_by")
-    actions = ("delete_messages", "ban_authors", "timeout_authors")
+    raw_id_fields = ("stream", "user")
+    readonly_fields = (
+        "created_at",
+        "deleted_at",
+        "moderation_status",
+        "moderation_reason",
+        "moderated_by",
+        "moderated_at",
+    )
+    actions = ("delete_messages", "restore_messages", "ban_authors", "timeout_authors")
 
     def has_delete_permission(self, request, obj=None):
         return False  # messages are soft-deleted (and the room told) by the actions below
@@ -54,6 +62,11 @@ class ChatMessageAdmin(admin.ModelAdmin):
             services.chat_message_delete(message=message, by=request.user)
             self.log_change(request, message, "Deleted the chat message.")
         self.message_user(request, f"Deleted {queryset.count()} message(s).", messages.SUCCESS)
+
+    @admin.action(description="Restore selected messages removed by a moderator")
+    def restore_messages(self, request, queryset):
+        count = sum(services.chat_message_restore(message=message, by=request.user) for message in queryset)
+        self.message_user(request, f"Restored {count} message(s).", messages.SUCCESS)
 
     def _ban(self, request, queryset, duration_s):
         done = set()

@@ -1,9 +1,11 @@
-"""Moderation console for posts: search, filters, and hide/restore/delete through the services."""
+"""Moderation console for posts: search, filters, and hide/restore/delete through the services
+(hide/restore are ``moderation_apply``: audited, with the moderator)."""
 
 from django.contrib import admin, messages
 
 from posts import services
 from posts.models import Hashtag, Post
+from socialflow.core import access
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -21,13 +23,13 @@ class HiddenFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("visible", "Visible"), ("hidden", "Hidden"), ("deleted", "Deleted by author")]
+        return [("visible", "Visible"), ("hidden", "Held or removed"), ("deleted", "Deleted by author")]
 
     def queryset(self, request, queryset):
         if self.value() == "visible":
-            return queryset.filter(hidden_at__isnull=True, deleted_at__isnull=True)
+            return queryset.filter(access.moderation_shown_q(), deleted_at__isnull=True)
         if self.value() == "hidden":
-            return queryset.filter(hidden_at__isnull=False)
+            return queryset.filter(access.moderation_hidden_q())
         if self.value() == "deleted":
             return queryset.filter(deleted_at__isnull=False)
         return queryset
@@ -69,7 +71,7 @@ class PostAdmin(admin.ModelAdmin):
     def state(self, obj):
         if obj.deleted_at:
             return "deleted"
-        return "hidden" if obj.hidden_at else "visible"
+        return obj.moderation_status
 
     def has_add_permission(self, request):
         return False
@@ -79,12 +81,12 @@ class PostAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide selected posts (moderation)")
     def hide_posts(self, request, queryset):
-        count = sum(services.post_hide(post=post, reason=f"hidden by {request.user.username}") for post in queryset)
+        count = sum(services.post_hide(post=post, by=request.user) for post in queryset)
         self.message_user(request, f"{count} post(s) hidden.", messages.SUCCESS)
 
     @admin.action(description="Restore selected hidden posts")
     def restore_posts(self, request, queryset):
-        count = sum(services.post_restore(post=post) for post in queryset)
+        count = sum(services.post_restore(post=post, by=request.user) for post in queryset)
         self.message_user(request, f"{count} post(s) restored.", messages.SUCCESS)
 
     @admin.action(description="Delete selected posts")

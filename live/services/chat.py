@@ -14,6 +14,7 @@ from live.lib.ratelimit import chat_rate_limit_hit, retry_after_text
 from live.models import ChatMessage, Stream, StreamBan
 from live.selectors import stream_for_chat, user_is_member
 from socialflow.cache import fallback_cache as cache
+from socialflow.core.moderation import ModerationStatus, moderation_apply
 
 
 class ChatRefused(Exception):
@@ -130,17 +131,37 @@ def chat_message_send(*, stream_id: int, user, text, broadcast: bool = True) -> 
     return message
 
 
-def chat_message_delete(*, message: ChatMessage, by) -> ChatMessage:
-    """Soft-delete a message (idempotent) and tell the room to remove it."""
+def chat_message_delete(*, message: ChatMessage, by, reason: str = "") -> ChatMessage:
+    """Take a message out of the chat (idempotent) and tell the room to remove it.
+
+    By its author: a soft delete (``deleted_at``). By anyone else (the streamer, a stream or site
+    moderator): a moderator's removal through ``moderation_apply`` (audited, the author told).
+    """
     with transaction.atomic():
-        changed = ChatMessage.objects.filter(pk=message.pk, deleted_at=None).update(
-            deleted_at=timezone.now(), deleted_by=by
-        )
-        if changed:
-            event = {"type": "chat.deleted", "id": str(message.pk)}
-            transaction.on_commit(lambda: room_send_safely(stream_id=message.stream_id, event=event))
+        if by.pk == message.user_id:
+            if ChatMessage.objects.filter(pk=message.pk, deleted_at=None).update(deleted_at=timezone.now()):
+                _tell_room_deleted(message)
+        else:
+            moderation_apply(actor=by, target=message, status=ModerationStatus.REMOVED, reason=reason)
     message.refresh_from_db()
     return message
+
+
+def chat_message_restore(*, message: ChatMessage, by, reason: str = "") -> bool:
+    """Undo a moderator's removal (back in the history); False when it was not removed."""
+    return moderation_apply(actor=by, target=message, status=ModerationStatus.VISIBLE, reason=reason) is not None
+
+
+def chat_message_moderated(*, target: ChatMessage, previous: str, status: str) -> None:
+    """``moderation_apply``'s follow-up for a chat message: the room drops a removed message (a
+    restored one is back in the history, not pushed again)."""
+    if status != ModerationStatus.VISIBLE and previous == ModerationStatus.VISIBLE and target.deleted_at is None:
+        _tell_room_deleted(target)
+
+
+def _tell_room_deleted(message: ChatMessage) -> None:
+    event = {"type": "chat.deleted", "id": str(message.pk)}
+    transaction.on_commit(lambda: room_send_safely(stream_id=message.stream_id, event=event))
 
 
 @transaction.atomic

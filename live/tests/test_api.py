@@ -5,6 +5,7 @@ import pytest
 from live import services
 from live.models import ChatMessage, Stream, StreamBan
 from live.tests.factories import ChatMessageFactory, StreamFactory
+from socialflow.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -136,10 +137,16 @@ def test_it_deletes_chat_messages_for_moderators(alice, bob, charlie, alice_clie
     assert charlie_client.delete(url).status_code == 403
     assert alice_client.delete(url).status_code == 204
     message.refresh_from_db()
-    assert message.deleted_at is not None and message.deleted_by == alice
+    assert (message.moderation_status, message.moderated_by) == ("removed", alice)
     assert alice_client.delete(f"{STREAMS}/{stream.pk}/chat/999999").status_code == 404
     own = ChatMessageFactory(stream=stream, user=bob)
     assert bob_client.delete(f"{STREAMS}/{stream.pk}/chat/{own.pk}").status_code == 204
+    own.refresh_from_db()
+    assert own.deleted_at is not None and own.moderation_status == "visible"  # deleting your own: no moderation
+    entry = AuditEntry.objects.get()  # the streamer's removal only
+    assert (entry.actor, entry.action, entry.target_id) == (alice, "chat_message.removed", str(message.pk))
+    history = alice_client.get(f"{STREAMS}/{stream.pk}/chat").json()["results"]
+    assert message.pk not in [int(m["id"]) for m in history] and own.pk not in [int(m["id"]) for m in history]
 
 
 def test_it_bans_and_unbans(alice, bob, charlie, alice_client, bob_client, api_client, django_assert_max_num_queries):

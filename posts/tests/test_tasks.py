@@ -8,6 +8,7 @@ from posts import services, tasks
 from posts.admin import PostAdmin
 from posts.models import Post, TimelineEntry
 from posts.tests.conftest import activate
+from socialflow.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -58,10 +59,12 @@ def test_it_hides_and_restores_posts_from_the_admin(alice, bob, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         admin.hide_posts(request, Post.objects.filter(pk=post.pk))
     post.refresh_from_db()
-    assert post.hidden_at is not None and "mod" in post.hidden_reason
+    assert (post.moderation_status, post.moderated_by) == ("removed", moderator)  # an actor, not free text
     admin.restore_posts(request, Post.objects.filter(pk=post.pk))
     post.refresh_from_db()
-    assert post.hidden_at is None
+    assert post.moderation_status == "visible"
+    actions = AuditEntry.objects.filter(actor=moderator, target_id=str(post.pk)).order_by("id")
+    assert list(actions.values_list("action", flat=True)) == ["post.removed", "post.restored"]
 
 
 def test_it_seeds_demo_data_idempotently(alice, bob, charlie):

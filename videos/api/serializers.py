@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.api.serializers import avatar_url
+from socialflow.core import access
 from videos import access as video_access
 from videos.models import Comment, Playlist, Video, VideoReaction, Visibility
 from videos.services.videos import MAX_TAGS, normalize_tags
@@ -173,6 +174,7 @@ class CommentSerializer(serializers.ModelSerializer):
     video_id = serializers.CharField(read_only=True)
     parent_id = serializers.CharField(read_only=True, allow_null=True)
     author = AuthorSerializer(read_only=True)
+    is_held = serializers.SerializerMethodField()
     is_pinned = serializers.SerializerMethodField()
     viewer_liked = serializers.SerializerMethodField()
 
@@ -192,6 +194,9 @@ class CommentSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_is_held(self, comment) -> bool:
+        return access.is_moderation_held(comment)
 
     def get_is_pinned(self, comment) -> bool:
         return comment.pinned_at is not None
