@@ -101,7 +101,7 @@ class StreamBanAdmin(admin.ModelAdmin):
     @admin.action(description="Lift selected bans")
     def lift_bans(self, request, queryset):
         for ban in queryset.select_related("stream", "user"):
-            services.chat_ban_delete(stream=ban.stream, user=ban.user)
+            services.chat_ban_delete(stream=ban.stream, user=ban.user, by=request.user)
             self.log_change(request, ban.stream, f"Lifted the chat ban of @{ban.user.username}.")
         self.message_user(request, "Bans lifted.", messages.SUCCESS)
 

@@ -92,7 +92,7 @@ class PostAdmin(admin.ModelAdmin):
     @admin.action(description="Delete selected posts")
     def delete_posts(self, request, queryset):
         for post in queryset:
-            services.post_delete(post=post)
+            services.post_delete(post=post, by=request.user)
         self.message_user(request, "Deleted.", messages.SUCCESS)
 
 

@@ -70,11 +70,11 @@ class VideoAdmin(admin.ModelAdmin):
         self.message_user(request, f"Queued {queryset.count()} video(s) for transcoding.", messages.SUCCESS)
 
     def delete_model(self, request, obj):
-        services.video_delete(video=obj)
+        services.video_delete(video=obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
         for video in queryset:
-            services.video_delete(video=video)
+            services.video_delete(video=video, by=request.user)
 
 
 @admin.register(Comment)

@@ -176,7 +176,7 @@ class StreamViewSet(viewsets.ViewSet):
         stream = selectors.stream_get_for_moderator(stream_id=pk, user=request.user)
         user = get_user_model().objects.filter(username__iexact=username, deleted_at=None).first()
         # The username is the resource in this path: an unknown one is a 404, like an unbanned one.
-        if user is None or not services.chat_ban_delete(stream=stream, user=user):
+        if user is None or not services.chat_ban_delete(stream=stream, user=user, by=request.user):
             raise NotFound(detail="This user is not banned from this stream.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -14,6 +14,7 @@ from live.lib.ratelimit import chat_rate_limit_hit, retry_after_text
 from live.models import ChatMessage, Stream, StreamBan
 from live.selectors import stream_for_chat, user_is_member
 from socialflow.cache import fallback_cache as cache
+from socialflow.core.audit import audit_record
 from socialflow.core.moderation import ModerationStatus, moderation_apply
 
 
@@ -166,15 +167,25 @@ def _tell_room_deleted(message: ChatMessage) -> None:
 
 @transaction.atomic
 def chat_ban_create(*, stream: Stream, user, by, duration_s: int | None = None, reason: str = "") -> StreamBan:
-    """Ban (no duration) or time out (``duration_s``) a user from a stream's chat; replaces an earlier one."""
+    """Ban (no duration) or time out (``duration_s``) a user from a stream's chat; replaces an earlier
+    one. In the audit trail with who did it (the streamer, a stream or site moderator)."""
     expires_at = timezone.now() + timedelta(seconds=duration_s) if duration_s else None
     ban, _ = StreamBan.objects.update_or_create(
         stream=stream, user=user, defaults={"banned_by": by, "expires_at": expires_at, "reason": reason[:500]}
+    )
+    audit_record(
+        actor=by,
+        action="chat.timeout" if expires_at else "chat.ban",
+        target=user,
+        reason=reason,
+        metadata={"stream_id": stream.pk, "expires_at": expires_at},
     )
     return ban
 
 
 @transaction.atomic
-def chat_ban_delete(*, stream: Stream, user) -> bool:
+def chat_ban_delete(*, stream: Stream, user, by=None) -> bool:
     deleted, _ = StreamBan.objects.filter(stream=stream, user=user).delete()
+    if deleted and by is not None:
+        audit_record(actor=by, action="chat.unban", target=user, metadata={"stream_id": stream.pk})
     return bool(deleted)

@@ -41,6 +41,7 @@ def test_it_deletes_messages_and_bans_authors_from_the_admin(admin_client, bob):
     admin_client.post("/admin/live/chatmessage/", {"action": "ban_authors", "_selected_action": ids})
     ban = StreamBan.objects.get(stream=stream, user=bob)
     assert ban.expires_at is None
+    assert AuditEntry.objects.filter(action="chat.ban", target_id=str(bob.pk)).count() == 1
     assert LogEntry.objects.filter(change_message__contains="Banned @bob").count() == 1
 
 

@@ -165,6 +165,11 @@ def test_it_bans_and_unbans(alice, bob, charlie, alice_client, bob_client, api_c
     assert alice_client.delete(f"{url}/bob").status_code == 204
     assert alice_client.delete(f"{url}/bob/").status_code == 404
     assert not StreamBan.objects.exists()
+    audited = AuditEntry.objects.order_by("id").values_list("actor", "action", "target_id", "metadata__stream_id")
+    assert list(audited) == [
+        (alice.pk, "chat.timeout", str(bob.pk), stream.pk),
+        (alice.pk, "chat.unban", str(bob.pk), stream.pk),
+    ]
 
 
 def test_it_answers_404_when_unbanning_an_unknown_user(alice, alice_client):

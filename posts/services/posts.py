@@ -16,6 +16,7 @@ from posts.lib.entities import parse_hashtags, parse_mentions
 from posts.models import Bookmark, Hashtag, Like, Media, Mention, Post, PostEdit, PostHashtag, Visibility
 from posts.selectors import OPEN_VISIBILITIES, post_get_visible
 from posts.services._notify import notify, notify_followers
+from socialflow.core.audit import audit_record
 from socialflow.core.moderation import ModerationStatus, moderation_apply
 from socialflow.ratelimit import action_rate_limit_hit
 from socialflow.reliability.queue import enqueue_on_commit
@@ -250,11 +251,14 @@ def _post_soft_delete(*, post_id: int) -> Post | None:
 
 
 @transaction.atomic
-def post_delete(*, post: Post) -> None:
-    """Delete a post and its reposts (soft; idempotent); timelines are cleaned after commit."""
+def post_delete(*, post: Post, by=None) -> None:
+    """Delete a post and its reposts (soft; idempotent); timelines are cleaned after commit.
+    ``by``: staff deleting someone else's post (the admin), written to the audit trail."""
     deleted = _post_soft_delete(post_id=post.pk)
     if deleted is None:
         return
+    if by is not None and by.pk != post.author_id:
+        audit_record(actor=by, action="post.delete", target=post)
     removed = [post.pk]
     for repost_id in Post.objects.filter(repost_of_id=post.pk, deleted_at__isnull=True).values_list("pk", flat=True):
         if _post_soft_delete(post_id=repost_id) is not None:

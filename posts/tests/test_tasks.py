@@ -65,6 +65,8 @@ def test_it_hides_and_restores_posts_from_the_admin(alice, bob, django_capture_o
     assert post.moderation_status == "visible"
     actions = AuditEntry.objects.filter(actor=moderator, target_id=str(post.pk)).order_by("id")
     assert list(actions.values_list("action", flat=True)) == ["post.removed", "post.restored"]
+    admin.delete_posts(request, Post.objects.filter(pk=post.pk))
+    assert AuditEntry.objects.filter(actor=moderator, action="post.delete", target_id=str(post.pk)).count() == 1
 
 
 def test_it_seeds_demo_data_idempotently(alice, bob, charlie):

@@ -116,8 +116,9 @@ def moderation_apply(*, actor, target, status: str, reason: str = "") -> AuditEn
 
     Steps, in the caller's transaction: lock the row and read its status (NotFound when gone);
     return ``None`` if it already has ``status`` (a repeated action records nothing); store the new
-    state; append the ``AuditEntry``; record ``content.moderated``; run the model's ``on_change``.
-    ``target`` is updated in memory. Returns the audit entry.
+    state with a conditional update from the status read (a concurrent moderator who moved it first
+    wins, and this call records nothing); append the ``AuditEntry``; record ``content.moderated``;
+    run the model's ``on_change``. ``target`` is updated in memory. Returns the audit entry.
     """
     status = ModerationStatus(status)
     spec = spec_for(target)
@@ -134,7 +135,8 @@ def moderation_apply(*, actor, target, status: str, reason: str = "") -> AuditEn
         "moderated_by": actor if getattr(actor, "pk", None) is not None else None,
         "moderated_at": timezone.now(),
     }
-    manager.filter(pk=target.pk).update(**state)
+    if not manager.filter(pk=target.pk, moderation_status=previous).update(**state):
+        return None
     for name, value in state.items():
         setattr(target, name, value)
     entry = audit_record(

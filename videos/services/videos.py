@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.services import user_counter_set
 from socialflow.core import access
+from socialflow.core.audit import audit_record
 from socialflow.core.moderation import ModerationStatus, moderation_apply
 from socialflow.reliability.queue import enqueue_on_commit
 from videos import storage
@@ -201,9 +202,13 @@ def video_update(
 
 
 @transaction.atomic
-def video_delete(*, video: Video) -> None:
-    """Delete the row (comments, views, reactions cascade) and, after commit, every media file."""
+def video_delete(*, video: Video, by=None) -> None:
+    """Delete the row (comments, views, reactions cascade) and, after commit, every media file.
+    ``by``: staff deleting someone else's video (the admin), written to the audit trail."""
     from videos import tasks
+
+    if by is not None and by.pk != video.author_id:
+        audit_record(actor=by, action="video.delete", target=video)
 
     prefix = f"videos/{video.pk}"
     source_name = video.source_name

@@ -70,6 +70,10 @@ def test_it_moderates_videos_in_the_admin(client, alice, django_capture_on_commi
         client.post(changelist, {"action": "retranscode_videos", "_selected_action": [video.pk]})
     video.refresh_from_db()
     assert video.status == "processing"
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(f"{changelist}{other.pk}/delete/", {"post": "yes"})
+    assert not Video.objects.filter(pk=other.pk).exists()
+    assert AuditEntry.objects.get(action="video.delete").target_repr == other.title
 
 
 def test_it_edits_videos_in_the_admin_only_through_the_service(client, alice, bob):
