@@ -71,9 +71,11 @@ def comment_delete(*, comment: Comment, by=None, reason: str = "") -> None:
         _comment_destroy(comment)
         return
     try:
-        moderation_apply(actor=by, target=comment, status=ModerationStatus.REMOVED, reason=reason)
+        entry = moderation_apply(actor=by, target=comment, status=ModerationStatus.REMOVED, reason=reason)
     except NotFound:
         return  # deleted meanwhile: nothing to remove
+    if entry is None:  # already removed (by a racing moderator, or left so): the delete still happens
+        _comment_destroy(comment)
 
 
 def _comment_destroy(comment: Comment) -> None:
