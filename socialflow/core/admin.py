@@ -86,6 +86,17 @@ class AuditEntryAdmin(admin.ModelAdmin):
     ]
     show_full_result_count = False
 
+    def _is_moderator(self, request) -> bool:
+        # Moderators with staff access read the log of their own console (as the users admin lets them).
+        user = request.user
+        return user.is_active and user.is_staff and bool(getattr(user, "is_moderator", False))
+
+    def has_module_permission(self, request):
+        return self._is_moderator(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_moderator(request) or super().has_view_permission(request, obj)
+
     def has_add_permission(self, request):
         return False
 

@@ -162,6 +162,10 @@ def test_it_shows_the_audit_log_read_only_in_the_admin(client, alice, mod):
     assert client.post(f"{changelist}{entry.pk}/change/", {"reason": "x"}).status_code == 403
     assert client.post(f"{changelist}{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get(changelist).context["action_form"] is None  # no actions, not even delete_selected
+    client.force_login(UserFactory(is_staff=True, role="moderator"))  # moderators read it too
+    assert client.get(changelist).status_code == 200
+    client.force_login(UserFactory(role="moderator"))
+    assert client.get(changelist).status_code == 302  # not without staff access (to the admin login)
     assert AuditEntry.objects.get().reason == ""
 
 
