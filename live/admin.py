@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 
 from live import services
 from live.models import ChatMessage, Recording, Stream, StreamBan
+from socialflow.core.admin_actions import confirmed_reason, reason_page
 
 
 @admin.register(Stream)
@@ -56,10 +57,13 @@ class ChatMessageAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # messages are soft-deleted (and the room told) by the actions below
 
-    @admin.action(description="Delete selected messages (removed from every viewer's chat)")
+    @admin.action(description="Delete selected messages (removed from every viewer's chat)…")
     def delete_messages(self, request, queryset):
+        reason = confirmed_reason(request)
+        if reason is None:
+            return reason_page(self, request, queryset, title="Delete chat messages")
         for message in queryset:
-            services.chat_message_delete(message=message, by=request.user)
+            services.chat_message_delete(message=message, by=request.user, reason=reason)
             self.log_change(request, message, "Deleted the chat message.")
         self.message_user(request, f"Deleted {queryset.count()} message(s).", messages.SUCCESS)
 

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from posts import services
 from posts.models import Hashtag, Post
 from socialflow.core import access
+from socialflow.core.admin_actions import confirmed_reason, reason_page
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -79,9 +80,12 @@ class PostAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # deletion goes through the "delete" action (the service), never a raw delete
 
-    @admin.action(description="Hide selected posts (moderation)")
+    @admin.action(description="Hide selected posts (moderation)…")
     def hide_posts(self, request, queryset):
-        count = sum(services.post_hide(post=post, by=request.user) for post in queryset)
+        reason = confirmed_reason(request)
+        if reason is None:
+            return reason_page(self, request, queryset, title="Hide posts")
+        count = sum(services.post_hide(post=post, by=request.user, reason=reason) for post in queryset)
         self.message_user(request, f"{count} post(s) hidden.", messages.SUCCESS)
 
     @admin.action(description="Restore selected hidden posts")

@@ -5,6 +5,7 @@ each lands in the audit trail with the moderator."""
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from socialflow.core.admin_actions import confirmed_reason, reason_page
 from videos import access, services
 from videos.models import Comment, Playlist, Upload, Video
 
@@ -51,10 +52,13 @@ class VideoAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<img src="{}" style="max-width:320px">', access.media_url(obj, obj.thumbnail))
 
-    @admin.action(description="Hide selected videos (moderation)")
+    @admin.action(description="Hide selected videos (moderation)…")
     def hide_videos(self, request, queryset):
+        reason = confirmed_reason(request)
+        if reason is None:
+            return reason_page(self, request, queryset, title="Hide videos")
         for video in queryset:
-            services.video_hide(video=video, by=request.user)
+            services.video_hide(video=video, by=request.user, reason=reason)
         self.message_user(request, f"Hid {queryset.count()} video(s).", messages.SUCCESS)
 
     @admin.action(description="Restore selected videos")
@@ -105,10 +109,13 @@ class CommentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Hold selected comments")
+    @admin.action(description="Hold selected comments…")
     def hold_comments(self, request, queryset):
+        reason = confirmed_reason(request)
+        if reason is None:
+            return reason_page(self, request, queryset, title="Hold comments")
         for comment in queryset:
-            services.comment_hold(comment=comment, by=request.user)
+            services.comment_hold(comment=comment, by=request.user, reason=reason)
         self.message_user(request, f"Held {queryset.count()} comment(s).", messages.SUCCESS)
 
     @admin.action(description="Approve selected comments")

@@ -32,7 +32,9 @@ def test_it_deletes_messages_and_bans_authors_from_the_admin(admin_client, bob):
     stream = StreamFactory()
     messages = [ChatMessageFactory(stream=stream, user=bob) for _ in range(2)]
     ids = [m.pk for m in messages]
-    admin_client.post("/admin/live/chatmessage/", {"action": "delete_messages", "_selected_action": ids})
+    admin_client.post(
+        "/admin/live/chatmessage/", {"action": "delete_messages", "_selected_action": ids, "apply": "1", "reason": ""}
+    )
     assert ChatMessage.objects.filter(pk__in=ids, moderation_status="removed").count() == 2
     assert AuditEntry.objects.filter(action="chat_message.removed", target_id__in=[str(i) for i in ids]).count() == 2
     admin_client.post("/admin/live/chatmessage/", {"action": "restore_messages", "_selected_action": ids[:1]})

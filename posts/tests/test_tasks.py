@@ -52,14 +52,14 @@ def test_it_trims_timelines(settings, store_kind, bob):
 def test_it_hides_and_restores_posts_from_the_admin(alice, bob, django_capture_on_commit_callbacks):
     moderator = User.objects.create_superuser(username="mod", email="mod@example.com", password="x")
     post = services.post_create(author=alice, text="spam spam")
-    request = RequestFactory().post("/admin/posts/post/")
+    request = RequestFactory().post("/admin/posts/post/", {"apply": "1", "reason": "spam"})
     request.user = moderator
     request._messages = type("M", (), {"add": lambda *a, **k: None})()
     admin = PostAdmin(Post, site)
     with django_capture_on_commit_callbacks(execute=True):
         admin.hide_posts(request, Post.objects.filter(pk=post.pk))
     post.refresh_from_db()
-    assert (post.moderation_status, post.moderated_by) == ("removed", moderator)  # an actor, not free text
+    assert (post.moderation_status, post.moderated_by, post.moderation_reason) == ("removed", moderator, "spam")
     admin.restore_posts(request, Post.objects.filter(pk=post.pk))
     post.refresh_from_db()
     assert post.moderation_status == "visible"

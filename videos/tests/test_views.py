@@ -56,9 +56,13 @@ def test_it_moderates_videos_in_the_admin(client, alice, django_capture_on_commi
     changelist = "/admin/videos/video/"
     assert client.get(f"{changelist}?status__exact=ready&visibility__exact=public&q=Video").status_code == 200
     assert client.get(f"{changelist}{video.pk}/change/").status_code == 200
-    client.post(changelist, {"action": "hide_videos", "_selected_action": [video.pk, other.pk]})
+    hide = {"action": "hide_videos", "_selected_action": [video.pk, other.pk]}
+    page = client.post(changelist, hide)  # first the page asking why
+    assert page.status_code == 200 and b'name="reason"' in page.content
+    assert not AuditEntry.objects.exists()
+    client.post(changelist, {**hide, "apply": "1", "reason": "spam ring"})
     video.refresh_from_db()
-    assert (video.moderation_status, video.moderated_by) == ("removed", admin)
+    assert (video.moderation_status, video.moderated_by, video.moderation_reason) == ("removed", admin, "spam ring")
     assert client.get(f"{changelist}?moderation_status__exact=removed").status_code == 200
     removals = AuditEntry.objects.filter(action="video.removed", actor=admin)
     assert sorted(int(e.target_id) for e in removals) == sorted([video.pk, other.pk])  # one per video, bulk too
@@ -115,13 +119,20 @@ def test_it_moderates_comments_in_the_admin_without_rewriting_them(client, alice
     page = client.get(f"/admin/videos/comment/{comment.pk}/change/")
     assert page.status_code == 200 and not page.context["adminform"].form.fields
     response = client.post(
-        "/admin/videos/comment/", {"action": "hold_comments", "_selected_action": [comment.pk]}, follow=True
+        "/admin/videos/comment/",
+        {"action": "hold_comments", "_selected_action": [comment.pk], "apply": "1", "reason": "off topic"},
+        follow=True,
     )
     assert "Held 1 comment(s)." in response.content.decode()
     comment.refresh_from_db()
     assert (comment.moderation_status, comment.moderated_by) == ("held", admin)
     entry = AuditEntry.objects.get(action="comment.held")
-    assert (entry.actor, entry.target_id, entry.target_repr) == (admin, str(comment.pk), str(comment))
+    assert (entry.actor, entry.target_id, entry.target_repr, entry.reason) == (
+        admin,
+        str(comment.pk),
+        str(comment),
+        "off topic",
+    )
     client.post("/admin/videos/comment/", {"action": "approve_comments", "_selected_action": [comment.pk]})
     assert AuditEntry.objects.filter(action="comment.restored", actor=admin).count() == 1
     client.post(
