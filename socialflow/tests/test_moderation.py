@@ -2,6 +2,8 @@
 
 Personas: alice owns the content, bob is someone else, mod is a site moderator."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -204,3 +206,12 @@ def test_it_tells_nobody_about_their_own_action(alice, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         moderation_apply(actor=alice, target=PostFactory(author=alice), status="removed")
     assert not Notification.objects.exists()
+
+
+def test_it_keeps_a_purged_moderator_as_the_actor(alice, mod, settings):
+    entry = moderation_apply(actor=mod, target=VideoFactory(author=alice), status="removed")
+    accounts_services.user_delete(user=mod)
+    settings.ACCOUNT_PURGE_AFTER = timedelta(0)
+    assert accounts_services.user_purge(user_id=mod.pk) == "anonymised"  # the audit trail protects the row
+    entry = AuditEntry.objects.get(pk=entry.pk)
+    assert entry.actor_id == mod.pk and entry.actor.username.startswith("deleted_")
