@@ -24,7 +24,7 @@ class StreamAdmin(admin.ModelAdmin):
     def end_streams(self, request, queryset):
         ended = 0
         for stream in queryset:
-            if services.stream_end(stream=stream):
+            if services.stream_end(stream=stream, by=request.user):
                 ended += 1
                 self.log_change(request, stream, "Ended the stream from the admin.")
         self.message_user(request, f"Ended {ended} stream(s).", messages.SUCCESS)

@@ -124,7 +124,7 @@ class StreamViewSet(viewsets.ViewSet):
         stream = selectors.stream_get(stream_id=pk)
         if stream.owner_id != request.user.pk and not request.user.is_moderator:
             raise PermissionDenied(detail="Only the streamer can end this stream.", code="not_owner")
-        services.stream_end(stream=stream)
+        services.stream_end(stream=stream, by=request.user)
         return self._detail(request, selectors.stream_get(stream_id=stream.pk))
 
     @extend_schema(responses=ChatMessageSerializer(many=True))

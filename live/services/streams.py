@@ -15,6 +15,7 @@ from live.lib.broadcast import room_send_safely
 from live.models import LiveChannel, Stream, new_stream_key
 from notifications import services as notifications
 from socialflow.api.exceptions import Conflict
+from socialflow.core.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -179,9 +180,10 @@ def stream_end_if_abandoned(*, stream_id: int, now: datetime | None = None) -> b
     return stream_end(stream=stream, only_if_disconnected=True)
 
 
-def stream_end(*, stream: Stream, only_if_disconnected: bool = False) -> bool:
+def stream_end(*, stream: Stream, only_if_disconnected: bool = False, by=None) -> bool:
     """idle|live -> ended (conditional update). False when it had already ended (or, with
-    ``only_if_disconnected``, when its publisher came back meanwhile).
+    ``only_if_disconnected``, when its publisher came back meanwhile). ``by``: who ended it; a
+    moderator ending someone else's stream is written to the audit trail.
 
     The recording parts of the broadcast are joined and imported as one video after commit.
     """
@@ -195,6 +197,8 @@ def stream_end(*, stream: Stream, only_if_disconnected: bool = False) -> bool:
         )
         if not changed:
             return False
+        if by is not None and by.pk != stream.owner_id:
+            audit_record(actor=by, action="stream.end", target=stream)
         stream.refresh_from_db()
         stream_id = stream.pk
         # A little later: the ingest server reports the last recording just after the publish ends.

@@ -26,6 +26,7 @@ def test_it_ends_streams_from_the_admin_and_logs_it(admin_client):
     stream.refresh_from_db()
     assert stream.status == Stream.Status.ENDED
     assert LogEntry.objects.filter(object_id=str(stream.pk), change_message__contains="Ended").exists()
+    assert AuditEntry.objects.filter(action="stream.end", target_id=str(stream.pk), actor__username="root").exists()
 
 
 def test_it_deletes_messages_and_bans_authors_from_the_admin(admin_client, bob):

@@ -2,6 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from accounts.tests.factories import UserFactory
+from conftest import bearer_client
 from live import services
 from live.models import ChatMessage, Stream, StreamBan
 from live.tests.factories import ChatMessageFactory, StreamFactory
@@ -102,6 +104,15 @@ def test_it_ends_a_stream(alice, alice_client, bob_client, api_client):
     assert bob_client.post(f"{STREAMS}/{stream.pk}/end").status_code == 403
     response = alice_client.post(f"{STREAMS}/{stream.pk}/end")
     assert response.status_code == 200 and response.json()["status"] == "ended"
+    assert not AuditEntry.objects.exists()  # the streamer ending their own stream is no moderation
+
+
+def test_it_audits_a_site_moderator_ending_a_stream(alice):
+    moderator = UserFactory(role="moderator")
+    stream = StreamFactory(owner=alice)
+    assert bearer_client(moderator).post(f"{STREAMS}/{stream.pk}/end").json()["status"] == "ended"
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.target_id) == (moderator, "stream.end", str(stream.pk))
 
 
 def test_it_answers_404_for_unknown_streams(api_client):
