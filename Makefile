@@ -44,14 +44,14 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
-run: demo
-	$(BIN)/python manage.py collectstatic --noinput -v 0
-	@echo "Social Flow on http://$(HOST):$(PORT)/  (API docs /api/docs/, admin /admin/, studio /studio/)"
-	SF_HOST=$(HOST) SF_PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \
-		exec $(BIN)/honcho -f Procfile start
+# Migrations, demo data (once) and static files against the embedded Redis, then supervisord in the
+# foreground: Redis, web, worker, beat and the RTMP ingest, each restarted if it dies (socialflow/embedded).
+run: install
+	PORT=$(PORT) HOST=$(HOST) exec $(BIN)/python -m socialflow.embedded run
 
+# The same processes without the set-up steps.
 serve: install
-	SF_HOST=$(HOST) SF_PORT=$(PORT) exec $(BIN)/honcho -f Procfile start
+	PORT=$(PORT) HOST=$(HOST) exec $(BIN)/python -m socialflow.embedded serve
 
 test: $(VENV)/.dev-installed node_modules/.package-lock.json
 	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)

@@ -20,6 +20,10 @@ def _admin_password() -> str:
     return password
 
 
+def demo_credentials() -> str:
+    return f"Demo users: admin / {_admin_password()} (superuser); alice, bob, charlie / {DEMO_PASSWORD}"
+
+
 def _get_or_create(*, username: str, **fields) -> User:
     user = User.objects.filter(username__iexact=username).first()
     if user is None:
@@ -53,4 +57,4 @@ def seed(*, context: dict, stdout) -> None:
             role=role,
         )
     context["users"] = users
-    stdout.write(f"Demo users: admin / {password} (superuser); alice, bob, charlie / {DEMO_PASSWORD}")
+    stdout.write(demo_credentials())

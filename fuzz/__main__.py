@@ -16,6 +16,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from socialflow.embedded.redis_server import EmbeddedRedis
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # A seeded creator: she owns videos, posts and streams, so owner-only paths are reached too.
@@ -81,63 +83,73 @@ def main() -> int:
             "THROTTLE_REGISTER": "1000000/min",
             "THROTTLE_PASSWORD_RESET": "1000000/min",
         }
-        for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
+        for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY"):
             env.pop(name, None)
-        token = _prepare(env)
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [
-                str(BIN / "uvicorn"),
-                "socialflow.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--lifespan",
-                "off",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        # The embedded mode's own redis-server, on a port of its own.
+        redis = EmbeddedRedis(Path(var_dir), persistent=False).start()
+        env["EMBEDDED_REDIS_PORT"] = str(redis.port)
         try:
-            _wait_ready(f"{base}/api/schema/", server)
-            command = [
-                str(BIN / "schemathesis"),
-                "run",
-                f"{base}/api/schema/",
-                "--checks",
-                CHECKS,
-                "--max-examples",
-                examples,
-                "--header",
-                f"Authorization: Bearer {token}",
-                # One worker: schemathesis' threads race in CPython 3.11's ast (hypothesis lambda
-                # sources: "AST constructor recursion depth mismatch"), a runtime error, not a finding.
-                "--workers",
-                os.environ.get("FUZZ_WORKERS", "1"),
-                "--seed",
-                os.environ.get("FUZZ_SEED", "1"),
-                # The coverage phase is not bounded by --max-examples (it alone takes minutes here);
-                # FUZZ_PHASES=examples,coverage,fuzzing runs it too.
-                "--phases",
-                os.environ.get("FUZZ_PHASES", "examples,fuzzing"),
-                "--request-timeout",
-                "30",
-                "--no-color",
-            ]
-            for operation_id in EXCLUDED_OPERATIONS:
-                command += ["--exclude-operation-id", operation_id]
-            command += sys.argv[1:]
-            return subprocess.run(command, cwd=var_dir, env=env).returncode
+            return _serve_and_fuzz(env, var_dir, examples)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            redis.stop()
+
+
+def _serve_and_fuzz(env: dict, var_dir: str, examples: str) -> int:
+    token = _prepare(env)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            str(BIN / "uvicorn"),
+            "socialflow.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--lifespan",
+            "off",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        _wait_ready(f"{base}/api/schema/", server)
+        command = [
+            str(BIN / "schemathesis"),
+            "run",
+            f"{base}/api/schema/",
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            examples,
+            "--header",
+            f"Authorization: Bearer {token}",
+            # One worker: schemathesis' threads race in CPython 3.11's ast (hypothesis lambda
+            # sources: "AST constructor recursion depth mismatch"), a runtime error, not a finding.
+            "--workers",
+            os.environ.get("FUZZ_WORKERS", "1"),
+            "--seed",
+            os.environ.get("FUZZ_SEED", "1"),
+            # The coverage phase is not bounded by --max-examples (it alone takes minutes here);
+            # FUZZ_PHASES=examples,coverage,fuzzing runs it too.
+            "--phases",
+            os.environ.get("FUZZ_PHASES", "examples,fuzzing"),
+            "--request-timeout",
+            "30",
+            "--no-color",
+        ]
+        for operation_id in EXCLUDED_OPERATIONS:
+            command += ["--exclude-operation-id", operation_id]
+        command += sys.argv[1:]
+        return subprocess.run(command, cwd=var_dir, env=env).returncode
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 if __name__ == "__main__":

@@ -139,3 +139,8 @@ def stream_for_chat(*, stream_id: int, user) -> Stream | None:
         )
         .first()
     )
+
+
+def stream_for_event(*, stream_id: int) -> Stream | None:
+    """A stream an event named, with its owner; None once deleted (not a visibility check)."""
+    return Stream.objects.select_related("owner").filter(pk=stream_id).first()

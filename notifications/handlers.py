@@ -1,12 +1,20 @@
 """How notifications reacts to other apps' domain events (registered in
 ``NotificationsConfig.ready()``). Each handler re-reads what it needs — the follow may be gone by
-the time it runs, and then nobody is told — and calls this app's own ``notify``."""
+the time it runs, the post deleted, and then nobody is told — and calls this app's own services.
+
+A handler runs once to effect (``socialflow.core.events``): ``notify`` writes in the handler's
+transaction, and ``notify_followers`` writes a ``FollowerFanOut`` row whose Celery fan-out is
+queued on commit and is itself idempotent (claimed once; chunks skip who already has the row, and
+a unique constraint stops a duplicate chunk racing another)."""
 
 from django.contrib.auth import get_user_model
 
 from accounts import selectors as accounts_selectors
-from notifications.services import notify
+from live import selectors as live_selectors
+from notifications.services import notifications_delete_for_targets, notify, notify_followers
+from posts import selectors as posts_selectors
 from socialflow.core import events, moderation
+from videos import selectors as videos_selectors
 
 
 def _users(*ids: int) -> list:
@@ -43,6 +51,141 @@ def on_follow_accepted(event) -> None:
         notify(recipient=follower, kind="follow_accepted", actor=followee)
 
 
+# --- posts ---------------------------------------------------------------------------------------
+
+
+def on_post_created(event) -> None:
+    """Reply, quote and mentions (one notification per person), and followers for an announced post."""
+    payload = event.payload
+    post = posts_selectors.post_for_event(post_id=payload["post_id"])
+    if post is None:
+        return
+    author = post.author
+    notified = set()
+    if post.reply_to_id is not None:
+        notify(recipient=post.reply_to.author, kind="reply", actor=author, target=post)
+        notified.add(post.reply_to.author_id)
+    if post.quote_of_id is not None:
+        notify(recipient=post.quote_of.author, kind="quote", actor=author, target=post)
+        notified.add(post.quote_of.author_id)
+    # A replied-to or quoted author also @mentioned gets only that one.
+    for user in _users(*payload["mentioned_user_ids"]):
+        if user is not None and user.pk not in notified:
+            notify(recipient=user, kind="mention", actor=author, target=post)
+    if payload["announce"]:
+        notify_followers(author=author, kind="new_post", target=post)
+
+
+def on_post_mentioned(event) -> None:
+    """Users an edit mentioned; the post is read now, so the excerpt shows the edited text."""
+    post = posts_selectors.post_for_event(post_id=event.payload["post_id"])
+    if post is None:
+        return
+    for user in _users(*event.payload["user_ids"]):
+        if user is not None:
+            notify(recipient=user, kind="mention", actor=post.author, target=post)
+
+
+def on_post_reposted(event) -> None:
+    payload = event.payload
+    if posts_selectors.post_for_event(post_id=payload["post_id"]) is None:
+        return  # the repost was undone meanwhile
+    original = posts_selectors.post_for_event(post_id=payload["original_id"])
+    [user] = _users(payload["user_id"])
+    if original is not None and user is not None:
+        notify(recipient=original.author, kind="repost", actor=user, target=original)
+
+
+def on_post_liked(event) -> None:
+    post = posts_selectors.post_for_event(post_id=event.payload["post_id"])
+    [user] = _users(event.payload["user_id"])
+    if post is not None and user is not None:
+        notify(recipient=post.author, kind="like_post", actor=user, target=post)
+
+
+def on_post_deleted(event) -> None:
+    notifications_delete_for_targets(model="posts.post", object_ids=event.payload["post_ids"])
+
+
+# --- videos and comments ------------------------------------------------------------------------
+
+
+def on_video_ready(event) -> None:
+    video = videos_selectors.video_for_event(video_id=event.payload["video_id"])
+    if video is not None:
+        notify(recipient=video.author, kind="video_ready", target=video)
+
+
+def on_video_failed(event) -> None:
+    video = videos_selectors.video_for_event(video_id=event.payload["video_id"])
+    if video is not None:
+        notify(recipient=video.author, kind="video_failed", target=video, data={"error": event.payload["error"]})
+
+
+def on_video_published(event) -> None:
+    video = videos_selectors.video_for_event(video_id=event.payload["video_id"])
+    if video is not None:
+        notify_followers(author=video.author, kind="new_video", target=video)
+
+
+def on_video_liked(event) -> None:
+    video = videos_selectors.video_for_event(video_id=event.payload["video_id"])
+    [user] = _users(event.payload["user_id"])
+    if video is not None and user is not None:
+        notify(recipient=video.author, kind="like_video", actor=user, target=video)
+
+
+def on_video_deleted(event) -> None:
+    notifications_delete_for_targets(model="videos.video", object_ids=[event.payload["video_id"]])
+
+
+def on_comment_created(event) -> None:
+    """The creator hears of every comment; the replied-to author of a reply (unless the creator)."""
+    payload = event.payload
+    comment = videos_selectors.comment_for_event(comment_id=payload["comment_id"])
+    if comment is None:
+        return
+    video_author, reply_to_author = _users(payload["video_author_id"], payload["reply_to_author_id"] or 0)
+    if video_author is not None:
+        notify(
+            recipient=video_author,
+            kind="comment",
+            actor=comment.author,
+            target=comment,
+            data={"video_id": str(payload["video_id"])},
+        )
+    if reply_to_author is not None and reply_to_author.pk != payload["video_author_id"]:
+        notify(recipient=reply_to_author, kind="comment_reply", actor=comment.author, target=comment)
+
+
+def on_comment_liked(event) -> None:
+    comment = videos_selectors.comment_for_event(comment_id=event.payload["comment_id"])
+    [user] = _users(event.payload["user_id"])
+    if comment is not None and user is not None:
+        notify(recipient=comment.author, kind="like_comment", actor=user, target=comment)
+
+
+def on_comment_deleted(event) -> None:
+    notifications_delete_for_targets(model="videos.comment", object_ids=event.payload["comment_ids"])
+
+
+# --- live ---------------------------------------------------------------------------------------
+
+
+def on_stream_started(event) -> None:
+    stream = live_selectors.stream_for_event(stream_id=event.payload["stream_id"])
+    if stream is not None:
+        notify_followers(
+            author=stream.owner,
+            kind="live_started",
+            target=stream,
+            data={"title": stream.title, "stream_id": str(stream.pk)},
+        )
+
+
+# --- moderation ---------------------------------------------------------------------------------
+
+
 # Passive: the actor may be a site moderator or the creator moderating their own channel.
 MODERATION_SENTENCES = {
     "removed": "Your {what} was removed",
@@ -71,10 +214,24 @@ def on_content_moderated(event) -> None:
 
 
 HANDLERS = {
-    "content.moderated": on_content_moderated,
     "user.followed": on_user_followed,
     "user.follow_requested": on_follow_requested,
     "user.follow_accepted": on_follow_accepted,
+    "post.created": on_post_created,
+    "post.mentioned": on_post_mentioned,
+    "post.reposted": on_post_reposted,
+    "post.liked": on_post_liked,
+    "post.deleted": on_post_deleted,
+    "video.ready": on_video_ready,
+    "video.failed": on_video_failed,
+    "video.published": on_video_published,
+    "video.liked": on_video_liked,
+    "video.deleted": on_video_deleted,
+    "comment.created": on_comment_created,
+    "comment.liked": on_comment_liked,
+    "comment.deleted": on_comment_deleted,
+    "stream.started": on_stream_started,
+    "content.moderated": on_content_moderated,
 }
 
 

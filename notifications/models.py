@@ -40,6 +40,10 @@ class Kind(models.TextChoices):
     MODERATION_ACTION = "moderation_action", "Moderation action on your content"
 
 
+# Fan-out kinds: once per (recipient, author, target), however often a chunk task is delivered.
+FOLLOWER_KIND_VALUES = ("new_post", "new_video", "live_started")
+
+
 class Channel(models.TextChoices):
     IN_APP = "in_app", "In app"
     EMAIL = "email", "Email"
@@ -82,6 +86,11 @@ class Notification(models.Model):
                 fields=["recipient", "group_key"],
                 condition=models.Q(group_open=True),
                 name="notifications_one_open_group",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "actor", "target_content_type", "target_object_id"],
+                condition=models.Q(kind__in=FOLLOWER_KIND_VALUES),
+                name="notifications_follower_kind_once",
             ),
         ]
         indexes = [

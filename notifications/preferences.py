@@ -5,7 +5,7 @@ A user's ``Preference`` row overrides the defaults for one kind; kinds without a
 
 from dataclasses import dataclass
 
-from notifications.models import Kind
+from notifications.models import FOLLOWER_KIND_VALUES, Kind
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ AGGREGATED_KINDS = frozenset(
 )
 
 # Kinds fanned out to all of an author's followers by notify_followers().
-FOLLOWER_KINDS = frozenset({Kind.NEW_POST, Kind.NEW_VIDEO, Kind.LIVE_STARTED})
+FOLLOWER_KINDS = frozenset(Kind(value) for value in FOLLOWER_KIND_VALUES)
 
 
 def default_for(kind: str) -> Channels:

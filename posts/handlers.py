@@ -1,5 +1,7 @@
 """How posts reacts to other apps' domain events (registered in ``PostsConfig.ready()``).
 
+A deleted video (``video.deleted``) is detached from the posts that attached it.
+
 Home timelines follow the social graph: after a follow, unfollow, block, mute or unmute, the
 affected timeline is brought in line with the graph *as it is when the handler runs* — the
 author's recent posts merged in if the reader follows them and has not muted them, taken out
@@ -10,6 +12,7 @@ keeps timelines dense.
 
 from accounts import selectors as accounts_selectors
 from posts.feeds import home
+from posts.services import post_video_detach
 from socialflow.core import events
 
 
@@ -36,9 +39,14 @@ def on_mute_changed(event) -> None:
     timeline_sync(user_id=event.payload["muter_id"], author_id=event.payload["muted_id"])
 
 
+def on_video_deleted(event) -> None:
+    post_video_detach(video_id=event.payload["video_id"])
+
+
 def register() -> None:
     for name in ("user.followed", "user.follow_accepted", "user.unfollowed"):
         events.register(name, on_follow_changed, name=f"posts.timeline_sync.{name}")
     events.register("user.blocked", on_blocked, name="posts.timeline_sync.user.blocked")
     for name in ("user.muted", "user.unmuted"):
         events.register(name, on_mute_changed, name=f"posts.timeline_sync.{name}")
+    events.register("video.deleted", on_video_deleted, name="posts.video_detach")

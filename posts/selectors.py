@@ -199,3 +199,16 @@ def can_see(post: Post, *, viewer_id: int, graph: ViewerGraph, hide_muted: bool 
     return post.repost_of_id is None or _can_see_one(
         post.repost_of, viewer_id, graph, hide_muted, getattr(post, "viewer_follows_original_author", False)
     )
+
+
+# --- for other apps' event handlers ---------------------------------------------------------------
+
+
+def post_for_event(*, post_id: int) -> Post | None:
+    """A post an event named, with its author and the authors of what it replies to and quotes;
+    None once deleted (a handler may run after the post is gone). Not a visibility check."""
+    return (
+        Post.objects.select_related("author", "reply_to__author", "quote_of__author")
+        .filter(pk=post_id, deleted_at__isnull=True)
+        .first()
+    )

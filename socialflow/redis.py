@@ -16,6 +16,7 @@ import functools
 import logging
 import threading
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import redis
 from django.conf import settings
@@ -157,6 +158,14 @@ def cache_config(url: str, *, key_prefix: str, connect_timeout_s: float, socket_
     }
 
 
+def redis_db(url: str) -> int:
+    """The database number a Redis URL selects (``redis://h:p/N`` or ``unix://path?db=N``)."""
+    parts = urlsplit(url)
+    query_db = parse_qs(parts.query).get("db", [""])[0]
+    path_db = "" if parts.scheme == "unix" else parts.path.strip("/")
+    return int(query_db or path_db or 0)
+
+
 def channel_layers_config(
     url: str, *, prefix: str, connect_timeout_s: float, socket_timeout_s: float, receive_block_s: float
 ) -> dict:
@@ -183,6 +192,11 @@ def channel_layers_config(
         # delivers to its local sockets) instead of one list push per socket.
         "live": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [{**host, "socket_timeout": socket_timeout_s}], "prefix": f"{prefix}:live"},
+            # Pub/sub ignores the database number: deployments sharing one Redis on different
+            # databases would hear each other's chat unless the channel names carry it.
+            "CONFIG": {
+                "hosts": [{**host, "socket_timeout": socket_timeout_s}],
+                "prefix": f"{prefix}:db{redis_db(url)}:live",
+            },
         },
     }

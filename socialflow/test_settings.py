@@ -1,18 +1,36 @@
 """Test settings: the real settings, made fast and isolated per pytest-xdist worker."""
 
+import atexit
 import os
 import tempfile
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from socialflow.embedded.redis_server import EmbeddedRedis
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _worker_index = int(_worker[2:]) if _worker[2:].isdigit() else 0
 
+# An embedded server the pytest controller started is its own; this process starts another.
+if os.environ.pop("SF_TEST_EMBEDDED_REDIS", "") == "1":
+    os.environ.pop("REDIS_URL", None)
 # Each xdist worker gets its own Redis database, so flushing one never touches another's keys.
 if os.environ.get("REDIS_URL"):
     _parts = urlsplit(os.environ["REDIS_URL"])
     _db_base = int(os.environ.get("TEST_REDIS_DB_BASE", "1"))
     os.environ["REDIS_URL"] = urlunsplit(_parts._replace(path=f"/{_db_base + _worker_index}"))
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix=f"socialflow-test-{_worker}-"))
+# Outside the embedded mode settings refuse to start without a shared key; tests make one up.
+os.environ.setdefault("SECRET_KEY", "test-only-" + "x" * 40)
+
+if not os.environ.get("REDIS_URL"):
+    # The embedded mode's real redis-server, one per test process (no persistence), so the suite
+    # runs the same Redis code paths as `make run` does.
+    _embedded_redis = EmbeddedRedis(Path(tempfile.mkdtemp(prefix=f"sf-test-redis-{_worker}-")), persistent=False)
+    _embedded_redis.start()
+    atexit.register(_embedded_redis.stop)
+    os.environ["REDIS_URL"] = _embedded_redis.url
+    os.environ["SF_TEST_EMBEDDED_REDIS"] = "1"
 
 from socialflow.settings import *  # noqa: F403
 

@@ -238,3 +238,16 @@ def upload_get_own(*, upload_id, user):
         return Upload.objects.get(pk=upload_id, user=user)
     except (Upload.DoesNotExist, ValueError, TypeError, DjangoValidationError) as exc:  # malformed UUID too
         raise NotFound("Upload not found.") from exc
+
+
+# --- for other apps' event handlers (not visibility checks: the handler decides) -----------------
+
+
+def video_for_event(*, video_id: int) -> Video | None:
+    """A video an event named, with its author; None once deleted."""
+    return Video.objects.select_related("author").filter(pk=video_id).first()
+
+
+def comment_for_event(*, comment_id: int) -> Comment | None:
+    """A comment an event named, with its author and video; None once deleted."""
+    return Comment.objects.select_related("author", "video").filter(pk=comment_id).first()

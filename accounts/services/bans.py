@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import PERMANENT_BAN_UNTIL, User
 from accounts.services.tokens import tokens_revoke_all
+from socialflow.core import events
 from socialflow.core.audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,9 @@ def user_ban(*, user: User, by: User | None, until: datetime | None = None, reas
         reason=user.ban_reason,
         metadata={"until": user.banned_until, "permanent": user.is_permanently_banned},
     )
+    events.record(
+        "user.banned", user_id=user.pk, by_id=getattr(by, "pk", None), until=user.banned_until, reason=user.ban_reason
+    )
     logger.info(
         "user banned",
         extra={"user_id": user.pk, "by": getattr(by, "pk", None), "until": user.banned_until.isoformat()},
@@ -48,5 +52,6 @@ def user_unban(*, user: User, by: User | None) -> User:
     user.ban_reason = ""
     user.save(update_fields=["banned_until", "ban_reason"])
     audit_record(actor=by, action="user.unban", target=user)
+    events.record("user.unbanned", user_id=user.pk, by_id=getattr(by, "pk", None))
     logger.info("user unbanned", extra={"user_id": user.pk, "by": getattr(by, "pk", None)})
     return user

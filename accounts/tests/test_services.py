@@ -87,6 +87,23 @@ def test_it_bans_revokes_tokens_and_unbans(alice, moderator):
     assert services.user_authenticate(login="alice", password=DEFAULT_PASSWORD) == alice
 
 
+def test_it_records_the_ban_and_the_unban_as_events(alice, moderator):
+    from socialflow.core.models import Event
+
+    until = timezone.now() + timedelta(days=7)
+    services.user_ban(user=alice, by=moderator, until=until, reason="spam")
+    services.user_unban(user=alice, by=moderator)
+    banned, unbanned = Event.objects.order_by("pk")
+    assert (banned.name, unbanned.name) == ("user.banned", "user.unbanned")
+    assert {k: banned.payload[k] for k in ("user_id", "by_id", "reason")} == {
+        "user_id": alice.pk,
+        "by_id": moderator.pk,
+        "reason": "spam",
+    }
+    assert banned.payload["until"][:19] == until.isoformat()[:19]  # JSON: a string, to the millisecond
+    assert unbanned.payload == {"user_id": alice.pk, "by_id": moderator.pk}
+
+
 def test_it_bans_permanently_without_an_end(alice, moderator):
     services.user_ban(user=alice, by=moderator, reason="ban evasion")
     assert alice.banned_until == PERMANENT_BAN_UNTIL

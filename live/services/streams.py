@@ -13,8 +13,8 @@ from django.utils import timezone
 from live import tasks
 from live.lib.broadcast import room_send_safely
 from live.models import LiveChannel, Stream, new_stream_key
-from notifications import services as notifications
 from socialflow.api.exceptions import Conflict
+from socialflow.core import events
 from socialflow.core.audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,8 @@ def stream_rotate_key(*, stream: Stream) -> Stream:
 
 
 def stream_go_live(*, stream: Stream, playback_id: str | None = None) -> bool:
-    """idle -> live (conditional update) and tell followers; False when it was not idle.
+    """idle -> live (conditional update) and record ``stream.started`` (followers are told); False
+    when it was not idle.
 
     A reconnect while live only moves the playback id (a new ingest session writes a new HLS path).
     """
@@ -141,7 +142,7 @@ def stream_go_live(*, stream: Stream, playback_id: str | None = None) -> bool:
                 Stream.objects.filter(pk=stream.pk, status=Stream.Status.LIVE).update(updated_at=now, **extra)
             return False
         stream.status, stream.started_at = Stream.Status.LIVE, now
-        _notify_followers_live(stream)
+        events.record("stream.started", stream_id=stream.pk, owner_id=stream.owner_id)
     _push_after_commit(stream.pk, {"type": "stream.status", "status": "live"})
     return True
 
@@ -201,6 +202,7 @@ def stream_end(*, stream: Stream, only_if_disconnected: bool = False, by=None) -
             audit_record(actor=by, action="stream.end", target=stream)
         stream.refresh_from_db()
         stream_id = stream.pk
+        events.record("stream.ended", stream_id=stream_id, owner_id=stream.owner_id)
         # A little later: the ingest server reports the last recording just after the publish ends.
         transaction.on_commit(
             lambda: tasks.import_stream_recordings.apply_async((stream_id,), countdown=settings.LIVE_RECORDING_SETTLE_S)
@@ -220,15 +222,6 @@ def stream_watch_time_add(*, stream_id: int, ms: int) -> None:
     """Add one viewer's connected time while the stream is live (average viewers derive from it)."""
     if ms > 0:
         Stream.objects.filter(pk=stream_id, status=Stream.Status.LIVE).update(watch_time_ms=F("watch_time_ms") + ms)
-
-
-def _notify_followers_live(stream: Stream) -> None:
-    notifications.notify_followers(
-        author=stream.owner,
-        kind="live_started",
-        target=stream,
-        data={"title": stream.title, "stream_id": str(stream.pk)},
-    )
 
 
 def _push(stream_id: int, event: dict) -> None:

@@ -80,15 +80,16 @@ def test_it_keeps_the_peak_and_average_viewers(alice):
     assert stream.average_viewers == 2.0
 
 
-def test_it_notifies_followers_when_a_stream_goes_live(alice, bob, monkeypatch):
-    calls = []
-    import notifications.services
-
-    monkeypatch.setattr(notifications.services, "notify_followers", lambda **kwargs: calls.append(kwargs))
+def test_it_records_stream_started_once_when_a_stream_goes_live(
+    alice, event_handler, django_capture_on_commit_callbacks
+):
+    seen = []
+    event_handler("stream.started", lambda event: seen.append(event.payload), name="test.stream_started")
     stream = StreamFactory(owner=alice)
-    services.stream_go_live(stream=stream)
-    assert calls and calls[0]["kind"] == "live_started" and calls[0]["author"] == alice
-    assert calls[0]["target"].pk == stream.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.stream_go_live(stream=stream) is True
+        assert services.stream_go_live(stream=stream) is False  # a reconnect is no new start
+    assert seen == [{"stream_id": stream.pk, "owner_id": alice.pk}]
 
 
 def test_it_registers_a_recording_once_and_imports_it_when_the_stream_ends(

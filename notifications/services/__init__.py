@@ -29,6 +29,7 @@ from notifications.services.preferences import email_unsubscribe, preferences_up
 from notifications.services.reading import (
     notification_delete,
     notifications_delete_for_target,
+    notifications_delete_for_targets,
     notifications_mark_read,
     notifications_prune,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "notification_delete",
     "notification_fan_out_chunk",
     "notifications_delete_for_target",
+    "notifications_delete_for_targets",
     "notifications_mark_read",
     "notifications_prune",
     "notify",

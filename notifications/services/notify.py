@@ -245,8 +245,34 @@ def notification_fan_out_chunk(
     """Create one follower-kind notification per recipient of a chunk (idempotent on rerun).
 
     Batch reads: recipients, blocks/mutes, preferences, email modes and devices are one query
-    each for the whole chunk; rows and deliveries are bulk-inserted.
+    each for the whole chunk; rows and deliveries are bulk-inserted. Recipients who already have
+    the row are skipped; a duplicate task racing this one loses on the unique constraint
+    ``notifications_follower_kind_once`` and, tried again, finds the rows there.
     """
+    for _attempt in range(3):
+        try:
+            return _fan_out_chunk(
+                author_id=author_id,
+                kind=kind,
+                target_content_type_id=target_content_type_id,
+                target_object_id=target_object_id,
+                data=data,
+                recipient_ids=recipient_ids,
+            )
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"could not fan out {kind} of {author_id} to a chunk")
+
+
+def _fan_out_chunk(
+    *,
+    author_id: int,
+    kind: str,
+    target_content_type_id: int | None,
+    target_object_id: str,
+    data: dict,
+    recipient_ids: list[int],
+) -> list[Notification]:
     kind = Kind(kind).value
     user_model = get_user_model()
     author = user_model.objects.filter(pk=author_id, deleted_at__isnull=True).first()

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -48,14 +49,27 @@ def _push_unread_count_on_commit(*, user_id: int) -> None:
 
 def notifications_delete_for_target(*, target) -> int:
     """Remove every notification about ``target`` (a deleted post, comment, video or stream), so
-    nobody opens a notification about content that is gone. Call it from your delete service."""
+    nobody opens a notification about content that is gone."""
     content_type, object_id = target_ref(target)
+    return _delete_for_targets(content_type=content_type, object_ids=[object_id])
+
+
+def notifications_delete_for_targets(*, model: str, object_ids: list) -> int:
+    """As ``notifications_delete_for_target`` for targets already gone, named by their model's
+    label (``"videos.video"``) and ids: the handlers of ``post.deleted``, ``video.deleted``, … call it."""
+    app_label, model_name = model.lower().split(".")
+    content_type = ContentType.objects.get_by_natural_key(app_label, model_name)
+    return _delete_for_targets(content_type=content_type, object_ids=[str(pk) for pk in object_ids])
+
+
+def _delete_for_targets(*, content_type, object_ids: list[str]) -> int:
     with transaction.atomic():
         _total, per_model = Notification.objects.filter(
-            target_content_type=content_type, target_object_id=object_id
+            target_content_type=content_type, target_object_id__in=object_ids
         ).delete()
+        # A fan-out not started yet never starts; one under way is left to finish (rare, harmless).
         FollowerFanOut.objects.filter(
-            target_content_type=content_type, target_object_id=object_id, status=FollowerFanOut.Status.PENDING
+            target_content_type=content_type, target_object_id__in=object_ids, status=FollowerFanOut.Status.PENDING
         ).update(status=FollowerFanOut.Status.DONE, finished_at=timezone.now())
     return per_model.get(Notification._meta.label, 0)
 

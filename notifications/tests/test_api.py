@@ -386,12 +386,15 @@ def test_it_answers_404_for_a_garbled_cursor(alice_client):
     assert response.json()["code"] == "not_found"
 
 
-def test_it_hides_earlier_notifications_from_an_account_the_recipient_then_blocks(alice, bob, charlie, alice_client):
+def test_it_hides_earlier_notifications_from_an_account_the_recipient_then_blocks(
+    alice, bob, charlie, alice_client, django_capture_on_commit_callbacks
+):
     from posts import services as posts_services
 
-    post = posts_services.post_create(author=alice, text="hello")
-    posts_services.post_create(author=bob, text="rude", reply_to_id=post.pk)
-    posts_services.post_create(author=charlie, text="nice", reply_to_id=post.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # the replies' events are handled
+        post = posts_services.post_create(author=alice, text="hello")
+        posts_services.post_create(author=bob, text="rude", reply_to_id=post.pk)
+        posts_services.post_create(author=charlie, text="nice", reply_to_id=post.pk)
     accounts_services.block_create(blocker=alice, blocked=bob)
 
     results = alice_client.get("/api/v1/notifications").json()["results"]

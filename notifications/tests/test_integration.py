@@ -1,7 +1,7 @@
 """Each notification kind produced by the real action through the API of the app that owns it.
 
-Only this file reaches into other apps (their factories and endpoints); kinds whose producing
-app has not wired ``notify()`` yet are listed in ``NOT_WIRED`` and in docs/notifications.md.
+Only this file and test_handlers.py reach into other apps (their factories and endpoints); kinds
+no domain event produces yet are listed in ``NOT_WIRED`` and in docs/notifications.md.
 """
 
 import pytest

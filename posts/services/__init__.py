@@ -17,6 +17,7 @@ from posts.services.posts import (
     post_moderated,
     post_restore,
     post_update,
+    post_video_detach,
     repost_create,
     repost_delete,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "post_delete",
     "post_hide",
     "post_moderated",
+    "post_video_detach",
     "post_restore",
     "post_update",
     "repost_create",

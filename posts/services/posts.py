@@ -2,6 +2,8 @@
 
 Every write that changes what timelines should hold queues a task after commit (fan-out on
 create, removal on delete/hide); counters move with F() in the same transaction as their row.
+What other apps do about it (notifications) follows from the domain events recorded here
+(``post.created``, ``post.mentioned``, ``post.reposted``, ``post.liked``, ``post.deleted``).
 """
 
 from django.conf import settings
@@ -15,7 +17,7 @@ from accounts.services import user_counter_add
 from posts.lib.entities import parse_hashtags, parse_mentions
 from posts.models import Bookmark, Hashtag, Like, Media, Mention, Post, PostEdit, PostHashtag, Visibility
 from posts.selectors import OPEN_VISIBILITIES, post_get_visible
-from posts.services._notify import notify, notify_followers
+from socialflow.core import events
 from socialflow.core.audit import audit_record
 from socialflow.core.moderation import ModerationStatus, moderation_apply
 from socialflow.ratelimit import action_rate_limit_hit
@@ -129,7 +131,8 @@ def post_create(
     video_id=None,
     visibility: str = Visibility.PUBLIC,
 ) -> Post:
-    """Create a post (or a reply / quote), link hashtags and mentions, notify, fan out on commit.
+    """Create a post (or a reply / quote), link hashtags and mentions, record ``post.created``, fan
+    out on commit.
 
     A reply to a post the author cannot see is a 404; a reply to a direct post stays direct.
     Quotes and reposts only of public or unlisted posts. Raises 429 past POST_RATE_LIMIT.
@@ -179,17 +182,17 @@ def post_create(
     user_counter_add(user_id=author.pk, field="posts_count", delta=1)
     if reply_to is not None:
         _post_counter_add(post_id=reply_to.pk, field="replies_count", delta=1)
-        notify(recipient=reply_to.author, kind="reply", actor=author, target=post)
     if quote_of is not None:
         _post_counter_add(post_id=quote_of.pk, field="quotes_count", delta=1)
-        notify(recipient=quote_of.author, kind="quote", actor=author, target=post)
-    # One notification per person: a replied-to or quoted author also @mentioned gets only that one.
-    notified = {p.author_id for p in (reply_to, quote_of) if p is not None}
-    for user in mentions:
-        if user.pk not in notified:
-            notify(recipient=user, kind="mention", actor=author, target=post)
-    if reply_to is None and visibility == Visibility.PUBLIC and not author.is_private:
-        notify_followers(author=author, kind="new_post", target=post)
+    events.record(
+        "post.created",
+        post_id=post.pk,
+        author_id=author.pk,
+        reply_to_id=getattr(reply_to, "pk", None),
+        quote_of_id=getattr(quote_of, "pk", None),
+        mentioned_user_ids=[u.pk for u in mentions],
+        announce=reply_to is None and visibility == Visibility.PUBLIC and not author.is_private,
+    )
     _on_commit_task("fanout_post", post.pk)
     return post
 
@@ -226,10 +229,9 @@ def post_update(*, post: Post, text: str) -> Post:
         post.entities["reply_to"] = reply_to_entity
     post.edited_at = timezone.now()
     post.save(update_fields=["text", "entities", "edited_at"])
-    # After the edit is applied, so the notification's excerpt shows the new text.
-    for user in mentions:
-        if user.pk not in old_mentions:
-            notify(recipient=user, kind="mention", actor=post.author, target=post)
+    added = [u.pk for u in mentions if u.pk not in old_mentions]
+    if added:
+        events.record("post.mentioned", post_id=post.pk, author_id=post.author_id, user_ids=added)
     return post
 
 
@@ -263,7 +265,14 @@ def post_delete(*, post: Post, by=None) -> None:
     for repost_id in Post.objects.filter(repost_of_id=post.pk, deleted_at__isnull=True).values_list("pk", flat=True):
         if _post_soft_delete(post_id=repost_id) is not None:
             removed.append(repost_id)
+    events.record("post.deleted", post_ids=removed, author_id=deleted.author_id)
     _on_commit_task("timeline_remove_posts", removed)
+
+
+def post_video_detach(*, video_id: int) -> int:
+    """A deleted video leaves the posts that attached it (``Post.video_id`` is a plain id, so
+    nothing cascades); returns how many posts changed. The posts stay, without the video."""
+    return Post.objects.filter(video_id=video_id).update(video_id=None)
 
 
 @transaction.atomic
@@ -312,7 +321,9 @@ def repost_create(*, user, post: Post) -> Post:
         return Post.objects.get(author_id=user.pk, repost_of_id=target.pk, deleted_at__isnull=True)
     user_counter_add(user_id=user.pk, field="posts_count", delta=1)
     _post_counter_add(post_id=target.pk, field="reposts_count", delta=1)
-    notify(recipient=target.author, kind="repost", actor=user, target=target)
+    events.record(
+        "post.reposted", post_id=repost.pk, original_id=target.pk, user_id=user.pk, original_author_id=target.author_id
+    )
     _on_commit_task("fanout_post", repost.pk)
     return repost
 
@@ -338,7 +349,7 @@ def like_create(*, user, post: Post) -> Like:
     like, created = Like.objects.get_or_create(user_id=user.pk, post_id=post.pk)
     if created:
         _post_counter_add(post_id=post.pk, field="likes_count", delta=1)
-        notify(recipient=post.author, kind="like_post", actor=user, target=post)
+        events.record("post.liked", post_id=post.pk, user_id=user.pk, author_id=post.author_id)
     return like
 
 

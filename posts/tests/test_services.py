@@ -299,18 +299,20 @@ def test_it_agrees_between_sql_and_feed_visibility(alice, bob, charlie):
     }
 
 
-def test_it_notifies_a_mention_added_by_an_edit_with_the_edited_text(alice, bob):
+def test_it_notifies_a_mention_added_by_an_edit_with_the_edited_text(alice, bob, django_capture_on_commit_callbacks):
     from notifications.models import Notification
 
-    post = services.post_create(author=bob, text="hello world")
-    services.post_update(post=post, text="hello @alice")
+    with django_capture_on_commit_callbacks(execute=True):  # notifications handle the events
+        post = services.post_create(author=bob, text="hello world")
+        services.post_update(post=post, text="hello @alice")
     mention = Notification.objects.get(recipient=alice, kind="mention")
     assert mention.data["excerpt"] == "hello @alice"
 
 
-def test_it_notifies_a_quoted_author_who_is_also_mentioned_once(alice, bob):
+def test_it_notifies_a_quoted_author_who_is_also_mentioned_once(alice, bob, django_capture_on_commit_callbacks):
     from notifications.models import Notification
 
-    original = services.post_create(author=bob, text="original")
-    services.post_create(author=alice, text="see @bob", quote_of_id=original.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        original = services.post_create(author=bob, text="original")
+        services.post_create(author=alice, text="see @bob", quote_of_id=original.pk)
     assert list(Notification.objects.filter(recipient=bob).values_list("kind", flat=True)) == ["quote"]

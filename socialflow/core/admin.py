@@ -47,6 +47,8 @@ class HandlerRunAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
         "last_error",
+        "claimed_host",
+        "claimed_pid",
     ]
     actions = ["retry"]
 

@@ -33,6 +33,8 @@ them. Nothing in here imports a domain app.
 
 import json
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -41,7 +43,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -107,6 +109,9 @@ CATALOG: dict[str, EventSpec] = {
         "a comment (or a reply to one) on a video",
     ),
     "comment.liked": EventSpec(("comment_id", "user_id", "author_id"), "user liked author's comment"),
+    "comment.deleted": EventSpec(
+        ("comment_ids", "video_id"), "comments were deleted (one and its replies, or a deleted video's)"
+    ),
     "view.counted": EventSpec(("video_id", "views"), "views were added to a video's counter (one flush)"),
     # live
     "stream.started": EventSpec(("stream_id", "owner_id"), "a live stream went on air"),
@@ -193,11 +198,35 @@ def event_dispatch(*, event_id: int) -> list[int]:
     return run_ids
 
 
+def _this_host() -> str:
+    return socket.gethostname()[:255]
+
+
+def _pid_alive(pid: int | None) -> bool:
+    """Whether a process with this pid exists on this host (signal 0 only checks)."""
+    if not pid:
+        return True  # unknown claimer: leave it to the timeout
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by another user
+        return True
+    return True
+
+
 def run_claim(*, run_id: int) -> HandlerRun | None:
-    """Compare-and-swap PENDING (and due) → RUNNING; None when taken, done or not due yet."""
+    """Compare-and-swap PENDING (and due) → RUNNING; None when taken, done or not due yet.
+
+    Records the claiming host and pid, so a SIGKILLed worker's run is released without waiting
+    for the timeout (``events_requeue_stuck``)."""
     now = timezone.now()
     changed = HandlerRun.objects.filter(pk=run_id, status=HandlerRun.Status.PENDING, next_attempt_at__lte=now).update(
-        status=HandlerRun.Status.RUNNING, attempts=F("attempts") + 1, started_at=now
+        status=HandlerRun.Status.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        claimed_host=_this_host(),
+        claimed_pid=os.getpid(),
     )
     if not changed:
         return None
@@ -280,9 +309,21 @@ def events_requeue_stuck(
 ) -> tuple[list[int], list[int]]:
     """Reconcile. Returns (event ids to dispatch, run ids to run) and, on the way, releases runs
     stuck in RUNNING (their transaction never committed, so a rerun is safe) and settles events
-    whose last run finished without settling them."""
+    whose last run finished without settling them.
+
+    A run is stuck once RUNNING for longer than ``running_older_than``, or at once when it was
+    claimed on this host by a process that no longer exists (a SIGKILLed worker). Other hosts'
+    processes cannot be checked from here: their runs wait for the timeout. A wrong guess (a pid
+    reused, a claimer still alive) costs nothing: the claimer's DONE mark checks its claim, so its
+    work rolls back and the run is simply done again."""
     now = timezone.now()
-    stale = HandlerRun.objects.filter(status=HandlerRun.Status.RUNNING, started_at__lt=now - running_older_than)
+    stuck = Q(started_at__lt=now - running_older_than)
+    claimed_here = HandlerRun.objects.filter(status=HandlerRun.Status.RUNNING, claimed_host=_this_host())
+    for pk, pid, attempts in claimed_here.values_list("pk", "claimed_pid", "attempts"):
+        if not _pid_alive(pid):
+            # The attempt count pins this claim: a run released and claimed again meanwhile stays.
+            stuck |= Q(pk=pk, claimed_pid=pid, attempts=attempts)
+    stale = HandlerRun.objects.filter(stuck, status=HandlerRun.Status.RUNNING)
     stale.filter(attempts__lt=settings.EVENTS_MAX_ATTEMPTS).update(
         status=HandlerRun.Status.PENDING, next_attempt_at=now, last_error="worker lost while running"
     )

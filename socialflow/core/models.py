@@ -52,6 +52,10 @@ class HandlerRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Who claimed the run last (socket.gethostname(), os.getpid()): the re-drive on the same host
+    # releases a RUNNING run at once when that process is gone, instead of after the timeout.
+    claimed_host = models.CharField(max_length=255, blank=True)
+    claimed_pid = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

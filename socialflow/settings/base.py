@@ -10,8 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django_guid.integrations import CeleryIntegration
 
+from socialflow.embedded.redis_server import redis_url as embedded_redis_url
 from socialflow.envtools import env, env_secret, persistent_secret_key
 from socialflow.redis import cache_config, channel_layers_config
 
@@ -21,7 +23,18 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- core -----------------------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env_secret("SECRET_KEY") or persistent_secret_key(VAR_DIR / "secret_key")
+# The embedded mode (no DATABASE_URL: one machine) makes its key once under VAR_DIR. Anywhere else
+# every web process, worker and ingest must share one key (JWTs, the ingest secret and signed media
+# derive from it), so a missing one stops start-up instead of each machine inventing its own.
+SECRET_KEY = env_secret("SECRET_KEY")
+if not SECRET_KEY:
+    if env.str("DATABASE_URL", default=""):
+        raise ImproperlyConfigured(
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set when DATABASE_URL is: every process of the "
+            "deployment must share one key. Generate one with: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'"
+        )
+    SECRET_KEY = persistent_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -127,7 +140,11 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, redis, channel layer ------------------------------------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="")
+# Without REDIS_URL, the embedded redis-server (socialflow/embedded, started by `make run` on
+# 127.0.0.1:EMBEDDED_REDIS_PORT, data under VAR_DIR) serves everything Redis does in production.
+EMBEDDED_REDIS = not env.str("REDIS_URL", default="")
+EMBEDDED_REDIS_PORT = env.int("EMBEDDED_REDIS_PORT", default=6380)
+REDIS_URL = env.str("REDIS_URL", default="") or embedded_redis_url(EMBEDDED_REDIS_PORT)
 # Every Redis client is bounded (socialflow.redis): a frozen Redis costs at most one socket timeout
 # per process per breaker window; then calls fail at once and the API answers 503 + Retry-After.
 REDIS_CONNECT_TIMEOUT_S = env.float("REDIS_CONNECT_TIMEOUT_S", default=0.5)
@@ -136,48 +153,36 @@ REDIS_BREAKER_S = env.float("REDIS_BREAKER_S", default=2.0)
 DEPENDENCY_RETRY_AFTER_S = env.int("DEPENDENCY_RETRY_AFTER_S", default=5)  # Retry-After of those 503s
 # channels-redis blocks in BZPOPMIN for this long when receiving; its socket timeout must be longer.
 CHANNEL_LAYER_RECEIVE_BLOCK_S = 1
-if REDIS_URL:
-    CACHES = {
-        "default": cache_config(
-            REDIS_URL,
-            key_prefix=env.str("CACHE_KEY_PREFIX", default="sf"),
-            connect_timeout_s=REDIS_CONNECT_TIMEOUT_S,
-            socket_timeout_s=REDIS_SOCKET_TIMEOUT_S,
-        )
-    }
-    # "default" and the "live" chat alias (Redis pub/sub); live.py adds nothing when Redis is set.
-    CHANNEL_LAYERS = channel_layers_config(
+CACHES = {
+    "default": cache_config(
         REDIS_URL,
-        prefix=env.str("CHANNEL_LAYER_PREFIX", default="sf:asgi"),
+        key_prefix=env.str("CACHE_KEY_PREFIX", default="sf"),
         connect_timeout_s=REDIS_CONNECT_TIMEOUT_S,
         socket_timeout_s=REDIS_SOCKET_TIMEOUT_S,
-        receive_block_s=CHANNEL_LAYER_RECEIVE_BLOCK_S,
     )
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+}
+# "default" and the "live" chat alias (Redis pub/sub, its channel names carry the database number).
+CHANNEL_LAYERS = channel_layers_config(
+    REDIS_URL,
+    prefix=env.str("CHANNEL_LAYER_PREFIX", default="sf:asgi"),
+    connect_timeout_s=REDIS_CONNECT_TIMEOUT_S,
+    socket_timeout_s=REDIS_SOCKET_TIMEOUT_S,
+    receive_block_s=CHANNEL_LAYER_RECEIVE_BLOCK_S,
+)
 # Per-process fallback for throttles and action rate limits while the shared cache is unreachable.
 CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "socialflow-local"}
 
 # --- celery ---------------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
-    _broker_dir = VAR_DIR / "celery-broker"
-    (_broker_dir / "queue").mkdir(parents=True, exist_ok=True)
-    (_broker_dir / "control").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-        # kombu's default of 1 s makes an embedded burst of tasks (fan-out, emails) crawl
-        "polling_interval": 0.1,
-    }
+# The broker is the same Redis unless CELERY_BROKER_URL names another (RabbitMQ in production).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://", "unix://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S,
         "socket_timeout": max(REDIS_SOCKET_TIMEOUT_S, 1.0),
     }
+# With one worker (the embedded mode), messages a killed worker had taken but not acknowledged are
+# put back when its replacement starts instead of after the transport's visibility timeout (1 h).
+CELERY_RESTORE_UNACKED_ON_START = env.bool("CELERY_RESTORE_UNACKED_ON_START", default=EMBEDDED_REDIS)
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_S
 # A publish to an unreachable broker gives up quickly (socialflow.reliability.queue then keeps the
 # task in the database and re-drives it) instead of holding the request for kombu's default ~1 min.

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from socialflow.envtools import env, env_secret
 
-from .base import CELERY_BEAT_SCHEDULE, CHANNEL_LAYERS, REDIS_URL, SECRET_KEY, SITE_URL, VAR_DIR
+from .base import CELERY_BEAT_SCHEDULE, SECRET_KEY, SITE_URL, VAR_DIR
 
 LIVE_INGEST_SECRET = env_secret("LIVE_INGEST_SECRET") or SECRET_KEY[:32]
 # Embedded ingest (manage.py live_ingest): one ffmpeg RTMP listener.
@@ -31,10 +31,6 @@ LIVE_CHAT_ESTABLISHED_MINUTES = env.int("LIVE_CHAT_ESTABLISHED_MINUTES", default
 # Presence: a viewer silent this long is dropped; counts are pushed at most this often.
 LIVE_VIEWER_TIMEOUT_S = env.float("LIVE_VIEWER_TIMEOUT_S", default=60.0)
 LIVE_VIEWERS_PUSH_INTERVAL_S = env.float("LIVE_VIEWERS_PUSH_INTERVAL_S", default=5.0)
-# Chat fans out over its own layer alias: with Redis, base.py's channel_layers_config (Redis
-# pub/sub); embedded, in process.
-if not REDIS_URL:
-    CHANNEL_LAYERS["live"] = {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 CELERY_BEAT_SCHEDULE["live-reconcile-streams"] = {
     "task": "live.tasks.reconcile_streams",
     "schedule": timedelta(minutes=5),

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from socialflow.envtools import env
 
-from .base import CELERY_BEAT_SCHEDULE, REDIS_URL
+from .base import CELERY_BEAT_SCHEDULE
 
 POST_MAX_LENGTH = env.int("POST_MAX_LENGTH", default=500)
 POST_MAX_MEDIA = env.int("POST_MAX_MEDIA", default=4)
@@ -16,7 +16,7 @@ FEED_ACTIVE_DAYS = env.int("FEED_ACTIVE_DAYS", default=7)  # fan out only to use
 FEED_CELEBRITY_FOLLOWERS = env.int("FEED_CELEBRITY_FOLLOWERS", default=10_000)  # merged at read time
 FEED_FANOUT_BATCH = env.int("FEED_FANOUT_BATCH", default=1000)
 FEED_REBUILD_PER_AUTHOR = env.int("FEED_REBUILD_PER_AUTHOR", default=20)
-FEED_STORE = env.str("FEED_STORE", default="redis" if REDIS_URL else "db")  # "redis" | "db"
+FEED_STORE = env.str("FEED_STORE", default="redis")  # "redis" | "db"
 FOR_YOU_WINDOW_HOURS = env.int("FOR_YOU_WINDOW_HOURS", default=72)
 TRENDING_WINDOW_HOURS = env.int("TRENDING_WINDOW_HOURS", default=24)
 TRENDING_HALF_LIFE_HOURS = env.float("TRENDING_HALF_LIFE_HOURS", default=6.0)

@@ -233,6 +233,67 @@ def test_it_releases_runs_whose_worker_died(event_handler, django_capture_on_com
     assert (run.status, run.attempts) == (HandlerRun.Status.DONE, 2)
 
 
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_it_records_who_claimed_a_run(event_handler, django_capture_on_commit_callbacks):
+    import os
+    import socket
+
+    event_handler("test.happened", lambda event: None, name="test.noop")
+    with django_capture_on_commit_callbacks(execute=False):
+        event = events.record("test.happened", thing_id=5)
+    [run_id] = events.event_dispatch(event_id=event.pk)
+    run = events.run_claim(run_id=run_id)
+    assert (run.claimed_host, run.claimed_pid) == (socket.gethostname(), os.getpid())
+
+
+def test_it_releases_at_once_a_run_whose_worker_on_this_host_was_killed(
+    event_handler, django_capture_on_commit_callbacks
+):
+    seen = []
+    event_handler("test.happened", lambda event: seen.append(event.pk), name="test.seen")
+    with django_capture_on_commit_callbacks(execute=False):
+        event = events.record("test.happened", thing_id=5)
+    [run_id] = events.event_dispatch(event_id=event.pk)
+    events.run_claim(run_id=run_id)
+    HandlerRun.objects.filter(pk=run_id).update(claimed_pid=_dead_pid())  # SIGKILLed mid-handler
+
+    events.redrive_events.delay()
+    assert seen == [event.pk]  # no 15-minute wait
+    run = HandlerRun.objects.get(pk=run_id)
+    assert (run.status, run.attempts) == (HandlerRun.Status.DONE, 2)
+
+
+def test_it_leaves_a_run_claimed_by_a_live_worker_or_another_host_to_the_timeout(
+    event_handler, django_capture_on_commit_callbacks
+):
+    seen = []
+    event_handler("test.happened", lambda event: seen.append(event.payload["thing_id"]), name="test.seen")
+    run_ids = []
+    for thing_id in (1, 2):
+        with django_capture_on_commit_callbacks(execute=False):
+            event = events.record("test.happened", thing_id=thing_id)
+        [run_id] = events.event_dispatch(event_id=event.pk)
+        events.run_claim(run_id=run_id)
+        run_ids.append(run_id)
+    # 1: claimed by this (live) process; 2: by a process on another machine, whose pid says nothing here.
+    HandlerRun.objects.filter(pk=run_ids[1]).update(claimed_host="other-host", claimed_pid=_dead_pid())
+
+    with _later(10 * 60):
+        events.redrive_events.delay()
+    assert seen == []
+    with _later(16 * 60):
+        events.redrive_events.delay()
+    assert sorted(seen) == [1, 2]
+
+
 def test_it_prunes_finished_events_after_the_retention(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         old = events.record("test.happened", thing_id=1)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
+from socialflow.processes import die_with_parent
+
 SPRITE_COLUMNS = 10
 SPRITE_MAX_THUMBS = 100
 SPRITE_THUMB_WIDTH = 160
@@ -203,7 +205,10 @@ def run_with_progress(
     cmd: list[str], *, duration_s: float, on_progress: Callable[[int], None] | None = None, timeout_s: float = 0
 ) -> None:
     """Run ffmpeg, reporting 0–100 from ``-progress pipe:1`` (out_time_us against the duration)."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    # ffmpeg dies with the worker that runs it: a killed worker leaves no orphan beside its retry.
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1, preexec_fn=die_with_parent
+    )
     stderr_lines: list[str] = []
 
     def _drain():

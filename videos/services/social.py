@@ -1,14 +1,17 @@
-"""Likes/dislikes on videos, and threaded comments (reply, like, delete, pin, hold)."""
+"""Likes/dislikes on videos, and threaded comments (reply, like, delete, pin, hold).
+
+Others react to the domain events recorded here (``video.liked``, ``comment.created``,
+``comment.liked``, ``comment.deleted``)."""
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from socialflow.core import events
 from socialflow.core.exceptions import NotFound
 from socialflow.core.moderation import ModerationStatus, moderation_apply
 from videos.models import Comment, CommentLike, Video, VideoReaction
-from videos.notify import notify
 
 _COUNTER = {VideoReaction.Kind.LIKE: "likes_count", VideoReaction.Kind.DISLIKE: "dislikes_count"}
 
@@ -35,7 +38,7 @@ def video_react(*, user, video: Video, kind: str) -> VideoReaction:
             return VideoReaction.objects.get(user=user, video=video)
     _add(Video, video.pk, _COUNTER[kind], 1)
     if kind == VideoReaction.Kind.LIKE:
-        notify(recipient=video.author, kind="like_video", actor=user, target=video)
+        events.record("video.liked", video_id=video.pk, user_id=user.pk, author_id=video.author_id)
     return reaction
 
 
@@ -56,9 +59,14 @@ def comment_create(*, video: Video, author, text: str, parent: Comment | None = 
     _add(Video, video.pk, "comments_count", 1)
     if parent is not None:
         _add(Comment, parent.pk, "replies_count", 1)
-    notify(recipient=video.author, kind="comment", actor=author, target=comment, data={"video_id": str(video.pk)})
-    if reply_to is not None and reply_to.author_id != video.author_id:
-        notify(recipient=reply_to.author, kind="comment_reply", actor=author, target=comment)
+    events.record(
+        "comment.created",
+        comment_id=comment.pk,
+        video_id=video.pk,
+        author_id=author.pk,
+        video_author_id=video.author_id,
+        reply_to_author_id=getattr(reply_to, "author_id", None),
+    )
     return comment
 
 
@@ -80,11 +88,13 @@ def comment_delete(*, comment: Comment, by=None, reason: str = "") -> None:
 
 def _comment_destroy(comment: Comment) -> None:
     """Counters follow exactly what this call removed: a racing second delete of the same comment
-    removes nothing and so moves no counter."""
+    removes nothing and so moves no counter (nor records ``comment.deleted``)."""
+    ids = [comment.pk, *Comment.objects.filter(parent_id=comment.pk).values_list("pk", flat=True)]
     _, per_model = Comment.objects.filter(pk=comment.pk).delete()
     removed = per_model.get(Comment._meta.label, 0)
     if not removed:
         return
+    events.record("comment.deleted", comment_ids=ids, video_id=comment.video_id)
     if comment.parent_id:
         _add(Comment, comment.parent_id, "replies_count", -1)
     _add(Video, comment.video_id, "comments_count", -removed)
@@ -98,7 +108,7 @@ def comment_like(*, user, comment: Comment) -> CommentLike:
     except IntegrityError:
         return CommentLike.objects.get(user=user, comment=comment)
     _add(Comment, comment.pk, "likes_count", 1)
-    notify(recipient=comment.author, kind="like_comment", actor=user, target=comment)
+    events.record("comment.liked", comment_id=comment.pk, user_id=user.pk, author_id=comment.author_id)
     return like
 
 

@@ -22,11 +22,11 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from socialflow.core import events
 from videos import storage
 from videos.lib import ffmpeg
 from videos.lib.probe import ProbeError, probe
 from videos.models import Video
-from videos.notify import notify
 
 logger = logging.getLogger(__name__)
 
@@ -191,8 +191,8 @@ def _publish(*, claim: Claim, out_dir: Path, plan: ffmpeg.Plan, final: bool, ext
         if final:
             from videos.services.videos import video_announce_if_due
 
-            video = Video.objects.select_related("author").get(pk=claim.video_id)
-            notify(recipient=video.author, kind="video_ready", target=video)
+            video = Video.objects.get(pk=claim.video_id)
+            events.record("video.ready", video_id=video.pk, author_id=video.author_id)
             if video.published_at is None:
                 Video.objects.filter(pk=video.pk, published_at__isnull=True).update(published_at=timezone.now())
                 video.refresh_from_db(fields=["published_at"])

@@ -10,15 +10,16 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.services import user_counter_set
-from socialflow.core import access
+from socialflow.core import access, events
 from socialflow.core.audit import audit_record
 from socialflow.core.moderation import ModerationStatus, moderation_apply
 from socialflow.reliability.queue import enqueue_on_commit
 from videos import storage
-from videos.models import Playlist, Tag, Upload, Video, Visibility
-from videos.notify import notify, notify_followers
+from videos.models import Comment, Playlist, Tag, Upload, Video, Visibility
 
 MAX_TAGS = 20
+# comment.deleted events for a deleted video's comments carry at most this many ids each.
+COMMENT_IDS_PER_EVENT = 1000
 TAG_RE = re.compile(r"[^\w-]+", re.UNICODE)
 
 
@@ -204,7 +205,9 @@ def video_update(
 @transaction.atomic
 def video_delete(*, video: Video, by=None) -> None:
     """Delete the row (comments, views, reactions cascade) and, after commit, every media file.
-    ``by``: staff deleting someone else's video (the admin), written to the audit trail."""
+    ``by``: staff deleting someone else's video (the admin), written to the audit trail.
+
+    Records ``video.deleted`` and, for the comments that go with it, ``comment.deleted``."""
     from videos import tasks
 
     if by is not None and by.pk != video.author_id:
@@ -213,6 +216,8 @@ def video_delete(*, video: Video, by=None) -> None:
     prefix = f"videos/{video.pk}"
     source_name = video.source_name
     author_id = video.author_id
+    video_id = video.pk
+    comment_ids = list(Comment.objects.filter(video_id=video_id).order_by("pk").values_list("pk", flat=True))
     unfinished = Upload.objects.filter(video=video, completed_at__isnull=True).first()
     # Its playlist items cascade away with the row; the playlists' counts must follow.
     Playlist.objects.filter(items__video=video).update(items_count=Greatest(F("items_count") - 1, 0))
@@ -223,6 +228,11 @@ def video_delete(*, video: Video, by=None) -> None:
         spool = upload_path(unfinished)
         transaction.on_commit(lambda: spool.unlink(missing_ok=True))
     video_count_refresh(author_id=author_id)
+    events.record("video.deleted", video_id=video_id, author_id=author_id)
+    for start in range(0, len(comment_ids), COMMENT_IDS_PER_EVENT):
+        events.record(
+            "comment.deleted", comment_ids=comment_ids[start : start + COMMENT_IDS_PER_EVENT], video_id=video_id
+        )
     enqueue_on_commit(tasks.delete_video_media, prefix=prefix, names=[source_name])
 
 
@@ -234,15 +244,16 @@ def video_mark_failed(*, video_id: int, error: str, token: str | None = None) ->
         qs = qs.filter(claim_token=token)
     changed = qs.update(status=Video.Status.FAILED, error=error[:500], claimed_at=None, claim_token="")
     if changed:
-        video = Video.objects.select_related("author").get(pk=video_id)
-        notify(recipient=video.author, kind="video_failed", target=video, data={"error": video.error})
+        video = Video.objects.get(pk=video_id)
+        events.record("video.failed", video_id=video.pk, author_id=video.author_id, error=video.error)
         video_count_refresh(author_id=video.author_id)
     return bool(changed)
 
 
 @transaction.atomic
 def video_announce_if_due(*, video: Video) -> bool:
-    """Fan out ``new_video`` to followers once: public, ready, published (not scheduled), not hidden."""
+    """Record ``video.published`` once (followers hear of it): public, ready, published (not
+    scheduled), not hidden."""
     now = timezone.now()
     if (
         video.status != Video.Status.READY
@@ -255,7 +266,7 @@ def video_announce_if_due(*, video: Video) -> bool:
     changed = Video.objects.filter(pk=video.pk, announced_at__isnull=True).update(announced_at=now)
     if changed:
         video.announced_at = now
-        notify_followers(author=video.author, kind="new_video", target=video)
+        events.record("video.published", video_id=video.pk, author_id=video.author_id)
     video_count_refresh(author_id=video.author_id)
     return bool(changed)
 

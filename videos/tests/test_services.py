@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Follow
 from notifications.models import Notification
+from socialflow.core.models import Event
 from videos import counters, selectors, services
 from videos.models import PendingViewCount, Video
 from videos.tests.factories import VideoFactory
@@ -89,12 +90,13 @@ def test_it_dedups_anonymous_viewers_by_ip_and_agent(alice):
     assert counted == [True, False, True, True]  # same viewer again only after 24 h
 
 
-def test_it_notifies_the_creator(alice, bob, charlie):
+def test_it_notifies_the_creator(alice, bob, charlie, django_capture_on_commit_callbacks):
     video = VideoFactory(author=alice)
-    services.video_react(user=bob, video=video, kind="like")
-    comment = services.comment_create(video=video, author=bob, text="nice")
-    services.comment_create(video=video, author=charlie, text="agreed", parent=comment)
-    services.comment_like(user=charlie, comment=comment)
+    with django_capture_on_commit_callbacks(execute=True):  # notifications handle the events
+        services.video_react(user=bob, video=video, kind="like")
+        comment = services.comment_create(video=video, author=bob, text="nice")
+        services.comment_create(video=video, author=charlie, text="agreed", parent=comment)
+        services.comment_like(user=charlie, comment=comment)
     kinds = set(Notification.objects.values_list("recipient__username", "kind"))
     assert ("alice", "like_video") in kinds and ("alice", "comment") in kinds
     assert ("bob", "comment_reply") in kinds and ("bob", "like_comment") in kinds
@@ -137,6 +139,25 @@ def test_it_announces_a_public_video_once(alice, bob):
     services.video_update(video=video, visibility="public")
     assert video.announced_at is not None
     assert services.video_announce_if_due(video=video) is False
+    published = Event.objects.filter(name="video.published")
+    assert list(published.values_list("payload", flat=True)) == [{"video_id": video.pk, "author_id": alice.pk}]
+
+
+def test_it_records_a_deleted_video_and_its_comments_in_bounded_events(alice, bob, monkeypatch):
+    from videos.services import videos as video_services
+
+    monkeypatch.setattr(video_services, "COMMENT_IDS_PER_EVENT", 2)
+    video = VideoFactory(author=alice)
+    top = services.comment_create(video=video, author=bob, text="a")
+    ids = [top.pk] + [services.comment_create(video=video, author=alice, text=t, parent=top).pk for t in "bc"]
+    video_id = video.pk
+    services.video_delete(video=video)
+    assert Event.objects.get(name="video.deleted").payload == {"video_id": video_id, "author_id": alice.pk}
+    deleted = Event.objects.filter(name="comment.deleted").order_by("pk").values_list("payload", flat=True)
+    assert list(deleted) == [
+        {"comment_ids": ids[:2], "video_id": video_id},
+        {"comment_ids": ids[2:], "video_id": video_id},
+    ]
 
 
 def test_it_hides_and_restores_for_moderation(alice):

@@ -1,12 +1,20 @@
 """Demo data for `make run`: users first, then each domain's own ``<app>/demo.py``.
 
-Idempotent: running it again adds nothing that already exists.
+Seeds once per database: every later `make run` finds the mark and leaves the data alone, however
+people changed it since (alice may have blocked bob; a second seed would try to follow again).
 """
 
 import importlib
 
+from django.conf import settings
+from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from accounts.demo import demo_credentials
+
+# The demo site's name doubles as the mark that the demo data is in this database.
+SEEDED_MARK = "Social Flow (demo)"
 
 DEMO_APPS = [
     "accounts",
@@ -25,6 +33,10 @@ class Command(BaseCommand):
     help = "Create demo users, posts and a short generated video (idempotent)."
 
     def handle(self, *args, **options):
+        if Site.objects.filter(pk=settings.SITE_ID, name=SEEDED_MARK).exists():
+            self.stdout.write("Demo data was seeded before; leaving it as it is.")
+            self.stdout.write(demo_credentials())
+            return
         context: dict = {}
         for app in DEMO_APPS:
             try:
@@ -35,3 +47,4 @@ class Command(BaseCommand):
                 continue
             with transaction.atomic():
                 module.seed(context=context, stdout=self.stdout)
+        Site.objects.update_or_create(pk=settings.SITE_ID, defaults={"name": SEEDED_MARK})

@@ -1,0 +1,99 @@
+"""supervisord's configuration for the platform's processes on one machine.
+
+Each program restarts when it dies (``autorestart``); one that dies again within ``startsecs`` of
+starting is retried with supervisord's growing back-off (1 s, 2 s, 3 s, …) up to ``startretries``
+times. Every program runs in its own process group and is stopped as a group, so a worker's ffmpeg
+goes with it. Output goes to supervisord's own standard output (the terminal of ``make run``), where supervisord
+also says which program it started, which one died and how, and which one it restarted.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    command: list[str]
+    priority: int  # started in ascending order, stopped in descending order
+    stop_wait_s: int = 10
+    start_s: int = 3
+
+
+def programs(*, bin_dir: Path, host: str, port: int, var_dir: Path, redis_command: list[str] | None) -> list[Program]:
+    celery = str(bin_dir / "celery")
+    listed = []
+    if redis_command:
+        listed.append(Program("redis", redis_command, priority=10, stop_wait_s=30, start_s=1))
+    listed += [
+        Program(
+            "web",
+            [str(bin_dir / "uvicorn"), "socialflow.asgi:application", "--host", host, "--port", str(port)]
+            + ["--lifespan", "off", "--proxy-headers", "--log-level", "warning"],
+            priority=20,
+        ),
+        # A warm shutdown lets running tasks finish (a transcode may take a while).
+        Program(
+            "worker",
+            [celery, "-A", "socialflow", "worker", "-Q", "celery,transcode", "--concurrency", "2"]
+            + ["--loglevel", "INFO", "--without-gossip", "--without-mingle"],
+            priority=30,
+            stop_wait_s=60,
+        ),
+        # One beat per deployment: never inside a worker, so scaling workers never duplicates it.
+        Program(
+            "beat",
+            [celery, "-A", "socialflow", "beat", "--loglevel", "INFO"]
+            + ["--schedule", str(var_dir / "celerybeat-schedule")],
+            priority=40,
+        ),
+        Program("live", [str(bin_dir / "python"), "manage.py", "live_ingest"], priority=40),
+    ]
+    return listed
+
+
+def render(*, programs: list[Program], var_dir: Path, directory: Path) -> str:
+    """The configuration file's text; programs inherit supervisord's environment."""
+    run_dir = var_dir / "run"
+    sections = [
+        f"""[supervisord]
+nodaemon=true
+logfile={run_dir / "supervisord.log"}
+loglevel=info
+pidfile={run_dir / "supervisord.pid"}
+childlogdir={run_dir}
+
+[unix_http_server]
+file={run_dir / "supervisor.sock"}
+chmod=0700
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://{run_dir / "supervisor.sock"}
+"""
+    ]
+    for program in programs:
+        sections.append(
+            f"""[program:{program.name}]
+command={shlex.join(program.command)}
+directory={directory}
+priority={program.priority}
+autostart=true
+autorestart=true
+startsecs={program.start_s}
+startretries=50
+stopsignal=TERM
+stopwaitsecs={program.stop_wait_s}
+stopasgroup=true
+killasgroup=true
+redirect_stderr=true
+stdout_logfile=/dev/stdout
+stdout_logfile_maxbytes=0
+"""
+        )
+    return "\n".join(sections)
