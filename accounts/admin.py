@@ -11,12 +11,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from accounts import services
 from accounts.models import PERMANENT_BAN_UNTIL, Block, Follow, User
+from socialflow.core.exceptions import InvalidInput
 
 BAN_DURATIONS = [
     ("1", "1 day"),
@@ -161,8 +161,8 @@ class UserAdmin(DjangoUserAdmin):
             for user in self._targets(request, queryset).iterator(chunk_size=500):
                 try:
                     services.user_ban(user=user, by=request.user, until=until, reason=reason)
-                except ValidationError as exc:
-                    self.message_user(request, f"{user}: {'; '.join(exc.messages)}", messages.ERROR)
+                except InvalidInput as exc:
+                    self.message_user(request, f"{user}: {exc.message}", messages.ERROR)
                     continue
                 duration = dict(BAN_DURATIONS)[form.cleaned_data["duration"]]
                 self.log_change(request, user, f"Suspended ({duration}): {reason}")

@@ -2,11 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from accounts import selectors, services
 from accounts.forms import ProfileForm
+from socialflow.core.exceptions import InvalidInput
 
 
 @login_required
@@ -17,8 +17,8 @@ def index(request):
         if form.is_valid():
             try:
                 services.user_profile_update(user=user, **form.service_kwargs())
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
+            except InvalidInput as exc:
+                for field, errors in (exc.field_errors or {None: [exc.message]}).items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 messages.success(request, "Profile saved.")

@@ -2,10 +2,10 @@
 
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, PermissionDenied
 
 from live.models import ChatMessage, Stream, StreamBan
 from socialflow.core import access
+from socialflow.core.exceptions import NotFound, PermissionDenied
 
 
 def stream_list_public(*, status: str = "live", category: str = "", owner_username: str = "") -> QuerySet[Stream]:
@@ -44,14 +44,14 @@ def stream_get_for_owner(*, stream_id, user) -> Stream:
     """The stream if ``user`` owns it; 404 when invisible, 403 when visible but not theirs."""
     stream = stream_get(stream_id=stream_id)
     if stream.owner_id != getattr(user, "pk", None):
-        raise PermissionDenied(detail="Only the streamer can do this.", code="not_owner")
+        raise PermissionDenied("Only the streamer can do this.", code="not_owner")
     return stream
 
 
 def stream_get_for_moderator(*, stream_id, user) -> Stream:
     stream = stream_get(stream_id=stream_id)
     if not user_can_moderate(stream=stream, user=user):
-        raise PermissionDenied(detail="Only the streamer and moderators can do this.", code="not_moderator")
+        raise PermissionDenied("Only the streamer and moderators can do this.", code="not_moderator")
     return stream
 
 
@@ -84,14 +84,6 @@ def user_is_member(*, user, creator) -> bool:
     """Channel membership through the access layer's membership seam (monetization provides it;
     until then only the creator counts: fail closed)."""
     return access.is_member(user, creator_id=creator.pk)
-
-
-def active_ban_for(*, stream_id: int, user_id: int) -> StreamBan | None:
-    return (
-        StreamBan.objects.filter(stream_id=stream_id, user_id=user_id)
-        .filter(Q(expires_at=None) | Q(expires_at__gt=timezone.now()))
-        .first()
-    )
 
 
 def stream_bans(*, stream: Stream) -> QuerySet[StreamBan]:

@@ -6,10 +6,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
-from rest_framework.exceptions import APIException
 
 from live import selectors, services
 from live.api.serializers import hls_url_for
+from socialflow.core.exceptions import DomainError
 
 
 class StreamForm(forms.Form):
@@ -44,8 +44,8 @@ def index(request):
                 messages.success(request, "Stream ended. The recording becomes a video shortly.")
             elif not form.is_valid() and action in ("create", "update"):
                 messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-        except APIException as exc:
-            messages.error(request, str(exc.detail))
+        except DomainError as exc:
+            messages.error(request, exc.message)
         return redirect("live:index")
     form = StreamForm(
         initial={

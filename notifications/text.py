@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from notifications.models import Kind, Notification
+from socialflow.core.money import Money, MoneyError
 
 # "{actors}" is "alice", "alice and bob" or "alice and 12 others"; "{title}" comes from data.
 SENTENCES: dict[str, str] = {
@@ -47,10 +48,14 @@ def actors_phrase(names: list[str], count: int) -> str:
 
 
 def format_amount(amount) -> str:
-    """``{"amount": 1234, "currency": "usd"}`` → ``12.34 USD``."""
-    if not isinstance(amount, dict) or not isinstance(amount.get("amount"), int):
+    """``{"amount": 1234, "currency": "usd"}`` (minor units) → ``$12.34``, by ``Money``'s display
+    rule; ``""`` when the data is not an amount in a known currency (the sentence then omits it)."""
+    if not isinstance(amount, dict):
         return ""
-    return f"{amount['amount'] / 100:.2f} {str(amount.get('currency', '')).upper()}".strip()
+    try:
+        return Money(amount.get("amount"), str(amount.get("currency", ""))).format()
+    except MoneyError:
+        return ""
 
 
 def actor_names(notification: Notification) -> list[str]:

@@ -2,14 +2,18 @@ from django.conf import settings
 from django.db import models
 
 from socialflow.core.moderation import Moderatable
+from socialflow.core.visibility import Visibility
+from socialflow.core.visibility import choices as visibility_choices
 
-
-class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public"
-    UNLISTED = "unlisted", "Unlisted (not in hashtags, search or trends)"
-    FOLLOWERS = "followers", "Followers only"
-    MEMBERS = "members", "Channel members (reserved)"
-    DIRECT = "direct", "Mentioned people only"
+# The visibilities a post may have (the API documents this order); members-only is reserved.
+POST_VISIBILITIES = (
+    Visibility.PUBLIC,
+    Visibility.UNLISTED,
+    Visibility.FOLLOWERS,
+    Visibility.MEMBERS,
+    Visibility.DIRECT,
+)
+POST_VISIBILITY_CHOICES = visibility_choices(*POST_VISIBILITIES)
 
 
 def _new_post_id() -> int:
@@ -30,7 +34,7 @@ class Post(Moderatable, models.Model):
     id = models.BigIntegerField(primary_key=True, default=_new_post_id, editable=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")
     text = models.TextField(blank=True)
-    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
+    visibility = models.CharField(max_length=16, choices=POST_VISIBILITY_CHOICES, default=Visibility.PUBLIC)
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     thread_root = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     quote_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes")

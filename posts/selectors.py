@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from rest_framework.exceptions import NotFound
 
 from accounts.models import Block, Follow, Mute, User
 from posts.models import Bookmark, Hashtag, Mention, Post, Visibility
 from socialflow.core import access
+from socialflow.core.exceptions import NotFound
 from socialflow.core.ids import parse_id
 
 OPEN_VISIBILITIES = (Visibility.PUBLIC, Visibility.UNLISTED)

@@ -30,6 +30,7 @@ ISOLATED_VARIABLES = frozenset(
         "SITE_URL",
         "PORT",
         "HOST",
+        "EMBEDDED_REDIS_PORT",
     }
 )
 
@@ -118,6 +119,7 @@ class Stack:
         inherited = {k: v for k, v in os.environ.items() if k not in ISOLATED_VARIABLES}
         self.env = {**inherited, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         self.env["LIVE_EMBEDDED_RTMP_PORT"] = str(free_port())
+        self.env["EMBEDDED_REDIS_PORT"] = str(free_port())
         self.make: subprocess.Popen | None = None
         self.log_path = workdir / "make-run.log"
 

@@ -3,6 +3,7 @@ notification socket. Every call is recorded (status, latency, phase); every loop
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import statistics
@@ -222,7 +223,12 @@ class Chat:
                         Call(self.client.recorder.phase, "ws chat.send", 101, time.monotonic() - started)
                     )
                     n += 1
-                    stop.wait(interval_s)
+                    # A chat client reads its room: one that never does fills its receive queue,
+                    # stops reading the socket, and then misses the pongs of its own keepalive.
+                    until = time.monotonic() + interval_s
+                    while not stop.is_set() and time.monotonic() < until:
+                        with contextlib.suppress(TimeoutError):
+                            socket.recv(timeout=max(0.0, until - time.monotonic()))
         except (ConnectionClosed, OSError) as exc:
             self.errors.append(f"{user.username}: {exc!r}")
 

@@ -138,11 +138,11 @@ class PlaylistPolicy(access.Policy):
 
     def visible_q(self, viewer, prefix: str = "") -> Q:
         uid = access.viewer_id(viewer)
-        q = ~Q(**{f"{prefix}visibility": Playlist.PlaylistVisibility.PRIVATE})
+        q = ~Q(**{f"{prefix}visibility": Visibility.PRIVATE})
         return q | Q(**{f"{prefix}owner_id": uid}) if uid is not None else q
 
     def can_view(self, viewer, obj) -> bool:
-        return obj.visibility != Playlist.PlaylistVisibility.PRIVATE or access.viewer_id(viewer) == obj.owner_id
+        return obj.visibility != Visibility.PRIVATE or access.viewer_id(viewer) == obj.owner_id
 
     def can_act(self, viewer, action: str, obj) -> bool:
         return access.viewer_id(viewer) == obj.owner_id

@@ -9,14 +9,20 @@ from django.db import models
 from django.db.models import Q
 
 from socialflow.core.moderation import Moderatable
+from socialflow.core.visibility import Visibility
+from socialflow.core.visibility import choices as visibility_choices
 
-
-class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public"
-    UNLISTED = "unlisted", "Unlisted"
-    PRIVATE = "private", "Private"
-    FOLLOWERS = "followers", "Followers only"
-    MEMBERS = "members", "Members only"
+# The visibilities a video and a playlist may have (the API documents these orders).
+VIDEO_VISIBILITIES = (
+    Visibility.PUBLIC,
+    Visibility.UNLISTED,
+    Visibility.PRIVATE,
+    Visibility.FOLLOWERS,
+    Visibility.MEMBERS,
+)
+VIDEO_VISIBILITY_CHOICES = visibility_choices(*VIDEO_VISIBILITIES)
+PLAYLIST_VISIBILITIES = (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE)
+PLAYLIST_VISIBILITY_CHOICES = visibility_choices(*PLAYLIST_VISIBILITIES)
 
 
 class Tag(models.Model):
@@ -42,7 +48,7 @@ class Video(Moderatable, models.Model):
     title = models.CharField(max_length=255)
     description = models.TextField(max_length=5000, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="videos")
-    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
+    visibility = models.CharField(max_length=16, choices=VIDEO_VISIBILITY_CHOICES, default=Visibility.PUBLIC)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.UPLOAD)
 
     # Transcoding state machine: uploading -> processing -> ready | failed (conditional updates).
@@ -92,7 +98,7 @@ class Video(Moderatable, models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="videos_video_title_not_empty"),
             models.CheckConstraint(
-                condition=Q(visibility__in=[v.value for v in Visibility]), name="videos_video_visibility_valid"
+                condition=Q(visibility__in=[v.value for v in VIDEO_VISIBILITIES]), name="videos_video_visibility_valid"
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["uploading", "processing", "ready", "failed"]), name="videos_video_status_valid"
@@ -256,15 +262,10 @@ class CommentLike(models.Model):
 
 
 class Playlist(models.Model):
-    class PlaylistVisibility(models.TextChoices):
-        PUBLIC = "public", "Public"
-        UNLISTED = "unlisted", "Unlisted"
-        PRIVATE = "private", "Private"
-
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playlists")
     title = models.CharField(max_length=150)
     description = models.TextField(max_length=5000, blank=True)
-    visibility = models.CharField(max_length=16, choices=PlaylistVisibility.choices, default="public")
+    visibility = models.CharField(max_length=16, choices=PLAYLIST_VISIBILITY_CHOICES, default=Visibility.PUBLIC)
     items_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

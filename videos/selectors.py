@@ -6,10 +6,10 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from accounts import access as graph
 from socialflow.core import access
+from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from videos.access import comments_on_visible_video_q, listed_q, published_q
 from videos.models import Comment, CommentLike, Playlist, PlaylistItem, Tag, Video, VideoReaction, Visibility
 
@@ -43,7 +43,7 @@ def _refuse_nul(**params: str | None) -> None:
     """PostgreSQL cannot take a NUL in a query string: a clear 400 rather than a 500."""
     for name, value in params.items():
         if value and "\x00" in value:
-            raise ValidationError({name: ["Null characters are not allowed."]}, code="null_characters_not_allowed")
+            raise InvalidInput("Null characters are not allowed.", field=name, code="null_characters_not_allowed")
 
 
 def video_can_view(*, video: Video, viewer) -> bool:
@@ -187,11 +187,11 @@ def playlist_list(*, viewer, owner: str | None = None) -> QuerySet:
     if owner:
         qs = qs.filter(owner__username__iexact=owner)
         if not (_authed(viewer) and viewer.username.lower() == owner.lower()):
-            qs = qs.filter(visibility=Playlist.PlaylistVisibility.PUBLIC)
+            qs = qs.filter(visibility=Visibility.PUBLIC)
     elif _authed(viewer):
         qs = qs.filter(owner_id=viewer.pk)
     else:
-        qs = qs.filter(visibility=Playlist.PlaylistVisibility.PUBLIC)
+        qs = qs.filter(visibility=Visibility.PUBLIC)
     return access.visible_to("playlist", viewer, queryset=qs).order_by("-created_at", "-id")
 
 

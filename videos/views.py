@@ -4,11 +4,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from rest_framework.exceptions import NotFound, PermissionDenied
 
+from socialflow.core.exceptions import NotFound, PermissionDenied
 from videos import access, selectors, services
 from videos.api.serializers import VideoUpdateSerializer
-from videos.models import Visibility
+from videos.models import VIDEO_VISIBILITY_CHOICES
 
 
 @login_required
@@ -25,7 +25,7 @@ def upload(request):
         request,
         "videos/upload.html",
         {
-            "visibilities": Visibility.choices,
+            "visibilities": VIDEO_VISIBILITY_CHOICES,
             "max_bytes": settings.VIDEO_MAX_UPLOAD_BYTES,
             "chunk_bytes": settings.VIDEO_STUDIO_CHUNK_BYTES,
         },
@@ -64,7 +64,7 @@ def edit(request, video_id: int):
         "videos/edit.html",
         {
             "video": video,
-            "visibilities": Visibility.choices,
+            "visibilities": VIDEO_VISIBILITY_CHOICES,
             "tags": ", ".join(t.name for t in video.tags.all()),
             "errors": errors,
         },

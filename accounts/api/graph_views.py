@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api.serializers import FollowEntrySerializer, FollowRequestSerializer, RelationshipSerializer
-from socialflow.api.keyset import CURSOR_PARAMS, KeysetPagination, list_response, paginate_queryset
+from socialflow.api.pagination import CURSOR_PARAMS, CursorPagination
 
 
 def relationship_response(request, target, code=status.HTTP_200_OK):
@@ -22,13 +22,13 @@ def _graph_view(create, delete, actor_kw: str, target_kw: str, name: str):
 
         @extend_schema(request=None, responses=RelationshipSerializer, operation_id=f"users_{name}_create")
         def post(self, request, username):
-            target = selectors.user_get_active(username=username)
+            target = selectors.user_get_by_username(username=username)
             create(**{actor_kw: request.user, target_kw: target})
             return relationship_response(request, target)
 
         @extend_schema(request=None, responses={200: RelationshipSerializer}, operation_id=f"users_{name}_destroy")
         def delete(self, request, username):
-            target = selectors.user_get_active(username=username)
+            target = selectors.user_get_by_username(username=username)
             delete(**{actor_kw: request.user, target_kw: target})
             return relationship_response(request, target)
 
@@ -44,16 +44,17 @@ MuteView = _graph_view(services.mute_create, services.mute_delete, "muter", "mut
 def _follow_list_view(side: str):
     class FollowListView(APIView):
         permission_classes = [IsAuthenticatedOrReadOnly]
-        pagination_class = KeysetPagination
+        pagination_class = CursorPagination
 
         @extend_schema(responses=FollowEntrySerializer(many=True), parameters=CURSOR_PARAMS)
         def get(self, request, username):
-            owner = selectors.user_get_active(username=username)
+            owner = selectors.user_get_by_username(username=username)
             selectors.access_follow_lists(owner=owner, viewer=request.user)
             queryset = (selectors.followers_of if side == "follower" else selectors.following_of)(user=owner)
-            follows, next_cursor = paginate_queryset(request, queryset.order_by("-id"))
+            paginator = CursorPagination()
+            follows = paginator.paginate_queryset(queryset, request)
             data = FollowEntrySerializer(follows, many=True, context={"side": side}).data
-            return list_response(request, data, next_cursor)
+            return paginator.get_paginated_response(data)
 
     FollowListView.__name__ = "FollowersView" if side == "follower" else "FollowingView"
     return FollowListView
@@ -65,14 +66,13 @@ FollowingView = _follow_list_view("followee")
 
 class FollowRequestsView(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = KeysetPagination
+    pagination_class = CursorPagination
 
     @extend_schema(responses=FollowRequestSerializer(many=True), parameters=CURSOR_PARAMS)
     def get(self, request):
-        requests, next_cursor = paginate_queryset(
-            request, selectors.follow_requests_for(user=request.user).order_by("-id")
-        )
-        return list_response(request, FollowRequestSerializer(requests, many=True).data, next_cursor)
+        paginator = CursorPagination()
+        requests = paginator.paginate_queryset(selectors.follow_requests_for(user=request.user), request)
+        return paginator.get_paginated_response(FollowRequestSerializer(requests, many=True).data)
 
 
 class FollowRequestAcceptView(APIView):

@@ -128,28 +128,20 @@ def avatar_url(user, *, request=None) -> str | None:
     return url
 
 
-class UserSummarySerializer(serializers.ModelSerializer):
-    """The compact user other apps embed (authors, followers, chat)."""
-
+class PublicProfileSerializer(serializers.ModelSerializer):
     id = serializers.CharField(read_only=True)
     avatar_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "display_name", "avatar_url", "is_private"]
-        read_only_fields = fields
-
-    def get_avatar_url(self, user) -> str | None:
-        return avatar_url(user, request=self.context.get("request"))
-
-
-class PublicProfileSerializer(UserSummarySerializer):
     joined_at = serializers.DateTimeField(source="date_joined", read_only=True)
     is_suspended = serializers.BooleanField(source="is_banned", read_only=True)
 
-    class Meta(UserSummarySerializer.Meta):
+    class Meta:
+        model = User
         fields = [
-            *UserSummarySerializer.Meta.fields,
+            "id",
+            "username",
+            "display_name",
+            "avatar_url",
+            "is_private",
             "bio",
             "links",
             "role",
@@ -161,6 +153,9 @@ class PublicProfileSerializer(UserSummarySerializer):
             "is_suspended",
         ]
         read_only_fields = fields
+
+    def get_avatar_url(self, user) -> str | None:
+        return avatar_url(user, request=self.context.get("request"))
 
 
 class ProfileSerializer(PublicProfileSerializer):
@@ -239,25 +234,58 @@ def _iso(value):
     return value.isoformat().replace("+00:00", "Z")
 
 
-class UserBriefSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    username = serializers.CharField()
-    display_name = serializers.CharField()
-    avatar_url = serializers.CharField(allow_null=True)
-    is_private = serializers.BooleanField()
+# The one way a shape embeds a user (an author, an actor, a follower, a streamer). An embedding is
+# a subclass that picks its fields (``shown``, in this order) and keeps its name: the name is the
+# OpenAPI component clients are generated from (and a docstring here would become every
+# component's description). Hot paths (feeds, notification lists and pushes) call
+# ``Shape.embed(user)`` for the same dict without a serializer instance. ``user`` may be a ``User``
+# or anything with its attributes (the feed's ``FeedUser``).
+class EmbeddedUserSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+    avatar_url = serializers.SerializerMethodField()
+    is_private = serializers.BooleanField(read_only=True)
+
+    shown: tuple[str, ...] = ("id", "username", "display_name", "avatar_url", "is_private")
+    # Posts and the graph have always shown the username when no display name is set, the other
+    # embeddings the display name as set (maybe ""); clients see the difference, so it stays.
+    display_name_or_username = False
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {name: fields[name] for name in self.shown}
+
+    def get_avatar_url(self, user) -> str | None:
+        return avatar_url(user, request=self.context.get("request"))
 
     def to_representation(self, user):
-        return user_brief(user)
+        return self.embed(user, request=self.context.get("request"))
+
+    @classmethod
+    def embed(cls, user, *, request=None) -> dict:
+        """The embedded user as a dict; ``request`` makes a local avatar URL absolute on its host
+        (otherwise on ``SITE_URL``)."""
+        data = {}
+        for name in cls.shown:
+            if name == "id":
+                data[name] = str(user.pk)
+            elif name == "display_name":
+                data[name] = (user.display_name or user.username) if cls.display_name_or_username else user.display_name
+            elif name == "avatar_url":
+                data[name] = avatar_url(user, request=request)
+            else:
+                data[name] = getattr(user, name)
+        return data
+
+
+# Authors of posts, followers, follow requesters, search results.
+class UserBriefSerializer(EmbeddedUserSerializer):
+    display_name_or_username = True
 
 
 def user_brief(user) -> dict:
-    return {
-        "id": str(user.pk),
-        "username": user.username,
-        "display_name": user.display_name or user.username,
-        "avatar_url": avatar_url(user),
-        "is_private": user.is_private,
-    }
+    return UserBriefSerializer.embed(user)
 
 
 class RelationshipSerializer(serializers.Serializer):

@@ -1,14 +1,15 @@
 """Reads for accounts and the social graph (``accounts.selectors.graph``, re-exported here).
 
-Other apps use ``user_get_by_username``, ``user_get_active``, ``user_search`` and the graph reads."""
+Other apps use ``user_get_by_username`` (the one way to find a user by name), ``user_search`` and the
+graph reads."""
 
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from accounts.models import PERMANENT_BAN_UNTIL, User
 from accounts.selectors.graph import (
@@ -25,6 +26,7 @@ from accounts.selectors.graph import (
     is_following,
     user_relationship,
 )
+from socialflow.core.exceptions import NotFound
 
 
 def _visible_users() -> QuerySet[User]:
@@ -32,23 +34,32 @@ def _visible_users() -> QuerySet[User]:
     return User.objects.filter(deleted_at__isnull=True, is_active=True).exclude(banned_until__gte=PERMANENT_BAN_UNTIL)
 
 
+def _username(username: str | None) -> str | None:
+    """The name a path or form means: an optional leading ``@`` dropped. ``None`` for what no
+    account can be called (empty, or with a NUL, which PostgreSQL refuses in a query: a 500)."""
+    name = (username or "").lstrip("@")
+    return name if name and "\x00" not in name else None
+
+
 def user_get_by_username(*, username: str) -> User:
-    """The (not deleted) user with this username, case-insensitively, or ``NotFound``."""
-    user = User.objects.filter(username__iexact=(username or "").lstrip("@"), deleted_at__isnull=True).first()
-    if user is None:
-        raise NotFound("No such user.", code="user_not_found")
-    return user
+    """The account ``username`` names, as other people see it, else ``NotFound`` (404).
 
-
-def user_get_active(*, username: str) -> User:
-    """A live account by username (case-insensitive, an optional leading ``@`` as in profiles)."""
-    # A NUL never names anything, and PostgreSQL refuses it in a query (a 500 instead of a 404).
-    user = None
-    if "\x00" not in username:
-        user = User.objects.filter(username__iexact=username.lstrip("@"), deleted_at__isnull=True).first()
+    The one rule for a user named in a path or a form: case-insensitive (usernames are unique
+    regardless of case), an optional leading ``@``; deleted, deactivated and permanently banned
+    accounts do not exist for others (``_visible_users``), so they are not found either.
+    """
+    name = _username(username)
+    user = _visible_users().filter(username__iexact=name).first() if name else None
     if user is None:
         raise NotFound("No such user.", code="not_found")
     return user
+
+
+def users_get_by_usernames(*, usernames) -> QuerySet[User]:
+    """The accounts these names denote, by the rule of ``user_get_by_username`` (unknown names are
+    simply missing: compare ``username.lower()`` to tell which)."""
+    names = {name.lower() for name in map(_username, usernames) if name}
+    return _visible_users().annotate(username_lower=Lower("username")).filter(username_lower__in=names)
 
 
 def user_search(*, query: str, viewer, limit: int = 20) -> QuerySet[User]:
@@ -122,9 +133,7 @@ class Profile:
 
 def user_profile_get(*, username: str, viewer) -> Profile:
     """A public profile as ``viewer`` sees it; deleted and permanently banned accounts are 404."""
-    user = _visible_users().filter(username__iexact=(username or "").lstrip("@")).first()
-    if user is None:
-        raise NotFound("No such user.", code="user_not_found")
+    user = user_get_by_username(username=username)
     viewer = viewer if viewer is not None and viewer.is_authenticated else None
     return Profile(user=user, relationship=user_relationship(viewer=viewer, target=user))
 
@@ -152,7 +161,6 @@ __all__ = [
     "is_following",
     "own_account_get",
     "user_email_verified",
-    "user_get_active",
     "user_get_by_username",
     "user_get_for_login",
     "user_get_for_password_reset",
@@ -160,5 +168,6 @@ __all__ = [
     "user_profile_get",
     "user_relationship",
     "user_search",
+    "users_get_by_usernames",
     "users_due_for_purge",
 ]

@@ -9,12 +9,12 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from rest_framework import exceptions
 
 from accounts import selectors
 from accounts.models import User
 from accounts.services.mfa import mfa_code_verify
 from accounts.services.tokens import TokenPair, token_pair_issue, tokens_revoke_all
+from socialflow.core.exceptions import InvalidInput, PermissionDenied, Unauthenticated
 from socialflow.reliability.queue import enqueue_on_commit
 
 INVALID_CREDENTIALS = "No active account found with the given credentials."
@@ -30,18 +30,18 @@ def user_authenticate(*, login: str, password: str, otp: str | None = None) -> U
     user = selectors.user_get_for_login(login=login)
     if user is None:
         User().set_password(password)  # same hashing cost as a real check
-        raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS, code="invalid_credentials")
+        raise Unauthenticated(INVALID_CREDENTIALS, code="invalid_credentials")
     if not user.check_password(password) or not user.is_active or user.is_deleted:
-        raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS, code="invalid_credentials")
+        raise Unauthenticated(INVALID_CREDENTIALS, code="invalid_credentials")
     if selectors.user_has_totp(user=user):
         if not otp:
-            raise exceptions.AuthenticationFailed("A two-factor authentication code is required.", code="otp_required")
+            raise Unauthenticated("A two-factor authentication code is required.", code="otp_required")
         if not mfa_code_verify(user=user, code=otp):
-            raise exceptions.AuthenticationFailed("The two-factor authentication code is invalid.", code="otp_invalid")
+            raise Unauthenticated("The two-factor authentication code is invalid.", code="otp_invalid")
     if user.is_banned:
-        raise exceptions.PermissionDenied(user.ban_message(), code="banned")
+        raise PermissionDenied(user.ban_message(), code="banned")
     if settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory" and not selectors.user_email_verified(user=user):
-        raise exceptions.PermissionDenied("Verify your email address first.", code="email_unverified")
+        raise PermissionDenied("Verify your email address first.", code="email_unverified")
     return user
 
 
@@ -56,9 +56,9 @@ def email_address_verify(*, key: str) -> EmailAddress:
     confirmation = get_emailconfirmation_model().from_key(key)
     address = confirmation.email_address if confirmation else None
     if address is None or address.user.is_deleted:
-        raise ValidationError({"key": ["This verification link is invalid or has expired."]}, code="invalid_key")
+        raise InvalidInput("This verification link is invalid or has expired.", field="key", code="invalid_key")
     if EmailAddress.objects.filter(email__iexact=address.email, verified=True).exclude(pk=address.pk).exists():
-        raise ValidationError({"key": ["This email address is already verified by another account."]})
+        raise InvalidInput("This email address is already verified by another account.", field="key")
     EmailAddress.objects.filter(pk=address.pk, verified=False).update(verified=True)
     address.verified = True
     if not EmailAddress.objects.filter(user_id=address.user_id, primary=True).exclude(pk=address.pk).exists():
@@ -97,7 +97,7 @@ def password_reset_token_make(*, user: User) -> tuple[str, str]:
 
 @transaction.atomic
 def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
-    invalid = ValidationError({"token": ["This password reset link is invalid or has expired."]}, code="invalid_token")
+    invalid = InvalidInput("This password reset link is invalid or has expired.", field="token", code="invalid_token")
     try:
         pk = url_str_to_user_pk(uid)
     except (ValueError, TypeError, OverflowError, ValidationError) as exc:
@@ -115,7 +115,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
 def password_change(*, user: User, old_password: str, new_password: str) -> TokenPair:
     """Change the password, sign out every other session and return a fresh pair for this one."""
     if not user.check_password(old_password):
-        raise ValidationError({"old_password": ["The current password is not correct."]})
+        raise InvalidInput("The current password is not correct.", field="old_password")
     _password_set(user=user, new_password=new_password)
     return token_pair_issue(user=user)
 
@@ -125,7 +125,7 @@ def _password_set(*, user: User, new_password: str) -> None:
     try:
         validate_password(new_password, user=user)
     except ValidationError as exc:
-        raise ValidationError({"new_password": exc.messages}) from exc
+        raise InvalidInput(errors={"new_password": exc.messages}) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
     tokens_revoke_all(user_id=user.pk)

@@ -6,7 +6,6 @@ trail (``socialflow.core.audit``) with the moderator."""
 import logging
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from accounts.models import PERMANENT_BAN_UNTIL, User
 from accounts.services.tokens import tokens_revoke_all
 from socialflow.core import events
 from socialflow.core.audit import audit_record
+from socialflow.core.exceptions import InvalidInput
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +22,9 @@ logger = logging.getLogger(__name__)
 def user_ban(*, user: User, by: User | None, until: datetime | None = None, reason: str) -> User:
     """Suspend ``user`` until ``until`` (``None`` = permanently) and sign them out everywhere."""
     if until is not None and (timezone.is_naive(until) or until <= timezone.now()):
-        raise ValidationError({"until": ["The end of a ban must be an aware datetime in the future."]})
+        raise InvalidInput("The end of a ban must be an aware datetime in the future.", field="until")
     if by is not None and by.pk == user.pk:
-        raise ValidationError({"user": ["You cannot ban yourself."]})
+        raise InvalidInput("You cannot ban yourself.", field="user")
     user.banned_until = until or PERMANENT_BAN_UNTIL
     user.ban_reason = (reason or "").strip()[: User._meta.get_field("ban_reason").max_length]
     user.save(update_fields=["banned_until", "ban_reason"])

@@ -12,10 +12,9 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, validate_
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from rest_framework import exceptions
 
 from accounts.models import User
-from socialflow.core.exceptions import Conflict
+from socialflow.core.exceptions import Conflict, InvalidInput, PermissionDenied
 
 TOTP_SETUP_TIMEOUT = 15 * 60
 
@@ -31,7 +30,7 @@ def _ensure_may_add(user: User) -> None:
     try:
         validate_can_add_authenticator(user)
     except ValidationError as exc:
-        raise exceptions.PermissionDenied(
+        raise PermissionDenied(
             "Verify your email address before turning on two-factor authentication.", code="email_unverified"
         ) from exc
 
@@ -56,9 +55,9 @@ def totp_setup_confirm(*, user: User, code: str) -> list[str]:
     _ensure_may_add(user)
     secret = cache.get(_pending_key(user.pk))
     if not secret:
-        raise ValidationError({"code": ["Start the setup first (POST auth/2fa/totp); it may have expired."]})
+        raise InvalidInput("Start the setup first (POST auth/2fa/totp); it may have expired.", field="code")
     if not validate_totp_code(secret, code):
-        raise ValidationError({"code": ["Incorrect code."]}, code="otp_invalid")
+        raise InvalidInput("Incorrect code.", field="code", code="otp_invalid")
     Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).delete()
     try:
         with transaction.atomic():
@@ -102,9 +101,9 @@ def mfa_code_verify(*, user: User, code: str) -> bool:
 def totp_disable(*, user: User, code: str) -> None:
     """Turn two-factor authentication off; needs a current code (or a recovery code)."""
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        raise ValidationError({"code": ["Two-factor authentication is not enabled."]}, code="totp_disabled")
+        raise InvalidInput("Two-factor authentication is not enabled.", field="code", code="totp_disabled")
     if not mfa_code_verify(user=user, code=code):
-        raise ValidationError({"code": ["Incorrect code."]}, code="otp_invalid")
+        raise InvalidInput("Incorrect code.", field="code", code="otp_invalid")
     Authenticator.objects.filter(
         user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
     ).delete()
@@ -115,8 +114,8 @@ def recovery_codes_regenerate(*, user: User, code: str) -> list[str]:
     """New recovery codes (the old ones stop working); needs a current TOTP code."""
     totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if totp is None:
-        raise ValidationError({"code": ["Two-factor authentication is not enabled."]}, code="totp_disabled")
+        raise InvalidInput("Two-factor authentication is not enabled.", field="code", code="totp_disabled")
     if not totp.wrap().validate_code(str(code).strip()):
-        raise ValidationError({"code": ["Incorrect code."]}, code="otp_invalid")
+        raise InvalidInput("Incorrect code.", field="code", code="otp_invalid")
     Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).delete()
     return RecoveryCodes.activate(user).generate_codes()

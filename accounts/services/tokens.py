@@ -7,13 +7,13 @@ from django.conf import settings
 from django.contrib.auth.models import update_last_login
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import exceptions
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
+from socialflow.core.exceptions import PermissionDenied, Unauthenticated
 
 INVALID_TOKEN = "The token is invalid, expired or revoked."  # noqa: S105 - a message, not a secret
 
@@ -42,7 +42,7 @@ def _parse_refresh(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)  # checks signature, expiry and the blacklist
     except TokenError as exc:
-        raise exceptions.AuthenticationFailed(INVALID_TOKEN, code="token_not_valid") from exc
+        raise Unauthenticated(INVALID_TOKEN, code="token_not_valid") from exc
 
 
 @transaction.atomic
@@ -54,12 +54,12 @@ def token_pair_refresh(*, refresh: str) -> TokenPair:
     token = _parse_refresh(refresh)
     user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM)).first()
     if user is None or not user.is_active or user.is_deleted:
-        raise exceptions.AuthenticationFailed("No active account found for the given token.", code="no_active_account")
+        raise Unauthenticated("No active account found for the given token.", code="no_active_account")
     if user.is_banned:
-        raise exceptions.PermissionDenied(user.ban_message(), code="banned")
+        raise PermissionDenied(user.ban_message(), code="banned")
     _blacklisted, created = token.blacklist()
     if not created:
-        raise exceptions.AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        raise Unauthenticated(INVALID_TOKEN, code="token_not_valid")
     return _pair_for(user)
 
 
@@ -68,7 +68,7 @@ def token_revoke(*, refresh: str, user: User) -> None:
     """Log out one session: blacklist ``refresh``, which must belong to ``user``."""
     token = _parse_refresh(refresh)
     if str(token.get(jwt_settings.USER_ID_CLAIM)) != str(user.pk):
-        raise exceptions.AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        raise Unauthenticated(INVALID_TOKEN, code="token_not_valid")
     token.blacklist()
 
 

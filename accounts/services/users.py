@@ -22,6 +22,7 @@ from accounts.models import User, username_validator
 from accounts.selectors.graph import follower_ids, following_ids
 from accounts.services.tokens import tokens_revoke_all
 from socialflow.core.audit import audit_record
+from socialflow.core.exceptions import InvalidInput
 from socialflow.reliability.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def _check_identity_free(*, username: str, email: str) -> None:
     if User.objects.filter(email__iexact=email).exists():
         errors["email"] = ["A user with that email address already exists."]
     if errors:
-        raise ValidationError(errors)
+        raise InvalidInput(errors=errors)
 
 
 @transaction.atomic
@@ -95,12 +96,12 @@ def user_create(
     """Create a user and their allauth ``EmailAddress`` (primary). No password validation here:
     ``user_register`` applies the public rules; this is also used by demo data and admins.
 
-    Raises ``ValidationError`` for a taken username or email (case-insensitive), also under a race.
+    Raises ``InvalidInput`` for a taken username or email (case-insensitive), also under a race.
     """
     try:
         username_validator(username)
     except ValidationError as exc:
-        raise ValidationError({"username": exc.messages}) from exc
+        raise InvalidInput(errors={"username": exc.messages}) from exc
     _check_identity_free(username=username, email=email)
     user = User(
         username=username,
@@ -116,7 +117,7 @@ def user_create(
             user.save()
     except IntegrityError as exc:  # lost a race against a concurrent registration
         _check_identity_free(username=username, email=email)  # the winner is visible now: say which
-        raise ValidationError({"username": ["A user with that username or email already exists."]}) from exc
+        raise InvalidInput("A user with that username or email already exists.", field="username") from exc
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=email_verified)
     return user
 
@@ -143,7 +144,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
     except ValidationError as exc:
         errors["password"] = exc.messages
     if errors:
-        raise ValidationError(errors)
+        raise InvalidInput(errors=errors)
     with transaction.atomic():
         user = user_create(username=username, email=email, password=password)
         address = EmailAddress.objects.get(user=user, email=email)
@@ -209,7 +210,7 @@ def user_profile_update(
         fields.append("avatar")
     if errors:
         user.refresh_from_db(fields=fields)
-        raise ValidationError(errors)
+        raise InvalidInput(errors=errors)
     if fields:
         user.save(update_fields=fields)
     new_avatar = user.avatar.name if user.avatar else ""

@@ -25,6 +25,15 @@ def test_it_follows_and_unfollows(bob_client, api_client, alice, bob):
     assert bob_client.post(f"{API}/users/ghost/follow").status_code == 404
 
 
+def test_it_answers_404_for_accounts_others_cannot_see(bob_client, alice, moderator):
+    """One lookup rule for every /users/<username>/… path: the profile's."""
+    accounts_services.user_ban(user=alice, by=moderator, reason="spam")
+    for method, path in [("post", "follow"), ("delete", "follow"), ("post", "block"), ("get", "followers")]:
+        response = getattr(bob_client, method)(f"{API}/users/alice/{path}")
+        assert response.status_code == 404
+        assert response.json() == {"detail": "No such user.", "code": "not_found"}
+
+
 def test_it_runs_the_follow_request_flow(alice_client, bob_client, charlie_client, alice, bob):
     User.objects.filter(pk=alice.pk).update(is_private=True)
     response = bob_client.post(f"{API}/users/alice/follow")

@@ -4,16 +4,15 @@ import pytest
 import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
-from rest_framework import exceptions
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import selectors, services
 from accounts.models import PERMANENT_BAN_UNTIL, User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.tests.helpers import totp_now
+from socialflow.core import exceptions as domain
 
 pytestmark = pytest.mark.django_db
 STRONG = "a-Sturdy-passphrase-42"
@@ -34,22 +33,22 @@ def test_it_registers_a_user_with_an_unverified_primary_email(django_capture_on_
     [("ALICE", "new@example.com", "username"), ("newbie", "ALICE@example.COM", "email")],
 )
 def test_it_rejects_taken_identities_case_insensitively(alice, username, email, field):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(domain.InvalidInput) as exc:
         services.user_register(username=username, email=email, password=STRONG)
-    assert field in exc.value.message_dict
+    assert field in exc.value.field_errors
 
 
 @pytest.mark.parametrize("password", ["password", "12345678", "dana@example", "short"])
 def test_it_rejects_weak_passwords(password):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(domain.InvalidInput) as exc:
         services.user_register(username="dana", email="dana@example.com", password=password)
-    assert "password" in exc.value.message_dict
+    assert "password" in exc.value.field_errors
     assert not User.objects.filter(username="dana").exists()
 
 
 @pytest.mark.parametrize("username", ["admin", "Me", "deleted_abc123", "bad name", "x" * 31])
 def test_it_rejects_reserved_or_malformed_usernames(username):
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.user_register(username=username, email="z@example.com", password=STRONG)
 
 
@@ -60,16 +59,16 @@ def test_it_authenticates_by_username_or_email_in_any_case(alice):
 
 @pytest.mark.parametrize("login", ["alice", "nobody"])
 def test_it_answers_wrong_password_and_unknown_user_alike(alice, login):
-    with pytest.raises(exceptions.AuthenticationFailed) as exc:
+    with pytest.raises(domain.Unauthenticated) as exc:
         services.user_authenticate(login=login, password="wrong-password")
-    assert exc.value.get_codes() == "invalid_credentials"
+    assert exc.value.code == "invalid_credentials"
 
 
 def test_it_refuses_a_deleted_user_like_a_wrong_password(alice):
     services.user_delete(user=alice)
-    with pytest.raises(exceptions.AuthenticationFailed) as exc:
+    with pytest.raises(domain.Unauthenticated) as exc:
         services.user_authenticate(login="alice", password=DEFAULT_PASSWORD)
-    assert exc.value.get_codes() == "invalid_credentials"
+    assert exc.value.code == "invalid_credentials"
 
 
 def test_it_bans_revokes_tokens_and_unbans(alice, moderator):
@@ -78,10 +77,10 @@ def test_it_bans_revokes_tokens_and_unbans(alice, moderator):
     alice.refresh_from_db()
     assert alice.is_banned and not alice.is_permanently_banned
     assert BlacklistedToken.objects.filter(token__user=alice).count() == 1
-    with pytest.raises(exceptions.PermissionDenied) as exc:
+    with pytest.raises(domain.PermissionDenied) as exc:
         services.user_authenticate(login="alice", password=DEFAULT_PASSWORD)
-    assert "spam" in str(exc.value.detail)
-    with pytest.raises(exceptions.AuthenticationFailed):
+    assert "spam" in exc.value.message
+    with pytest.raises(domain.Unauthenticated):
         services.token_pair_refresh(refresh=pair.refresh)
     services.user_unban(user=alice, by=moderator)
     assert services.user_authenticate(login="alice", password=DEFAULT_PASSWORD) == alice
@@ -111,7 +110,7 @@ def test_it_bans_permanently_without_an_end(alice, moderator):
 
 
 def test_it_refuses_a_ban_in_the_past(alice, moderator):
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.user_ban(user=alice, by=moderator, until=timezone.now() - timedelta(days=1), reason="x")
 
 
@@ -125,17 +124,17 @@ def test_it_rotates_refresh_tokens_once(alice):
     pair = services.token_pair_issue(user=alice)
     new = services.token_pair_refresh(refresh=pair.refresh)
     assert new.refresh != pair.refresh
-    with pytest.raises(exceptions.AuthenticationFailed):
+    with pytest.raises(domain.Unauthenticated):
         services.token_pair_refresh(refresh=pair.refresh)
     services.token_pair_refresh(refresh=new.refresh)
 
 
 def test_it_revokes_only_the_own_refresh_token(alice, bob):
     pair = services.token_pair_issue(user=alice)
-    with pytest.raises(exceptions.AuthenticationFailed):
+    with pytest.raises(domain.Unauthenticated):
         services.token_revoke(refresh=pair.refresh, user=bob)
     services.token_revoke(refresh=pair.refresh, user=alice)
-    with pytest.raises(exceptions.AuthenticationFailed):
+    with pytest.raises(domain.Unauthenticated):
         services.token_pair_refresh(refresh=pair.refresh)
 
 
@@ -152,24 +151,24 @@ def test_it_resets_a_password_once(alice):
     services.password_reset_confirm(uid=uid, token=token, new_password=STRONG)
     alice.refresh_from_db()
     assert alice.check_password(STRONG)
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.password_reset_confirm(uid=uid, token=token, new_password="Another-good-one-77")
 
 
 @pytest.mark.parametrize("uid", ["", "!!", "zzzzzzzzzzzzzzzzzzzzzzzzzz", "0"])
 def test_it_rejects_garbage_reset_uids(alice, uid):
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.password_reset_confirm(uid=uid, token="x-y", new_password=STRONG)
 
 
 def test_it_changes_the_password_and_signs_out_elsewhere(alice):
     old = services.token_pair_issue(user=alice)
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.password_change(user=alice, old_password="nope", new_password=STRONG)
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.password_change(user=alice, old_password=DEFAULT_PASSWORD, new_password="123")
     new = services.password_change(user=alice, old_password=DEFAULT_PASSWORD, new_password=STRONG)
-    with pytest.raises(exceptions.AuthenticationFailed):
+    with pytest.raises(domain.Unauthenticated):
         services.token_pair_refresh(refresh=old.refresh)
     services.token_pair_refresh(refresh=new.refresh)
 
@@ -177,7 +176,7 @@ def test_it_changes_the_password_and_signs_out_elsewhere(alice):
 def test_it_enables_totp_and_accepts_codes_and_recovery_codes_once(alice):
     secret, uri = services.totp_setup_begin(user=alice)
     assert uri.startswith("otpauth://totp/") and secret in uri
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.totp_setup_confirm(user=alice, code="000000" if totp_now(secret) != "000000" else "111111")
     codes = services.totp_setup_confirm(user=alice, code=totp_now(secret))
     assert len(codes) >= 8
@@ -193,7 +192,7 @@ def test_it_enables_totp_and_accepts_codes_and_recovery_codes_once(alice):
 def test_it_disables_totp_with_a_recovery_code(alice):
     secret, _ = services.totp_setup_begin(user=alice)
     codes = services.totp_setup_confirm(user=alice, code=totp_now(secret))
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.totp_disable(user=alice, code="12")
     services.totp_disable(user=alice, code=codes[1])
     assert not Authenticator.objects.filter(user=alice).exists()
@@ -217,7 +216,7 @@ def test_it_updates_the_profile(alice):
     ],
 )
 def test_it_rejects_bad_profile_values(alice, changes):
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.user_profile_update(user=alice, **changes)
 
 
@@ -230,7 +229,7 @@ def test_it_soft_deletes_and_purges_after_the_grace_period(alice, bob, settings)
     services.user_delete(user=alice)
     alice.refresh_from_db()
     assert alice.is_deleted and not alice.is_active
-    with pytest.raises(exceptions.NotFound):
+    with pytest.raises(domain.NotFound):
         selectors.user_get_by_username(username="alice")
     assert services.user_purge(user_id=alice.pk) is None  # still in the grace period
     with time_machine.travel(timezone.now() + settings.ACCOUNT_PURGE_AFTER + timedelta(minutes=1)):
@@ -268,8 +267,27 @@ def test_it_hides_blocked_users_from_search(alice, bob):
 
 def test_it_gets_users_by_username_case_insensitively(alice):
     assert selectors.user_get_by_username(username="@ALICE") == alice
-    with pytest.raises(exceptions.NotFound):
-        selectors.user_get_by_username(username="nobody")
+    assert selectors.user_get_by_username(username="Alice") == alice
+    for name in ("nobody", "", None, "ali\x00ce", "@"):
+        with pytest.raises(domain.NotFound) as exc:
+            selectors.user_get_by_username(username=name)
+        assert (exc.value.message, exc.value.code) == ("No such user.", "not_found")
+
+
+def test_it_finds_by_username_only_accounts_others_can_see(alice, bob, moderator):
+    """Deleted, deactivated and permanently banned accounts are not found; a suspension ends."""
+    charlie, dana = UserFactory(username="charlie"), UserFactory(username="dana")
+    services.user_delete(user=alice)
+    services.user_ban(user=bob, by=moderator, reason="spam")
+    User.objects.filter(pk=charlie.pk).update(is_active=False)
+    services.user_ban(user=dana, by=moderator, until=timezone.now() + timedelta(days=1), reason="cool off")
+    for name in ("alice", "bob", "charlie"):
+        with pytest.raises(domain.NotFound):
+            selectors.user_get_by_username(username=name)
+    assert selectors.user_get_by_username(username="dana") == dana
+    names = ["ALICE", "@bob", "charlie", "Dana", "moderator", "ghost", "x\x00"]
+    found = selectors.users_get_by_usernames(usernames=[*names, moderator.username])
+    assert sorted(u.username for u in found) == sorted(["dana", moderator.username])
 
 
 def test_it_verifies_email_with_an_allauth_key(alice):
@@ -280,9 +298,9 @@ def test_it_verifies_email_with_an_allauth_key(alice):
     services.email_address_verify(key=key)
     address.refresh_from_db()
     assert address.verified
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.email_address_verify(key=key)  # used
-    with pytest.raises(ValidationError):
+    with pytest.raises(domain.InvalidInput):
         services.email_address_verify(key="garbage")
 
 
@@ -318,9 +336,9 @@ def test_it_names_the_taken_field_when_losing_a_registration_race(alice, monkeyp
             check(**kwargs)
 
     monkeypatch.setattr(users, "_check_identity_free", racing_check)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(domain.InvalidInput) as exc:
         services.user_create(username="newcomer", email="ALICE@example.com", password=None)
-    assert exc.value.message_dict == {"email": ["A user with that email address already exists."]}
+    assert exc.value.field_errors == {"email": ["A user with that email address already exists."]}
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers without row locks")

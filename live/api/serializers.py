@@ -3,6 +3,8 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from accounts import selectors as accounts_selectors
+from accounts.api.serializers import EmbeddedUserSerializer
 from live.models import ChatMessage, LiveChannel, Recording, Stream, StreamBan
 
 
@@ -12,10 +14,14 @@ def hls_url_for(stream: Stream) -> str | None:
     return f"{settings.LIVE_HLS_BASE_URL}/{stream.playback_id}/index.m3u8"
 
 
-class LiveUserSerializer(serializers.Serializer):
-    id = serializers.CharField(read_only=True)
-    username = serializers.CharField(read_only=True)
-    display_name = serializers.CharField(read_only=True)
+# Streamers and users banned from a chat.
+class LiveUserSerializer(EmbeddedUserSerializer):
+    shown = ("id", "username", "display_name")
+
+
+# Who sent a chat message (the websocket's ``chat.message`` has the same two fields).
+class ChatUserSerializer(EmbeddedUserSerializer):
+    shown = ("username", "display_name")
 
 
 class RecordingSerializer(serializers.ModelSerializer):
@@ -149,16 +155,9 @@ class StreamUpdateSerializer(serializers.Serializer):
     )
 
     def validate_moderators(self, usernames):
-        from django.contrib.auth import get_user_model
-        from django.db.models.functions import Lower
-
         # Usernames are case-insensitively unique: "BOB" names the user "bob".
-        wanted = {name.lower() for name in usernames}
-        users = list(
-            get_user_model()
-            .objects.annotate(username_lower=Lower("username"))
-            .filter(username_lower__in=wanted, deleted_at=None)
-        )
+        wanted = {name.lstrip("@").lower() for name in usernames}
+        users = list(accounts_selectors.users_get_by_usernames(usernames=usernames))
         found = {user.username.lower() for user in users}
         missing = sorted(wanted - found)
         if missing:
@@ -176,7 +175,7 @@ class ChatMessageSerializer(serializers.ModelSerializer):
         fields = ("id", "user", "text", "sent_at")
 
     def get_user(self, obj) -> dict:
-        return {"username": obj.user.username, "display_name": obj.user.display_name}
+        return ChatUserSerializer.embed(obj.user)
 
 
 class BanCreateSerializer(serializers.Serializer):

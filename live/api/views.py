@@ -1,6 +1,5 @@
 """Live REST endpoints (thin: validate, call a selector/service, serialize)."""
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
@@ -8,6 +7,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import selectors as accounts_selectors
 from live import selectors, services
 from live.api.serializers import (
     BanCreateSerializer,
@@ -23,6 +23,7 @@ from live.api.serializers import (
 from live.models import Stream
 from socialflow.api.idempotency import idempotent
 from socialflow.api.pagination import CursorPagination, PageNumberPagination
+from socialflow.core import exceptions as domain
 
 
 class ChatHistoryPagination(CursorPagination):
@@ -174,15 +175,19 @@ class StreamViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["delete"], url_path=r"bans/(?P<username>[A-Za-z0-9_]{1,30})")
     def unban(self, request, pk=None, username=None):
         stream = selectors.stream_get_for_moderator(stream_id=pk, user=request.user)
-        user = get_user_model().objects.filter(username__iexact=username, deleted_at=None).first()
         # The username is the resource in this path: an unknown one is a 404, like an unbanned one.
+        try:
+            user = accounts_selectors.user_get_by_username(username=username)
+        except domain.NotFound:
+            user = None
         if user is None or not services.chat_ban_delete(stream=stream, user=user, by=request.user):
             raise NotFound(detail="This user is not banned from this stream.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _user_by_username(username: str):
-    user = get_user_model().objects.filter(username__iexact=username, deleted_at=None).first()
-    if user is None:
-        raise ValidationError({"username": ["No such user."]})
-    return user
+    """The user a request body names: an unknown one is a field error (400), not a 404."""
+    try:
+        return accounts_selectors.user_get_by_username(username=username)
+    except domain.NotFound:
+        raise ValidationError({"username": ["No such user."]}) from None

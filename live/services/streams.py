@@ -13,9 +13,9 @@ from django.utils import timezone
 from live import tasks
 from live.lib.broadcast import room_send_safely
 from live.models import LiveChannel, Stream, new_stream_key
-from socialflow.api.exceptions import Conflict
 from socialflow.core import events
 from socialflow.core.audit import audit_record
+from socialflow.core.exceptions import Conflict
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def stream_create(
             )
     except IntegrityError as exc:
         raise Conflict(
-            detail="You already have an active stream: end it before creating another.", code="active_stream_exists"
+            "You already have an active stream: end it before creating another.", code="active_stream_exists"
         ) from exc
 
 

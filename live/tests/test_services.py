@@ -6,7 +6,7 @@ from live import services
 from live.models import Recording, Stream
 from live.services import ingest
 from live.tests.factories import StreamFactory
-from socialflow.api.exceptions import Conflict
+from socialflow.core.exceptions import Conflict
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db

@@ -5,29 +5,18 @@ import base64
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.serializers import EmbeddedUserSerializer
 from notifications import text
 from notifications.models import Channel, EmailMode, Kind, Notification, PushDevice
 
 
+# Who did what a notification is about.
+class ActorSerializer(EmbeddedUserSerializer):
+    shown = ("id", "username", "display_name", "avatar_url")
+
+
 def actor_payload(user) -> dict:
-    """What ``ActorSerializer`` returns, without a serializer instance (hot in pushes and lists)."""
-    return {
-        "id": str(user.pk),
-        "username": user.username,
-        "display_name": user.display_name,
-        "avatar_url": text.absolute(user.avatar.url) if user.avatar else None,
-    }
-
-
-class ActorSerializer(serializers.Serializer):
-    id = serializers.CharField(read_only=True)
-    username = serializers.CharField(read_only=True)
-    display_name = serializers.CharField(read_only=True)
-    avatar_url = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_avatar_url(self, user) -> str | None:
-        return text.absolute(user.avatar.url) if user.avatar else None
+    return ActorSerializer.embed(user)  # without a request: lists and pushes show SITE_URL avatars
 
 
 class TargetSerializer(serializers.Serializer):

@@ -380,10 +380,13 @@ def test_it_answers_404_for_malformed_ids(alice_client, path):
     assert alice_client.get(f"/api/v1/{path}").status_code == 404
 
 
-def test_it_answers_404_for_a_garbled_cursor(alice_client):
+def test_it_answers_400_for_a_garbled_cursor_or_page_size(alice_client):
     response = alice_client.get(LIST, {"cursor": "garbage"})
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.status_code == 400
+    assert response.json() == {"cursor": ["Not a cursor of this list: use the previous page's `next` link."]}
+    assert alice_client.get(LIST, {"cursor": "2026-01-01T00:00:00~1"}).status_code == 400  # naive time
+    assert alice_client.get(LIST, {"cursor": "2026-01-01T00:00:00+00:00~x"}).status_code == 400
+    assert alice_client.get(LIST, {"page_size": "0"}).status_code == 400
 
 
 def test_it_hides_earlier_notifications_from_an_account_the_recipient_then_blocks(

@@ -334,6 +334,21 @@ def test_it_describes_the_target_for_lists_and_emails(alice, bob):
     assert text.describe_target(kind="reply", target=None) == {}
 
 
+@pytest.mark.parametrize(
+    ("amount", "phrase"),
+    [
+        ({"amount": 1234, "currency": "usd"}, "Your payout of $12.34 is on its way"),
+        ({"amount": 500, "currency": "JPY"}, "Your payout of ¥500 is on its way"),
+        ({"amount": 12345, "currency": "bhd"}, "Your payout of 12.345 BHD is on its way"),
+        ({"amount": "12.34", "currency": "usd"}, "Your payout is on its way"),
+        ({"amount": 1234, "currency": "XXX"}, "Your payout is on its way"),
+    ],
+)
+def test_it_formats_amounts_in_their_currencys_minor_units(alice, amount, phrase):
+    n = services.notify(recipient=alice, kind="payout_sent", data={"amount": amount})
+    assert text.sentence(n) == phrase
+
+
 def test_it_lets_callers_override_described_fields(alice, bob, target):
     n = services.notify(recipient=alice, kind="moderation_action", data={"reason": "spam", "url": "/rules"})
     assert text.sentence(n) == "A moderator took action on your content: spam"

@@ -17,8 +17,15 @@ from posts.api.views import paginated_posts, post_list_response
 from posts.feeds import ranking
 from posts.feeds.home import home_feed_page
 from posts.services.search import normalize_term
-from socialflow.api.keyset import CURSOR_PARAMS, KeysetPagination, cursor_from, list_response, page_size_from
-from socialflow.api.pagination import PageNumberPagination
+from socialflow.api.pagination import (
+    CURSOR_PARAMS,
+    CursorPagination,
+    PageNumberPagination,
+    WholeListPagination,
+    cursor_from,
+    list_response,
+    page_size_from,
+)
 from socialflow.cache import fallback_cache as cache
 from videos.api.serializers import VideoSerializer
 from videos.selectors import video_search
@@ -28,7 +35,7 @@ SEARCH_TYPES = ("posts", "users", "videos")
 
 class HomeFeedView(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = KeysetPagination
+    pagination_class = CursorPagination
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS, operation_id="feed_home")
     def get(self, request):
@@ -38,7 +45,7 @@ class HomeFeedView(APIView):
 
 class ForYouFeedView(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = KeysetPagination
+    pagination_class = CursorPagination
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS, operation_id="feed_for_you")
     def get(self, request):
@@ -56,7 +63,7 @@ class ForYouFeedView(APIView):
 
 class TrendingHashtagsView(APIView):
     permission_classes = [AllowAny]
-    pagination_class = KeysetPagination
+    pagination_class = WholeListPagination
 
     @extend_schema(
         responses=HashtagTrendSerializer(many=True),
@@ -69,7 +76,7 @@ class TrendingHashtagsView(APIView):
 
 class HashtagPostsView(APIView):
     permission_classes = [AllowAny]
-    pagination_class = KeysetPagination
+    pagination_class = CursorPagination
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS)
     def get(self, request, tag):
@@ -164,7 +171,7 @@ class SearchSuggestView(APIView):
 
 class SearchTrendingView(APIView):
     permission_classes = [AllowAny]
-    pagination_class = KeysetPagination
+    pagination_class = WholeListPagination
 
     @extend_schema(responses=SearchTrendSerializer(many=True))
     def get(self, request):

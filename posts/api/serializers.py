@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserBriefSerializer, user_brief
 from accounts.selectors import hidden_author_ids_for
-from posts.models import Visibility
+from posts.models import POST_VISIBILITIES, POST_VISIBILITY_CHOICES, Visibility
 from socialflow.core import access
 
 
@@ -133,7 +133,7 @@ class PostSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["post", "repost"])
     author = UserBriefSerializer()
     text = serializers.CharField(required=False)
-    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    visibility = serializers.ChoiceField(choices=POST_VISIBILITY_CHOICES, required=False)
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True, required=False)
     reply_to = serializers.DictField(allow_null=True, required=False)
@@ -163,7 +163,7 @@ class PostCreateSerializer(serializers.Serializer):
     media_ids = serializers.ListField(child=IdField(), required=False, default=list)
     video_id = IdField(required=False, allow_null=True, default=None)
     visibility = serializers.ChoiceField(
-        choices=[v for v in Visibility.values if v != Visibility.MEMBERS], default=Visibility.PUBLIC
+        choices=[v.value for v in POST_VISIBILITIES if v != Visibility.MEMBERS], default=Visibility.PUBLIC
     )
 
     def validate_text(self, value):

@@ -23,16 +23,17 @@ from posts.api.serializers import (
 )
 from posts.services.media import media_snapshot
 from socialflow.api.idempotency import idempotent
-from socialflow.api.keyset import CURSOR_PARAMS, KeysetPagination, list_response, paginate_queryset
+from socialflow.api.pagination import CURSOR_PARAMS, CursorPagination, WholeListPagination, list_response
 
 
 def post_list_response(request, posts, next_cursor):
     return list_response(request, serialize_posts(posts, viewer=request.user), next_cursor)
 
 
-def paginated_posts(request, queryset, *, descending=True):
-    posts, next_cursor = paginate_queryset(request, queryset, descending=descending)
-    return post_list_response(request, posts, next_cursor)
+def paginated_posts(request, queryset, *, ordering=("-id",)):
+    paginator = CursorPagination(ordering=ordering)
+    posts = paginator.paginate_queryset(queryset, request)
+    return post_list_response(request, posts, paginator.next_cursor)
 
 
 class PostCreateView(APIView):
@@ -92,18 +93,18 @@ class PostDetailView(APIView):
 
 class PostRepliesView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
-    pagination_class = KeysetPagination
+    pagination_class = CursorPagination
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS)
     def get(self, request, post_id):
         post = selectors.post_get_visible(post_id=post_id, viewer=request.user)
         target = post.repost_of if post.repost_of_id else post
-        return paginated_posts(request, selectors.post_replies(post=target, viewer=request.user), descending=False)
+        return paginated_posts(request, selectors.post_replies(post=target, viewer=request.user), ordering=("id",))
 
 
 class PostEditsView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
-    pagination_class = KeysetPagination
+    pagination_class = WholeListPagination
 
     @extend_schema(responses=PostEditSerializer(many=True))
     def get(self, request, post_id):
@@ -149,14 +150,14 @@ PostBookmarkView = _toggle_view(services.bookmark_create, services.bookmark_dele
 
 class UserPostsView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
-    pagination_class = KeysetPagination
+    pagination_class = CursorPagination
 
     @extend_schema(
         responses=PostSerializer(many=True),
         parameters=[*CURSOR_PARAMS, OpenApiParameter("replies", OpenApiTypes.BOOL, description="Include replies.")],
     )
     def get(self, request, username):
-        author = accounts_selectors.user_get_active(username=username)
+        author = accounts_selectors.user_get_by_username(username=username)
         include_replies = request.query_params.get("replies", "").lower() in ("1", "true", "yes")
         queryset = selectors.user_posts(author=author, viewer=request.user, include_replies=include_replies)
         return paginated_posts(request, queryset)
@@ -164,14 +165,11 @@ class UserPostsView(APIView):
 
 class BookmarksView(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = KeysetPagination
+    pagination_class = CursorPagination
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS)
     def get(self, request):
-        posts, next_cursor = paginate_queryset(
-            request, selectors.bookmarked_posts(user=request.user), key="bookmark_id"
-        )
-        return post_list_response(request, posts, next_cursor)
+        return paginated_posts(request, selectors.bookmarked_posts(user=request.user), ordering=("-bookmark_id",))
 
 
 class MediaUploadView(APIView):

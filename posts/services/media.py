@@ -7,11 +7,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import UnsupportedMediaType, ValidationError
 
 from posts.lib.images import ImageError, UnsupportedImageError, process_image
 from posts.models import Media
-from socialflow.api.exceptions import PayloadTooLarge
+from socialflow.core.exceptions import InvalidInput, TooLarge, UnsupportedMedia
 from socialflow.media_urls import media_url
 
 
@@ -35,17 +34,17 @@ def media_create(*, owner, upload, alt_text: str = "") -> Media:
     removed again, so no half-written media survives.
     """
     if upload is None:
-        raise ValidationError({"file": ["Attach an image in the 'file' field."]})
+        raise InvalidInput("Attach an image in the 'file' field.", field="file")
     if upload.size > settings.POST_MEDIA_MAX_BYTES:
-        raise PayloadTooLarge(f"Images are at most {settings.POST_MEDIA_MAX_BYTES // (1024 * 1024)} MiB.")
+        raise TooLarge(f"Images are at most {settings.POST_MEDIA_MAX_BYTES // (1024 * 1024)} MiB.")
     if len(alt_text) > 1500:
-        raise ValidationError({"alt_text": ["At most 1500 characters."]})
+        raise InvalidInput("At most 1500 characters.", field="alt_text")
     try:
         processed = process_image(upload.read())
     except UnsupportedImageError as exc:
-        raise UnsupportedMediaType(upload.content_type or "unknown", detail=str(exc)) from exc
+        raise UnsupportedMedia(str(exc)) from exc
     except ImageError as exc:
-        raise ValidationError({"file": [str(exc)]}) from exc
+        raise InvalidInput(str(exc), field="file") from exc
     stem = f"posts/media/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
     saved: list[str] = []
     try:

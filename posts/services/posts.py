@@ -10,15 +10,27 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, ValidationError
 
+from accounts import selectors as accounts_selectors
 from accounts.models import Block, User
 from accounts.services import user_counter_add
 from posts.lib.entities import parse_hashtags, parse_mentions
-from posts.models import Bookmark, Hashtag, Like, Media, Mention, Post, PostEdit, PostHashtag, Visibility
+from posts.models import (
+    POST_VISIBILITIES,
+    Bookmark,
+    Hashtag,
+    Like,
+    Media,
+    Mention,
+    Post,
+    PostEdit,
+    PostHashtag,
+    Visibility,
+)
 from posts.selectors import OPEN_VISIBILITIES, post_get_visible
 from socialflow.core import events
 from socialflow.core.audit import audit_record
+from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from socialflow.core.moderation import ModerationStatus, moderation_apply
 from socialflow.ratelimit import action_rate_limit_hit
 from socialflow.reliability.queue import enqueue_on_commit
@@ -41,25 +53,23 @@ def _post_counter_add(*, post_id: int, field: str, delta: int) -> None:
 def _clean_text(text: str | None) -> str:
     text = (text or "").strip()
     if len(text) > settings.POST_MAX_LENGTH:
-        raise ValidationError({"text": [f"Posts are at most {settings.POST_MAX_LENGTH} characters."]})
+        raise InvalidInput(f"Posts are at most {settings.POST_MAX_LENGTH} characters.", field="text")
     if "\x00" in text:
-        raise ValidationError({"text": ["Text contains a NUL character."]})
+        raise InvalidInput("Text contains a NUL character.", field="text")
     return text
 
 
 def _mentionable_users(*, author, text: str) -> list[User]:
-    """Mentioned accounts that exist, are not deleted, are not the author and share no block."""
+    """Mentioned accounts that exist for others (``user_get_by_username``'s rule), are not the
+    author and share no block with them."""
     usernames = parse_mentions(text)
     if not usernames:
         return []
-    query = Q()
-    for name in usernames:
-        query |= Q(username__iexact=name)
     blocked = Block.objects.filter(Q(blocker_id=author.pk) | Q(blocked_id=author.pk)).values_list(
         "blocker_id", "blocked_id"
     )
     excluded = {uid for pair in blocked for uid in pair} | {author.pk}
-    users = User.objects.filter(query, deleted_at__isnull=True).exclude(pk__in=excluded)
+    users = accounts_selectors.users_get_by_usernames(usernames=usernames).exclude(pk__in=excluded)
     order = {name: i for i, name in enumerate(usernames)}
     return sorted(users, key=lambda u: order.get(u.username.lower(), 0))
 
@@ -97,13 +107,13 @@ def _attach_media(*, post: Post, author, media_ids) -> list[dict]:
     try:
         ids = [int(i) for i in media_ids]
     except (TypeError, ValueError):
-        raise ValidationError({"media_ids": ["Media ids must be ids returned by POST media."]}) from None
+        raise InvalidInput("Media ids must be ids returned by POST media.", field="media_ids") from None
     ids = list(dict.fromkeys(ids))
     if len(ids) > settings.POST_MAX_MEDIA:
-        raise ValidationError({"media_ids": [f"At most {settings.POST_MAX_MEDIA} images per post."]})
+        raise InvalidInput(f"At most {settings.POST_MAX_MEDIA} images per post.", field="media_ids")
     attached = Media.objects.filter(pk__in=ids, owner_id=author.pk, post__isnull=True).update(post=post)
     if attached != len(ids):
-        raise ValidationError({"media_ids": ["Unknown media, or already attached to another post."]})
+        raise InvalidInput("Unknown media, or already attached to another post.", field="media_ids")
     from posts.services.media import media_snapshot
 
     media = {m.pk: m for m in Media.objects.filter(pk__in=ids)}
@@ -112,12 +122,10 @@ def _attach_media(*, post: Post, author, media_ids) -> list[dict]:
 
 def _check_video(*, video_id, author) -> int:
     """The id of a video the author may see (attached by id: see Post.video_id)."""
-    from rest_framework.exceptions import PermissionDenied
-
     try:
         return video_get_visible(video_id=video_id, viewer=author).pk
     except (NotFound, PermissionDenied):
-        raise ValidationError({"video_id": ["No such video."]}) from None
+        raise InvalidInput("No such video.", field="video_id") from None
 
 
 @transaction.atomic
@@ -138,12 +146,13 @@ def post_create(
     Quotes and reposts only of public or unlisted posts. Raises 429 past POST_RATE_LIMIT.
     """
     text = _clean_text(text)
-    if visibility not in Visibility.values:
-        raise ValidationError({"visibility": [f"One of {', '.join(Visibility.values)}."]})
+    allowed = [v.value for v in POST_VISIBILITIES]
+    if visibility not in allowed:
+        raise InvalidInput(f"One of {', '.join(allowed)}.", field="visibility")
     if visibility == Visibility.MEMBERS:
-        raise ValidationError({"visibility": ["Members-only posts are not available yet."]})
+        raise InvalidInput("Members-only posts are not available yet.", field="visibility")
     if not text and not media_ids and video_id is None and quote_of_id is None:
-        raise ValidationError({"text": ["A post needs text, an image, a video or a quoted post."]})
+        raise InvalidInput("A post needs text, an image, a video or a quoted post.", field="text")
     limit, period = settings.POST_RATE_LIMIT
     action_rate_limit_hit(key=f"post:{author.pk}", limit=limit, period_s=period)
 
@@ -157,7 +166,7 @@ def post_create(
         quote_of = post_get_visible(post_id=quote_of_id, viewer=author)
         quote_of = quote_of.repost_of if quote_of.repost_of_id else quote_of
         if quote_of.visibility not in OPEN_VISIBILITIES or quote_of.author.is_private:
-            raise ValidationError({"quote_of": ["Only public posts can be quoted."]})
+            raise InvalidInput("Only public posts can be quoted.", field="quote_of")
     if video_id is not None:
         video_id = _check_video(video_id=video_id, author=author)
 
@@ -202,13 +211,13 @@ def post_update(*, post: Post, text: str) -> Post:
     """Edit the text; the previous version goes to the edit history. Re-links hashtags and
     mentions (new mentions are notified; old ones are not notified twice)."""
     if post.repost_of_id is not None:
-        raise ValidationError({"detail": "A repost cannot be edited."}, code="repost")
+        raise InvalidInput("A repost cannot be edited.", code="repost")
     post = Post.objects.select_for_update().select_related("author").get(pk=post.pk)
     if post.deleted_at is not None:
         raise NotFound("No such post.", code="not_found")
     text = _clean_text(text)
     if not text and not post.attachments and post.video_id is None and post.quote_of_id is None:
-        raise ValidationError({"text": ["A post needs text, an image, a video or a quoted post."]})
+        raise InvalidInput("A post needs text, an image, a video or a quoted post.", field="text")
     if text == post.text:
         return post
     PostEdit.objects.create(
@@ -301,7 +310,7 @@ def post_moderated(*, target: Post, previous: str, status: str) -> None:
 def _repost_target(*, post: Post, user) -> Post:
     target = post.repost_of if post.repost_of_id else post
     if target.visibility not in OPEN_VISIBILITIES or target.author.is_private:
-        raise ValidationError({"detail": "Only public posts can be reposted."}, code="not_repostable")
+        raise InvalidInput("Only public posts can be reposted.", code="not_repostable")
     return target
 
 

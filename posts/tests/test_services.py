@@ -2,7 +2,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts import services as accounts_services
 from accounts.models import Follow, FollowRequest, User
@@ -11,7 +10,7 @@ from posts import selectors, services
 from posts.lib.entities import parse_hashtags, parse_mentions
 from posts.lib.ids import id_at, id_to_ms, next_id
 from posts.models import Hashtag, Like, Mention, Post, PostEdit, PostHashtag, Visibility
-from socialflow.core.exceptions import RateLimited
+from socialflow.core.exceptions import InvalidInput, NotFound, RateLimited
 
 pytestmark = pytest.mark.django_db
 
@@ -59,9 +58,9 @@ def test_it_ignores_mentions_of_users_who_block_the_author(alice, bob, charlie):
 
 def test_it_rejects_too_long_and_empty_posts(alice, settings):
     settings.POST_MAX_LENGTH = 10
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.post_create(author=alice, text="x" * 11)
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.post_create(author=alice, text="   ")
     assert not Post.objects.exists()
 
@@ -121,7 +120,7 @@ def test_it_reposts_idempotently_and_only_public_posts(alice, bob):
     assert post.reposts_count == 0
     accounts_services.follow_create(follower=bob, followee=alice)
     followers_only = services.post_create(author=alice, text="ours", visibility=Visibility.FOLLOWERS)
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.repost_create(user=bob, post=followers_only)
 
 
@@ -132,7 +131,7 @@ def test_it_quotes_public_posts_only(alice, bob):
     assert quote.quote_of_id == post.pk and post.quotes_count == 1
     accounts_services.follow_create(follower=bob, followee=alice)
     hidden = services.post_create(author=alice, text="not quotable", visibility=Visibility.FOLLOWERS)
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.post_create(author=bob, text="look", quote_of_id=hidden.pk)
 
 

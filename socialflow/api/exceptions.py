@@ -19,24 +19,6 @@ from socialflow.redis import REDIS_DOWN_ERRORS
 logger = logging.getLogger(__name__)
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "too_large"
-
-
-class ServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "This service is not configured on this server."
-    default_code = "service_unavailable"
-
-
 class ActionRateLimited(exceptions.Throttled):
     """A per-action limit (posts per 3 h, follows per day), distinct from request throttling."""
 
@@ -45,6 +27,7 @@ class ActionRateLimited(exceptions.Throttled):
 
 _DOMAIN_STATUS = {
     domain.InvalidInput: status.HTTP_400_BAD_REQUEST,
+    domain.Unauthenticated: status.HTTP_401_UNAUTHORIZED,
     domain.NotFound: status.HTTP_404_NOT_FOUND,
     domain.PermissionDenied: status.HTTP_403_FORBIDDEN,
     domain.Conflict: status.HTTP_409_CONFLICT,
@@ -55,10 +38,27 @@ _DOMAIN_STATUS = {
 }
 
 
-def _from_domain(exc: domain.DomainError) -> exceptions.APIException:
+def _unauthenticated(exc: domain.Unauthenticated, context) -> exceptions.APIException:
+    """401 with the view's challenge, or 403 when the view has none: what DRF's
+    ``APIView.handle_exception`` does for its own AuthenticationFailed (it never sees ours)."""
+    api_exc = exceptions.AuthenticationFailed(detail=exc.message, code=exc.code)
+    view, request = context.get("view"), context.get("request")
+    challenge = view.get_authenticate_header(request) if view is not None and request is not None else None
+    if challenge:
+        api_exc.auth_header = challenge
+    else:
+        api_exc.status_code = status.HTTP_403_FORBIDDEN
+    return api_exc
+
+
+def _from_domain(exc: domain.DomainError, context) -> exceptions.APIException:
     """A service's domain exception as the API error it stands for."""
+    if isinstance(exc, domain.Unauthenticated):
+        return _unauthenticated(exc, context)
     if isinstance(exc, domain.RateLimited):
         return ActionRateLimited(wait=exc.wait_s, detail=exc.message)
+    if isinstance(exc, domain.InvalidInput) and exc.field_errors:
+        return exceptions.ValidationError(exc.field_errors, code=exc.code)
     if exc.field:
         return exceptions.ValidationError({exc.field: [exc.message]}, code=exc.code)
     status_code = next(
@@ -71,15 +71,15 @@ def _from_domain(exc: domain.DomainError) -> exceptions.APIException:
     return api_exc
 
 
-def _translate(exc):
+def _translate(exc, context):
     if isinstance(exc, REDIS_DOWN_ERRORS):
         # Redis (cache, broker, channel layer) down or frozen: the request may be retried.
         logger.warning("dependency unavailable: %s: %s", type(exc).__name__, exc)
         exc = domain.Unavailable(retry_after_s=settings.DEPENDENCY_RETRY_AFTER_S)
     if isinstance(exc, domain.DomainError):
-        return _from_domain(exc)
+        return _from_domain(exc, context)
     if isinstance(exc, RequestDataTooBig):
-        return PayloadTooLarge()
+        return _from_domain(domain.TooLarge(), context)
     if isinstance(exc, TooManyFieldsSent):
         return exceptions.ValidationError({"detail": "Too many fields."}, code="too_many_fields")
     if isinstance(exc, Http404):
@@ -100,7 +100,7 @@ def _text(detail) -> str:
 
 
 def exception_handler(exc, context):
-    exc = _translate(exc)
+    exc = _translate(exc, context)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

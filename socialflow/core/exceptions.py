@@ -21,10 +21,34 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    """The input is well-formed but not acceptable (400)."""
+    """The input is well-formed but not acceptable (400).
+
+    ``field=`` names the one field the message is about; ``errors=`` gives several fields their
+    messages at once (``{"password": ["Too short.", "Too common."], "email": [...]}``).
+    """
 
     default_message = "Invalid input."
     default_code = "invalid"
+
+    def __init__(self, message: str | None = None, *, errors: dict[str, list[str]] | None = None, **kwargs):
+        self.errors = {name: list(messages) for name, messages in (errors or {}).items() if messages}
+        if message is None and self.errors:
+            message = next(iter(self.errors.values()))[0]
+        super().__init__(message, **kwargs)
+
+    @property
+    def field_errors(self) -> dict[str, list[str]]:
+        """Every message by field (``errors=``, or the one ``field=``); empty for a general error."""
+        if self.errors:
+            return self.errors
+        return {self.field: [self.message]} if self.field else {}
+
+
+class Unauthenticated(DomainError):
+    """The credentials or token presented do not prove who the caller is (401)."""
+
+    default_message = "Incorrect authentication credentials."
+    default_code = "authentication_failed"
 
 
 class NotFound(DomainError):

@@ -365,8 +365,10 @@ SPECTACULAR_SETTINGS = {
     ],
     # Choice sets that share a field name get stable component names (instead of hashed ones).
     "ENUM_NAME_OVERRIDES": {
-        "VideoVisibilityEnum": "videos.models.Visibility",
-        "PlaylistVisibilityEnum": "videos.models.Playlist.PlaylistVisibility",
+        # One Visibility (socialflow.core.visibility); each kind of content allows a subset.
+        "VideoVisibilityEnum": "videos.models.VIDEO_VISIBILITY_CHOICES",
+        "PlaylistVisibilityEnum": "videos.models.PLAYLIST_VISIBILITY_CHOICES",
+        "PostVisibilityEnum": "posts.models.POST_VISIBILITY_CHOICES",
         "VideoStatusEnum": "videos.models.Video.Status",
         "StreamStatusEnum": "live.models.Stream.Status",
     },

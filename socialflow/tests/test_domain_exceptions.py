@@ -51,3 +51,31 @@ def test_it_tells_when_to_retry_a_rate_limit_and_an_outage():
     down = _answer(domain.Unavailable(retry_after_s=5))
     assert down.status_code == 503
     assert down["Retry-After"] == "5"
+
+
+def test_it_answers_unauthenticated_with_the_views_challenge_like_drf():
+    class Challenging(APIView):
+        authentication_classes: list = []
+        permission_classes: list = []
+        throttle_classes: list = []
+
+        def get_authenticate_header(self, request):
+            return 'Bearer realm="api"'
+
+        def get(self, request):
+            raise domain.Unauthenticated("Bad token.", code="token_not_valid")
+
+    response = Challenging.as_view()(APIRequestFactory().get("/api/v1/x"))
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert response.data == {"detail": "Bad token.", "code": "token_not_valid"}
+    # Without a challenge to offer, DRF answers its own AuthenticationFailed with 403: so do we.
+    assert _answer(domain.Unauthenticated()).status_code == 403
+
+
+def test_it_reports_several_field_errors_at_once():
+    exc = domain.InvalidInput(errors={"password": ["Too short.", "Too common."], "email": ["Taken."], "bio": []})
+    assert exc.message == "Too short."
+    response = _answer(exc)
+    assert response.status_code == 400
+    assert response.data == {"password": ["Too short.", "Too common."], "email": ["Taken."]}

@@ -1,5 +1,5 @@
 """Today's moderation state carried into the shared fields without losing a row (videos 0003–0005,
-posts 0005–0007, live 0003–0005).
+posts 0006–0008, live 0003–0005).
 
 Migrates back to the state before, writes hidden videos and posts, a held comment and chat messages
 deleted by their author and by the streamer through the historical models, migrates forward and
@@ -13,7 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [
     ("videos", "0002_video_media_version"),
-    ("posts", "0004_social_graph_moved_to_accounts"),
+    ("posts", "0005_visibility_labels"),
     ("live", "0002_channel_key_and_reconnect"),
 ]
 WHEN = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -134,7 +134,7 @@ def test_it_documents_errors_in_the_error_format(alice_client, api_client):
         (alice_client.post("/api/v1/posts", {"text": "x" * 10_000}, format="json"), "POST", "/api/v1/posts"),
         (alice_client.get("/api/v1/uploads/00000000-0000-0000-0000-000000000000"), "GET", "/api/v1/uploads/x"),
     ]
-    assert [response.status_code for response, *_ in cases] == [404, 401, 404, 404, 400, 412]
+    assert [response.status_code for response, *_ in cases] == [404, 401, 404, 400, 400, 412]
     for response, method, path in cases:
         assert_conforms(response, method, path)
 

@@ -3,28 +3,24 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from accounts.api.serializers import avatar_url
+from accounts.api.serializers import EmbeddedUserSerializer
 from socialflow.core import access
 from videos import access as video_access
-from videos.models import Comment, Playlist, Video, VideoReaction, Visibility
+from videos.models import (
+    PLAYLIST_VISIBILITY_CHOICES,
+    VIDEO_VISIBILITY_CHOICES,
+    Comment,
+    Playlist,
+    Video,
+    VideoReaction,
+    Visibility,
+)
 from videos.services.videos import MAX_TAGS, normalize_tags
 
 
-class AuthorSerializer(serializers.Serializer):
-    id = serializers.CharField(read_only=True)
-    username = serializers.CharField(read_only=True)
-    display_name = serializers.CharField(read_only=True)
-    avatar_url = serializers.SerializerMethodField()
-
-    def get_avatar_url(self, user) -> str | None:
-        return avatar_url(user, request=self.context.get("request"))
-
-
-class RenditionSerializer(serializers.Serializer):
-    height = serializers.IntegerField()
-    width = serializers.IntegerField()
-    bitrate = serializers.IntegerField()
-    playlist_url = serializers.CharField()
+# Authors of videos and comments, owners of playlists.
+class AuthorSerializer(EmbeddedUserSerializer):
+    shown = ("id", "username", "display_name", "avatar_url")
 
 
 class VideoSerializer(serializers.ModelSerializer):
@@ -148,7 +144,7 @@ class TagListField(serializers.ListField):
 class VideoUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(min_length=1, max_length=255, required=False)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    visibility = serializers.ChoiceField(choices=VIDEO_VISIBILITY_CHOICES, required=False)
     tags = TagListField(required=False)
     published_at = serializers.DateTimeField(required=False, allow_null=True)
 
@@ -233,7 +229,7 @@ class PlaylistDetailSerializer(PlaylistSerializer):
 class PlaylistInputSerializer(serializers.Serializer):
     title = serializers.CharField(min_length=1, max_length=150)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    visibility = serializers.ChoiceField(choices=Playlist.PlaylistVisibility.choices, default="public")
+    visibility = serializers.ChoiceField(choices=PLAYLIST_VISIBILITY_CHOICES, default=Visibility.PUBLIC)
 
 
 class PlaylistItemSerializer(serializers.Serializer):

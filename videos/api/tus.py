@@ -16,10 +16,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from socialflow.api.exceptions import Conflict
 from socialflow.api.idempotency import idempotent
+from socialflow.core.exceptions import Conflict
 from videos import selectors, services
-from videos.models import Upload, Visibility
+from videos.models import VIDEO_VISIBILITIES, Upload, Visibility
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,expiration,termination"
@@ -152,8 +152,9 @@ class UploadCreateView(TusView):
         if len(title) > 255:
             raise TusError(400, "title must be at most 255 characters.", "invalid_metadata")
         visibility = metadata.get("visibility") or Visibility.PUBLIC
-        if visibility not in Visibility.values:
-            raise TusError(400, f"visibility must be one of {', '.join(Visibility.values)}.", "invalid_metadata")
+        allowed = [v.value for v in VIDEO_VISIBILITIES]
+        if visibility not in allowed:
+            raise TusError(400, f"visibility must be one of {', '.join(allowed)}.", "invalid_metadata")
         upload = services.upload_create(user=request.user, length=length, metadata=metadata, visibility=visibility)
         if (request.content_type or "").startswith(OFFSET_CONTENT_TYPE) and request.headers.get("Content-Length"):
             upload = self._append(request, upload, 0)

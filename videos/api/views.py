@@ -10,11 +10,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
-from socialflow.api.exceptions import PayloadTooLarge
 from socialflow.api.idempotency import idempotent
 from socialflow.api.pagination import CursorPagination
 from socialflow.api.parsers import JSONParser
 from socialflow.core import access
+from socialflow.core.exceptions import TooLarge
 from videos import selectors, services
 from videos.api import serializers as s
 from videos.models import Comment, VideoReaction
@@ -76,7 +76,7 @@ class VideoViewSet(viewsets.GenericViewSet):
         """Single-request multipart upload for small files; big ones should use tus (/uploads)."""
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if declared.isdigit() and int(declared) > settings.VIDEO_MAX_UPLOAD_BYTES + 1024 * 1024:
-            raise PayloadTooLarge(f"The upload limit is {settings.VIDEO_MAX_UPLOAD_BYTES} bytes.")
+            raise TooLarge(f"The upload limit is {settings.VIDEO_MAX_UPLOAD_BYTES} bytes.")
         data = s.VideoCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from socialflow.api.exceptions import Conflict
+from socialflow.core.exceptions import Conflict
 from videos import storage
 from videos.models import Upload, Video
 from videos.services.videos import source_storage_name, video_create, video_source_attached

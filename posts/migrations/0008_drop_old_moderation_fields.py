@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('posts', '0006_moderation_state_data'),
+        ('posts', '0007_moderation_state_data'),
     ]
 
     operations = [

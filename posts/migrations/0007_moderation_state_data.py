@@ -36,7 +36,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("posts", "0005_moderation_state"),
+        ("posts", "0006_moderation_state"),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('posts', '0004_social_graph_moved_to_accounts'),
+        ('posts', '0005_visibility_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
