@@ -196,7 +196,7 @@ class UserAdmin(DjangoUserAdmin):
     def delete_users(self, request, queryset):
         count = 0
         for user in self._targets(request, queryset).filter(deleted_at__isnull=True).iterator(chunk_size=500):
-            services.user_delete(user=user)
+            services.user_delete(user=user, by=request.user)
             self.log_change(request, user, "Account deleted")
             count += 1
         self.message_user(request, f"Deleted {count} account(s).", messages.SUCCESS)
@@ -205,7 +205,7 @@ class UserAdmin(DjangoUserAdmin):
     def restore_users(self, request, queryset):
         count = 0
         for user in queryset.filter(deleted_at__isnull=False, purged_at__isnull=True).iterator(chunk_size=500):
-            services.user_restore(user=user)
+            services.user_restore(user=user, by=request.user)
             self.log_change(request, user, "Account restored")
             count += 1
         self.message_user(request, f"Restored {count} account(s).", messages.SUCCESS)

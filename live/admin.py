@@ -1,10 +1,12 @@
 """The live moderation console: streams, chat messages, bans, recordings. Actions call services and
-are written to the admin log (LogEntry)."""
+are written to the admin log (LogEntry); removing and restoring chat messages goes through
+``moderation_apply`` and so lands in the audit trail."""
 
 from django.contrib import admin, messages
 
 from live import services
 from live.models import ChatMessage, Recording, Stream, StreamBan
+from socialflow.core.admin_actions import confirmed_reason, reason_page
 
 
 @admin.register(Stream)
@@ -22,7 +24,7 @@ class StreamAdmin(admin.ModelAdmin):
     def end_streams(self, request, queryset):
         ended = 0
         for stream in queryset:
-            if services.stream_end(stream=stream):
+            if services.stream_end(stream=stream, by=request.user):
                 ended += 1
                 self.log_change(request, stream, "Ended the stream from the admin.")
         self.message_user(request, f"Ended {ended} stream(s).", messages.SUCCESS)
@@ -37,23 +39,38 @@ class StreamAdmin(admin.ModelAdmin):
 
 @admin.register(ChatMessage)
 class ChatMessageAdmin(admin.ModelAdmin):
-    list_display = ("id", "stream", "user", "text", "created_at", "deleted_at")
-    list_filter = (("deleted_at", admin.EmptyFieldListFilter),)
+    list_display = ("id", "stream", "user", "text", "created_at", "moderation_status", "deleted_at")
+    list_filter = ("moderation_status", ("deleted_at", admin.EmptyFieldListFilter))
     search_fields = ("text", "user__username", "stream__title")
     list_select_related = ("user", "stream")
-    raw_id_fields = ("stream", "user", "deleted_by")
-    readonly_fields = ("created_at", "deleted_at", "deleted_by")
-    actions = ("delete_messages", "ban_authors", "timeout_authors")
+    raw_id_fields = ("stream", "user")
+    readonly_fields = (
+        "created_at",
+        "deleted_at",
+        "moderation_status",
+        "moderation_reason",
+        "moderated_by",
+        "moderated_at",
+    )
+    actions = ("delete_messages", "restore_messages", "ban_authors", "timeout_authors")
 
     def has_delete_permission(self, request, obj=None):
         return False  # messages are soft-deleted (and the room told) by the actions below
 
-    @admin.action(description="Delete selected messages (removed from every viewer's chat)")
+    @admin.action(description="Delete selected messages (removed from every viewer's chat)…")
     def delete_messages(self, request, queryset):
+        reason = confirmed_reason(request)
+        if reason is None:
+            return reason_page(self, request, queryset, title="Delete chat messages")
         for message in queryset:
-            services.chat_message_delete(message=message, by=request.user)
+            services.chat_message_delete(message=message, by=request.user, reason=reason)
             self.log_change(request, message, "Deleted the chat message.")
         self.message_user(request, f"Deleted {queryset.count()} message(s).", messages.SUCCESS)
+
+    @admin.action(description="Restore selected messages removed by a moderator")
+    def restore_messages(self, request, queryset):
+        count = sum(services.chat_message_restore(message=message, by=request.user) for message in queryset)
+        self.message_user(request, f"Restored {count} message(s).", messages.SUCCESS)
 
     def _ban(self, request, queryset, duration_s):
         done = set()
@@ -88,7 +105,7 @@ class StreamBanAdmin(admin.ModelAdmin):
     @admin.action(description="Lift selected bans")
     def lift_bans(self, request, queryset):
         for ban in queryset.select_related("stream", "user"):
-            services.chat_ban_delete(stream=ban.stream, user=ban.user)
+            services.chat_ban_delete(stream=ban.stream, user=ban.user, by=request.user)
             self.log_change(request, ban.stream, f"Lifted the chat ban of @{ban.user.username}.")
         self.message_user(request, "Bans lifted.", messages.SUCCESS)
 

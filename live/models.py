@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from socialflow.core.moderation import Moderatable
+
 
 def new_stream_key() -> str:
     return f"sk_{secrets.token_urlsafe(24)}"
@@ -114,19 +116,19 @@ class Stream(models.Model):
         return round(self.watch_time_ms / duration, 2)
 
 
-class ChatMessage(models.Model):
+class ChatMessage(Moderatable, models.Model):
     stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="chat_messages")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_chat_messages")
     text = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Deleted by its author; a message deleted by the streamer or a moderator is removed instead
+    # (the moderation_* fields of Moderatable, with who did it).
     deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     class Meta:
         ordering = ("-created_at", "-id")
         indexes = [models.Index(fields=["stream", "-created_at", "-id"], name="live_chat_history")]
+        constraints = [*Moderatable.Meta.constraints]
 
     def __str__(self):
         return f"{self.user_id}: {self.text[:40]}"

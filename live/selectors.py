@@ -96,7 +96,9 @@ def stream_bans(*, stream: Stream) -> QuerySet[StreamBan]:
 
 
 def chat_history(*, stream: Stream) -> QuerySet[ChatMessage]:
-    return ChatMessage.objects.filter(stream=stream, deleted_at=None).select_related("user")
+    return ChatMessage.objects.filter(access.moderation_shown_q(), stream=stream, deleted_at=None).select_related(
+        "user"
+    )
 
 
 def chat_message_get(*, stream: Stream, message_id) -> ChatMessage:

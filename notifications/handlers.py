@@ -13,7 +13,7 @@ from accounts import selectors as accounts_selectors
 from live import selectors as live_selectors
 from notifications.services import notifications_delete_for_targets, notify, notify_followers
 from posts import selectors as posts_selectors
-from socialflow.core import events
+from socialflow.core import events, moderation
 from videos import selectors as videos_selectors
 
 
@@ -183,6 +183,36 @@ def on_stream_started(event) -> None:
         )
 
 
+# --- moderation ---------------------------------------------------------------------------------
+
+
+# Passive: the actor may be a site moderator or the creator moderating their own channel.
+MODERATION_SENTENCES = {
+    "removed": "Your {what} was removed",
+    "held": "Your {what} was held for review",
+    "visible": "Your {what} was restored",
+}
+
+
+def on_content_moderated(event) -> None:
+    """Tell the owner what a moderator did to their content, and why (one notification per event:
+    the outbox applies a handler's effect once). The target may be gone (a removed comment is
+    deleted): the notification then has none. Nobody is told about their own action."""
+    payload = event.payload
+    if payload["owner_id"] == payload["actor_id"]:
+        return
+    (owner,) = _users(payload["owner_id"])
+    if owner is None:
+        return
+    target = moderation.target_get(kind=payload["kind"], target_id=payload["target_id"])
+    what = payload["kind"].replace("_", " ")
+    sentence = MODERATION_SENTENCES.get(payload["status"], "A moderator acted on your {what}").format(what=what)
+    if payload["reason"]:
+        sentence = f"{sentence}: {payload['reason']}"
+    data = {"sentence": sentence, "reason": payload["reason"], "status": payload["status"], "content": payload["kind"]}
+    notify(recipient=owner, kind="moderation_action", target=target, data=data)
+
+
 HANDLERS = {
     "user.followed": on_user_followed,
     "user.follow_requested": on_follow_requested,
@@ -201,6 +231,7 @@ HANDLERS = {
     "comment.liked": on_comment_liked,
     "comment.deleted": on_comment_deleted,
     "stream.started": on_stream_started,
+    "content.moderated": on_content_moderated,
 }
 
 

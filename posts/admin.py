@@ -1,9 +1,12 @@
-"""Moderation console for posts: search, filters, and hide/restore/delete through the services."""
+"""Moderation console for posts: search, filters, and hide/restore/delete through the services
+(hide/restore are ``moderation_apply``: audited, with the moderator)."""
 
 from django.contrib import admin, messages
 
 from posts import services
 from posts.models import Hashtag, Post
+from socialflow.core import access
+from socialflow.core.admin_actions import confirmed_reason, reason_page
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -21,13 +24,13 @@ class HiddenFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("visible", "Visible"), ("hidden", "Hidden"), ("deleted", "Deleted by author")]
+        return [("visible", "Visible"), ("hidden", "Held or removed"), ("deleted", "Deleted by author")]
 
     def queryset(self, request, queryset):
         if self.value() == "visible":
-            return queryset.filter(hidden_at__isnull=True, deleted_at__isnull=True)
+            return queryset.filter(access.moderation_shown_q(), deleted_at__isnull=True)
         if self.value() == "hidden":
-            return queryset.filter(hidden_at__isnull=False)
+            return queryset.filter(access.moderation_hidden_q())
         if self.value() == "deleted":
             return queryset.filter(deleted_at__isnull=False)
         return queryset
@@ -69,7 +72,7 @@ class PostAdmin(admin.ModelAdmin):
     def state(self, obj):
         if obj.deleted_at:
             return "deleted"
-        return "hidden" if obj.hidden_at else "visible"
+        return obj.moderation_status
 
     def has_add_permission(self, request):
         return False
@@ -77,20 +80,23 @@ class PostAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # deletion goes through the "delete" action (the service), never a raw delete
 
-    @admin.action(description="Hide selected posts (moderation)")
+    @admin.action(description="Hide selected posts (moderation)…")
     def hide_posts(self, request, queryset):
-        count = sum(services.post_hide(post=post, reason=f"hidden by {request.user.username}") for post in queryset)
+        reason = confirmed_reason(request)
+        if reason is None:
+            return reason_page(self, request, queryset, title="Hide posts")
+        count = sum(services.post_hide(post=post, by=request.user, reason=reason) for post in queryset)
         self.message_user(request, f"{count} post(s) hidden.", messages.SUCCESS)
 
     @admin.action(description="Restore selected hidden posts")
     def restore_posts(self, request, queryset):
-        count = sum(services.post_restore(post=post) for post in queryset)
+        count = sum(services.post_restore(post=post, by=request.user) for post in queryset)
         self.message_user(request, f"{count} post(s) restored.", messages.SUCCESS)
 
     @admin.action(description="Delete selected posts")
     def delete_posts(self, request, queryset):
         for post in queryset:
-            services.post_delete(post=post)
+            services.post_delete(post=post, by=request.user)
         self.message_user(request, "Deleted.", messages.SUCCESS)
 
 

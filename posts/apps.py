@@ -5,6 +5,9 @@ class PostsConfig(AppConfig):
     name = "posts"
 
     def ready(self):
-        from posts import handlers
+        from posts import handlers, services
+        from posts.models import Post
+        from socialflow.core import moderation
 
         handlers.register()
+        moderation.register(Post, kind="post", owner_field="author", on_change=services.post_moderated)

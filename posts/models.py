@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from socialflow.core.moderation import Moderatable
 from socialflow.core.visibility import Visibility
 from socialflow.core.visibility import choices as visibility_choices
 
@@ -21,11 +22,11 @@ def _new_post_id() -> int:
     return next_id()
 
 
-class Post(models.Model):
+class Post(Moderatable, models.Model):
     """A post, a reply (``reply_to``), a quote (``quote_of``) or a repost (``repost_of``, no text).
 
     The primary key is a time-ordered 64-bit id (``posts.lib.ids``) so timelines sort and page by
-    id. Deletion and moderation are soft (``deleted_at``/``hidden_at``): threads keep their shape,
+    id. Deletion and moderation are soft (``deleted_at`` by the author, ``moderation_status``): threads keep their shape,
     and every read filters them out. ``attachments`` and ``entities`` are snapshots written by the
     services so a feed page renders from one query.
     """
@@ -51,9 +52,7 @@ class Post(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_reason = models.CharField(max_length=500, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)  # by its author; moderators remove
 
     class Meta:
         ordering = ["-id"]
@@ -67,6 +66,7 @@ class Post(models.Model):
                 condition=models.Q(repost_of__isnull=True) | models.Q(text=""),
                 name="posts_post_repost_has_no_text",
             ),
+            *Moderatable.Meta.constraints,
         ]
         indexes = [
             models.Index(fields=["author", "-id"], name="posts_post_author_id_idx"),

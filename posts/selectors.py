@@ -13,6 +13,7 @@ from django.db.models.expressions import RawSQL
 
 from accounts.models import Block, Follow, Mute, User
 from posts.models import Bookmark, Hashtag, Mention, Post, Visibility
+from socialflow.core import access
 from socialflow.core.exceptions import NotFound
 from socialflow.core.ids import parse_id
 
@@ -39,7 +40,7 @@ def _muted_q(viewer_id: int, prefix: str = "") -> Q:
 def _visible_one_q(viewer, prefix: str = "") -> Q:
     """Visibility of the post at ``prefix`` (``""`` or ``"repost_of__"``) for ``viewer``."""
     p = prefix
-    alive = Q(**{f"{p}deleted_at__isnull": True, f"{p}hidden_at__isnull": True, f"{p}author__deleted_at__isnull": True})
+    alive = Q(**{f"{p}deleted_at__isnull": True, f"{p}author__deleted_at__isnull": True}) & access.moderation_shown_q(p)
     open_q = Q(**{f"{p}visibility__in": OPEN_VISIBILITIES, f"{p}author__is_private": False})
     if viewer is None or not viewer.is_authenticated:
         return alive & open_q
@@ -177,7 +178,7 @@ def big_account_ids() -> list[int]:
 
 def _can_see_one(post: Post, viewer_id: int, graph: ViewerGraph, hide_muted: bool, follows_author: bool) -> bool:
     author = post.author
-    if post.deleted_at is not None or post.hidden_at is not None or author.deleted_at is not None:
+    if post.deleted_at is not None or access.is_moderation_hidden(post) or author.deleted_at is not None:
         return False
     if post.author_id == viewer_id:
         return True

@@ -109,18 +109,18 @@ class CommentPolicy(access.Policy):
             return Q()
         p = prefix
         uid = access.viewer_id(viewer)
-        held_ok = Q(**{f"{p}is_held": False})
+        shown = ~access.moderation_hidden_q(p)
         if uid is None:
-            return held_ok
-        held_ok |= Q(**{f"{p}author_id": uid}) | Q(**{f"{p}video__author_id": uid})
-        return held_ok & ~graph.blocked_either_way_q(viewer, field=f"{p}author_id")
+            return shown
+        shown |= access.moderation_held_q(p) & (Q(**{f"{p}author_id": uid}) | Q(**{f"{p}video__author_id": uid}))
+        return shown & ~graph.blocked_either_way_q(viewer, field=f"{p}author_id")
 
     def can_view(self, viewer, obj) -> bool:
         if not access.can_view(viewer, obj.video, kind="video"):
             return False
-        if not obj.is_held:
+        if not access.is_moderation_hidden(obj) or access.is_moderator(viewer):
             return True
-        return access.is_moderator(viewer) or access.viewer_id(viewer) in (obj.author_id, obj.video.author_id)
+        return access.is_moderation_held(obj) and access.viewer_id(viewer) in (obj.author_id, obj.video.author_id)
 
     def can_act(self, viewer, action: str, obj) -> bool:
         uid = access.viewer_id(viewer)

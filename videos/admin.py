@@ -1,25 +1,13 @@
-"""Video moderation console: filter by status/visibility/hidden, search, hide/restore/re-transcode."""
+"""Video moderation console: filter by status/visibility/moderation, search, hide/restore/re-transcode.
+Moderation actions go through the services (``socialflow.core.moderation.moderation_apply``), so
+each lands in the audit trail with the moderator."""
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from socialflow.core.admin_actions import confirmed_reason, reason_page
 from videos import access, services
 from videos.models import Comment, Playlist, Upload, Video
-
-
-class HiddenFilter(admin.SimpleListFilter):
-    title = "moderation"
-    parameter_name = "hidden"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Hidden"), ("no", "Not hidden")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(hidden_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(hidden_at__isnull=True)
-        return queryset
 
 
 @admin.register(Video)
@@ -31,11 +19,11 @@ class VideoAdmin(admin.ModelAdmin):
         "status",
         "progress",
         "visibility",
-        "hidden_at",
+        "moderation_status",
         "views_count",
         "created_at",
     ]
-    list_filter = ["status", "visibility", HiddenFilter, "source", "created_at"]
+    list_filter = ["status", "visibility", "moderation_status", "source", "created_at"]
     search_fields = ["id", "title", "description", "author__username"]
     list_select_related = ["author"]
     raw_id_fields = ["author"]
@@ -64,16 +52,19 @@ class VideoAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<img src="{}" style="max-width:320px">', access.media_url(obj, obj.thumbnail))
 
-    @admin.action(description="Hide selected videos (moderation)")
+    @admin.action(description="Hide selected videos (moderation)…")
     def hide_videos(self, request, queryset):
+        reason = confirmed_reason(request)
+        if reason is None:
+            return reason_page(self, request, queryset, title="Hide videos")
         for video in queryset:
-            services.video_hide(video=video, reason=f"Hidden by {request.user.username}")
+            services.video_hide(video=video, by=request.user, reason=reason)
         self.message_user(request, f"Hid {queryset.count()} video(s).", messages.SUCCESS)
 
     @admin.action(description="Restore selected videos")
     def restore_videos(self, request, queryset):
         for video in queryset:
-            services.video_restore(video=video)
+            services.video_restore(video=video, by=request.user)
         self.message_user(request, f"Restored {queryset.count()} video(s).", messages.SUCCESS)
 
     @admin.action(description="Re-transcode selected videos")
@@ -83,17 +74,26 @@ class VideoAdmin(admin.ModelAdmin):
         self.message_user(request, f"Queued {queryset.count()} video(s) for transcoding.", messages.SUCCESS)
 
     def delete_model(self, request, obj):
-        services.video_delete(video=obj)
+        services.video_delete(video=obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
         for video in queryset:
-            services.video_delete(video=video)
+            services.video_delete(video=video, by=request.user)
 
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["id", "video", "author", "short_text", "is_held", "pinned_at", "likes_count", "created_at"]
-    list_filter = ["is_held", "created_at"]
+    list_display = [
+        "id",
+        "video",
+        "author",
+        "short_text",
+        "moderation_status",
+        "pinned_at",
+        "likes_count",
+        "created_at",
+    ]
+    list_filter = ["moderation_status", "created_at"]
     search_fields = ["text", "author__username"]
     raw_id_fields = ["video", "author", "parent"]
     list_select_related = ["video", "author"]
@@ -109,25 +109,29 @@ class CommentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Hold selected comments")
+    @admin.action(description="Hold selected comments…")
     def hold_comments(self, request, queryset):
+        reason = confirmed_reason(request)
+        if reason is None:
+            return reason_page(self, request, queryset, title="Hold comments")
         for comment in queryset:
-            services.comment_hold(comment=comment)
+            services.comment_hold(comment=comment, by=request.user, reason=reason)
         self.message_user(request, f"Held {queryset.count()} comment(s).", messages.SUCCESS)
 
     @admin.action(description="Approve selected comments")
     def approve_comments(self, request, queryset):
         for comment in queryset:
-            services.comment_approve(comment=comment)
+            services.comment_approve(comment=comment, by=request.user)
         self.message_user(request, f"Approved {queryset.count()} comment(s).", messages.SUCCESS)
 
     def delete_model(self, request, obj):
-        services.comment_delete(comment=obj)
+        services.comment_delete(comment=obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
         for comment in queryset:
+            # A reply goes with its thread: it may be gone already.
             if Comment.objects.filter(pk=comment.pk).exists():
-                services.comment_delete(comment=comment)
+                services.comment_delete(comment=comment, by=request.user)
 
 
 @admin.register(Upload)

@@ -5,6 +5,10 @@ class VideosConfig(AppConfig):
     name = "videos"
 
     def ready(self):
-        from videos import access
+        from socialflow.core import moderation
+        from videos import access, services
+        from videos.models import Comment, Video
 
         access.register()
+        moderation.register(Video, kind="video", owner_field="author", on_change=services.video_moderated)
+        moderation.register(Comment, kind="comment", owner_field="author", on_change=services.comment_moderated)

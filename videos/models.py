@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from socialflow.core.moderation import Moderatable
 from socialflow.core.visibility import Visibility
 from socialflow.core.visibility import choices as visibility_choices
 
@@ -31,7 +32,7 @@ class Tag(models.Model):
         return self.name
 
 
-class Video(models.Model):
+class Video(Moderatable, models.Model):
     class Status(models.TextChoices):
         UPLOADING = "uploading", "Uploading"
         PROCESSING = "processing", "Processing"
@@ -83,8 +84,7 @@ class Video(models.Model):
     # Publishing: published_at in the future means scheduled; announced_at records the follower fan-out.
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     announced_at = models.DateTimeField(null=True, blank=True)
-    hidden_at = models.DateTimeField(null=True, blank=True)  # hidden by a moderator
-    hidden_reason = models.CharField(max_length=500, blank=True)
+    # Moderation (hidden by a moderator = removed): the moderation_* fields of Moderatable.
 
     views_count = models.PositiveBigIntegerField(default=0)
     likes_count = models.PositiveIntegerField(default=0)
@@ -104,6 +104,7 @@ class Video(models.Model):
                 condition=Q(status__in=["uploading", "processing", "ready", "failed"]), name="videos_video_status_valid"
             ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="videos_video_progress_le_100"),
+            *Moderatable.Meta.constraints,
         ]
         indexes = [
             models.Index(fields=["author", "-created_at"]),
@@ -219,13 +220,14 @@ class VideoReaction(models.Model):
         return f"{self.user_id} {self.kind}s {self.video_id}"
 
 
-class Comment(models.Model):
+class Comment(Moderatable, models.Model):
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     # One level of threading (YouTube): a reply to a reply attaches to the top-level comment.
     parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
     text = models.TextField(max_length=5000)
-    is_held = models.BooleanField(default=False)  # held for review: visible to its author and the creator
+    # Moderation: held for review = visible to its author and the creator only; a removed comment is
+    # deleted (videos.moderation). The moderation_* fields of Moderatable.
     pinned_at = models.DateTimeField(null=True, blank=True)
     likes_count = models.PositiveIntegerField(default=0)
     replies_count = models.PositiveIntegerField(default=0)
@@ -240,6 +242,7 @@ class Comment(models.Model):
             models.UniqueConstraint(
                 fields=["video"], condition=Q(pinned_at__isnull=False), name="videos_comment_one_pinned"
             ),
+            *Moderatable.Meta.constraints,
         ]
 
     def __str__(self):

@@ -1,5 +1,7 @@
 """Suspensions. A ban is ``banned_until`` in the future (a permanent one: the end of time); it is
-enforced at login, on every authenticated API request and on web sessions."""
+enforced at login, on every authenticated API request and on web sessions. A ban is an account
+state, not content moderation: it keeps its own fields, and each ban and unban is in the audit
+trail (``socialflow.core.audit``) with the moderator."""
 
 import logging
 from datetime import datetime
@@ -10,6 +12,7 @@ from django.utils import timezone
 from accounts.models import PERMANENT_BAN_UNTIL, User
 from accounts.services.tokens import tokens_revoke_all
 from socialflow.core import events
+from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import InvalidInput
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,13 @@ def user_ban(*, user: User, by: User | None, until: datetime | None = None, reas
     user.ban_reason = (reason or "").strip()[: User._meta.get_field("ban_reason").max_length]
     user.save(update_fields=["banned_until", "ban_reason"])
     tokens_revoke_all(user_id=user.pk)
+    audit_record(
+        actor=by,
+        action="user.ban",
+        target=user,
+        reason=user.ban_reason,
+        metadata={"until": user.banned_until, "permanent": user.is_permanently_banned},
+    )
     events.record(
         "user.banned", user_id=user.pk, by_id=getattr(by, "pk", None), until=user.banned_until, reason=user.ban_reason
     )
@@ -41,6 +51,7 @@ def user_unban(*, user: User, by: User | None) -> User:
     user.banned_until = None
     user.ban_reason = ""
     user.save(update_fields=["banned_until", "ban_reason"])
+    audit_record(actor=by, action="user.unban", target=user)
     events.record("user.unbanned", user_id=user.pk, by_id=getattr(by, "pk", None))
     logger.info("user unbanned", extra={"user_id": user.pk, "by": getattr(by, "pk", None)})
     return user

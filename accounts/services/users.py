@@ -21,6 +21,7 @@ from accounts.lib.images import InvalidImage, normalize_avatar
 from accounts.models import User, username_validator
 from accounts.selectors.graph import follower_ids, following_ids
 from accounts.services.tokens import tokens_revoke_all
+from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import InvalidInput
 from socialflow.reliability.queue import enqueue_on_commit
 
@@ -219,25 +220,30 @@ def user_profile_update(
 
 
 @transaction.atomic
-def user_delete(*, user: User) -> User:
+def user_delete(*, user: User, by: User | None = None) -> User:
     """Soft delete: the account disappears now (profile 404, no login, tokens revoked) and is
-    purged by ``accounts.tasks.purge_deleted_accounts`` after ``ACCOUNT_PURGE_AFTER``."""
+    purged by ``accounts.tasks.purge_deleted_accounts`` after ``ACCOUNT_PURGE_AFTER``. ``by``: the
+    moderator deleting someone else's account (audited); ``None`` when the owner deletes it."""
     now = timezone.now()
     if User.objects.filter(pk=user.pk, deleted_at__isnull=True).update(deleted_at=now, is_active=False):
         user.deleted_at = now
         user.is_active = False
+        if by is not None and by.pk != user.pk:
+            audit_record(actor=by, action="user.delete", target=user)
     tokens_revoke_all(user_id=user.pk)
     return user
 
 
 @transaction.atomic
-def user_restore(*, user: User) -> User:
-    """Undo a deletion during the grace period (moderators, on the owner's request)."""
+def user_restore(*, user: User, by: User | None = None) -> User:
+    """Undo a deletion during the grace period (moderators, on the owner's request; audited)."""
     if User.objects.filter(pk=user.pk, deleted_at__isnull=False, purged_at__isnull=True).update(
         deleted_at=None, is_active=True
     ):
         user.deleted_at = None
         user.is_active = True
+        if by is not None:
+            audit_record(actor=by, action="user.restore", target=user)
     return user
 
 

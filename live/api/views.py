@@ -125,7 +125,7 @@ class StreamViewSet(viewsets.ViewSet):
         stream = selectors.stream_get(stream_id=pk)
         if stream.owner_id != request.user.pk and not request.user.is_moderator:
             raise PermissionDenied(detail="Only the streamer can end this stream.", code="not_owner")
-        services.stream_end(stream=stream)
+        services.stream_end(stream=stream, by=request.user)
         return self._detail(request, selectors.stream_get(stream_id=stream.pk))
 
     @extend_schema(responses=ChatMessageSerializer(many=True))
@@ -180,7 +180,7 @@ class StreamViewSet(viewsets.ViewSet):
             user = accounts_selectors.user_get_by_username(username=username)
         except domain.NotFound:
             user = None
-        if user is None or not services.chat_ban_delete(stream=stream, user=user):
+        if user is None or not services.chat_ban_delete(stream=stream, user=user, by=request.user):
             raise NotFound(detail="This user is not banned from this stream.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -5,6 +5,8 @@ from live.services.chat import (
     chat_ban_create,
     chat_ban_delete,
     chat_message_delete,
+    chat_message_moderated,
+    chat_message_restore,
     chat_message_send,
 )
 from live.services.ingest import (
@@ -35,6 +37,8 @@ __all__ = [
     "chat_ban_create",
     "chat_ban_delete",
     "chat_message_delete",
+    "chat_message_moderated",
+    "chat_message_restore",
     "chat_message_send",
     "ingest_publish",
     "ingest_publish_done",

@@ -14,6 +14,8 @@ from live.lib.ratelimit import chat_rate_limit_hit, retry_after_text
 from live.models import ChatMessage, Stream, StreamBan
 from live.selectors import stream_for_chat, user_is_member
 from socialflow.cache import fallback_cache as cache
+from socialflow.core.audit import audit_record
+from socialflow.core.moderation import ModerationStatus, moderation_apply
 
 
 class ChatRefused(Exception):
@@ -130,30 +132,60 @@ def chat_message_send(*, stream_id: int, user, text, broadcast: bool = True) -> 
     return message
 
 
-def chat_message_delete(*, message: ChatMessage, by) -> ChatMessage:
-    """Soft-delete a message (idempotent) and tell the room to remove it."""
+def chat_message_delete(*, message: ChatMessage, by, reason: str = "") -> ChatMessage:
+    """Take a message out of the chat (idempotent) and tell the room to remove it.
+
+    By its author: a soft delete (``deleted_at``). By anyone else (the streamer, a stream or site
+    moderator): a moderator's removal through ``moderation_apply`` (audited, the author told).
+    """
     with transaction.atomic():
-        changed = ChatMessage.objects.filter(pk=message.pk, deleted_at=None).update(
-            deleted_at=timezone.now(), deleted_by=by
-        )
-        if changed:
-            event = {"type": "chat.deleted", "id": str(message.pk)}
-            transaction.on_commit(lambda: room_send_safely(stream_id=message.stream_id, event=event))
+        if by.pk == message.user_id:
+            if ChatMessage.objects.filter(pk=message.pk, deleted_at=None).update(deleted_at=timezone.now()):
+                _tell_room_deleted(message)
+        else:
+            moderation_apply(actor=by, target=message, status=ModerationStatus.REMOVED, reason=reason)
     message.refresh_from_db()
     return message
 
 
+def chat_message_restore(*, message: ChatMessage, by, reason: str = "") -> bool:
+    """Undo a moderator's removal (back in the history); False when it was not removed."""
+    return moderation_apply(actor=by, target=message, status=ModerationStatus.VISIBLE, reason=reason) is not None
+
+
+def chat_message_moderated(*, target: ChatMessage, previous: str, status: str) -> None:
+    """``moderation_apply``'s follow-up for a chat message: the room drops a removed message (a
+    restored one is back in the history, not pushed again)."""
+    if status != ModerationStatus.VISIBLE and previous == ModerationStatus.VISIBLE and target.deleted_at is None:
+        _tell_room_deleted(target)
+
+
+def _tell_room_deleted(message: ChatMessage) -> None:
+    event = {"type": "chat.deleted", "id": str(message.pk)}
+    transaction.on_commit(lambda: room_send_safely(stream_id=message.stream_id, event=event))
+
+
 @transaction.atomic
 def chat_ban_create(*, stream: Stream, user, by, duration_s: int | None = None, reason: str = "") -> StreamBan:
-    """Ban (no duration) or time out (``duration_s``) a user from a stream's chat; replaces an earlier one."""
+    """Ban (no duration) or time out (``duration_s``) a user from a stream's chat; replaces an earlier
+    one. In the audit trail with who did it (the streamer, a stream or site moderator)."""
     expires_at = timezone.now() + timedelta(seconds=duration_s) if duration_s else None
     ban, _ = StreamBan.objects.update_or_create(
         stream=stream, user=user, defaults={"banned_by": by, "expires_at": expires_at, "reason": reason[:500]}
+    )
+    audit_record(
+        actor=by,
+        action="chat.timeout" if expires_at else "chat.ban",
+        target=user,
+        reason=reason,
+        metadata={"stream_id": stream.pk, "expires_at": expires_at},
     )
     return ban
 
 
 @transaction.atomic
-def chat_ban_delete(*, stream: Stream, user) -> bool:
+def chat_ban_delete(*, stream: Stream, user, by=None) -> bool:
     deleted, _ = StreamBan.objects.filter(stream=stream, user=user).delete()
+    if deleted and by is not None:
+        audit_record(actor=by, action="chat.unban", target=user, metadata={"stream_id": stream.pk})
     return bool(deleted)

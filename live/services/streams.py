@@ -14,6 +14,7 @@ from live import tasks
 from live.lib.broadcast import room_send_safely
 from live.models import LiveChannel, Stream, new_stream_key
 from socialflow.core import events
+from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import Conflict
 
 logger = logging.getLogger(__name__)
@@ -180,9 +181,10 @@ def stream_end_if_abandoned(*, stream_id: int, now: datetime | None = None) -> b
     return stream_end(stream=stream, only_if_disconnected=True)
 
 
-def stream_end(*, stream: Stream, only_if_disconnected: bool = False) -> bool:
+def stream_end(*, stream: Stream, only_if_disconnected: bool = False, by=None) -> bool:
     """idle|live -> ended (conditional update). False when it had already ended (or, with
-    ``only_if_disconnected``, when its publisher came back meanwhile).
+    ``only_if_disconnected``, when its publisher came back meanwhile). ``by``: who ended it; a
+    moderator ending someone else's stream is written to the audit trail.
 
     The recording parts of the broadcast are joined and imported as one video after commit.
     """
@@ -196,6 +198,8 @@ def stream_end(*, stream: Stream, only_if_disconnected: bool = False) -> bool:
         )
         if not changed:
             return False
+        if by is not None and by.pk != stream.owner_id:
+            audit_record(actor=by, action="stream.end", target=stream)
         stream.refresh_from_db()
         stream_id = stream.pk
         events.record("stream.ended", stream_id=stream_id, owner_id=stream.owner_id)

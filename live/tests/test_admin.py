@@ -5,6 +5,7 @@ from accounts.tests.factories import UserFactory
 from live import services
 from live.models import ChatMessage, Stream, StreamBan
 from live.tests.factories import ChatMessageFactory, StreamFactory
+from socialflow.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +26,25 @@ def test_it_ends_streams_from_the_admin_and_logs_it(admin_client):
     stream.refresh_from_db()
     assert stream.status == Stream.Status.ENDED
     assert LogEntry.objects.filter(object_id=str(stream.pk), change_message__contains="Ended").exists()
+    assert AuditEntry.objects.filter(action="stream.end", target_id=str(stream.pk), actor__username="root").exists()
 
 
 def test_it_deletes_messages_and_bans_authors_from_the_admin(admin_client, bob):
     stream = StreamFactory()
     messages = [ChatMessageFactory(stream=stream, user=bob) for _ in range(2)]
     ids = [m.pk for m in messages]
-    admin_client.post("/admin/live/chatmessage/", {"action": "delete_messages", "_selected_action": ids})
-    assert ChatMessage.objects.filter(pk__in=ids, deleted_at__isnull=False).count() == 2
+    admin_client.post(
+        "/admin/live/chatmessage/", {"action": "delete_messages", "_selected_action": ids, "apply": "1", "reason": ""}
+    )
+    assert ChatMessage.objects.filter(pk__in=ids, moderation_status="removed").count() == 2
+    assert AuditEntry.objects.filter(action="chat_message.removed", target_id__in=[str(i) for i in ids]).count() == 2
+    admin_client.post("/admin/live/chatmessage/", {"action": "restore_messages", "_selected_action": ids[:1]})
+    assert ChatMessage.objects.get(pk=ids[0]).moderation_status == "visible"
+    assert AuditEntry.objects.filter(action="chat_message.restored").count() == 1
     admin_client.post("/admin/live/chatmessage/", {"action": "ban_authors", "_selected_action": ids})
     ban = StreamBan.objects.get(stream=stream, user=bob)
     assert ban.expires_at is None
+    assert AuditEntry.objects.filter(action="chat.ban", target_id=str(bob.pk)).count() == 1
     assert LogEntry.objects.filter(change_message__contains="Banned @bob").count() == 1
 
 

@@ -2,9 +2,12 @@ from pathlib import Path
 
 import pytest
 
+from accounts.tests.factories import UserFactory
+from conftest import bearer_client
 from live import services
 from live.models import ChatMessage, Stream, StreamBan
 from live.tests.factories import ChatMessageFactory, StreamFactory
+from socialflow.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +104,15 @@ def test_it_ends_a_stream(alice, alice_client, bob_client, api_client):
     assert bob_client.post(f"{STREAMS}/{stream.pk}/end").status_code == 403
     response = alice_client.post(f"{STREAMS}/{stream.pk}/end")
     assert response.status_code == 200 and response.json()["status"] == "ended"
+    assert not AuditEntry.objects.exists()  # the streamer ending their own stream is no moderation
+
+
+def test_it_audits_a_site_moderator_ending_a_stream(alice):
+    moderator = UserFactory(role="moderator")
+    stream = StreamFactory(owner=alice)
+    assert bearer_client(moderator).post(f"{STREAMS}/{stream.pk}/end").json()["status"] == "ended"
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.target_id) == (moderator, "stream.end", str(stream.pk))
 
 
 def test_it_answers_404_for_unknown_streams(api_client):
@@ -136,10 +148,16 @@ def test_it_deletes_chat_messages_for_moderators(alice, bob, charlie, alice_clie
     assert charlie_client.delete(url).status_code == 403
     assert alice_client.delete(url).status_code == 204
     message.refresh_from_db()
-    assert message.deleted_at is not None and message.deleted_by == alice
+    assert (message.moderation_status, message.moderated_by) == ("removed", alice)
     assert alice_client.delete(f"{STREAMS}/{stream.pk}/chat/999999").status_code == 404
     own = ChatMessageFactory(stream=stream, user=bob)
     assert bob_client.delete(f"{STREAMS}/{stream.pk}/chat/{own.pk}").status_code == 204
+    own.refresh_from_db()
+    assert own.deleted_at is not None and own.moderation_status == "visible"  # deleting your own: no moderation
+    entry = AuditEntry.objects.get()  # the streamer's removal only
+    assert (entry.actor, entry.action, entry.target_id) == (alice, "chat_message.removed", str(message.pk))
+    history = alice_client.get(f"{STREAMS}/{stream.pk}/chat").json()["results"]
+    assert message.pk not in [int(m["id"]) for m in history] and own.pk not in [int(m["id"]) for m in history]
 
 
 def test_it_bans_and_unbans(alice, bob, charlie, alice_client, bob_client, api_client, django_assert_max_num_queries):
@@ -158,6 +176,11 @@ def test_it_bans_and_unbans(alice, bob, charlie, alice_client, bob_client, api_c
     assert alice_client.delete(f"{url}/bob").status_code == 204
     assert alice_client.delete(f"{url}/bob/").status_code == 404
     assert not StreamBan.objects.exists()
+    audited = AuditEntry.objects.order_by("id").values_list("actor", "action", "target_id", "metadata__stream_id")
+    assert list(audited) == [
+        (alice.pk, "chat.timeout", str(bob.pk), stream.pk),
+        (alice.pk, "chat.unban", str(bob.pk), stream.pk),
+    ]
 
 
 def test_it_answers_404_when_unbanning_an_unknown_user(alice, alice_client):

@@ -15,7 +15,7 @@ from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
-NOT_WIRED = {"copyright_claim", "payout_sent", "tip_received", "new_member", "moderation_action"}
+NOT_WIRED = {"copyright_claim", "payout_sent", "tip_received", "new_member"}
 
 
 @pytest.fixture
@@ -176,6 +176,17 @@ def test_it_notifies_comment_and_comment_reply(act, alice, bob, charlie, bob_cli
         format="json",
     )
     assert _only(bob, "comment_reply").actor == charlie
+
+
+def test_it_notifies_moderation_action_once_when_the_creator_holds_a_comment(
+    act, alice, bob, alice_client, bob_client, video
+):
+    comment = act(bob_client.post, f"/api/v1/videos/{video.pk}/comments", {"text": "spam"}, format="json").json()
+    act(alice_client.post, f"/api/v1/comments/{comment['id']}/hold")
+    act(alice_client.post, f"/api/v1/comments/{comment['id']}/hold")  # again: nothing changes, nobody told
+    n = _only(bob, "moderation_action")
+    assert n.actor is None and n.target_object_id == str(comment["id"])
+    assert _listed(bob_client, "moderation_action")[0]["text"] == "Your comment was held for review"
 
 
 def test_it_notifies_like_comment(act, alice, bob, alice_client, bob_client, video):

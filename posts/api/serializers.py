@@ -10,6 +10,7 @@ from rest_framework import serializers
 from accounts.api.serializers import UserBriefSerializer, user_brief
 from accounts.selectors import hidden_author_ids_for
 from posts.models import POST_VISIBILITIES, POST_VISIBILITY_CHOICES, Visibility
+from socialflow.core import access
 
 
 def _iso(value):
@@ -38,7 +39,12 @@ class IdField(serializers.Field):
 
 
 def _alive(post) -> bool:
-    return post is not None and post.deleted_at is None and post.hidden_at is None and post.author.deleted_at is None
+    return (
+        post is not None
+        and post.deleted_at is None
+        and not access.is_moderation_hidden(post)
+        and post.author.deleted_at is None
+    )
 
 
 def _core(post, viewer_known: bool) -> dict:

@@ -31,6 +31,7 @@ from posts.feeds.stores import TimelineStore, get_store
 from posts.lib.ids import id_at
 from posts.models import Mention, Post, Visibility
 from posts.selectors import can_see
+from socialflow.core import access
 from socialflow.redis import REDIS_DOWN_ERRORS
 
 REBUILD_DAYS = 30
@@ -81,7 +82,7 @@ def timeline_fanout(*, post_id: int, store: TimelineStore | None = None) -> int:
     """
     store = store or get_store()
     post = Post.objects.select_related("author", "reply_to").filter(pk=post_id).first()
-    if post is None or post.deleted_at is not None or post.hidden_at is not None or post.author.is_deleted:
+    if post is None or post.deleted_at is not None or access.is_moderation_hidden(post) or post.author.is_deleted:
         return 0
     original_id = post.repost_of_id
     delivered = store.push(user_ids=[post.author_id], post_id=post.pk, original_id=original_id)
@@ -118,9 +119,9 @@ def timeline_rebuild(*, user_id: int, store: TimelineStore | None = None) -> int
     rows = (
         Post.objects.filter(
             _home_authors_q(user_id),
+            access.moderation_shown_q(),
             pk__gte=id_at(timezone.now() - timedelta(days=REBUILD_DAYS)),
             deleted_at__isnull=True,
-            hidden_at__isnull=True,
         )
         .annotate(rank=Window(RowNumber(), partition_by=[F("author_id")], order_by=F("id").desc()))
         .filter(rank__lte=settings.FEED_REBUILD_PER_AUTHOR)
@@ -137,7 +138,7 @@ def timeline_merge_author(*, user_id: int, author_id: int, store: TimelineStore 
     """After a follow (or unmute): bring the author's recent posts into a warm timeline."""
     store = store or get_store()
     entries = list(
-        Post.objects.filter(author_id=author_id, deleted_at__isnull=True, hidden_at__isnull=True)
+        Post.objects.filter(access.moderation_shown_q(), author_id=author_id, deleted_at__isnull=True)
         .filter(Q(reply_to__isnull=True) | Q(reply_to__author_id=author_id))
         .exclude(visibility=Visibility.DIRECT)
         .order_by("-id")

@@ -26,9 +26,9 @@ USER_COLUMNS = ("id", "username", "display_name", "avatar", "is_private", "delet
 POST_COLUMNS = (
     "id", "author_id", "text", "visibility", "reply_to_id", "thread_root_id", "quote_of_id", "repost_of_id",
     "video_id", "attachments", "entities", "likes_count", "reposts_count", "replies_count", "quotes_count",
-    "created_at", "edited_at", "deleted_at", "hidden_at",
+    "created_at", "edited_at", "deleted_at", "moderation_status",
 )  # fmt: skip
-DATETIMES = {"created_at", "edited_at", "deleted_at", "hidden_at"}
+DATETIMES = {"created_at", "edited_at", "deleted_at"}
 JSONS = {"attachments", "entities"}
 # (alias, joined on) for each post in a row, and the alias of its author.
 POST_ALIASES = (("p", None), ("q", "p.quote_of_id"), ("r", "p.repost_of_id"), ("rq", "r.quote_of_id"))

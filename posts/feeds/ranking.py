@@ -21,6 +21,7 @@ from posts.lib.ids import id_at, id_to_ms
 from posts.models import Hashtag, Like, Post, PostHashtag, SearchTermBucket, Visibility
 from posts.selectors import posts_visible_to
 from socialflow.cache import fallback_cache as cache
+from socialflow.core import access
 
 FOR_YOU_CANDIDATES = 300
 FOR_YOU_CACHE_S = 300
@@ -90,10 +91,10 @@ def trending_hashtags(*, limit: int = 10) -> list[dict]:
     now = timezone.now()
     rows = (
         PostHashtag.objects.filter(
+            access.moderation_shown_q("post__"),
             created_at__gte=now - timedelta(hours=settings.TRENDING_WINDOW_HOURS),
             post__visibility=Visibility.PUBLIC,
             post__deleted_at__isnull=True,
-            post__hidden_at__isnull=True,
             post__author__is_private=False,
             post__author__deleted_at__isnull=True,
         )

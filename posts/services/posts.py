@@ -29,7 +29,9 @@ from posts.models import (
 )
 from posts.selectors import OPEN_VISIBILITIES, post_get_visible
 from socialflow.core import events
+from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
+from socialflow.core.moderation import ModerationStatus, moderation_apply
 from socialflow.ratelimit import action_rate_limit_hit
 from socialflow.reliability.queue import enqueue_on_commit
 from videos.selectors import video_get_visible
@@ -260,11 +262,14 @@ def _post_soft_delete(*, post_id: int) -> Post | None:
 
 
 @transaction.atomic
-def post_delete(*, post: Post) -> None:
-    """Delete a post and its reposts (soft; idempotent); timelines are cleaned after commit."""
+def post_delete(*, post: Post, by=None) -> None:
+    """Delete a post and its reposts (soft; idempotent); timelines are cleaned after commit.
+    ``by``: staff deleting someone else's post (the admin), written to the audit trail."""
     deleted = _post_soft_delete(post_id=post.pk)
     if deleted is None:
         return
+    if by is not None and by.pk != post.author_id:
+        audit_record(actor=by, action="post.delete", target=post)
     removed = [post.pk]
     for repost_id in Post.objects.filter(repost_of_id=post.pk, deleted_at__isnull=True).values_list("pk", flat=True):
         if _post_soft_delete(post_id=repost_id) is not None:
@@ -280,24 +285,26 @@ def post_video_detach(*, video_id: int) -> int:
 
 
 @transaction.atomic
-def post_hide(*, post: Post, reason: str = "") -> bool:
-    """Moderation: hide a post from everyone but its author (feeds, search, threads)."""
-    hidden = Post.objects.filter(pk=post.pk, hidden_at__isnull=True).update(
-        hidden_at=timezone.now(), hidden_reason=reason[:500]
-    )
-    if hidden:
-        reposts = list(Post.objects.filter(repost_of_id=post.pk).values_list("pk", flat=True))
-        _on_commit_task("timeline_remove_posts", [post.pk, *reposts])
-    return bool(hidden)
+def post_hide(*, post: Post, by=None, reason: str = "") -> bool:
+    """Moderation: remove a post (feeds, search, threads; its reposts with it). Audited, the author
+    told; False when it was removed already."""
+    return moderation_apply(actor=by, target=post, status=ModerationStatus.REMOVED, reason=reason) is not None
 
 
 @transaction.atomic
-def post_restore(*, post: Post) -> bool:
-    """Moderation: undo a hide. The post reappears in lists and is fanned out again."""
-    restored = Post.objects.filter(pk=post.pk, hidden_at__isnull=False).update(hidden_at=None, hidden_reason="")
-    if restored:
-        _on_commit_task("fanout_post", post.pk)
-    return bool(restored)
+def post_restore(*, post: Post, by=None, reason: str = "") -> bool:
+    """Moderation: undo a removal. The post reappears in lists and is fanned out again."""
+    return moderation_apply(actor=by, target=post, status=ModerationStatus.VISIBLE, reason=reason) is not None
+
+
+def post_moderated(*, target: Post, previous: str, status: str) -> None:
+    """``moderation_apply``'s follow-up for a post: timelines drop it (and its reposts) when it
+    leaves view and take it again when it is restored (after commit)."""
+    if previous == ModerationStatus.VISIBLE:
+        reposts = list(Post.objects.filter(repost_of_id=target.pk).values_list("pk", flat=True))
+        _on_commit_task("timeline_remove_posts", [target.pk, *reposts])
+    elif status == ModerationStatus.VISIBLE:
+        _on_commit_task("fanout_post", target.pk)
 
 
 def _repost_target(*, post: Post, user) -> Post:

@@ -8,6 +8,7 @@ from posts import services, tasks
 from posts.admin import PostAdmin
 from posts.models import Post, TimelineEntry
 from posts.tests.conftest import activate
+from socialflow.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -51,17 +52,21 @@ def test_it_trims_timelines(settings, store_kind, bob):
 def test_it_hides_and_restores_posts_from_the_admin(alice, bob, django_capture_on_commit_callbacks):
     moderator = User.objects.create_superuser(username="mod", email="mod@example.com", password="x")
     post = services.post_create(author=alice, text="spam spam")
-    request = RequestFactory().post("/admin/posts/post/")
+    request = RequestFactory().post("/admin/posts/post/", {"apply": "1", "reason": "spam"})
     request.user = moderator
     request._messages = type("M", (), {"add": lambda *a, **k: None})()
     admin = PostAdmin(Post, site)
     with django_capture_on_commit_callbacks(execute=True):
         admin.hide_posts(request, Post.objects.filter(pk=post.pk))
     post.refresh_from_db()
-    assert post.hidden_at is not None and "mod" in post.hidden_reason
+    assert (post.moderation_status, post.moderated_by, post.moderation_reason) == ("removed", moderator, "spam")
     admin.restore_posts(request, Post.objects.filter(pk=post.pk))
     post.refresh_from_db()
-    assert post.hidden_at is None
+    assert post.moderation_status == "visible"
+    actions = AuditEntry.objects.filter(actor=moderator, target_id=str(post.pk)).order_by("id")
+    assert list(actions.values_list("action", flat=True)) == ["post.removed", "post.restored"]
+    admin.delete_posts(request, Post.objects.filter(pk=post.pk))
+    assert AuditEntry.objects.filter(actor=moderator, action="post.delete", target_id=str(post.pk)).count() == 1
 
 
 def test_it_seeds_demo_data_idempotently(alice, bob, charlie):

@@ -35,6 +35,8 @@ from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 
+from socialflow.core.moderation import ModerationStatus
+
 # --- viewers --------------------------------------------------------------------------------------
 
 
@@ -244,15 +246,30 @@ def members_q(viewer, *, field: str = "author_id") -> Q:
 
 
 # --- moderation state -----------------------------------------------------------------------------
-# The only place that knows how "hidden by a moderator" is stored (today ``hidden_at`` on videos and
-# posts). When the shared moderation status replaces those fields, these two functions change and
-# no policy does.
+# The only place that knows how "held or removed by a moderator" is stored (the ``moderation_status``
+# of ``socialflow.core.moderation.Moderatable``); policies read it through these functions.
+
+_HIDDEN = (ModerationStatus.HELD, ModerationStatus.REMOVED)
 
 
 def moderation_hidden_q(prefix: str = "") -> Q:
-    """Rows a moderator has hidden or removed (``prefix`` for a related object, e.g. ``"repost_of__"``)."""
-    return Q(**{f"{prefix}hidden_at__isnull": False})
+    """Rows a moderator has held or removed (``prefix`` for a related object, e.g. ``"repost_of__"``)."""
+    return Q(**{f"{prefix}moderation_status__in": _HIDDEN})
+
+
+def moderation_shown_q(prefix: str = "") -> Q:
+    """Rows no moderator has held or removed (the positive filter, cheaper across a join)."""
+    return Q(**{f"{prefix}moderation_status": ModerationStatus.VISIBLE})
 
 
 def is_moderation_hidden(obj) -> bool:
-    return getattr(obj, "hidden_at", None) is not None
+    return getattr(obj, "moderation_status", ModerationStatus.VISIBLE) in _HIDDEN
+
+
+def moderation_held_q(prefix: str = "") -> Q:
+    """Rows held for review (a policy may still show them to their owner, e.g. a held comment)."""
+    return Q(**{f"{prefix}moderation_status": ModerationStatus.HELD})
+
+
+def is_moderation_held(obj) -> bool:
+    return getattr(obj, "moderation_status", None) == ModerationStatus.HELD

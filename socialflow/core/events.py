@@ -80,6 +80,11 @@ CATALOG: dict[str, EventSpec] = {
     "user.deleted": EventSpec(("user_id",), "the account was deleted (anonymised; the row stays)"),
     "user.banned": EventSpec(("user_id", "by_id", "until", "reason"), "a moderator banned the account"),
     "user.unbanned": EventSpec(("user_id", "by_id"), "a moderator lifted the ban"),
+    # moderation (socialflow.core.moderation)
+    "content.moderated": EventSpec(
+        ("kind", "target_id", "owner_id", "actor_id", "status", "previous_status", "reason", "audit_id"),
+        "a moderator moved content (kind: video, post, comment, chat_message) to status; the owner should hear",
+    ),
     # posts
     "post.created": EventSpec(
         ("post_id", "author_id", "reply_to_id", "quote_of_id", "mentioned_user_ids", "announce"),

@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.api.serializers import EmbeddedUserSerializer
+from socialflow.core import access
 from videos import access as video_access
 from videos.models import (
     PLAYLIST_VISIBILITY_CHOICES,
@@ -169,6 +170,7 @@ class CommentSerializer(serializers.ModelSerializer):
     video_id = serializers.CharField(read_only=True)
     parent_id = serializers.CharField(read_only=True, allow_null=True)
     author = AuthorSerializer(read_only=True)
+    is_held = serializers.SerializerMethodField()
     is_pinned = serializers.SerializerMethodField()
     viewer_liked = serializers.SerializerMethodField()
 
@@ -188,6 +190,9 @@ class CommentSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_is_held(self, comment) -> bool:
+        return access.is_moderation_held(comment)
 
     def get_is_pinned(self, comment) -> bool:
         return comment.pinned_at is not None

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from socialflow.api.idempotency import idempotent
 from socialflow.api.pagination import CursorPagination
 from socialflow.api.parsers import JSONParser
+from socialflow.core import access
 from socialflow.core.exceptions import TooLarge
 from videos import selectors, services
 from videos.api import serializers as s
@@ -240,7 +241,7 @@ class CommentViewSet(viewsets.GenericViewSet):
         comment = self._comment(pk)
         if request.user.pk not in (comment.author_id, comment.video.author_id) and not request.user.is_moderator:
             raise PermissionDenied("Only the comment's author or the video's creator can delete it.")
-        services.comment_delete(comment=comment)
+        services.comment_delete(comment=comment, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses=s.CommentSerializer)
@@ -261,7 +262,7 @@ class CommentViewSet(viewsets.GenericViewSet):
         comment = self._comment(pk)
         self._creator_only(comment)
         if request.method == "POST":
-            if comment.parent_id or comment.is_held:
+            if comment.parent_id or access.is_moderation_hidden(comment):
                 raise PermissionDenied("Only visible top-level comments can be pinned.", code="not_pinnable")
             comment = services.comment_pin(comment=comment)
         else:
@@ -273,14 +274,14 @@ class CommentViewSet(viewsets.GenericViewSet):
     def hold(self, request, pk=None):
         comment = self._comment(pk)
         self._creator_only(comment)
-        return Response(s.CommentSerializer(services.comment_hold(comment=comment)).data)
+        return Response(s.CommentSerializer(services.comment_hold(comment=comment, by=request.user)).data)
 
     @extend_schema(request=None, responses=s.CommentSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         comment = self._comment(pk)
         self._creator_only(comment)
-        return Response(s.CommentSerializer(services.comment_approve(comment=comment)).data)
+        return Response(s.CommentSerializer(services.comment_approve(comment=comment, by=request.user)).data)
 
 
 class PlaylistViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

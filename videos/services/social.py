@@ -9,6 +9,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from socialflow.core import events
+from socialflow.core.exceptions import NotFound
+from socialflow.core.moderation import ModerationStatus, moderation_apply
 from videos.models import Comment, CommentLike, Video, VideoReaction
 
 _COUNTER = {VideoReaction.Kind.LIKE: "likes_count", VideoReaction.Kind.DISLIKE: "dislikes_count"}
@@ -69,11 +71,24 @@ def comment_create(*, video: Video, author, text: str, parent: Comment | None = 
 
 
 @transaction.atomic
-def comment_delete(*, comment: Comment) -> None:
-    """Delete a comment and its replies; counters follow exactly what this call removed.
+def comment_delete(*, comment: Comment, by=None, reason: str = "") -> None:
+    """Delete a comment and its replies. By anyone but its author (the creator, a moderator) it is
+    a moderator's removal: through ``moderation_apply`` (audited, the author told), whose follow-up
+    (``comment_moderated``) deletes it the same way."""
+    if by is None or by.pk == comment.author_id:
+        _comment_destroy(comment)
+        return
+    try:
+        entry = moderation_apply(actor=by, target=comment, status=ModerationStatus.REMOVED, reason=reason)
+    except NotFound:
+        return  # deleted meanwhile: nothing to remove
+    if entry is None:  # already removed (by a racing moderator, or left so): the delete still happens
+        _comment_destroy(comment)
 
-    A racing second delete of the same comment removes nothing and so moves no counter.
-    """
+
+def _comment_destroy(comment: Comment) -> None:
+    """Counters follow exactly what this call removed: a racing second delete of the same comment
+    removes nothing and so moves no counter (nor records ``comment.deleted``)."""
     ids = [comment.pk, *Comment.objects.filter(parent_id=comment.pk).values_list("pk", flat=True)]
     _, per_model = Comment.objects.filter(pk=comment.pk).delete()
     removed = per_model.get(Comment._meta.label, 0)
@@ -124,15 +139,23 @@ def comment_unpin(*, comment: Comment) -> Comment:
 
 
 @transaction.atomic
-def comment_hold(*, comment: Comment) -> Comment:
-    """Hold for review: only its author and the creator still see it; a held comment is not pinned."""
-    Comment.objects.filter(pk=comment.pk).update(is_held=True, pinned_at=None)
-    comment.is_held, comment.pinned_at = True, None
+def comment_hold(*, comment: Comment, by=None, reason: str = "") -> Comment:
+    """Hold for review (the creator or a moderator): only its author and the creator still see it."""
+    moderation_apply(actor=by, target=comment, status=ModerationStatus.HELD, reason=reason)
     return comment
 
 
 @transaction.atomic
-def comment_approve(*, comment: Comment) -> Comment:
-    Comment.objects.filter(pk=comment.pk).update(is_held=False)
-    comment.is_held = False
+def comment_approve(*, comment: Comment, by=None, reason: str = "") -> Comment:
+    moderation_apply(actor=by, target=comment, status=ModerationStatus.VISIBLE, reason=reason)
     return comment
+
+
+def comment_moderated(*, target: Comment, previous: str, status: str) -> None:
+    """``moderation_apply``'s follow-up for a comment: a held comment is not pinned; a removed one
+    is deleted with its replies (what a moderator's delete always did; the audit entry keeps it)."""
+    if status == ModerationStatus.HELD:
+        Comment.objects.filter(pk=target.pk).update(pinned_at=None)
+        target.pinned_at = None
+    elif status == ModerationStatus.REMOVED:
+        _comment_destroy(target)

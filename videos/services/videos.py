@@ -10,7 +10,9 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.services import user_counter_set
-from socialflow.core import events
+from socialflow.core import access, events
+from socialflow.core.audit import audit_record
+from socialflow.core.moderation import ModerationStatus, moderation_apply
 from socialflow.reliability.queue import enqueue_on_commit
 from videos import storage
 from videos.models import Comment, Playlist, Tag, Upload, Video, Visibility
@@ -201,11 +203,15 @@ def video_update(
 
 
 @transaction.atomic
-def video_delete(*, video: Video) -> None:
+def video_delete(*, video: Video, by=None) -> None:
     """Delete the row (comments, views, reactions cascade) and, after commit, every media file.
+    ``by``: staff deleting someone else's video (the admin), written to the audit trail.
 
     Records ``video.deleted`` and, for the comments that go with it, ``comment.deleted``."""
     from videos import tasks
+
+    if by is not None and by.pk != video.author_id:
+        audit_record(actor=by, action="video.delete", target=video)
 
     prefix = f"videos/{video.pk}"
     source_name = video.source_name
@@ -249,7 +255,11 @@ def video_announce_if_due(*, video: Video) -> bool:
     """Record ``video.published`` once (followers hear of it): public, ready, published (not
     scheduled), not hidden."""
     now = timezone.now()
-    if video.status != Video.Status.READY or video.visibility != Visibility.PUBLIC or video.hidden_at:
+    if (
+        video.status != Video.Status.READY
+        or video.visibility != Visibility.PUBLIC
+        or access.is_moderation_hidden(video)
+    ):
         return False
     if video.published_at and video.published_at > now:
         return False
@@ -267,7 +277,7 @@ def video_publish_due() -> int:
     due = Video.objects.select_related("author").filter(
         status=Video.Status.READY,
         visibility=Visibility.PUBLIC,
-        hidden_at__isnull=True,
+        moderation_status=ModerationStatus.VISIBLE,
         announced_at__isnull=True,
         published_at__lte=now,
     )
@@ -275,22 +285,30 @@ def video_publish_due() -> int:
 
 
 @transaction.atomic
-def video_hide(*, video: Video, reason: str = "") -> Video:
-    """Moderation: hide from everyone but the owner (and moderators)."""
-    Video.objects.filter(pk=video.pk, hidden_at__isnull=True).update(
-        hidden_at=timezone.now(), hidden_reason=reason[:500], media_version=F("media_version") + 1
-    )
+def video_hide(*, video: Video, by=None, reason: str = "") -> Video:
+    """Moderation: remove from everyone but the owner (and moderators); audited, owner told."""
+    moderation_apply(actor=by, target=video, status=ModerationStatus.REMOVED, reason=reason)
     video.refresh_from_db()
-    video_count_refresh(author_id=video.author_id)
     return video
 
 
 @transaction.atomic
-def video_restore(*, video: Video) -> Video:
-    Video.objects.filter(pk=video.pk).update(hidden_at=None, hidden_reason="")
+def video_restore(*, video: Video, by=None, reason: str = "") -> Video:
+    moderation_apply(actor=by, target=video, status=ModerationStatus.VISIBLE, reason=reason)
     video.refresh_from_db()
-    video_announce_if_due(video=video)
     return video
+
+
+def video_moderated(*, target: Video, previous: str, status: str) -> None:
+    """``moderation_apply``'s follow-up for a video (inside its transaction): leaving public view
+    bumps ``media_version`` so signed media links handed out before die; the author's video count
+    follows; a restored video is announced if it never was."""
+    if previous == ModerationStatus.VISIBLE:
+        Video.objects.filter(pk=target.pk).update(media_version=F("media_version") + 1)
+    if status == ModerationStatus.VISIBLE:
+        video_announce_if_due(video=target)
+    else:
+        video_count_refresh(author_id=target.author_id)
 
 
 @transaction.atomic

@@ -94,7 +94,7 @@ def test_it_shows_followers_only_videos_to_followers(bob_client, alice, bob):
 
 def test_it_hides_unfinished_hidden_and_scheduled_videos_from_others(api_client, alice_client, alice):
     processing = VideoFactory(author=alice, status="processing")
-    hidden = VideoFactory(author=alice, hidden_at=timezone.now())
+    hidden = VideoFactory(author=alice, moderation_status="removed")
     scheduled = VideoFactory(author=alice, published_at=timezone.now() + timedelta(days=1))
     for video in (processing, hidden, scheduled):
         assert api_client.get(f"/api/v1/videos/{video.pk}").status_code == 404

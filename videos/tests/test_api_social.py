@@ -1,5 +1,8 @@
 """Comments (threads, likes, delete, pin, hold) and playlists through the API."""
 
+from accounts.tests.factories import UserFactory
+from conftest import bearer_client
+from socialflow.core.models import AuditEntry
 from videos.models import Comment
 from videos.tests.factories import CommentFactory, PlaylistFactory, VideoFactory
 
@@ -60,6 +63,22 @@ def test_it_deletes_comments_by_author_or_creator_only(alice_client, bob_client,
     assert alice_client.delete(f"/api/v1/comments/{other.pk}").status_code == 204
     video.refresh_from_db()
     assert video.comments_count == 0 and not Comment.objects.exists()
+    # The author deleting their own comment is no moderation; the creator deleting bob's is.
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.target_id) == (alice, "comment.removed", str(other.pk))
+
+
+def test_it_audits_a_site_moderator_deleting_a_comment(alice, bob):
+    moderator = UserFactory(role="moderator")
+    video = VideoFactory(author=alice, comments_count=2)
+    comment = CommentFactory(video=video, author=bob, text="buy followers here")
+    CommentFactory(video=video, parent=comment, author=alice)
+    assert bearer_client(moderator).delete(f"/api/v1/comments/{comment.pk}").status_code == 204
+    video.refresh_from_db()
+    assert video.comments_count == 0 and not Comment.objects.exists()  # as before: with its replies
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.target_id) == (moderator, "comment.removed", str(comment.pk))
+    assert entry.target_repr == f"comment {comment.pk} on {video.pk}"
 
 
 def test_it_likes_comments_idempotently(bob_client, api_client, alice):
@@ -97,6 +116,11 @@ def test_it_shows_held_comments_only_to_author_and_creator(
     assert charlie_client.post(f"/api/v1/comments/{comment.pk}/like").status_code == 404
     assert alice_client.post(f"/api/v1/comments/{comment.pk}/approve").json()["is_held"] is False
     assert len(api_client.get(url).json()["results"]) == 1
+    entries = AuditEntry.objects.order_by("id")
+    assert [(e.actor, e.action, e.target_id) for e in entries] == [
+        (alice, "comment.held", str(comment.pk)),
+        (alice, "comment.restored", str(comment.pk)),
+    ]
 
 
 def test_it_manages_playlists(alice_client, bob_client, api_client, alice, bob):

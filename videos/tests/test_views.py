@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from accounts.tests.factories import DEFAULT_PASSWORD
+from socialflow.core.models import AuditEntry
 from videos.models import Video
 from videos.tests.factories import VideoFactory
 
@@ -51,20 +52,32 @@ def test_it_moderates_videos_in_the_admin(client, alice, django_capture_on_commi
     admin = get_user_model().objects.create_superuser(username="root", email="root@example.com", password="pw")
     client.force_login(admin)
     video = VideoFactory(author=alice, source_name="videos/1/source/original.mp4")
+    other = VideoFactory(author=alice)
     changelist = "/admin/videos/video/"
     assert client.get(f"{changelist}?status__exact=ready&visibility__exact=public&q=Video").status_code == 200
     assert client.get(f"{changelist}{video.pk}/change/").status_code == 200
-    client.post(changelist, {"action": "hide_videos", "_selected_action": [video.pk]})
+    hide = {"action": "hide_videos", "_selected_action": [video.pk, other.pk]}
+    page = client.post(changelist, hide)  # first the page asking why
+    assert page.status_code == 200 and b'name="reason"' in page.content
+    assert not AuditEntry.objects.exists()
+    client.post(changelist, {**hide, "apply": "1", "reason": "spam ring"})
     video.refresh_from_db()
-    assert video.hidden_at is not None
-    assert client.get(f"{changelist}?hidden=yes").status_code == 200
+    assert (video.moderation_status, video.moderated_by, video.moderation_reason) == ("removed", admin, "spam ring")
+    assert client.get(f"{changelist}?moderation_status__exact=removed").status_code == 200
+    removals = AuditEntry.objects.filter(action="video.removed", actor=admin)
+    assert sorted(int(e.target_id) for e in removals) == sorted([video.pk, other.pk])  # one per video, bulk too
     client.post(changelist, {"action": "restore_videos", "_selected_action": [video.pk]})
     video.refresh_from_db()
-    assert video.hidden_at is None
+    assert video.moderation_status == "visible"
+    assert AuditEntry.objects.get(action="video.restored").target_id == str(video.pk)
     with django_capture_on_commit_callbacks(execute=False):
         client.post(changelist, {"action": "retranscode_videos", "_selected_action": [video.pk]})
     video.refresh_from_db()
     assert video.status == "processing"
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(f"{changelist}{other.pk}/delete/", {"post": "yes"})
+    assert not Video.objects.filter(pk=other.pk).exists()
+    assert AuditEntry.objects.get(action="video.delete").target_repr == other.title
 
 
 def test_it_edits_videos_in_the_admin_only_through_the_service(client, alice, bob):
@@ -106,11 +119,27 @@ def test_it_moderates_comments_in_the_admin_without_rewriting_them(client, alice
     page = client.get(f"/admin/videos/comment/{comment.pk}/change/")
     assert page.status_code == 200 and not page.context["adminform"].form.fields
     response = client.post(
-        "/admin/videos/comment/", {"action": "hold_comments", "_selected_action": [comment.pk]}, follow=True
+        "/admin/videos/comment/",
+        {"action": "hold_comments", "_selected_action": [comment.pk], "apply": "1", "reason": "off topic"},
+        follow=True,
     )
     assert "Held 1 comment(s)." in response.content.decode()
     comment.refresh_from_db()
-    assert comment.is_held
+    assert (comment.moderation_status, comment.moderated_by) == ("held", admin)
+    entry = AuditEntry.objects.get(action="comment.held")
+    assert (entry.actor, entry.target_id, entry.target_repr, entry.reason) == (
+        admin,
+        str(comment.pk),
+        str(comment),
+        "off topic",
+    )
+    client.post("/admin/videos/comment/", {"action": "approve_comments", "_selected_action": [comment.pk]})
+    assert AuditEntry.objects.filter(action="comment.restored", actor=admin).count() == 1
+    client.post(
+        "/admin/videos/comment/", {"action": "delete_selected", "_selected_action": [comment.pk], "post": "yes"}
+    )
+    assert not type(comment).objects.filter(pk=comment.pk).exists()
+    assert AuditEntry.objects.filter(action="comment.removed", actor=admin, target_id=str(comment.pk)).count() == 1
 
 
 def test_it_plays_a_ready_video_on_the_edit_page(client, alice):

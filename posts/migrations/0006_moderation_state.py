@@ -1,0 +1,41 @@
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+
+"""The shared moderation state (socialflow.core.moderation.Moderatable): the new fields."""
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('posts', '0005_visibility_labels'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name='post',
+            name='moderated_at',
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name='post',
+            name='moderated_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        migrations.AddField(
+            model_name='post',
+            name='moderation_reason',
+            field=models.CharField(blank=True, max_length=500),
+        ),
+        migrations.AddField(
+            model_name='post',
+            name='moderation_status',
+            field=models.CharField(choices=[('visible', 'Visible'), ('held', 'Held for review'), ('removed', 'Removed by a moderator')], default='visible', max_length=16),
+        ),
+        migrations.AddConstraint(
+            model_name='post',
+            constraint=models.CheckConstraint(condition=models.Q(('moderation_status__in', ['visible', 'held', 'removed'])), name='posts_post_moderation_status_valid'),
+        ),
+    ]
