@@ -75,8 +75,10 @@ class Client:
         started = time.monotonic()
         try:
             response = session.request(method, f"{self.base}/api/v1/{path}", timeout=self.timeout_s, **kwargs)
-        except requests.RequestException:
-            self.recorder.add(Call(self.recorder.phase, what or f"{method} {path}", 0, time.monotonic() - started))
+        except requests.RequestException as exc:
+            seconds = time.monotonic() - started
+            self.recorder.add(Call(self.recorder.phase, what or f"{method} {path}", 0, seconds))
+            print(f"[smoke] no answer to {method} {path} after {seconds:.2f} s: {exc!r}", flush=True)
             return None
         self.recorder.add(
             Call(

@@ -32,7 +32,10 @@ def programs(*, bin_dir: Path, host: str, port: int, var_dir: Path, redis_comman
         Program(
             "web",
             [str(bin_dir / "uvicorn"), "socialflow.asgi:application", "--host", host, "--port", str(port)]
-            + ["--lifespan", "off", "--proxy-headers", "--log-level", "warning"],
+            + ["--lifespan", "off", "--proxy-headers", "--log-level", "warning"]
+            # Idle keep-alive connections stay open longer than a client or proxy keeps them idle,
+            # so the server is not the one closing a connection just as a request goes out on it.
+            + ["--timeout-keep-alive", "75"],
             priority=20,
         ),
         # A warm shutdown lets running tasks finish (a transcode may take a while).
