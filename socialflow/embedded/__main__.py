@@ -36,6 +36,9 @@ def main(argv: list[str]) -> int:
     (var_dir / "run").mkdir(parents=True, exist_ok=True)
     os.environ["VAR_DIR"] = str(var_dir)
     os.environ.setdefault("SITE_URL", f"http://{args.host}:{args.port}")
+    # This runs exactly one worker, so whatever is unacknowledged when it starts was taken by a
+    # worker that died: put it back at once (socialflow/reliability/unacked.py).
+    os.environ.setdefault("CELERY_RESTORE_UNACKED_ON_START", "true")
     embedded_redis = not os.environ.get("REDIS_URL")
     redis_port = int(os.environ.get("EMBEDDED_REDIS_PORT") or DEFAULT_PORT)
     if embedded_redis and ping(redis_port):
