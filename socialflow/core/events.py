@@ -48,7 +48,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from socialflow.core.models import Event, HandlerRun
-from socialflow.redis import redis_marked_down
+from socialflow.reliability.queue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -138,12 +138,10 @@ def record(name: str, **payload) -> Event:
 
 
 def _dispatch_soon(event_id: int) -> None:
-    # While Redis (the broker) is known to be down, do not hold the request for its timeout: the
-    # event row is committed and redrive_events dispatches it once the broker answers.
-    if redis_marked_down():
-        logger.warning("event %s left for the re-drive: redis unavailable", event_id)
-        return
-    dispatch_event.delay(event_id)
+    # A broker that is down (or known to be) never holds the request: the publish is kept as a
+    # deferred task, re-driven every few seconds once the broker answers; redrive_events is the
+    # slower safety net for a publish lost in between.
+    enqueue(dispatch_event, event_id)
 
 
 def register(event: str, handler: Handler | None = None, *, name: str | None = None):
@@ -378,10 +376,13 @@ def events_prune(*, retention: timedelta, batch: int = 5000) -> int:
 
 
 def _queue_run(run_id: int, *, countdown: float | None = None) -> None:
-    try:
-        run_event_handler.apply_async((run_id,), countdown=countdown)
-    except BrokerError:  # the broker is down: redrive_events queues it again later
-        logger.warning("could not queue event handler run %s; the re-drive will", run_id)
+    if countdown:
+        try:
+            run_event_handler.apply_async((run_id,), countdown=countdown)
+        except BrokerError:  # the broker is down: redrive_events queues it again when it is due
+            logger.warning("could not queue event handler run %s; the re-drive will", run_id)
+    else:
+        enqueue(run_event_handler, run_id)
 
 
 @shared_task(acks_late=True)

@@ -5,6 +5,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import redis
 import time_machine
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -13,6 +14,9 @@ from django.utils import timezone
 from socialflow.celery import app as celery_app
 from socialflow.core import events
 from socialflow.core.models import Event, HandlerRun
+from socialflow.redis import breaker
+from socialflow.reliability.models import DeferredTask
+from socialflow.reliability.tasks import redrive_deferred_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +201,26 @@ def test_it_rolls_back_a_run_whose_claim_was_taken_over(event_handler, django_ca
         event = events.record("test.happened", thing_id=1)
     assert not Group.objects.exists()
     assert HandlerRun.objects.get(event=event).status == HandlerRun.Status.RUNNING
+
+
+def test_it_keeps_a_dispatch_the_broker_refused_for_the_quick_re_drive(
+    event_handler, django_capture_on_commit_callbacks
+):
+    # During a Redis outage the dispatch becomes a deferred task (re-driven every few seconds once
+    # the broker answers), not only an event for the minute-scale re-drive to find.
+    seen = []
+    event_handler("test.happened", lambda event: seen.append(event.pk), name="test.a")
+    breaker.trip("127.0.0.1:1", redis.ConnectionError("refused"))
+    with django_capture_on_commit_callbacks(execute=True):
+        event = events.record("test.happened", thing_id=7)
+
+    deferred = DeferredTask.objects.get()
+    assert (deferred.name, deferred.args) == ("socialflow.core.events.dispatch_event", [event.pk])
+    assert seen == []
+
+    breaker.reset()
+    assert redrive_deferred_tasks() == 1
+    assert seen == [event.pk]
 
 
 def test_it_redrives_events_whose_dispatch_was_lost(event_handler, django_capture_on_commit_callbacks):
