@@ -21,6 +21,7 @@ from accounts.lib.images import InvalidImage, normalize_avatar
 from accounts.models import User, username_validator
 from accounts.selectors.graph import follower_ids, following_ids
 from accounts.services.tokens import tokens_revoke_all
+from socialflow.core import events
 from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import InvalidInput
 from socialflow.reliability.queue import enqueue_on_commit
@@ -230,6 +231,7 @@ def user_delete(*, user: User, by: User | None = None) -> User:
         user.is_active = False
         if by is not None and by.pk != user.pk:
             audit_record(actor=by, action="user.delete", target=user)
+        events.record("user.deleted", user_id=user.pk)
     tokens_revoke_all(user_id=user.pk)
     return user
 
