@@ -129,8 +129,6 @@ def user_register(*, username: str, email: str, password: str) -> User:
     The email is sent by a task after commit; its link opens allauth's confirmation page and its key
     also works for ``POST auth/email/verify``.
     """
-    from accounts import tasks
-
     username = username.strip()
     email = email.strip()
     errors = {}
@@ -149,7 +147,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
     with transaction.atomic():
         user = user_create(username=username, email=email, password=password)
         address = EmailAddress.objects.get(user=user, email=email)
-        enqueue_on_commit(tasks.send_email_verification, address.pk)
+        enqueue_on_commit("accounts.tasks.send_email_verification", address.pk)
     return user
 
 
