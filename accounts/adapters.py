@@ -9,6 +9,8 @@ from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 
+from accounts.services.users import is_reserved_username
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def pre_login(self, request, user, **kwargs):
@@ -18,8 +20,6 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().pre_login(request, user, **kwargs)
 
     def clean_username(self, username, shallow=False):
-        from accounts.services.users import is_reserved_username
-
         username = super().clean_username(username, shallow=shallow)
         if is_reserved_username(username):
             raise self.validation_error("username_taken")

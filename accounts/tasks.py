@@ -11,6 +11,7 @@ from celery import shared_task
 
 from accounts import selectors
 from accounts.models import User
+from accounts.services import password_reset_token_make, user_purge
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +31,6 @@ def send_email_verification(email_address_id: int, signup: bool = True) -> bool:
 
 @shared_task(**EMAIL_RETRY)
 def send_password_reset(user_id: int) -> bool:
-    from accounts.services import password_reset_token_make
-
     user = User.objects.filter(pk=user_id, is_active=True, deleted_at__isnull=True).first()
     if user is None or not user.email:
         return False
@@ -62,8 +61,6 @@ def send_unknown_account_email(email: str) -> bool:
 @shared_task
 def purge_deleted_accounts() -> int:
     """Erase accounts deleted longer than ``ACCOUNT_PURGE_AFTER`` ago (scheduled hourly)."""
-    from accounts.services import user_purge
-
     purged = 0
     for user_id in list(selectors.users_due_for_purge().values_list("pk", flat=True)[:PURGE_BATCH]):
         if user_purge(user_id=user_id):

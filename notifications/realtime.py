@@ -13,6 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from notifications import selectors
+from notifications.api.serializers import NotificationSerializer
 from socialflow.redis import redis_marked_down
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,6 @@ def push_notifications(*, notification_ids: list[int]) -> None:
 
 def push_rows(*, rows: list) -> None:
     """Push rows whose actor and target type are loaded (no query per row)."""
-    from notifications.api.serializers import NotificationSerializer
-
     if not rows:
         return
     counts = selectors.unread_counts(user_ids=sorted({n.recipient_id for n in rows}))

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from posts.lib.ids import next_id
 from socialflow.core.moderation import Moderatable
 from socialflow.core.visibility import Visibility
 from socialflow.core.visibility import choices as visibility_choices
@@ -17,8 +18,6 @@ POST_VISIBILITY_CHOICES = visibility_choices(*POST_VISIBILITIES)
 
 
 def _new_post_id() -> int:
-    from posts.lib.ids import next_id
-
     return next_id()
 
 

@@ -12,6 +12,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Block, Follow, Mute, User
+from posts.lib.entities import normalize_hashtag
 from posts.models import Bookmark, Hashtag, Mention, Post, Visibility
 from socialflow.core import access
 from socialflow.core.exceptions import NotFound
@@ -128,8 +129,6 @@ def bookmarked_posts(*, user) -> QuerySet:
 
 
 def hashtag_get(*, name: str) -> Hashtag:
-    from posts.lib.entities import normalize_hashtag
-
     hashtag = None if "\x00" in name else Hashtag.objects.filter(name=normalize_hashtag(name)).first()
     if hashtag is None:
         raise NotFound("No posts with this hashtag.", code="not_found")

@@ -17,6 +17,7 @@ from collections import Counter
 from django.db import transaction
 from django.db.models import F, Max
 
+from socialflow.core import events
 from socialflow.redis import REDIS_DOWN_ERRORS, get_redis, redis_marked_down
 from videos.models import CounterFlush, PendingViewCount, Video
 
@@ -103,9 +104,11 @@ class RedisCounterStore:
 
 
 def _apply(pending: Counter) -> None:
+    """Add one batch to the videos, in the caller's transaction; each video that took views records
+    ``view.counted`` (a video deleted since took none)."""
     for video_id, delta in pending.items():
-        if delta:
-            Video.objects.filter(pk=video_id).update(views_count=F("views_count") + delta)
+        if delta and Video.objects.filter(pk=video_id).update(views_count=F("views_count") + delta):
+            events.record("view.counted", video_id=video_id, views=delta)
 
 
 def counter_store():

@@ -11,7 +11,19 @@ from accounts import access as graph
 from socialflow.core import access
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from videos.access import comments_on_visible_video_q, listed_q, published_q
-from videos.models import Comment, CommentLike, Playlist, PlaylistItem, Tag, Video, VideoReaction, Visibility
+from videos.lib.viewers import viewer_key_for
+from videos.models import (
+    Comment,
+    CommentLike,
+    Playlist,
+    PlaylistItem,
+    Tag,
+    Upload,
+    Video,
+    VideoReaction,
+    VideoView,
+    Visibility,
+)
 
 
 def _authed(viewer) -> bool:
@@ -221,9 +233,6 @@ def playlist_videos(*, playlist: Playlist, viewer) -> list[Video]:
 
 def view_get_for_viewer(*, view_id, video: Video, user, ip: str, user_agent: str):
     """The playback session, only for the viewer who opened it (same user, or same IP + agent)."""
-    from videos.models import VideoView
-    from videos.services.views import viewer_key_for
-
     key = viewer_key_for(user=user, ip=ip, user_agent=user_agent)
     view = VideoView.objects.filter(pk=view_id, video=video, viewer_key=key).first()
     if view is None:
@@ -232,8 +241,6 @@ def view_get_for_viewer(*, view_id, video: Video, user, ip: str, user_agent: str
 
 
 def upload_get_own(*, upload_id, user):
-    from videos.models import Upload
-
     try:
         return Upload.objects.get(pk=upload_id, user=user)
     except (Upload.DoesNotExist, ValueError, TypeError, DjangoValidationError) as exc:  # malformed UUID too

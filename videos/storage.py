@@ -17,6 +17,11 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from socialflow.media_urls import media_url
 
 
+def upload_path(upload) -> Path:
+    """Where a tus upload's bytes are spooled on this machine until it completes."""
+    return Path(settings.VIDEO_UPLOAD_DIR) / f"{upload.pk}.part"
+
+
 def is_local() -> bool:
     return isinstance(default_storage, FileSystemStorage)
 

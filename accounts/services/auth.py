@@ -67,24 +67,20 @@ def email_address_verify(*, key: str) -> EmailAddress:
 
 
 def email_verification_resend(*, user: User) -> None:
-    from accounts import tasks
-
     address = EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=False).first()
     if address is not None:
-        enqueue_on_commit(tasks.send_email_verification, address.pk, False)
+        enqueue_on_commit("accounts.tasks.send_email_verification", address.pk, False)
 
 
 def password_reset_request(*, email: str) -> None:
     """Email a reset link to the account with ``email`` — or, if there is none, a short note saying
     so (as allauth does). The caller answers 202 either way; the work happens in a task."""
-    from accounts import tasks
-
     email = email.strip()
     user = selectors.user_get_for_password_reset(email=email)
     if user is not None:
-        enqueue_on_commit(tasks.send_password_reset, user.pk)
+        enqueue_on_commit("accounts.tasks.send_password_reset", user.pk)
     elif settings.ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS:
-        enqueue_on_commit(tasks.send_unknown_account_email, email)
+        enqueue_on_commit("accounts.tasks.send_unknown_account_email", email)
 
 
 def password_reset_token_make(*, user: User) -> tuple[str, str]:

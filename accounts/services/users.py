@@ -21,6 +21,7 @@ from accounts.lib.images import InvalidImage, normalize_avatar
 from accounts.models import User, username_validator
 from accounts.selectors.graph import follower_ids, following_ids
 from accounts.services.tokens import tokens_revoke_all
+from socialflow.core import events
 from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import InvalidInput
 from socialflow.reliability.queue import enqueue_on_commit
@@ -128,8 +129,6 @@ def user_register(*, username: str, email: str, password: str) -> User:
     The email is sent by a task after commit; its link opens allauth's confirmation page and its key
     also works for ``POST auth/email/verify``.
     """
-    from accounts import tasks
-
     username = username.strip()
     email = email.strip()
     errors = {}
@@ -148,7 +147,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
     with transaction.atomic():
         user = user_create(username=username, email=email, password=password)
         address = EmailAddress.objects.get(user=user, email=email)
-        enqueue_on_commit(tasks.send_email_verification, address.pk)
+        enqueue_on_commit("accounts.tasks.send_email_verification", address.pk)
     return user
 
 
@@ -230,6 +229,7 @@ def user_delete(*, user: User, by: User | None = None) -> User:
         user.is_active = False
         if by is not None and by.pk != user.pk:
             audit_record(actor=by, action="user.delete", target=user)
+        events.record("user.deleted", user_id=user.pk)
     tokens_revoke_all(user_id=user.pk)
     return user
 

@@ -13,6 +13,7 @@ from accounts.models import PERMANENT_BAN_UNTIL, User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.tests.helpers import totp_now
 from socialflow.core import exceptions as domain
+from socialflow.core.models import Event
 
 pytestmark = pytest.mark.django_db
 STRONG = "a-Sturdy-passphrase-42"
@@ -87,8 +88,6 @@ def test_it_bans_revokes_tokens_and_unbans(alice, moderator):
 
 
 def test_it_records_the_ban_and_the_unban_as_events(alice, moderator):
-    from socialflow.core.models import Event
-
     until = timezone.now() + timedelta(days=7)
     services.user_ban(user=alice, by=moderator, until=until, reason="spam")
     services.user_unban(user=alice, by=moderator)
@@ -238,6 +237,15 @@ def test_it_soft_deletes_and_purges_after_the_grace_period(alice, bob, settings)
     assert not User.objects.filter(pk=alice.pk).exists()
     bob.refresh_from_db()
     assert bob.following_count == 0
+
+
+def test_it_records_user_deleted_once_per_delete(alice, moderator):
+    services.user_delete(user=alice)
+    services.user_delete(user=alice, by=moderator)  # already deleted: nothing new happens
+    assert [e.payload for e in Event.objects.filter(name="user.deleted")] == [{"user_id": alice.pk}]
+    services.user_restore(user=alice, by=moderator)
+    services.user_delete(user=alice, by=moderator)
+    assert Event.objects.filter(name="user.deleted").count() == 2
 
 
 def test_it_restores_an_account_in_the_grace_period(alice):

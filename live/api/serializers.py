@@ -6,6 +6,7 @@ from rest_framework import serializers
 from accounts import selectors as accounts_selectors
 from accounts.api.serializers import EmbeddedUserSerializer
 from live.models import ChatMessage, LiveChannel, Recording, Stream, StreamBan
+from live.selectors import all_time_peak_viewers
 
 
 def hls_url_for(stream: Stream) -> str | None:
@@ -111,8 +112,6 @@ class OwnerStreamSerializer(StreamSerializer):
         return [user.username for user in obj.moderators.all()]
 
     def get_all_time_peak_viewers(self, obj) -> int:
-        from live.selectors import all_time_peak_viewers
-
         return all_time_peak_viewers(owner_id=obj.owner_id)
 
 

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from live import tasks
 from live.lib import recordings
 from live.models import LiveChannel, Recording, Stream
 from live.services.streams import stream_disconnect, stream_go_live
@@ -121,7 +120,7 @@ def ingest_record_done(*, name: str, path: str) -> Recording:
             stream=stream, path=str(file_path), defaults={"size_bytes": file_path.stat().st_size}
         )
         if created and stream.status == Stream.Status.ENDED:
-            enqueue_on_commit(tasks.import_stream_recordings, stream.pk)
+            enqueue_on_commit("live.tasks.import_stream_recordings", stream.pk)
     return recording
 
 

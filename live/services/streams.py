@@ -10,12 +10,12 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from live import tasks
 from live.lib.broadcast import room_send_safely
 from live.models import LiveChannel, Stream, new_stream_key
 from socialflow.core import events
 from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import Conflict
+from socialflow.reliability.queue import task_named
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,9 @@ def stream_disconnect(*, stream: Stream) -> bool:
             return False
         stream.disconnected_at = now
         stream_id = stream.pk
-        transaction.on_commit(lambda: tasks.end_abandoned_stream.apply_async((stream_id,), countdown=grace_s + 1))
+        transaction.on_commit(
+            lambda: task_named("live.tasks.end_abandoned_stream").apply_async((stream_id,), countdown=grace_s + 1)
+        )
     _push_after_commit(stream.pk, {"type": "stream.status", "status": "reconnecting"})
     return True
 
@@ -205,7 +207,9 @@ def stream_end(*, stream: Stream, only_if_disconnected: bool = False, by=None) -
         events.record("stream.ended", stream_id=stream_id, owner_id=stream.owner_id)
         # A little later: the ingest server reports the last recording just after the publish ends.
         transaction.on_commit(
-            lambda: tasks.import_stream_recordings.apply_async((stream_id,), countdown=settings.LIVE_RECORDING_SETTLE_S)
+            lambda: task_named("live.tasks.import_stream_recordings").apply_async(
+                (stream_id,), countdown=settings.LIVE_RECORDING_SETTLE_S
+            )
         )
     _push_after_commit(stream.pk, {"type": "stream.status", "status": "ended"})
     return True

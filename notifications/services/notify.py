@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.selectors import hidden_author_ids_for
-from notifications import selectors, text
+from notifications import realtime, selectors, text
 from notifications.models import (
     Channel,
     Delivery,
@@ -189,8 +189,6 @@ def _after_commit(
 ) -> None:
     """Queue the websocket push and the outbox deliveries for after commit. ``loaded``: rows that
     already carry what the push serializes (a fan-out chunk), so they are not read back."""
-    from notifications import realtime, tasks
-
     # robust: a channel layer or broker outage must not fail the caller's committed request; pending
     # deliveries are re-driven by the periodic reconcile task.
     if loaded:
@@ -198,7 +196,7 @@ def _after_commit(
     elif notification_ids:
         transaction.on_commit(lambda: realtime.push_notifications(notification_ids=notification_ids), robust=True)
     if delivery_ids:
-        enqueue_on_commit(tasks.send_deliveries, delivery_ids)
+        enqueue_on_commit("notifications.tasks.send_deliveries", delivery_ids)
 
 
 def notify_followers(*, author, kind: str, target, data: dict | None = None) -> FollowerFanOut:
@@ -221,9 +219,7 @@ def notify_followers(*, author, kind: str, target, data: dict | None = None) -> 
             target_object_id=object_id,
             data={**text.describe_target(kind=kind, target=target), **(data or {})},
         )
-    from notifications import tasks
-
-    enqueue_on_commit(tasks.fan_out_to_followers, fan_out.pk)
+    enqueue_on_commit("notifications.tasks.fan_out_to_followers", fan_out.pk)
     return fan_out
 
 

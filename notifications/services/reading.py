@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from notifications import realtime
 from notifications.models import (
     FollowerFanOut,
     Notification,
@@ -39,8 +40,6 @@ def notification_delete(*, notification: Notification) -> None:
 
 
 def _push_unread_count_on_commit(*, user_id: int) -> None:
-    from notifications import realtime
-
     transaction.on_commit(lambda: realtime.push_unread_count(user_id=user_id), robust=True)
 
 

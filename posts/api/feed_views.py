@@ -4,7 +4,7 @@ import hashlib
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts.api.serializers import UserBriefSerializer, user_brief
 from posts import selectors, services
 from posts.api.serializers import HashtagTrendSerializer, PostSerializer, SearchTrendSerializer, serialize_posts
-from posts.api.views import paginated_posts, post_list_response
+from posts.api.views import PostListView
 from posts.feeds import ranking
 from posts.feeds.home import home_feed_page
 from posts.services.search import normalize_term
@@ -33,22 +33,28 @@ from videos.selectors import video_search
 SEARCH_TYPES = ("posts", "users", "videos")
 
 
-class HomeFeedView(APIView):
+# Not a queryset (a merged timeline keyed by ``max_id``): it reads its own integer cursor.
+class HomeFeedView(generics.GenericAPIView):
     permission_classes = [IsAuthenticated]
+    filter_backends = ()
+    serializer_class = PostSerializer
     pagination_class = CursorPagination
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS, operation_id="feed_home")
-    def get(self, request):
+    def get(self, request, *args, **kwargs):
         page = home_feed_page(viewer=request.user, max_id=cursor_from(request), limit=page_size_from(request))
-        return post_list_response(request, page.posts, page.next_max_id)
+        return list_response(request, self.get_serializer(page.posts, many=True).data, page.next_max_id)
 
 
-class ForYouFeedView(APIView):
+# Not a queryset (a ranked window): its cursor is an offset into the ranking.
+class ForYouFeedView(generics.GenericAPIView):
     permission_classes = [IsAuthenticated]
+    filter_backends = ()
+    serializer_class = PostSerializer
     pagination_class = CursorPagination
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS, operation_id="feed_for_you")
-    def get(self, request):
+    def get(self, request, *args, **kwargs):
         ranked = ranking.for_you_ids(viewer=request.user)
         offset = cursor_from(request) or 0
         size = page_size_from(request)
@@ -56,32 +62,38 @@ class ForYouFeedView(APIView):
         posts = {
             p.pk: p for p in selectors.posts_visible_to(viewer=request.user, hide_muted=True).filter(pk__in=window)
         }
-        results = serialize_posts([posts[pk] for pk in window if pk in posts], viewer=request.user)
+        results = self.get_serializer([posts[pk] for pk in window if pk in posts], many=True).data
         next_offset = offset + size if offset + size < len(ranked) else None
         return list_response(request, results, next_offset)
 
 
-class TrendingHashtagsView(APIView):
+class TrendingHashtagsView(generics.ListAPIView):
     permission_classes = [AllowAny]
+    filter_backends = ()
+    serializer_class = HashtagTrendSerializer
     pagination_class = WholeListPagination
+
+    def get_queryset(self):
+        return ranking.trending_hashtags(limit=_limit(self.request))
 
     @extend_schema(
         responses=HashtagTrendSerializer(many=True),
         parameters=[OpenApiParameter("limit", OpenApiTypes.INT, description="1–50, default 10.")],
     )
-    def get(self, request):
-        limit = _limit(request)
-        return list_response(request, ranking.trending_hashtags(limit=limit), None)
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
 
 
-class HashtagPostsView(APIView):
+class HashtagPostsView(PostListView):
     permission_classes = [AllowAny]
-    pagination_class = CursorPagination
+
+    def get_queryset(self):
+        hashtag = selectors.hashtag_get(name=self.kwargs["tag"])
+        return selectors.hashtag_posts(hashtag=hashtag, viewer=self.request.user)
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS)
-    def get(self, request, tag):
-        hashtag = selectors.hashtag_get(name=tag)
-        return paginated_posts(request, selectors.hashtag_posts(hashtag=hashtag, viewer=request.user))
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
 
 
 def _limit(request, default=10, maximum=50) -> int:
@@ -108,8 +120,19 @@ class SearchPagination(PageNumberPagination):
     page_size = 20
 
 
-class SearchView(APIView):
+# Posts, users or videos by ``type``: one paginator, each kind rendered in its own shape.
+class SearchView(generics.ListAPIView):
     permission_classes = [AllowAny]
+    filter_backends = ()
+    pagination_class = SearchPagination
+
+    def get_queryset(self):
+        query, kind, viewer = self._params()
+        if kind == "posts":
+            return ranking.post_search(query=query, viewer=viewer)
+        if kind == "users":
+            return ranking.user_suggestions(prefix=query, viewer=viewer, limit=100)
+        return video_search(query=query, viewer=viewer)
 
     @extend_schema(
         parameters=[
@@ -119,24 +142,29 @@ class SearchView(APIView):
         ],
         responses=OpenApiTypes.OBJECT,
     )
-    def get(self, request):
-        query = _query(request)
-        kind = request.query_params.get("type", "posts")
-        if kind not in SEARCH_TYPES:
-            raise ValidationError({"type": [f"One of {', '.join(SEARCH_TYPES)}."]})
-        viewer = request.user if request.user.is_authenticated else None
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        query, kind, viewer = self._params()
         if request.query_params.get("page") in (None, "", "1"):
             self._record(request, query)
-        paginator = SearchPagination()
+        page = self.paginate_queryset(self.get_queryset())
         if kind == "posts":
-            page = paginator.paginate_queryset(ranking.post_search(query=query, viewer=viewer), request, view=self)
-            return paginator.get_paginated_response(serialize_posts(page, viewer=viewer))
-        if kind == "users":
-            users = ranking.user_suggestions(prefix=query, viewer=viewer, limit=100)
-            page = paginator.paginate_queryset(users, request, view=self)
-            return paginator.get_paginated_response([user_brief(u) for u in page])
-        page = paginator.paginate_queryset(video_search(query=query, viewer=viewer), request, view=self)
-        return paginator.get_paginated_response(VideoSerializer(page, many=True, context={"request": request}).data)
+            results = serialize_posts(page, viewer=viewer)
+        elif kind == "users":
+            results = [user_brief(u) for u in page]
+        else:
+            results = VideoSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(results)
+
+    def _params(self):
+        """The query, the kind and the viewer (None when anonymous); a bad query or kind is a 400."""
+        query = _query(self.request)
+        kind = self.request.query_params.get("type", "posts")
+        if kind not in SEARCH_TYPES:
+            raise ValidationError({"type": [f"One of {', '.join(SEARCH_TYPES)}."]})
+        return query, kind, self.request.user if self.request.user.is_authenticated else None
 
     def _record(self, request, query: str) -> None:
         # Count a term once per searcher per hour so one client cannot push a trend alone.
@@ -169,10 +197,15 @@ class SearchSuggestView(APIView):
         )
 
 
-class SearchTrendingView(APIView):
+class SearchTrendingView(generics.ListAPIView):
     permission_classes = [AllowAny]
+    filter_backends = ()
+    serializer_class = SearchTrendSerializer
     pagination_class = WholeListPagination
 
+    def get_queryset(self):
+        return ranking.trending_searches(limit=_limit(self.request))
+
     @extend_schema(responses=SearchTrendSerializer(many=True))
-    def get(self, request):
-        return list_response(request, ranking.trending_searches(limit=_limit(request)), None)
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)

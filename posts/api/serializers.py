@@ -122,6 +122,20 @@ def serialize_posts(posts, *, viewer) -> list[dict]:
     return [serialize_post(p, hidden_author_ids=hidden) for p in posts]
 
 
+class PostListSerializer(serializers.ListSerializer):
+    """A page of posts: ``serialize_posts`` for the viewer of the context's request."""
+
+    def to_representation(self, data):
+        return serialize_posts(list(data), viewer=_viewer(self.context))
+
+
+def _viewer(context):
+    request = context.get("request")
+    return request.user if request is not None else None
+
+
+# Rendering is ``serialize_posts`` for the viewer of the context's request (none: no quote is
+# hidden). The docstring below is the OpenAPI component's description.
 class PostSerializer(serializers.Serializer):
     """Documentation of the post shape (rendering is ``serialize_post``).
 
@@ -152,8 +166,11 @@ class PostSerializer(serializers.Serializer):
     reposted = serializers.BooleanField(required=False)
     bookmarked = serializers.BooleanField(required=False)
 
+    class Meta:
+        list_serializer_class = PostListSerializer
+
     def to_representation(self, instance):
-        return serialize_post(instance, hidden_author_ids=self.context.get("hidden_author_ids", frozenset()))
+        return serialize_posts([instance], viewer=_viewer(self.context))[0]
 
 
 class PostCreateSerializer(serializers.Serializer):

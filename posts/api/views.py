@@ -1,9 +1,10 @@
-"""Thin API views: validate input, call one service or selector, serialize output."""
+"""Thin generic views: ``get_queryset``/``get_object`` ask a selector, creates call a service, lists
+page with their ``pagination_class``."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework import generics, mixins, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
@@ -18,35 +19,55 @@ from posts.api.serializers import (
     PostEditSerializer,
     PostSerializer,
     PostUpdateSerializer,
-    serialize_post,
-    serialize_posts,
 )
 from posts.services.media import media_snapshot
 from socialflow.api.idempotency import idempotent
-from socialflow.api.pagination import CURSOR_PARAMS, CursorPagination, WholeListPagination, list_response
+from socialflow.api.pagination import CURSOR_PARAMS, CursorPagination, WholeListPagination
 
 
-def post_list_response(request, posts, next_cursor):
-    return list_response(request, serialize_posts(posts, viewer=request.user), next_cursor)
+class ThreadPagination(CursorPagination):
+    ordering = ("id",)  # a thread reads oldest first
 
 
-def paginated_posts(request, queryset, *, ordering=("-id",)):
-    paginator = CursorPagination(ordering=ordering)
-    posts = paginator.paginate_queryset(queryset, request)
-    return post_list_response(request, posts, paginator.next_cursor)
+class BookmarkPagination(CursorPagination):
+    ordering = ("-bookmark_id",)  # most recently bookmarked first
 
 
-class PostCreateView(APIView):
+# A cursor-paged list of posts, newest first; subclasses name the selector in ``get_queryset``.
+class PostListView(generics.ListAPIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    filter_backends = ()  # the selectors read the query parameters (no django-filter sets)
+    serializer_class = PostSerializer
+    pagination_class = CursorPagination
+
+
+# ``get_object``: the post of the path as the requester may see it (404 otherwise). Comments, not
+# docstrings, on views: drf-spectacular would publish a docstring as the operation's description.
+class VisiblePostMixin:
+    def get_object(self):
+        return selectors.post_get_visible(post_id=self.kwargs["post_id"], viewer=self.request.user)
+
+
+class PostCreateView(generics.CreateAPIView):
     permission_classes = [IsAuthenticated]
+    serializer_class = PostCreateSerializer
 
     @extend_schema(request=PostCreateSerializer, responses={201: PostSerializer}, operation_id="posts_create")
     @idempotent
-    def post(self, request):
-        data = PostCreateSerializer(data=request.data)
+    def post(self, request, *args, **kwargs):
+        return self.create(request, *args, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        # Not CreateModelMixin.create: the body is the post as shown, with no Location header.
+        data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        values = data.validated_data
+        post = self.perform_create(data)
+        return Response(PostSerializer(post).data, status=status.HTTP_201_CREATED)
+
+    def perform_create(self, serializer):
+        values = serializer.validated_data
         post = services.post_create(
-            author=request.user,
+            author=self.request.user,
             text=values["text"],
             reply_to_id=values["reply_to"],
             quote_of_id=values["quote_of"],
@@ -54,90 +75,88 @@ class PostCreateView(APIView):
             video_id=values["video_id"],
             visibility=values["visibility"],
         )
-        post = selectors.post_get_visible(post_id=post.pk, viewer=request.user)
-        return Response(serialize_post(post), status=status.HTTP_201_CREATED)
+        return selectors.post_get_visible(post_id=post.pk, viewer=self.request.user)
 
 
-class PostDetailView(APIView):
+class PostDetailView(VisiblePostMixin, mixins.RetrieveModelMixin, generics.GenericAPIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
+    serializer_class = PostSerializer
 
-    def _own_post(self, request, post_id):
-        post = selectors.post_get_visible(post_id=post_id, viewer=request.user)
-        if post.author_id != request.user.pk:
-            from rest_framework.exceptions import PermissionDenied
-
+    def _own_post(self):
+        post = self.get_object()
+        if post.author_id != self.request.user.pk:
             raise PermissionDenied("Only the author can change this post.", code="not_author")
         return post
 
     @extend_schema(responses=PostSerializer, operation_id="posts_retrieve")
-    def get(self, request, post_id):
-        return Response(
-            serialize_posts([selectors.post_get_visible(post_id=post_id, viewer=request.user)], viewer=request.user)[0]
-        )
+    def get(self, request, *args, **kwargs):
+        return self.retrieve(request, *args, **kwargs)
 
     @extend_schema(request=PostUpdateSerializer, responses=PostSerializer, operation_id="posts_update")
-    def patch(self, request, post_id):
-        post = self._own_post(request, post_id)
+    def patch(self, request, *args, **kwargs):
+        post = self._own_post()
         data = PostUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.post_update(post=post, text=data.validated_data["text"])
-        return Response(
-            serialize_posts([selectors.post_get_visible(post_id=post.pk, viewer=request.user)], viewer=request.user)[0]
-        )
+        return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(responses={204: None}, operation_id="posts_destroy")
-    def delete(self, request, post_id):
-        services.post_delete(post=self._own_post(request, post_id))
+    def delete(self, request, *args, **kwargs):
+        services.post_delete(post=self._own_post())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PostRepliesView(APIView):
-    permission_classes = [IsAuthenticatedOrReadOnly]
-    pagination_class = CursorPagination
+class PostRepliesView(VisiblePostMixin, PostListView):
+    pagination_class = ThreadPagination
+
+    def get_queryset(self):
+        post = self.get_object()
+        target = post.repost_of if post.repost_of_id else post
+        return selectors.post_replies(post=target, viewer=self.request.user)
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS)
-    def get(self, request, post_id):
-        post = selectors.post_get_visible(post_id=post_id, viewer=request.user)
-        target = post.repost_of if post.repost_of_id else post
-        return paginated_posts(request, selectors.post_replies(post=target, viewer=request.user), ordering=("id",))
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
 
 
-class PostEditsView(APIView):
+class PostEditsView(VisiblePostMixin, generics.ListAPIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
+    filter_backends = ()
+    serializer_class = PostEditSerializer
     pagination_class = WholeListPagination
 
+    def get_queryset(self):
+        return selectors.post_edits(post=self.get_object())  # the paginator keeps the first 100
+
     @extend_schema(responses=PostEditSerializer(many=True))
-    def get(self, request, post_id):
-        post = selectors.post_get_visible(post_id=post_id, viewer=request.user)
-        edits = list(selectors.post_edits(post=post)[:100])
-        return list_response(request, PostEditSerializer(edits, many=True).data, None)
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
 
 
 def _toggle_view(create, delete, result_field: str, count_field: str | None, name: str):
     """POST/DELETE endpoints that set or clear one viewer-post relation, idempotently."""
 
-    class ToggleView(APIView):
+    # An APIView: no serializer of its own (OPTIONS describes no fields).
+    class ToggleView(VisiblePostMixin, APIView):
         permission_classes = [IsAuthenticated]
 
-        def _respond(self, request, post_id, code):
-            post = selectors.post_get_visible(post_id=post_id, viewer=request.user)
+        def _respond(self):
+            post = self.get_object()  # again: the flags and counts after the change
             shown = post.repost_of if post.repost_of_id else post
             body = {result_field: getattr(post, f"viewer_{result_field}")}
             if count_field:
                 body[count_field] = getattr(shown, count_field)
-            return Response(body, status=code)
+            return Response(body, status=status.HTTP_200_OK)
 
         @extend_schema(request=None, responses=OpenApiTypes.OBJECT, operation_id=f"posts_{name}_create")
-        def post(self, request, post_id):
-            post = selectors.post_get_visible(post_id=post_id, viewer=request.user)
-            create(user=request.user, post=post)
-            return self._respond(request, post_id, status.HTTP_200_OK)
+        def post(self, request, *args, **kwargs):
+            create(user=request.user, post=self.get_object())
+            return self._respond()
 
         @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, operation_id=f"posts_{name}_destroy")
-        def delete(self, request, post_id):
-            post = selectors.post_get_visible(post_id=post_id, viewer=request.user)
-            delete(user=request.user, post=post)
-            return self._respond(request, post_id, status.HTTP_200_OK)
+        def delete(self, request, *args, **kwargs):
+            delete(user=request.user, post=self.get_object())
+            return self._respond()
 
     ToggleView.__name__ = f"Post{name.title()}View"
     return ToggleView
@@ -148,42 +167,50 @@ PostRepostView = _toggle_view(services.repost_create, services.repost_delete, "r
 PostBookmarkView = _toggle_view(services.bookmark_create, services.bookmark_delete, "bookmarked", None, "bookmark")
 
 
-class UserPostsView(APIView):
-    permission_classes = [IsAuthenticatedOrReadOnly]
-    pagination_class = CursorPagination
+class UserPostsView(PostListView):
+    def get_queryset(self):
+        author = accounts_selectors.user_get_by_username(username=self.kwargs["username"])
+        include_replies = self.request.query_params.get("replies", "").lower() in ("1", "true", "yes")
+        return selectors.user_posts(author=author, viewer=self.request.user, include_replies=include_replies)
 
     @extend_schema(
         responses=PostSerializer(many=True),
         parameters=[*CURSOR_PARAMS, OpenApiParameter("replies", OpenApiTypes.BOOL, description="Include replies.")],
     )
-    def get(self, request, username):
-        author = accounts_selectors.user_get_by_username(username=username)
-        include_replies = request.query_params.get("replies", "").lower() in ("1", "true", "yes")
-        queryset = selectors.user_posts(author=author, viewer=request.user, include_replies=include_replies)
-        return paginated_posts(request, queryset)
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
 
 
-class BookmarksView(APIView):
+class BookmarksView(PostListView):
     permission_classes = [IsAuthenticated]
-    pagination_class = CursorPagination
+    pagination_class = BookmarkPagination
+
+    def get_queryset(self):
+        return selectors.bookmarked_posts(user=self.request.user)
 
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS)
-    def get(self, request):
-        return paginated_posts(request, selectors.bookmarked_posts(user=request.user), ordering=("-bookmark_id",))
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
 
 
-class MediaUploadView(APIView):
+class MediaUploadView(generics.CreateAPIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
+    serializer_class = MediaUploadSerializer
 
     @extend_schema(request=MediaUploadSerializer, responses={201: MediaSerializer})
-    def post(self, request):
-        data = MediaUploadSerializer(data=request.data)
+    def post(self, request, *args, **kwargs):
+        return self.create(request, *args, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        data = self.get_serializer(data=request.data)
         if not data.is_valid():
             if "file" in data.errors and request.FILES.get("file") is None:
                 raise ValidationError({"file": ["Attach an image in the 'file' field."]})
             raise ValidationError(data.errors)
-        media = services.media_create(
-            owner=request.user, upload=data.validated_data["file"], alt_text=data.validated_data["alt_text"]
-        )
+        media = self.perform_create(data)
         return Response(media_snapshot(media=media), status=status.HTTP_201_CREATED)
+
+    def perform_create(self, serializer):
+        values = serializer.validated_data
+        return services.media_create(owner=self.request.user, upload=values["file"], alt_text=values["alt_text"])

@@ -11,13 +11,16 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Count, F
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from accounts.models import Follow
 from accounts.selectors import user_search
+from posts.lib.entities import normalize_hashtag
 from posts.lib.ids import id_at, id_to_ms
+from posts.lib.search import PostTextVector
 from posts.models import Hashtag, Like, Post, PostHashtag, SearchTermBucket, Visibility
 from posts.selectors import posts_visible_to
 from socialflow.cache import fallback_cache as cache
@@ -133,8 +136,6 @@ def trending_searches(*, limit: int = 10) -> list[dict]:
 
 
 def hashtag_suggestions(*, prefix: str, limit: int = 5) -> list[Hashtag]:
-    from posts.lib.entities import normalize_hashtag
-
     prefix = normalize_hashtag(prefix)
     if not prefix:
         return []
@@ -161,10 +162,6 @@ def post_search(*, query: str, viewer):
         visibility=Visibility.PUBLIC, repost_of__isnull=True
     )
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank
-
-        from posts.lib.search import PostTextVector
-
         search_query = SearchQuery(query, config="english", search_type="websearch")
         return (
             queryset.annotate(document=PostTextVector("text"))

@@ -28,6 +28,7 @@ from posts.models import (
     Visibility,
 )
 from posts.selectors import OPEN_VISIBILITIES, post_get_visible
+from posts.services.media import media_snapshot
 from socialflow.core import events
 from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
@@ -35,13 +36,6 @@ from socialflow.core.moderation import ModerationStatus, moderation_apply
 from socialflow.ratelimit import action_rate_limit_hit
 from socialflow.reliability.queue import enqueue_on_commit
 from videos.selectors import video_get_visible
-
-
-def _on_commit_task(task_name: str, *args) -> None:
-    from posts import tasks
-
-    task = getattr(tasks, task_name)
-    enqueue_on_commit(task, *args)
 
 
 def _post_counter_add(*, post_id: int, field: str, delta: int) -> None:
@@ -114,8 +108,6 @@ def _attach_media(*, post: Post, author, media_ids) -> list[dict]:
     attached = Media.objects.filter(pk__in=ids, owner_id=author.pk, post__isnull=True).update(post=post)
     if attached != len(ids):
         raise InvalidInput("Unknown media, or already attached to another post.", field="media_ids")
-    from posts.services.media import media_snapshot
-
     media = {m.pk: m for m in Media.objects.filter(pk__in=ids)}
     return [media_snapshot(media=media[i]) for i in ids]
 
@@ -202,7 +194,7 @@ def post_create(
         mentioned_user_ids=[u.pk for u in mentions],
         announce=reply_to is None and visibility == Visibility.PUBLIC and not author.is_private,
     )
-    _on_commit_task("fanout_post", post.pk)
+    enqueue_on_commit("posts.tasks.fanout_post", post.pk)
     return post
 
 
@@ -275,7 +267,7 @@ def post_delete(*, post: Post, by=None) -> None:
         if _post_soft_delete(post_id=repost_id) is not None:
             removed.append(repost_id)
     events.record("post.deleted", post_ids=removed, author_id=deleted.author_id)
-    _on_commit_task("timeline_remove_posts", removed)
+    enqueue_on_commit("posts.tasks.timeline_remove_posts", removed)
 
 
 def post_video_detach(*, video_id: int) -> int:
@@ -302,9 +294,9 @@ def post_moderated(*, target: Post, previous: str, status: str) -> None:
     leaves view and take it again when it is restored (after commit)."""
     if previous == ModerationStatus.VISIBLE:
         reposts = list(Post.objects.filter(repost_of_id=target.pk).values_list("pk", flat=True))
-        _on_commit_task("timeline_remove_posts", [target.pk, *reposts])
+        enqueue_on_commit("posts.tasks.timeline_remove_posts", [target.pk, *reposts])
     elif status == ModerationStatus.VISIBLE:
-        _on_commit_task("fanout_post", target.pk)
+        enqueue_on_commit("posts.tasks.fanout_post", target.pk)
 
 
 def _repost_target(*, post: Post, user) -> Post:
@@ -333,7 +325,7 @@ def repost_create(*, user, post: Post) -> Post:
     events.record(
         "post.reposted", post_id=repost.pk, original_id=target.pk, user_id=user.pk, original_author_id=target.author_id
     )
-    _on_commit_task("fanout_post", repost.pk)
+    enqueue_on_commit("posts.tasks.fanout_post", repost.pk)
     return repost
 
 

@@ -205,7 +205,13 @@ class CursorPagination(pagination.BasePagination):
 
 class WholeListPagination(CursorPagination):
     """A short list answered whole in the cursor shape (``next`` null): edits, trends. It takes no
-    cursor, so the schema documents none."""
+    cursor or page size (the schema documents none); it keeps the first ``max_items``."""
+
+    max_items = MAX_PAGE_SIZE
+
+    def paginate_queryset(self, queryset, request, view=None) -> list:
+        self.request = request
+        return list(queryset[: self.max_items])
 
     def get_schema_operation_parameters(self, view):
         return []

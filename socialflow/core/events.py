@@ -77,7 +77,11 @@ CATALOG: dict[str, EventSpec] = {
     "user.blocked": EventSpec(("blocker_id", "blocked_id"), "blocker blocked blocked (follows both ways are gone)"),
     "user.muted": EventSpec(("muter_id", "muted_id"), "muter muted muted (their posts leave muter's feeds)"),
     "user.unmuted": EventSpec(("muter_id", "muted_id"), "muter unmuted muted"),
-    "user.deleted": EventSpec(("user_id",), "the account was deleted (anonymised; the row stays)"),
+    "user.deleted": EventSpec(
+        ("user_id",),
+        "the account was deleted (soft: gone from view at once; purged, i.e. its row deleted or "
+        "anonymised, after ACCOUNT_PURGE_AFTER unless restored)",
+    ),
     "user.banned": EventSpec(("user_id", "by_id", "until", "reason"), "a moderator banned the account"),
     "user.unbanned": EventSpec(("user_id", "by_id"), "a moderator lifted the ban"),
     # moderation (socialflow.core.moderation)
@@ -112,7 +116,9 @@ CATALOG: dict[str, EventSpec] = {
     "comment.deleted": EventSpec(
         ("comment_ids", "video_id"), "comments were deleted (one and its replies, or a deleted video's)"
     ),
-    "view.counted": EventSpec(("video_id", "views"), "views were added to a video's counter (one flush)"),
+    "view.counted": EventSpec(
+        ("video_id", "views"), "views were added to a video's counter (one per video per applied flush batch)"
+    ),
     # live
     "stream.started": EventSpec(("stream_id", "owner_id"), "a live stream went on air"),
     "stream.ended": EventSpec(("stream_id", "owner_id"), "a live stream went off air"),

@@ -7,7 +7,9 @@ the ``DeferredTask`` table; ``redrive_deferred_tasks`` publishes it once the bro
 """
 
 import logging
+from importlib import import_module
 
+from celery import current_app
 from django.db import transaction
 
 from socialflow.redis import REDIS_DOWN_ERRORS, redis_marked_down
@@ -16,8 +18,24 @@ from socialflow.reliability.services import deferred_task_create
 logger = logging.getLogger(__name__)
 
 
+def task_named(name: str):
+    """The Celery task registered as ``name`` (``"<app>.tasks.<function>"``), importing its module
+    when this process has not yet (a web process imports an app's tasks only when it queues one)."""
+    task = current_app.tasks.get(name)
+    if task is None:
+        import_module(name.rpartition(".")[0])
+        task = current_app.tasks[name]
+    return task
+
+
 def enqueue(task, *args, **kwargs) -> bool:
-    """Publish ``task`` now; True if it was published, False if it was deferred."""
+    """Publish ``task`` (a task or its name) now; True if it was published, False if it was deferred.
+
+    A service queues its own app's tasks by name: ``tasks.py`` imports the services it wraps, so
+    the services importing ``tasks`` back would make an import cycle.
+    """
+    if isinstance(task, str):
+        task = task_named(task)
     error = "redis is marked down"
     if not redis_marked_down():
         try:
@@ -31,5 +49,6 @@ def enqueue(task, *args, **kwargs) -> bool:
 
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:
-    """``enqueue`` once the current transaction commits (at once outside a transaction)."""
+    """``enqueue`` (a task or its name) once the current transaction commits (at once outside a
+    transaction)."""
     transaction.on_commit(lambda: enqueue(task, *args, **kwargs))

@@ -27,6 +27,7 @@ from videos import storage
 from videos.lib import ffmpeg
 from videos.lib.probe import ProbeError, probe
 from videos.models import Video
+from videos.services.videos import video_announce_if_due, video_mark_failed
 
 logger = logging.getLogger(__name__)
 
@@ -189,8 +190,6 @@ def _publish(*, claim: Claim, out_dir: Path, plan: ffmpeg.Plan, final: bool, ext
         if old_prefix and old_prefix != prefix:
             transaction.on_commit(lambda: storage.delete_prefix(old_prefix))
         if final:
-            from videos.services.videos import video_announce_if_due
-
             video = Video.objects.get(pk=claim.video_id)
             events.record("video.ready", video_id=video.pk, author_id=video.author_id)
             if video.published_at is None:
@@ -232,8 +231,6 @@ def transcode_run(*, claim: Claim) -> str:
     if video is None:
         return "lost"
     if video.transcode_attempts > settings.VIDEO_TRANSCODE_MAX_ATTEMPTS:
-        from videos.services.videos import video_mark_failed
-
         video_mark_failed(video_id=video.pk, error="Transcoding kept failing; please upload again.", token=claim.token)
         return Video.Status.FAILED
     work_root = Path(settings.VIDEO_WORK_DIR) / str(video.pk)
@@ -251,8 +248,6 @@ def transcode_run(*, claim: Claim) -> str:
                 result = probe(str(source))
                 _validate(result)
             except ProbeError as exc:
-                from videos.services.videos import video_mark_failed
-
                 video_mark_failed(video_id=video.pk, error=str(exc), token=claim.token)
                 return Video.Status.FAILED
             Video.objects.filter(pk=video.pk, claim_token=claim.token).update(

@@ -18,14 +18,11 @@ from django.utils import timezone
 from socialflow.core.exceptions import Conflict
 from videos import storage
 from videos.models import Upload, Video
-from videos.services.videos import source_storage_name, video_create, video_source_attached
+from videos.services.videos import source_storage_name, video_create, video_delete, video_source_attached
+from videos.storage import upload_path
 
 S3_PART_SIZE = 8 * 1024 * 1024
 READ_CHUNK = 4 * 1024 * 1024
-
-
-def upload_path(upload: Upload) -> Path:
-    return Path(settings.VIDEO_UPLOAD_DIR) / f"{upload.pk}.part"
 
 
 def _s3_client():
@@ -168,8 +165,6 @@ def _complete(upload: Upload) -> Upload:
 @transaction.atomic
 def upload_terminate(*, upload: Upload) -> None:
     """Abandon an unfinished upload: its bytes, the S3 multipart upload and the unfinished video."""
-    from videos.services.videos import video_delete
-
     if upload.s3_upload_id:
         client, bucket, store = _s3_client()
         client.abort_multipart_upload(

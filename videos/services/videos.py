@@ -16,6 +16,7 @@ from socialflow.core.moderation import ModerationStatus, moderation_apply
 from socialflow.reliability.queue import enqueue_on_commit
 from videos import storage
 from videos.models import Comment, Playlist, Tag, Upload, Video, Visibility
+from videos.selectors import channel_video_count
 
 MAX_TAGS = 20
 # comment.deleted events for a deleted video's comments carry at most this many ids each.
@@ -46,15 +47,11 @@ def _set_tags(video: Video, tags: list[str]) -> None:
 def video_count_refresh(*, author_id: int) -> None:
     """Recount the author's ``videos_count``: what their channel shows everyone (public, ready,
     published, not hidden). A recount rather than +1/-1, so every transition path stays exact."""
-    from videos.selectors import channel_video_count
-
     user_counter_set(user_id=author_id, field="videos_count", value=channel_video_count(author_id=author_id))
 
 
 def _queue_transcode(video_id: int) -> None:
-    from videos import tasks
-
-    enqueue_on_commit(tasks.transcode_next)
+    enqueue_on_commit("videos.tasks.transcode_next")
 
 
 def source_storage_name(video_id: int, filename: str) -> str:
@@ -208,8 +205,6 @@ def video_delete(*, video: Video, by=None) -> None:
     ``by``: staff deleting someone else's video (the admin), written to the audit trail.
 
     Records ``video.deleted`` and, for the comments that go with it, ``comment.deleted``."""
-    from videos import tasks
-
     if by is not None and by.pk != video.author_id:
         audit_record(actor=by, action="video.delete", target=video)
 
@@ -223,9 +218,7 @@ def video_delete(*, video: Video, by=None) -> None:
     Playlist.objects.filter(items__video=video).update(items_count=Greatest(F("items_count") - 1, 0))
     video.delete()
     if unfinished is not None:  # the row cascades; its spooled bytes must go too
-        from videos.services.uploads import upload_path
-
-        spool = upload_path(unfinished)
+        spool = storage.upload_path(unfinished)
         transaction.on_commit(lambda: spool.unlink(missing_ok=True))
     video_count_refresh(author_id=author_id)
     events.record("video.deleted", video_id=video_id, author_id=author_id)
@@ -233,7 +226,7 @@ def video_delete(*, video: Video, by=None) -> None:
         events.record(
             "comment.deleted", comment_ids=comment_ids[start : start + COMMENT_IDS_PER_EVENT], video_id=video_id
         )
-    enqueue_on_commit(tasks.delete_video_media, prefix=prefix, names=[source_name])
+    enqueue_on_commit("videos.tasks.delete_video_media", prefix=prefix, names=[source_name])
 
 
 @transaction.atomic

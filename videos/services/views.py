@@ -6,25 +6,17 @@ watched time. The first time a session crosses the threshold it is counted — u
 Counted views go to the counter store (videos.counters) and reach ``Video.views_count`` in batches.
 """
 
-import hashlib
-
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from socialflow.cache import fallback_cache
 from videos.counters import counter_store
+from videos.lib.viewers import viewer_key_for
 from videos.models import Video, VideoView
 
 WATCH_SPEED_SLACK = 2  # players may run at 2x: accept up to twice the wall-clock time
 WATCH_GRACE_MS = 3000
-
-
-def viewer_key_for(*, user, ip: str, user_agent: str) -> str:
-    if user is not None and user.is_authenticated:
-        return f"u:{user.pk}"
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}|{ip}|{user_agent}".encode()).hexdigest()
-    return f"a:{digest[:64]}"
 
 
 def view_start(*, video: Video, user, ip: str, user_agent: str) -> VideoView:

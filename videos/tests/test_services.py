@@ -32,6 +32,24 @@ def test_it_folds_pending_db_counts_exactly():
     assert not PendingViewCount.objects.exists()
 
 
+def view_counted_events() -> list[tuple[int, int]]:
+    return [(e.payload["video_id"], e.payload["views"]) for e in Event.objects.filter(name="view.counted")]
+
+
+def test_it_records_view_counted_once_per_video_per_flush():
+    store = counters.DatabaseCounterStore()
+    a, b = VideoFactory(), VideoFactory()
+    for _ in range(4):
+        store.add(video_id=a.pk)
+    store.add(video_id=b.pk, delta=2)
+    assert store.flush() == 6
+    assert sorted(view_counted_events()) == sorted([(a.pk, 4), (b.pk, 2)])
+    store.add(video_id=a.pk)
+    store.flush()
+    assert store.flush() == 0
+    assert sorted(view_counted_events()) == sorted([(a.pk, 4), (b.pk, 2), (a.pk, 1)])
+
+
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
 def test_it_folds_redis_counts_exactly_and_once():
     from socialflow.redis import get_redis
@@ -50,6 +68,7 @@ def test_it_folds_redis_counts_exactly_and_once():
     assert store.flush() == 1
     video.refresh_from_db()
     assert video.views_count == 6
+    assert view_counted_events() == [(video.pk, 1)]  # the crashed flush's batch is not told again
     assert not list(client.scan_iter(match=f"{counters.REDIS_FLUSHING_PREFIX}*"))
 
 

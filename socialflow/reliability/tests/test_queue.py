@@ -1,12 +1,13 @@
 from unittest import mock
 
 import pytest
+from celery import current_app
 from kombu.exceptions import OperationalError
 
 from posts import tasks as post_tasks
 from socialflow.redis import breaker
 from socialflow.reliability.models import DeferredTask
-from socialflow.reliability.queue import enqueue, enqueue_on_commit
+from socialflow.reliability.queue import enqueue, enqueue_on_commit, task_named
 from socialflow.reliability.services import deferred_tasks_redrive
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +46,17 @@ def test_it_never_fails_the_committed_request(django_capture_on_commit_callbacks
     with refused, django_capture_on_commit_callbacks(execute=True):
         enqueue_on_commit(post_tasks.fanout_post, 42)
     assert DeferredTask.objects.get().args == [42]
+
+
+def test_it_queues_a_task_by_its_name_as_services_do():
+    with mock.patch.object(post_tasks.trim_timelines, "apply_async") as publish:
+        assert enqueue("posts.tasks.trim_timelines", 3, keep=5) is True
+    publish.assert_called_once_with(args=(3,), kwargs={"keep": 5})
+
+
+def test_it_imports_the_tasks_module_a_name_points_to():
+    with mock.patch.object(current_app.tasks, "get", return_value=None) as lookup:
+        assert task_named("posts.tasks.trim_timelines").name == "posts.tasks.trim_timelines"
+    lookup.assert_called_once_with("posts.tasks.trim_timelines")
+    with pytest.raises(ModuleNotFoundError):
+        task_named("posts.no_such_tasks.nothing")
