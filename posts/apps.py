@@ -5,9 +5,10 @@ class PostsConfig(AppConfig):
     name = "posts"
 
     def ready(self):
-        from posts import handlers, services
+        from posts import access, handlers, services
         from posts.models import Post
         from socialflow.core import moderation
 
+        access.register()
         handlers.register()
         moderation.register(Post, kind="post", owner_field="author", on_change=services.post_moderated)

@@ -1,61 +1,26 @@
 """Reads for posts (the social graph's reads are ``accounts.selectors``).
 
-``posts_visible_to(viewer=…)`` is the one definition of "who may see which post": deleted,
-hidden and deleted-author posts never; followers-only posts and private accounts' posts to
-approved followers; direct posts to the people mentioned; never across a block (either way).
-Reposts are visible only while the reposted post is. Every list builds on it.
+Who may see which post is the access layer's (``posts.access`` registers the ``post`` kind):
+``posts_visible_to`` narrows through ``access.visible_to("post", viewer)`` and every list builds
+on it; the home feed checks hydrated posts with ``access.can_view``. Muted authors leave lists
+(``hide_muted``) but stay reachable by link.
 """
 
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 
-from accounts.models import Block, Follow, Mute, User
+from accounts import access as graph
+from accounts.models import User
 from posts.lib.entities import normalize_hashtag
-from posts.models import Bookmark, Hashtag, Mention, Post, Visibility
+from posts.models import Bookmark, Hashtag, Post, Visibility
 from socialflow.core import access
 from socialflow.core.exceptions import NotFound
 from socialflow.core.ids import parse_id
 
-OPEN_VISIBILITIES = (Visibility.PUBLIC, Visibility.UNLISTED)
-FOLLOWER_VISIBILITIES = (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS)
 # Replied-to usernames come from ``Post.entities`` so a page needs no join for them.
 POST_RELATED = ("author", "quote_of__author", "repost_of__author", "repost_of__quote_of__author")
-
-
-# --- visibility -----------------------------------------------------------------------------------
-
-
-def _blocked_q(viewer_id: int, prefix: str = "") -> Q:
-    """Posts whose author blocks the viewer or is blocked by them."""
-    return Q(**{f"{prefix}author_id__in": Block.objects.filter(blocker_id=viewer_id).values("blocked_id")}) | Q(
-        **{f"{prefix}author_id__in": Block.objects.filter(blocked_id=viewer_id).values("blocker_id")}
-    )
-
-
-def _muted_q(viewer_id: int, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}author_id__in": Mute.objects.filter(muter_id=viewer_id).values("muted_id")})
-
-
-def _visible_one_q(viewer, prefix: str = "") -> Q:
-    """Visibility of the post at ``prefix`` (``""`` or ``"repost_of__"``) for ``viewer``."""
-    p = prefix
-    alive = Q(**{f"{p}deleted_at__isnull": True, f"{p}author__deleted_at__isnull": True}) & access.moderation_shown_q(p)
-    open_q = Q(**{f"{p}visibility__in": OPEN_VISIBILITIES, f"{p}author__is_private": False})
-    if viewer is None or not viewer.is_authenticated:
-        return alive & open_q
-    follows = Follow.objects.filter(follower_id=viewer.id).values("followee_id")
-    followed_q = Q(**{f"{p}author_id__in": follows, f"{p}visibility__in": FOLLOWER_VISIBILITIES})
-    outer = "repost_of_id" if p else "pk"
-    direct_q = Q(**{f"{p}visibility": Visibility.DIRECT}) & Q(
-        Exists(Mention.objects.filter(post_id=OuterRef(outer), user_id=viewer.id))
-    )
-    return alive & (Q(**{f"{p}author_id": viewer.id}) | open_q | followed_q | direct_q) & ~_blocked_q(viewer.id, p)
-
-
-def visible_q(viewer) -> Q:
-    return _visible_one_q(viewer) & (Q(repost_of__isnull=True) | _visible_one_q(viewer, "repost_of__"))
 
 
 _FLAG_SQL = {
@@ -85,9 +50,9 @@ def with_viewer_state(queryset: QuerySet, viewer) -> QuerySet:
 
 def posts_visible_to(*, viewer, hide_muted: bool = False) -> QuerySet:
     """Every post ``viewer`` may see, joined with what a post needs to render, newest first."""
-    queryset = Post.objects.filter(visible_q(viewer))
-    if hide_muted and viewer is not None and viewer.is_authenticated:
-        queryset = queryset.exclude(_muted_q(viewer.id)).exclude(_muted_q(viewer.id, "repost_of__"))
+    queryset = access.visible_to("post", viewer)
+    if hide_muted and access.is_authenticated(viewer):
+        queryset = queryset.exclude(graph.muted_q(viewer)).exclude(graph.muted_q(viewer, field="repost_of__author_id"))
     return with_viewer_state(queryset.select_related(*POST_RELATED), viewer).order_by("-id")
 
 
@@ -175,29 +140,15 @@ def big_account_ids() -> list[int]:
     return ids
 
 
-def _can_see_one(post: Post, viewer_id: int, graph: ViewerGraph, hide_muted: bool, follows_author: bool) -> bool:
-    author = post.author
-    if post.deleted_at is not None or access.is_moderation_hidden(post) or author.deleted_at is not None:
+def can_see(post, *, viewer, graph: ViewerGraph, hide_muted: bool = True) -> bool:
+    """The access layer's ``can_view`` on a post from ``feeds.hydrate`` (which carries
+    ``viewer_follows_author``/``viewer_follows_original_author``) with the viewer's blocks from
+    ``graph``: no query. Muted authors (of the post or the reposted one) leave the feed too."""
+    if hide_muted and (
+        post.author_id in graph.muted or (post.repost_of_id and post.repost_of.author_id in graph.muted)
+    ):
         return False
-    if post.author_id == viewer_id:
-        return True
-    if post.author_id in graph.blocked or (hide_muted and post.author_id in graph.muted):
-        return False
-    if post.visibility == Visibility.DIRECT:
-        return any(m.get("id") == str(viewer_id) for m in post.entities.get("mentions", []))
-    if post.visibility in OPEN_VISIBILITIES and not author.is_private:
-        return True
-    return post.visibility in FOLLOWER_VISIBILITIES and follows_author
-
-
-def can_see(post: Post, *, viewer_id: int, graph: ViewerGraph, hide_muted: bool = True) -> bool:
-    """The same rule as ``visible_q``, evaluated in Python on a post from ``feeds.hydrate``
-    (which carries ``viewer_follows_author``/``viewer_follows_original_author``); no query."""
-    if not _can_see_one(post, viewer_id, graph, hide_muted, getattr(post, "viewer_follows_author", False)):
-        return False
-    return post.repost_of_id is None or _can_see_one(
-        post.repost_of, viewer_id, graph, hide_muted, getattr(post, "viewer_follows_original_author", False)
-    )
+    return access.can_view(viewer, post, kind="post", blocked_ids=graph.blocked)
 
 
 # --- for other apps' event handlers ---------------------------------------------------------------

@@ -38,15 +38,6 @@ class IdField(serializers.Field):
         return str(value)
 
 
-def _alive(post) -> bool:
-    return (
-        post is not None
-        and post.deleted_at is None
-        and not access.is_moderation_hidden(post)
-        and post.author.deleted_at is None
-    )
-
-
 def _core(post, viewer_known: bool) -> dict:
     data = {
         "id": str(post.pk),
@@ -76,19 +67,25 @@ def _core(post, viewer_known: bool) -> dict:
     return data
 
 
-def _quote(post, hidden_author_ids: frozenset) -> dict | None:
+def _quote(post, hidden_author_ids: frozenset | None, viewer) -> dict | None:
     if not post.quote_of_id:
         return None
     quoted = post.quote_of
-    if not _alive(quoted) or quoted.author_id in hidden_author_ids:
+    # The quoted post is shown only to who may see it now (its author may have gone private since).
+    if (
+        quoted is None
+        or quoted.author_id in (hidden_author_ids or ())
+        or not access.can_view(viewer, quoted, kind="post", blocked_ids=hidden_author_ids)
+    ):
         return {"id": str(post.quote_of_id), "unavailable": True}
     return _core(quoted, viewer_known=False)
 
 
-def serialize_post(post, *, hidden_author_ids: frozenset = frozenset()) -> dict:
+def serialize_post(post, *, viewer=None, hidden_author_ids: frozenset | None = None) -> dict:
     """A post as the API shows it. A repost is ``{"type": "repost", "author": reposter,
     "repost_of": <the original>}``; the ``liked``/``reposted``/``bookmarked`` flags (from
-    ``selectors.with_viewer_state``) describe the shown original."""
+    ``selectors.with_viewer_state``) describe the shown original. ``hidden_author_ids``: the
+    viewer's blocked (either way) and muted accounts, if the caller has them (else queried)."""
     flags = {
         "liked": getattr(post, "viewer_liked", False),
         "reposted": getattr(post, "viewer_reposted", False),
@@ -97,7 +94,7 @@ def serialize_post(post, *, hidden_author_ids: frozenset = frozenset()) -> dict:
     if post.repost_of_id:
         original = post.repost_of
         inner = _core(original, viewer_known=True)
-        inner["quote"] = _quote(original, hidden_author_ids)
+        inner["quote"] = _quote(original, hidden_author_ids, viewer)
         inner.update(flags)
         return {
             "id": str(post.pk),
@@ -107,7 +104,7 @@ def serialize_post(post, *, hidden_author_ids: frozenset = frozenset()) -> dict:
             "repost_of": inner,
         }
     data = _core(post, viewer_known=True)
-    data["quote"] = _quote(post, hidden_author_ids)
+    data["quote"] = _quote(post, hidden_author_ids, viewer)
     data.update(flags)
     return data
 
@@ -115,11 +112,11 @@ def serialize_post(post, *, hidden_author_ids: frozenset = frozenset()) -> dict:
 def serialize_posts(posts, *, viewer) -> list[dict]:
     """``serialize_post`` for a page: quoted posts by authors the viewer blocks, is blocked by
     or mutes show as unavailable (one query, only when the page holds a quote)."""
-    hidden = frozenset()
+    hidden = None if access.is_authenticated(viewer) else frozenset()
     quoting = any(p.quote_of_id or (p.repost_of_id and p.repost_of.quote_of_id) for p in posts)
     if quoting and viewer is not None and viewer.is_authenticated:
         hidden = frozenset(hidden_author_ids_for(viewer_id=viewer.pk))
-    return [serialize_post(p, hidden_author_ids=hidden) for p in posts]
+    return [serialize_post(p, viewer=viewer, hidden_author_ids=hidden) for p in posts]
 
 
 class PostListSerializer(serializers.ListSerializer):

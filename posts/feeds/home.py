@@ -270,7 +270,7 @@ def home_feed_page(*, viewer, max_id: int | None = None, limit: int = 20, store:
             )
             hydrated = hydrate(ids=chunk, viewer_id=viewer.pk)
             posts.extend(
-                hydrated[i] for i in chunk if i in hydrated and can_see(hydrated[i], viewer_id=viewer.pk, graph=graph)
+                hydrated[i] for i in chunk if i in hydrated and can_see(hydrated[i], viewer=viewer, graph=graph)
             )
             posts = _dedupe_reposts(posts)
             cursor = chunk[-1]

@@ -94,12 +94,9 @@ def trending_hashtags(*, limit: int = 10) -> list[dict]:
     now = timezone.now()
     rows = (
         PostHashtag.objects.filter(
-            access.moderation_shown_q("post__"),
+            access.visible_q("post", None, prefix="post__"),  # what anyone may see, and public
             created_at__gte=now - timedelta(hours=settings.TRENDING_WINDOW_HOURS),
             post__visibility=Visibility.PUBLIC,
-            post__deleted_at__isnull=True,
-            post__author__is_private=False,
-            post__author__deleted_at__isnull=True,
         )
         .annotate(hour=TruncHour("created_at"))
         .values("hashtag_id", "hour")

@@ -27,9 +27,9 @@ from posts.models import (
     PostHashtag,
     Visibility,
 )
-from posts.selectors import OPEN_VISIBILITIES, post_get_visible
+from posts.selectors import post_get_visible
 from posts.services.media import media_snapshot
-from socialflow.core import events
+from socialflow.core import access, events
 from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from socialflow.core.moderation import ModerationStatus, moderation_apply
@@ -141,8 +141,6 @@ def post_create(
     allowed = [v.value for v in POST_VISIBILITIES]
     if visibility not in allowed:
         raise InvalidInput(f"One of {', '.join(allowed)}.", field="visibility")
-    if visibility == Visibility.MEMBERS:
-        raise InvalidInput("Members-only posts are not available yet.", field="visibility")
     if not text and not media_ids and video_id is None and quote_of_id is None:
         raise InvalidInput("A post needs text, an image, a video or a quoted post.", field="text")
     limit, period = settings.POST_RATE_LIMIT
@@ -157,7 +155,7 @@ def post_create(
     if quote_of_id is not None:
         quote_of = post_get_visible(post_id=quote_of_id, viewer=author)
         quote_of = quote_of.repost_of if quote_of.repost_of_id else quote_of
-        if quote_of.visibility not in OPEN_VISIBILITIES or quote_of.author.is_private:
+        if not access.can_act(author, "quote", quote_of, kind="post"):
             raise InvalidInput("Only public posts can be quoted.", field="quote_of")
     if video_id is not None:
         video_id = _check_video(video_id=video_id, author=author)
@@ -301,7 +299,7 @@ def post_moderated(*, target: Post, previous: str, status: str) -> None:
 
 def _repost_target(*, post: Post, user) -> Post:
     target = post.repost_of if post.repost_of_id else post
-    if target.visibility not in OPEN_VISIBILITIES or target.author.is_private:
+    if not access.can_act(user, "repost", target, kind="post"):
         raise InvalidInput("Only public posts can be reposted.", code="not_repostable")
     return target
 

@@ -390,3 +390,16 @@ def test_it_hides_a_quoted_post_by_a_blocked_author_in_posts_and_reposts(alice, 
     listed = alice_client.get(f"{API}/users/bob/posts").json()["results"]
     quotes = [p["repost_of"]["quote"] if p["type"] == "repost" else p["quote"] for p in listed]
     assert quotes == [{"id": str(quoted.pk), "unavailable": True}] * 2
+
+
+def test_it_hides_a_quote_of_an_account_that_went_private_since(alice, bob, charlie, api_client, alice_client):
+    """Regression: the quote embed checked only deletion and blocks, so a stranger kept reading a
+    post whose author had made the account private after it was quoted."""
+    quoted = make_post(charlie, "charlie's words")
+    quote = services.post_create(author=bob, text="look", quote_of_id=quoted.pk)
+    accounts_services.follow_create(follower=alice, followee=charlie)
+    charlie.is_private = True
+    charlie.save(update_fields=["is_private"])
+
+    assert api_client.get(f"{API}/posts/{quote.pk}").json()["quote"] == {"id": str(quoted.pk), "unavailable": True}
+    assert alice_client.get(f"{API}/posts/{quote.pk}").json()["quote"]["text"] == "charlie's words"

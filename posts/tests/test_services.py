@@ -287,7 +287,7 @@ def test_it_agrees_between_sql_and_feed_visibility(alice, bob, charlie):
     )
     graph = viewer_graph(viewer_id=bob.pk)
     hydrated = hydrate(ids=ids, viewer_id=bob.pk)
-    actual = {pk for pk, post in hydrated.items() if selectors.can_see(post, viewer_id=bob.pk, graph=graph)}
+    actual = {pk for pk, post in hydrated.items() if selectors.can_see(post, viewer=bob, graph=graph)}
     assert actual == expected
     assert {p.text for p in Post.objects.filter(pk__in=expected)} == {
         "public",

@@ -185,9 +185,11 @@ def visible_to(kind: str, viewer, *, queryset: QuerySet | None = None) -> QueryS
     return queryset.filter(visible_q(kind, viewer))
 
 
-def can_view(viewer, obj, *, kind: str | None = None) -> bool:
+def can_view(viewer, obj, *, kind: str | None = None, **context) -> bool:
+    """May ``viewer`` see ``obj``? ``context`` is facts the caller already holds and the kind's
+    policy accepts instead of querying (the home feed passes the viewer's blocks); rules get none."""
     kind = kind or kind_of(obj)
-    if not policy_for(kind).can_view(viewer, obj):
+    if not policy_for(kind).can_view(viewer, obj, **context):
         return False
     return all(rule.can_view(viewer, obj) for rule in _rules.get(kind, ()) if rule.can_view is not None)
 
