@@ -11,7 +11,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.models import PERMANENT_BAN_UNTIL, User
+from accounts.models import User
 from accounts.selectors.graph import (
     Relationship,
     access_follow_lists,
@@ -26,12 +26,14 @@ from accounts.selectors.graph import (
     is_following,
     user_relationship,
 )
+from socialflow.core import access
 from socialflow.core.exceptions import NotFound
 
 
-def _visible_users() -> QuerySet[User]:
-    """Accounts that exist for other people: not deleted, not permanently banned."""
-    return User.objects.filter(deleted_at__isnull=True, is_active=True).exclude(banned_until__gte=PERMANENT_BAN_UNTIL)
+def _visible_users(viewer=None) -> QuerySet[User]:
+    """Accounts that exist for ``viewer`` (the ``user`` kind's policy: not deleted, active, not
+    permanently banned; one's own account always). Without a viewer: as anyone sees them."""
+    return access.visible_to("user", viewer)
 
 
 def _username(username: str | None) -> str | None:
@@ -69,7 +71,7 @@ def user_search(*, query: str, viewer, limit: int = 20) -> QuerySet[User]:
     query = (query or "").strip().lstrip("@")
     if not query:
         return User.objects.none()
-    qs = _visible_users().filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    qs = _visible_users(viewer).filter(Q(username__icontains=query) | Q(display_name__icontains=query))
     if viewer is not None and getattr(viewer, "is_authenticated", False):
         hidden = hidden_author_ids_for(viewer_id=viewer.pk)
         if hidden:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from accounts.models import Block, Follow, FollowRequest, Mute, User
+from socialflow.core import access
 from socialflow.core.exceptions import PermissionDenied
 
 
@@ -99,15 +100,12 @@ def following_ids(*, user_id: int) -> list[int]:
 
 
 def access_follow_lists(*, owner: User, viewer) -> None:
-    """A private account's followers/following are for the owner and approved followers only."""
-    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
-    if viewer_id == owner.pk:
-        return
-    if viewer_id is not None and is_blocked_either_way(user_a_id=viewer_id, user_b_id=owner.pk):
+    """A private account's followers/following are for the owner and approved followers only, and
+    nobody's across a block (the ``user`` kind's ``see_connections``)."""
+    refusal = access.policy_for("user").see_connections(viewer, owner)
+    if refusal == "blocked":
         raise PermissionDenied("You cannot see this account's connections.", code="blocked")
-    if owner.is_private and (
-        viewer_id is None or not Follow.objects.filter(follower_id=viewer_id, followee_id=owner.pk).exists()
-    ):
+    if refusal == "private":
         raise PermissionDenied("This account is private.", code="private")
 
 
