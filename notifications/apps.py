@@ -5,6 +5,7 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self):
-        from notifications import handlers
+        from notifications import access, handlers
 
+        access.register()
         handlers.register()

@@ -1,9 +1,10 @@
 """Reads for notifications: lists, unread counts, effective preferences, follower chunks."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Block, Mute
 from accounts.selectors import follower_ids as graph_follower_ids
+from notifications.access import inbox_q
 from notifications.models import (
     Channel,
     Delivery,
@@ -16,23 +17,21 @@ from notifications.models import (
     PushDevice,
 )
 from notifications.preferences import Channels, default_for
+from socialflow.core import access
 
 RECENT_ACTORS = 3
 
 
-def _inbox(*, recipient_q: Q) -> QuerySet[Notification]:
-    """In-app rows minus those whose actor is blocked either way by the recipient now (a block made
-    after the fact hides the blocked account's earlier likes, replies and follows)."""
-    blocked = Block.objects.filter(blocker_id=OuterRef("recipient_id"), blocked_id=OuterRef("actor_id"))
-    blocking = Block.objects.filter(blocker_id=OuterRef("actor_id"), blocked_id=OuterRef("recipient_id"))
-    return Notification.objects.filter(recipient_q, in_app=True).exclude(Exists(blocked) | Exists(blocking))
+def _inbox(user) -> QuerySet[Notification]:
+    """The user's inbox: who may see which notification is the access layer's (``notifications.access``)."""
+    return access.visible_to("notification", user)
 
 
 def notification_list(*, user, kinds: list[str] | None = None, unread: bool | None = None) -> QuerySet[Notification]:
     """The user's in-app notifications, newest activity first, with actor, target type and the
     three most recent actors of aggregated rows prefetched (three queries for any page)."""
     qs = (
-        _inbox(recipient_q=Q(recipient=user))
+        _inbox(user)
         .select_related("actor", "target_content_type")
         .prefetch_related(
             Prefetch(
@@ -54,20 +53,19 @@ def notification_list(*, user, kinds: list[str] | None = None, unread: bool | No
 
 
 def notification_get_for_user(*, user, notification_id) -> Notification:
-    """The user's own notification or ``Notification.DoesNotExist`` (→ 404, never 403)."""
-    return Notification.objects.get(pk=notification_id, recipient=user)
+    """A notification of the user's inbox or ``Notification.DoesNotExist`` (→ 404, never 403)."""
+    return _inbox(user).get(pk=notification_id)
 
 
 def unread_count(*, user_id: int) -> int:
-    return _inbox(recipient_q=Q(recipient_id=user_id)).filter(read_at__isnull=True).count()
+    return Notification.objects.filter(inbox_q(), recipient_id=user_id, read_at__isnull=True).count()
 
 
 def unread_counts(*, user_ids: list[int]) -> dict[int, int]:
     """Unread counts of many users in one grouped query (for pushes after a fan-out chunk)."""
     counts = dict.fromkeys(user_ids, 0)
     counts.update(
-        _inbox(recipient_q=Q(recipient_id__in=user_ids))
-        .filter(read_at__isnull=True)
+        Notification.objects.filter(inbox_q(), recipient_id__in=user_ids, read_at__isnull=True)
         .values_list("recipient_id")
         .annotate(n=Count("id"))
         .order_by()

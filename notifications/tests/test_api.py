@@ -403,3 +403,16 @@ def test_it_hides_earlier_notifications_from_an_account_the_recipient_then_block
     results = alice_client.get("/api/v1/notifications").json()["results"]
     assert [n["actor"]["username"] for n in results] == ["charlie"]
     assert selectors.unread_count(user_id=alice.pk) == 1
+
+
+def test_it_hides_one_notification_the_inbox_hides(alice, bob, alice_client):
+    """Regression: the detail read skipped the inbox's rules, so a row from an account the
+    recipient had since blocked, or an email-only row, was readable (and deletable) by id."""
+    from_blocked = NotificationFactory(recipient=alice, actor=bob)
+    email_only = NotificationFactory(recipient=alice, in_app=False)
+    accounts_services.block_create(blocker=alice, blocked=bob)
+
+    for row in (from_blocked, email_only):
+        assert alice_client.get(f"{LIST}/{row.pk}").status_code == 404
+        assert alice_client.delete(f"{LIST}/{row.pk}").status_code == 404
+    assert alice_client.get(f"{LIST}/{NotificationFactory(recipient=alice).pk}").status_code == 200
