@@ -14,10 +14,9 @@ from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from live import services
+from live import selectors, services
 from live.lib import presence
 from live.lib.broadcast import LAYER_ALIAS, room_event, room_group
-from live.models import Stream
 from live.services.chat import message_payload
 from socialflow.core import jsonsafe
 
@@ -30,8 +29,8 @@ ROOM_EVENTS = frozenset({"chat.message", "chat.deleted", "chat.settings", "strea
 
 
 @database_sync_to_async
-def _stream_exists(stream_id: int) -> bool:
-    return Stream.objects.filter(pk=stream_id, owner__deleted_at=None).exists()
+def _stream_visible(stream_id: int, viewer) -> bool:
+    return selectors.stream_visible(stream_id=stream_id, viewer=viewer)
 
 
 def _send_message_sync(stream_id: int, user, text) -> dict:
@@ -76,7 +75,7 @@ class LiveChatConsumer(AsyncJsonWebsocketConsumer):
         self.joined = False
         raw_id = self.scope["url_route"]["kwargs"]["stream_id"]
         self.stream_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= MAX_ID_DIGITS else None
-        if self.stream_id is None or not await _stream_exists(self.stream_id):
+        if self.stream_id is None or not await _stream_visible(self.stream_id, self.scope.get("user")):
             # Accept first: a close before accept is an HTTP 403 on the handshake, and a real client
             # (browser, mobile) would never see the 4404 that says "no such stream".
             await self.accept()

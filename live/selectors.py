@@ -8,9 +8,11 @@ from socialflow.core import access
 from socialflow.core.exceptions import NotFound, PermissionDenied
 
 
-def stream_list_public(*, status: str = "live", category: str = "", owner_username: str = "") -> QuerySet[Stream]:
+def stream_list_public(
+    *, viewer, status: str = "live", category: str = "", owner_username: str = ""
+) -> QuerySet[Stream]:
     """Streams for the directory: live now by default (most watched first), by category or owner."""
-    qs = Stream.objects.select_related("owner").filter(owner__deleted_at=None)
+    qs = access.visible_to("stream", viewer, queryset=Stream.objects.select_related("owner"))
     if "\x00" in category or "\x00" in owner_username:
         return qs.none()  # nothing stored contains NUL, and PostgreSQL refuses it in a query
     if status != "all":
@@ -24,17 +26,14 @@ def stream_list_public(*, status: str = "live", category: str = "", owner_userna
     return qs.order_by("-created_at", "-id")
 
 
-def stream_get(*, stream_id) -> Stream:
+def stream_get(*, stream_id, viewer) -> Stream:
+    """The stream if ``viewer`` may see it, else ``NotFound``."""
     try:
         stream_id = int(stream_id)
     except (TypeError, ValueError) as exc:
         raise NotFound() from exc
-    stream = (
-        Stream.objects.select_related("owner", "owner__live_channel")
-        .prefetch_related("recordings")
-        .filter(pk=stream_id, owner__deleted_at=None)
-        .first()
-    )
+    queryset = Stream.objects.select_related("owner", "owner__live_channel").prefetch_related("recordings")
+    stream = access.visible_to("stream", viewer, queryset=queryset).filter(pk=stream_id).first()
     if stream is None:
         raise NotFound()
     return stream
@@ -42,14 +41,14 @@ def stream_get(*, stream_id) -> Stream:
 
 def stream_get_for_owner(*, stream_id, user) -> Stream:
     """The stream if ``user`` owns it; 404 when invisible, 403 when visible but not theirs."""
-    stream = stream_get(stream_id=stream_id)
-    if stream.owner_id != getattr(user, "pk", None):
+    stream = stream_get(stream_id=stream_id, viewer=user)
+    if not access.can_act(user, "edit", stream, kind="stream"):
         raise PermissionDenied("Only the streamer can do this.", code="not_owner")
     return stream
 
 
 def stream_get_for_moderator(*, stream_id, user) -> Stream:
-    stream = stream_get(stream_id=stream_id)
+    stream = stream_get(stream_id=stream_id, viewer=user)
     if not user_can_moderate(stream=stream, user=user):
         raise PermissionDenied("Only the streamer and moderators can do this.", code="not_moderator")
     return stream
@@ -72,18 +71,12 @@ def all_time_peak_viewers(*, owner_id: int) -> int:
 
 
 def user_can_moderate(*, stream: Stream, user) -> bool:
-    """The streamer, site moderators/staff and the stream's own moderators."""
-    if user is None or not user.is_authenticated:
-        return False
-    if stream.owner_id == user.pk or user.is_moderator:
-        return True
-    return stream.moderators.filter(pk=user.pk).exists()
+    """The streamer, site moderators/staff and the stream's own moderators (``live.access``)."""
+    return access.can_act(user, "moderate", stream, kind="stream")
 
 
-def user_is_member(*, user, creator) -> bool:
-    """Channel membership through the access layer's membership seam (monetization provides it;
-    until then only the creator counts: fail closed)."""
-    return access.is_member(user, creator_id=creator.pk)
+def stream_visible(*, stream_id: int, viewer) -> bool:
+    return access.visible_to("stream", viewer).filter(pk=stream_id).exists()
 
 
 def stream_bans(*, stream: Stream) -> QuerySet[StreamBan]:
@@ -95,10 +88,10 @@ def stream_bans(*, stream: Stream) -> QuerySet[StreamBan]:
     )
 
 
-def chat_history(*, stream: Stream) -> QuerySet[ChatMessage]:
-    return ChatMessage.objects.filter(access.moderation_shown_q(), stream=stream, deleted_at=None).select_related(
-        "user"
-    )
+def chat_history(*, stream: Stream, viewer) -> QuerySet[ChatMessage]:
+    """The stream's messages ``viewer`` may read, deleted ones left out."""
+    queryset = ChatMessage.objects.filter(stream=stream, deleted_at=None).select_related("user")
+    return access.visible_to("chat_message", viewer, queryset=queryset)
 
 
 def chat_message_get(*, stream: Stream, message_id) -> ChatMessage:

@@ -23,6 +23,7 @@ from live.api.serializers import (
 from live.models import Stream
 from socialflow.api.idempotency import idempotent
 from socialflow.api.pagination import CursorPagination, PageNumberPagination
+from socialflow.core import access
 from socialflow.core import exceptions as domain
 
 
@@ -76,6 +77,7 @@ class StreamViewSet(viewsets.ViewSet):
         if wanted not in {"live", "idle", "ended", "all"}:
             raise ValidationError({"status": ["One of live, idle, ended, all."]})
         queryset = selectors.stream_list_public(
+            viewer=request.user,
             status=wanted,
             category=request.query_params.get("category", ""),
             owner_username=request.query_params.get("owner", ""),
@@ -96,11 +98,13 @@ class StreamViewSet(viewsets.ViewSet):
         serializer = StreamCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         stream = services.stream_create(owner=request.user, **serializer.validated_data)
-        return self._detail(request, selectors.stream_get(stream_id=stream.pk), status.HTTP_201_CREATED)
+        return self._detail(
+            request, selectors.stream_get(stream_id=stream.pk, viewer=request.user), status.HTTP_201_CREATED
+        )
 
     @extend_schema(responses=OwnerStreamSerializer)
     def retrieve(self, request, pk=None):
-        return self._detail(request, selectors.stream_get(stream_id=pk))
+        return self._detail(request, selectors.stream_get(stream_id=pk, viewer=request.user))
 
     @extend_schema(request=StreamUpdateSerializer, responses=OwnerStreamSerializer)
     def partial_update(self, request, pk=None):
@@ -110,40 +114,42 @@ class StreamViewSet(viewsets.ViewSet):
         fields = dict(serializer.validated_data)
         moderators = fields.pop("moderators", None)
         services.stream_update(stream=stream, moderators=moderators, **fields)
-        return self._detail(request, selectors.stream_get(stream_id=stream.pk))
+        return self._detail(request, selectors.stream_get(stream_id=stream.pk, viewer=request.user))
 
     @extend_schema(request=None, responses=OwnerStreamSerializer)
     @action(detail=True, methods=["post"], url_path="rotate-key")
     def rotate_key(self, request, pk=None):
         stream = selectors.stream_get_for_owner(stream_id=pk, user=request.user)
         services.stream_rotate_key(stream=stream)
-        return self._detail(request, selectors.stream_get(stream_id=stream.pk))
+        return self._detail(request, selectors.stream_get(stream_id=stream.pk, viewer=request.user))
 
     @extend_schema(request=None, responses=OwnerStreamSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
-        stream = selectors.stream_get(stream_id=pk)
-        if stream.owner_id != request.user.pk and not request.user.is_moderator:
+        stream = selectors.stream_get(stream_id=pk, viewer=request.user)
+        if not access.can_act(request.user, "end", stream, kind="stream"):
             raise PermissionDenied(detail="Only the streamer can end this stream.", code="not_owner")
         services.stream_end(stream=stream, by=request.user)
-        return self._detail(request, selectors.stream_get(stream_id=stream.pk))
+        return self._detail(request, selectors.stream_get(stream_id=stream.pk, viewer=request.user))
 
     @extend_schema(responses=ChatMessageSerializer(many=True))
     @action(
         detail=True, methods=["get"], permission_classes=[permissions.AllowAny], pagination_class=ChatHistoryPagination
     )
     def chat(self, request, pk=None):
-        stream = selectors.stream_get(stream_id=pk)
+        stream = selectors.stream_get(stream_id=pk, viewer=request.user)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.chat_history(stream=stream), request, view=self)
+        page = paginator.paginate_queryset(
+            selectors.chat_history(stream=stream, viewer=request.user), request, view=self
+        )
         return paginator.get_paginated_response(ChatMessageSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={204: None}, parameters=[OpenApiParameter("message_id", int, "path")])
     @action(detail=True, methods=["delete"], url_path=r"chat/(?P<message_id>[0-9]+)")
     def chat_delete(self, request, pk=None, message_id=None):
-        stream = selectors.stream_get(stream_id=pk)
+        stream = selectors.stream_get(stream_id=pk, viewer=request.user)
         message = selectors.chat_message_get(stream=stream, message_id=message_id)
-        if message.user_id != request.user.pk and not selectors.user_can_moderate(stream=stream, user=request.user):
+        if not access.can_act(request.user, "delete", message, kind="chat_message"):
             raise PermissionDenied(detail="Only the streamer and moderators can delete messages.", code="not_moderator")
         services.chat_message_delete(message=message, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -8,12 +8,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.selectors import is_blocked_either_way
+from live.access import chat_refusal
 from live.lib.broadcast import room_send_safely
 from live.lib.ratelimit import chat_rate_limit_hit, retry_after_text
 from live.models import ChatMessage, Stream, StreamBan
-from live.selectors import stream_for_chat, user_is_member
+from live.selectors import stream_for_chat
 from socialflow.cache import fallback_cache as cache
+from socialflow.core import access
 from socialflow.core.audit import audit_record
 from socialflow.core.moderation import ModerationStatus, moderation_apply
 
@@ -35,6 +36,11 @@ def message_payload(message: ChatMessage) -> dict:
         "sent_at": message.created_at.isoformat().replace("+00:00", "Z"),
     }
 
+
+ACCESS_REFUSALS = {
+    "blocked": "You cannot chat in this stream.",
+    "members_only": "Only channel members can chat in this stream.",
+}
 
 # Letters that render as nothing (Hangul fillers, the braille blank), beside the format characters.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
@@ -79,10 +85,9 @@ def _check_room_rules(stream: Stream, user) -> None:
             raise ChatRefused("banned", "You are banned from this chat.")
         wait = (ban.expires_at - timezone.now()).total_seconds()
         raise ChatRefused("timed_out", f"You are timed out from this chat; try again in {retry_after_text(wait)}.")
-    if is_blocked_either_way(user_a_id=stream.owner_id, user_b_id=user.pk):
-        raise ChatRefused("blocked", "You cannot chat in this stream.")
-    if stream.members_only and not user_is_member(user=user, creator=stream.owner):
-        raise ChatRefused("members_only", "Only channel members can chat in this stream.")
+    if not access.can_act(user, "chat", stream, kind="stream"):
+        code = chat_refusal(user, stream) or "not_allowed"
+        raise ChatRefused(code, ACCESS_REFUSALS.get(code, "You cannot chat in this stream."))
     if stream.chat_established_only:
         minutes = settings.LIVE_CHAT_ESTABLISHED_MINUTES
         if user.date_joined > timezone.now() - timedelta(minutes=minutes):

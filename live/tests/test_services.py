@@ -217,3 +217,33 @@ def test_it_keeps_an_ended_stream_at_zero_viewers(alice):
     services.stream_viewers_record(stream_id=stream.pk, count=7)
     stream.refresh_from_db()
     assert (stream.current_viewers, stream.peak_viewers) == (0, 3)
+
+
+def test_members_only_chat_and_members_videos_answer_to_the_one_membership_rule(alice, bob):
+    """Members-only is decided in one place (``access.is_member``, fed by the membership provider):
+    the same answer opens a members-only chat and a members video."""
+    from socialflow.core import access
+    from videos.models import Visibility
+    from videos.tests.factories import VideoFactory
+
+    class BobIsAMember(access.MembershipProvider):
+        def is_member(self, *, user_id, creator_id):
+            return user_id == bob.pk and creator_id == alice.pk
+
+        def creator_ids(self, *, user_id):
+            return [alice.pk] if user_id == bob.pk else []
+
+    stream = StreamFactory(owner=alice, status=Stream.Status.LIVE, members_only=True)
+    video = VideoFactory(author=alice, visibility=Visibility.MEMBERS)
+    with pytest.raises(services.ChatRefused) as refused:
+        services.chat_message_send(stream_id=stream.pk, user=bob, text="hi", broadcast=False)
+    assert refused.value.code == "members_only"
+    assert not access.can_view(bob, video)
+
+    access.set_membership_provider(BobIsAMember())
+    try:
+        assert services.chat_message_send(stream_id=stream.pk, user=bob, text="hi", broadcast=False).text == "hi"
+        assert access.can_view(bob, video)
+        assert access.visible_to("video", bob).filter(pk=video.pk).exists()
+    finally:
+        access.set_membership_provider(None)
