@@ -76,7 +76,7 @@ def video_get_visible(*, video_id, viewer) -> Video:
 def video_get_owned(*, video_id, user) -> Video:
     """The caller's own video (for edits): 404 if the caller cannot see it, 403 if it is not theirs."""
     video = video_get_visible(video_id=video_id, viewer=user)  # 404 for what the caller cannot see
-    if video.author_id != user.pk:
+    if not access.can_act(user, "edit", video, kind="video"):
         raise PermissionDenied("Only the owner can do this.")
     return video
 

@@ -23,6 +23,7 @@ from posts.api.serializers import (
 from posts.services.media import media_snapshot
 from socialflow.api.idempotency import idempotent
 from socialflow.api.pagination import CURSOR_PARAMS, CursorPagination, WholeListPagination
+from socialflow.core import access
 
 
 class ThreadPagination(CursorPagination):
@@ -84,7 +85,7 @@ class PostDetailView(VisiblePostMixin, mixins.RetrieveModelMixin, generics.Gener
 
     def _own_post(self):
         post = self.get_object()
-        if post.author_id != self.request.user.pk:
+        if not access.can_act(self.request.user, "edit", post, kind="post"):
             raise PermissionDenied("Only the author can change this post.", code="not_author")
         return post
 

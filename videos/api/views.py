@@ -224,8 +224,8 @@ class CommentViewSet(viewsets.GenericViewSet):
     def _comment(self, pk):
         return selectors.comment_get_visible(comment_id=pk, viewer=self.request.user)
 
-    def _creator_only(self, comment):
-        if comment.video.author_id != self.request.user.pk:
+    def _creator_only(self, comment, action: str):
+        if not access.can_act(self.request.user, action, comment, kind="comment"):
             raise PermissionDenied("Only the video's creator can do this.")
 
     @extend_schema(responses=s.CommentSerializer)
@@ -239,7 +239,7 @@ class CommentViewSet(viewsets.GenericViewSet):
 
     def destroy(self, request, pk=None):
         comment = self._comment(pk)
-        if request.user.pk not in (comment.author_id, comment.video.author_id) and not request.user.is_moderator:
+        if not access.can_act(request.user, "delete", comment, kind="comment"):
             raise PermissionDenied("Only the comment's author or the video's creator can delete it.")
         services.comment_delete(comment=comment, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -260,7 +260,7 @@ class CommentViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post", "delete"])
     def pin(self, request, pk=None):
         comment = self._comment(pk)
-        self._creator_only(comment)
+        self._creator_only(comment, "pin")
         if request.method == "POST":
             if comment.parent_id or access.is_moderation_hidden(comment):
                 raise PermissionDenied("Only visible top-level comments can be pinned.", code="not_pinnable")
@@ -273,14 +273,14 @@ class CommentViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def hold(self, request, pk=None):
         comment = self._comment(pk)
-        self._creator_only(comment)
+        self._creator_only(comment, "hold")
         return Response(s.CommentSerializer(services.comment_hold(comment=comment, by=request.user)).data)
 
     @extend_schema(request=None, responses=s.CommentSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         comment = self._comment(pk)
-        self._creator_only(comment)
+        self._creator_only(comment, "approve")
         return Response(s.CommentSerializer(services.comment_approve(comment=comment, by=request.user)).data)
 
 
@@ -293,7 +293,7 @@ class PlaylistViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _owned(self, pk):
         playlist = selectors.playlist_get_visible(playlist_id=pk, viewer=self.request.user)
-        if playlist.owner_id != self.request.user.pk:
+        if not access.can_act(self.request.user, "edit", playlist, kind="playlist"):
             raise PermissionDenied("Only the playlist's owner can change it.")
         return playlist
 
