@@ -18,8 +18,9 @@ Two questions belong to no single kind and have their own extension points:
 
 - **Membership** (:func:`is_member`, :func:`member_creator_ids`): who is a member of a creator's
   channel. Until an app registers a provider (:func:`set_membership_provider`, monetization's job)
-  nobody is a member except the creator themself; "members" content is therefore visible to its
-  owner and to moderators/staff only (the existing behaviour for members videos and streams).
+  nobody is a member except the creator themself; "members" content (videos, posts, the chat of
+  members-only streams) is therefore for its owner only (and moderators/staff where the kind's
+  policy lets them see everything). No other place decides membership.
 - **Moderation state** (:func:`moderation_hidden_q`, :func:`is_moderation_hidden`): whether a
   moderator has hidden or removed an object. Every policy reads it through these two functions, so
   the shape of the moderation state is known in one place.
