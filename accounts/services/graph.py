@@ -14,9 +14,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import Block, Follow, FollowRequest, Mute
-from accounts.selectors.graph import is_blocked_either_way
 from accounts.services.users import user_counter_add
-from socialflow.core import events
+from socialflow.core import access, events
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from socialflow.core.ids import parse_id
 from socialflow.ratelimit import action_rate_limit_hit
@@ -57,7 +56,7 @@ def follow_create(*, follower, followee) -> Follow | FollowRequest:
     _not_self(follower, followee, "follow")
     if followee.is_deleted:
         raise NotFound("No such user.", code="not_found")
-    if is_blocked_either_way(user_a_id=follower.pk, user_b_id=followee.pk):
+    if not access.can_act(follower, "follow", followee, kind="user"):  # a block either way
         raise PermissionDenied("You cannot follow this account.", code="blocked")
     existing = Follow.objects.filter(follower_id=follower.pk, followee_id=followee.pk).first()
     if existing is not None:
