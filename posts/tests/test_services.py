@@ -1,3 +1,4 @@
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -289,6 +290,13 @@ def test_it_agrees_between_sql_and_feed_visibility(alice, bob, charlie):
     hydrated = hydrate(ids=ids, viewer_id=bob.pk)
     actual = {pk for pk, post in hydrated.items() if selectors.can_see(post, viewer=bob, graph=graph)}
     assert actual == expected
+    # One post by id (the policy on a loaded row) agrees with the list filter too.
+    listed = set(selectors.posts_visible_to(viewer=bob).filter(pk__in=ids).values_list("pk", flat=True))
+    one_by_one = set()
+    for pk in ids:
+        with contextlib.suppress(NotFound):
+            one_by_one.add(selectors.post_get_visible(post_id=pk, viewer=bob).pk)
+    assert one_by_one == listed
     assert {p.text for p in Post.objects.filter(pk__in=expected)} == {
         "public",
         "followers",
