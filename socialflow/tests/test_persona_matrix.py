@@ -43,7 +43,6 @@ from videos.tests.factories import CommentFactory, PlaylistFactory, VideoFactory
 
 PERSONAS = ("owner", "follower", "member", "blocked", "muted", "stranger", "anonymous", "moderator", "staff")
 STATES = ("public", "unlisted", "followers", "private", "members", "hidden", "private_account")
-SIGNED_IN = frozenset(PERSONAS) - {"anonymous"}
 MODERATORS = frozenset({"moderator", "staff"})
 WORD = "zebrafinch"  # in every post's and video's text, for search
 
@@ -89,13 +88,18 @@ def sees_stream(persona: str, state: str) -> bool:
     return True  # streams are public while the owner's account exists (a block stops the chat only)
 
 
+def sees_chat_message(persona: str, state: str) -> bool:
+    """With its stream; one a moderator removed only for its author (the streamer here) and moderators."""
+    return state != "hidden" or persona in ("owner", *MODERATORS)
+
+
 KIND_STATES = {
     "post": STATES,
     "video": STATES,
     "comment": STATES,  # a comment by the owner on the owner's video in that state
     "playlist": ("public", "unlisted", "private", "private_account"),
     "stream": ("public", "members", "private_account"),  # members: a members-only chat
-    "chat_message": ("public", "members", "private_account"),
+    "chat_message": ("public", "members", "private_account", "hidden"),  # hidden: removed, public stream
     "user": ("public", "private_account"),
     "notification": ("public",),
 }
@@ -105,7 +109,7 @@ SEES: dict[str, Callable[[str, str], bool]] = {
     "comment": sees_video,
     "playlist": sees_playlist,
     "stream": sees_stream,
-    "chat_message": sees_stream,
+    "chat_message": sees_chat_message,
     "user": lambda persona, state: True,  # every live profile; a block shows it with its flags
     "notification": lambda persona, state: persona == "owner",
 }
@@ -334,7 +338,9 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ),  # one active stream per owner
     ("live-stream-detail", "GET"): Obj("stream", read()),
     ("live-stream-detail", "PATCH"): Obj("stream", stream_role(moderators=False), body={"title": "renamed"}),
-    ("live-stream-chat", "GET"): Obj("chat_message", read(), listed=lambda p, s, sees: True),
+    ("live-stream-chat", "GET"): Obj(
+        "chat_message", lambda p, s, sees: 200, listed=lambda p, s, sees: s != "hidden"
+    ),  # the stream's history: a removed message leaves it for everyone
     ("live-stream-chat-delete", "DELETE"): Obj("chat_message", stream_role(204)),
     ("live-stream-end", "POST"): Obj("stream", stream_role()),
     ("live-stream-rotate-key", "POST"): Obj("stream", stream_role(moderators=False)),
@@ -497,6 +503,9 @@ def _build() -> World:
         world.objects["stream"][state] = stream
         world.objects["chat_message"][state] = ChatMessageFactory(stream=stream, user=owners[state])
         StreamBan.objects.create(stream=stream, user=UserFactory(), banned_by=owners[state])
+    world.objects["chat_message"]["hidden"] = ChatMessageFactory(
+        stream=world.objects["stream"]["public"], user=owners["hidden"], **hidden
+    )
     for state in KIND_STATES["user"]:
         world.objects["user"][state] = owners[state]
     world.objects["notification"]["public"] = NotificationFactory(recipient=users["owner"], actor=bystander)
@@ -563,7 +572,7 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "playlist-items": lambda: f"playlists/{obj.pk}/items",
         "playlist-remove-item": lambda: f"playlists/{obj.pk}/items/{world.objects['video']['public'].pk}",
         "live-stream-detail": lambda: f"live/streams/{obj.pk}",
-        "live-stream-chat": lambda: f"live/streams/{obj.pk}/chat",
+        "live-stream-chat": lambda: f"live/streams/{obj.stream_id}/chat",
         "live-stream-chat-delete": lambda: f"live/streams/{obj.stream_id}/chat/{obj.pk}",
         "live-stream-end": lambda: f"live/streams/{obj.pk}/end",
         "live-stream-rotate-key": lambda: f"live/streams/{obj.pk}/rotate-key",
