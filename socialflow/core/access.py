@@ -16,7 +16,7 @@ widen what someone sees by mistake.
 
 Two questions belong to no single kind and have their own extension points:
 
-- **Membership** (:func:`is_member`, :func:`member_creator_ids`): who is a member of a creator's
+- **Membership** (:func:`is_member`, :func:`members_q`): who is a member of a creator's
   channel. Until an app registers a provider (:func:`set_membership_provider`, monetization's job)
   nobody is a member except the creator themself; "members" content (videos, posts, the chat of
   members-only streams) is therefore for its owner only (and moderators/staff where the kind's
