@@ -114,3 +114,18 @@ def test_the_rtmp_config_renders_from_the_environment():
     assert "proxy_pass http://web:8000;" in rendered
     assert "$http_upgrade" in rendered  # nginx's own variables are left alone
     assert not re.search(r"\bAPP\b|\bINGEST_SECRET\b", rendered.split("worker_processes")[1])
+
+
+@pytest.mark.parametrize(("database_url", "seeds"), [(None, True), ("postgres://db/socialflow", False)])
+def test_make_run_seeds_the_demo_only_into_the_embedded_database(monkeypatch, database_url, seeds):
+    from socialflow.embedded import __main__ as embedded
+
+    ran = []
+    monkeypatch.setattr(embedded, "_manage", lambda *args: ran.append(args[0]))
+    if database_url:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    embedded._setup()
+    assert ("seed_demo" in ran) is seeds
+    assert ran[0] == "migrate" and "collectstatic" in ran
