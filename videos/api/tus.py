@@ -37,7 +37,11 @@ UPLOAD_OFFSET = OpenApiParameter(
     "Upload-Offset", int, OpenApiParameter.HEADER, required=True, description="Where the body's bytes go."
 )
 WRONG_VERSION = OpenApiResponse(description="Tus-Resumable is missing or not 1.0.0 (Tus-Version names ours).")
-CONFLICT = OpenApiResponse(description="Upload-Offset is not the upload's offset, or the upload is complete.")
+CONFLICT = OpenApiResponse(
+    description="Upload-Offset is not the upload's offset, the upload is complete, another request is writing "
+    "to it, or the bytes before the offset are out of this server's reach; the Upload-Offset header says "
+    "where to resume."
+)
 
 
 class TusError(APIException):
