@@ -460,7 +460,7 @@ def main(argv: list[str]) -> int:
             processes.start(
                 f"web-{name}",
                 [PYTHON, "-m", "uvicorn", "socialflow.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
-                + ["--lifespan", "off", "--proxy-headers", "--log-level", "warning"],
+                + ["--lifespan", "off", "--proxy-headers", "--timeout-keep-alive", "75", "--log-level", "warning"],
                 app_env(workdir, f"web-{name}", common),
             )
         processes.start(
