@@ -67,6 +67,58 @@ def s3_client(endpoint: str):
     )
 
 
+def find_nginx() -> tuple[str | None, str | None]:
+    """Debian's nginx and its RTMP module (.ci/run installs them); SCALEOUT_NGINX/_RTMP_MODULE override."""
+    binary = os.environ.get("SCALEOUT_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
+    module = os.environ.get("SCALEOUT_RTMP_MODULE") or "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+    return (binary if os.path.exists(binary) else None), (module if os.path.exists(module) else None)
+
+
+def render_front(workdir: Path, *, app: str, secret: str, module: str, ports: dict[str, int]) -> Path:
+    """deploy/nginx-rtmp.conf as deploy/nginx-start.sh renders it (envsubst of APP and INGEST_SECRET),
+    moved to free loopback ports and this run's directories."""
+    text = (REPO / "deploy" / "nginx-rtmp.conf").read_text()
+    text = text.replace("${APP}", app).replace("${INGEST_SECRET}", secret)
+    live = workdir / "live"
+    for folder in ("hls", "live-recordings", "nginx-tmp"):
+        (live / folder).mkdir(parents=True, exist_ok=True)
+    replacements = {
+        "/var/lib/socialflow": str(live),
+        "rtmp {\n": "rtmp {\n    access_log off;\n",
+        "include /etc/nginx/modules-enabled/*.conf;": f"load_module {module};",
+        "listen 1935;": f"listen 127.0.0.1:{ports['rtmp']};",
+        "rtmp://127.0.0.1:1935/hls": f"rtmp://127.0.0.1:{ports['rtmp']}/hls",
+        "listen 80;": f"listen 127.0.0.1:{ports['front']};",
+        "listen 8080;": f"listen 127.0.0.1:{ports['hls']};",
+        # Compile-time paths of a packaged nginx, moved here so nothing outside the run is touched.
+        "http {\n": "http {\n    access_log off;\n"
+        + "".join(f"    {kind}_temp_path {live}/nginx-tmp/{kind};\n" for kind in ("client_body", "proxy", "fastcgi"))
+        + "".join(f"    {kind}_temp_path {live}/nginx-tmp/{kind};\n" for kind in ("uwsgi", "scgi")),
+    }
+    for old, new in replacements.items():
+        assert old in text, f"deploy/nginx-rtmp.conf no longer has {old!r}"
+        text = text.replace(old, new)
+    head = f"pid {workdir}/nginx.pid;\nerror_log {workdir}/nginx-error.log warn;\n"
+    if os.geteuid() == 0:
+        head += "user root root;\n"  # workers write recordings into this run's (root-owned) directory
+    config = workdir / "nginx.conf"
+    config.write_text(head + text)
+    return config
+
+
+def rtmp_publish(url: str, seconds: int) -> subprocess.Popen:
+    import imageio_ffmpeg
+
+    return subprocess.Popen(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-re"]
+        + ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15", "-f", "lavfi", "-i", "sine=frequency=440"]
+        + ["-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15"]
+        + ["-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-f", "flv", url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
 def log(message: str) -> None:
     print(f"[scaleout {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
@@ -257,7 +309,7 @@ def receive(socket, wanted: Callable[[dict], bool], timeout_s: float) -> dict:
     raise TimeoutError(f"no matching frame within {timeout_s} s")
 
 
-def run_checks(a: Api, b: Api, s3_endpoint: str, workdir: Path) -> Checks:
+def run_checks(a: Api, b: Api, s3_endpoint: str, workdir: Path, front: dict | None) -> Checks:
     checks = Checks()
     tag = uuid.uuid4().hex[:6]
     users: dict[str, dict] = {}
@@ -315,6 +367,7 @@ def run_checks(a: Api, b: Api, s3_endpoint: str, workdir: Path) -> Checks:
         stream = a.call("POST", "live/streams", alice["access"], json={"title": "scale-out live"})
         assert stream.status_code == 201, f"stream on A: {stream.status_code} {stream.text[:200]}"
         stream_id = stream.json()["id"]
+        users["alice"]["stream"] = stream.json()  # one active stream per user: the live path reuses it
         text = f"hello across processes {uuid.uuid4().hex[:6]}"
         with (
             ws_connect(f"{b.ws}/ws/live/{stream_id}/chat/?token={bob['access']}", open_timeout=10) as listener,
@@ -374,6 +427,58 @@ def run_checks(a: Api, b: Api, s3_endpoint: str, workdir: Path) -> Checks:
         assert playlist.status_code == 200 and "#EXTINF" in playlist.text, playlist.status_code
         return f"{len(data)} bytes byte-identical on S3, ready {took:.1f} s later, HLS served from S3"
 
+    def live_path() -> str:
+        alice, bob = users["alice"], users["bob"]
+        via_front = requests.get(
+            f"{front['base']}/api/v1/me", headers={"Authorization": f"Bearer {alice['access']}"}, timeout=30
+        )
+        assert via_front.status_code == 200, f"the API through the nginx front: {via_front.status_code}"
+        stream = alice.get("stream")
+        if stream is None:
+            response = a.call("POST", "live/streams", alice["access"], json={"title": "scale-out broadcast"})
+            assert response.status_code == 201, f"stream on A: {response.status_code} {response.text[:200]}"
+            stream = response.json()
+        stream_id, key = stream["id"], stream["stream_key"]
+        publisher = rtmp_publish(f"rtmp://127.0.0.1:{front['rtmp']}/live/{key}", seconds=8)
+        try:
+            live = wait_for(
+                "the stream live on B",
+                lambda: (
+                    (d := b.call("GET", f"live/streams/{stream_id}", bob["access"]).json())["status"] == "live" and d
+                ),
+                30,
+            )
+            hls_url = live["hls_url"]
+            assert key not in hls_url, "the stream key is in the HLS URL"
+            wait_for(
+                "live HLS from nginx",
+                lambda: "#EXTINF" in (r := requests.get(hls_url, timeout=5)).text and r.status_code == 200,
+                30,
+            )
+            assert publisher.wait(timeout=60) == 0, publisher.stderr.read().decode()[-500:]
+        finally:
+            if publisher.poll() is None:
+                publisher.kill()
+                publisher.wait(timeout=10)
+        wait_for(
+            "the stream ended (read on A)",
+            lambda: a.call("GET", f"live/streams/{stream_id}", alice["access"]).json()["status"] == "ended",
+            30,
+        )
+
+        def replay_ready():
+            recordings = b.call("GET", f"live/streams/{stream_id}", alice["access"]).json()["recordings"]
+            video_id = next((r["video_id"] for r in recordings if r["video_id"]), None)
+            if video_id is None:
+                return None
+            video = a.call("GET", f"videos/{video_id}", alice["access"]).json()
+            assert video.get("status") != "failed", f"the replay failed: {video.get('error')}"
+            return video if video.get("status") == "ready" else None
+
+        replay = wait_for("the replay video ready", replay_ready, 150, 1)
+        assert replay["hls_url"].startswith(s3_endpoint), replay["hls_url"]
+        return f"RTMP into nginx → live on B → HLS from nginx → ended on A → replay {replay['id']} ready on S3"
+
     checks.run("a JWT from A works on B", tokens_everywhere)
     if "alice" not in users or "bob" not in users:
         return checks
@@ -382,6 +487,10 @@ def run_checks(a: Api, b: Api, s3_endpoint: str, workdir: Path) -> Checks:
     checks.run("a notification created via A is pushed to a websocket on B", notification_push)
     checks.run("chat sent on A reaches a listener on B", chat_across)
     checks.run("a tus upload split across A and B ends ready with HLS from S3", tus_split_to_hls_on_s3)
+    if front is None:
+        log("skip the live path: no nginx with the RTMP module here (.ci/run installs them)")
+    else:
+        checks.run("live: RTMP through the nginx front, HLS, replay on S3", live_path)
     return checks
 
 
@@ -421,10 +530,18 @@ def main(argv: list[str]) -> int:
         s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration=CORS)
 
         ports = {"a": free_port(), "b": free_port()}
+        front_ports = {"front": free_port(), "rtmp": free_port(), "hls": free_port()}
+        ingest_secret = secrets.token_urlsafe(24)
         common = {
             # Identical everywhere (docs/deploy.md): the keys, the services, the bucket.
             "SECRET_KEY": secrets.token_urlsafe(50),
-            "LIVE_INGEST_SECRET": secrets.token_urlsafe(24),
+            "LIVE_INGEST_SECRET": ingest_secret,
+            # The ingest writes recordings where the workers read them: the one shared directory.
+            "LIVE_RECORDINGS_DIR": str(workdir / "live" / "live-recordings"),
+            "LIVE_RTMP_URL": f"rtmp://127.0.0.1:{front_ports['rtmp']}/live",
+            "LIVE_HLS_BASE_URL": f"http://127.0.0.1:{front_ports['hls']}/hls",
+            "LIVE_RECONNECT_GRACE_S": "0",  # publish-done ends the stream at once
+            "LIVE_RECORDING_SETTLE_S": "0",
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
             "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
             "CELERY_BROKER_URL": broker,
@@ -439,6 +556,7 @@ def main(argv: list[str]) -> int:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SITE_URL": f"http://127.0.0.1:{ports['a']}",
             "THROTTLE_REGISTER": "1000/hour",
+            "EMAIL_URL": "dummymail://",
             "LOG_LEVEL": "WARNING",
             "LOG_FORMAT": "console",
             "DJANGO_SETTINGS_MODULE": "socialflow.settings",
@@ -476,10 +594,24 @@ def main(argv: list[str]) -> int:
             app_env(workdir, "beat", common),
         )
         a, b = (Api(name.upper(), f"http://127.0.0.1:{port}") for name, port in ports.items())
+        front = None
+        nginx, module = find_nginx()
+        if nginx and module:
+            # The ingest's callbacks go to web A; the front proxies to it as deploy/nginx-rtmp.conf does.
+            config = render_front(
+                workdir, app=f"127.0.0.1:{ports['a']}", secret=ingest_secret, module=module, ports=front_ports
+            )
+            processes.start("nginx", [nginx, "-p", str(workdir), "-c", str(config), "-g", "daemon off;"], os.environ)
+            front = {**front_ports, "base": f"http://127.0.0.1:{front_ports['front']}"}
         for api in (a, b):
             wait_for(f"web {api.name} /readyz", lambda api=api: requests.get(f"{api.base}/readyz", timeout=5).ok, 90)
-        log(f"two web processes, a worker, beat and S3 up ({time.monotonic() - started:.0f} s)")
-        checks = run_checks(a, b, s3_endpoint, workdir)
+        if front is not None:
+            wait_for("the nginx front", lambda: requests.get(f"{front['base']}/livez", timeout=5).ok, 30)
+        log(
+            f"two web processes, a worker, beat, S3 and {'the nginx front' if front else 'no nginx'} up "
+            f"({time.monotonic() - started:.0f} s)"
+        )
+        checks = run_checks(a, b, s3_endpoint, workdir, front)
         if processes.dead():
             checks.failed.append(f"processes died: {processes.dead()}")
     except Exception as exc:
