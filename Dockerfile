@@ -1,13 +1,23 @@
-# Production image: one image for the ASGI web server, Celery workers and beat.
+# Production image: one image for the ASGI web server, Celery workers, beat and the `migrate` step
+# (docker-compose.yml, docs/deploy.md). Static files are baked in outside VAR_DIR, so the shared media
+# volume on VAR_DIR does not hide them.
+FROM node:20-slim AS npm
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
 FROM python:3.11-slim AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    VAR_DIR=/var/lib/socialflow
+    VAR_DIR=/var/lib/socialflow STATIC_ROOT=/app/staticfiles
 WORKDIR /app
-RUN useradd --create-home --uid 1000 socialflow && mkdir -p /var/lib/socialflow && chown socialflow /var/lib/socialflow
+# ffmpeg/ffprobe: the transcoder and the live replays.
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 1000 socialflow && mkdir -p /var/lib/socialflow && chown socialflow /var/lib/socialflow
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
+COPY --from=npm /app/node_modules ./node_modules
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v 0
 USER socialflow
 EXPOSE 8000
-CMD ["uvicorn", "socialflow.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off", "--proxy-headers", "--workers", "2"]
+CMD ["uvicorn", "socialflow.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off", "--proxy-headers", "--timeout-keep-alive", "75", "--workers", "2"]

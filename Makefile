@@ -88,3 +88,9 @@ SMOKE_ARGS ?=
 .PHONY: smoke
 smoke: $(VENV)/.dev-installed
 	$(BIN)/python -m smoke --mode $(SMOKE_MODE) $(SMOKE_ARGS)
+
+# The scale-out topology on this machine (scaleout/, docs/deploy.md): two web processes, a worker on
+# RabbitMQ, beat and a moto S3 server against PostgreSQL and Redis, checked across processes.
+.PHONY: scaleout-test
+scaleout-test: $(VENV)/.dev-installed
+	$(BIN)/python -m scaleout

@@ -1,6 +1,6 @@
 """``python -m socialflow.embedded run|serve``: the whole platform on one machine (``make run``).
 
-``run`` sets up first — migrations, the demo data (once), static files — against the embedded
+``run`` sets up first — migrations, the demo data (once; never with ``DATABASE_URL``), static files — against the embedded
 Redis, which it then stops; ``serve`` skips that. Both then replace themselves with supervisord in
 the foreground, which starts Redis (unless ``REDIS_URL`` names another), the ASGI server, the Celery
 worker, beat and the RTMP ingest, restarts whichever dies, and stops them all on Ctrl-C or SIGTERM.
@@ -75,7 +75,9 @@ def main(argv: list[str]) -> int:
 
 def _setup() -> None:
     _manage("migrate", "--noinput")
-    _manage("seed_demo")
+    if not os.environ.get("DATABASE_URL"):
+        # The demo accounts have a public password: only in the embedded database (or `make demo`).
+        _manage("seed_demo")
     _manage("collectstatic", "--noinput", "-v", "0")
 
 

@@ -231,7 +231,8 @@ CELERY_BEAT_SCHEDULE["core-events-prune"] = {
 # --- storage --------------------------------------------------------------------------------------
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
-STATIC_ROOT = VAR_DIR / "static"
+# Outside VAR_DIR in the image (STATIC_ROOT=/app/staticfiles): a volume on VAR_DIR would hide them.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_URL = "/static/"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "socialflow" / "static"]

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from socialflow.api.idempotency import idempotent
-from socialflow.core.exceptions import Conflict
+from socialflow.core.exceptions import Conflict, NotFound
 from videos import selectors, services
 from videos.models import VIDEO_VISIBILITIES, Upload, Visibility
 
@@ -37,7 +37,11 @@ UPLOAD_OFFSET = OpenApiParameter(
     "Upload-Offset", int, OpenApiParameter.HEADER, required=True, description="Where the body's bytes go."
 )
 WRONG_VERSION = OpenApiResponse(description="Tus-Resumable is missing or not 1.0.0 (Tus-Version names ours).")
-CONFLICT = OpenApiResponse(description="Upload-Offset is not the upload's offset, or the upload is complete.")
+CONFLICT = OpenApiResponse(
+    description="Upload-Offset is not the upload's offset, the upload is complete, another request is writing "
+    "to it, or the bytes before the offset are out of this server's reach; the Upload-Offset header says "
+    "where to resume."
+)
 
 
 class TusError(APIException):
@@ -213,9 +217,17 @@ class UploadDetailView(TusView):
     def patch(self, request, upload_id):
         upload = self._get(request, upload_id)
         offset = _int_header(request, "Upload-Offset")
-        if upload.completed_at is not None or offset != upload.offset:
-            raise Conflict(f"Upload-Offset must be {upload.offset}.", code="offset_mismatch")
-        upload = self._append(request, upload, offset)
+        try:
+            if upload.completed_at is not None or offset != upload.offset:
+                raise Conflict(f"Upload-Offset must be {upload.offset}.", code="offset_mismatch")
+            upload = self._append(request, upload, offset)
+        except Conflict as exc:
+            # The 409 says where to resume (another process may have moved or wound back the offset).
+            response = self.handle_exception(exc)
+            try:
+                return _headers(response, self._get(request, upload_id))
+            except NotFound:
+                return response
         return _headers(Response(status=status.HTTP_204_NO_CONTENT), upload)
 
     @extend_schema(

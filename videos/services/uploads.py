@@ -2,17 +2,25 @@
 
 Local mode: bytes go to ``VIDEO_UPLOAD_DIR/<upload id>``; the acknowledged offset is the Upload
 row's ``offset`` (the file is truncated back to it before every append, so bytes written by a
-request that died before committing its offset are discarded). S3 mode: the same local file is a
-spool for the current part; every full part (``S3_PART_SIZE``) is sent with UploadPart and the
-spool restarts, completion sends the last part and completes the multipart upload.
+request that died before committing its offset are discarded). A file shorter than the offset
+(the earlier bytes went to another web process's directory) is never padded: the offset is wound
+back to what this file holds and the PATCH answers 409 with it, so the client resends them here.
+
+S3 mode keeps nothing on the web process, so any process can take the next chunk: bytes not yet
+in a full part (``S3_PART_SIZE``) wait in a pending object next to the source in the bucket, each
+PATCH reads them back, adds its body and either sends everything as the next UploadPart or writes
+the pending object again. The row lock (``SELECT ... FOR UPDATE NOWAIT``) keeps two processes
+from writing the same upload; completion sends the last part and completes the multipart upload.
 """
 
 import fcntl
 import os
+import tempfile
 from pathlib import Path
 
+from botocore.exceptions import ClientError
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from socialflow.core.exceptions import Conflict
@@ -23,6 +31,19 @@ from videos.storage import upload_path
 
 S3_PART_SIZE = 8 * 1024 * 1024
 READ_CHUNK = 4 * 1024 * 1024
+
+
+class UploadOffsetConflict(Conflict):
+    """The bytes before the offset are not reachable here: the client resumes from ``offset``."""
+
+    def __init__(self, message: str, *, offset: int):
+        super().__init__(message, code="offset_mismatch")
+        self.offset = offset
+
+
+def pending_name(upload: Upload) -> str:
+    """S3 mode: the bytes after the last part; under the video's prefix so its deletion takes them."""
+    return f"{upload.s3_key}.tus-pending"
 
 
 def _s3_client():
@@ -51,9 +72,10 @@ def upload_create(*, user, length: int, metadata: dict, visibility: str = "publi
         filename=filename,
         expires_at=timezone.now() + settings.VIDEO_UPLOAD_EXPIRY,
     )
-    Path(settings.VIDEO_UPLOAD_DIR).mkdir(parents=True, exist_ok=True)
-    upload_path(upload).touch()
-    if not storage.is_local():
+    if storage.is_local():
+        Path(settings.VIDEO_UPLOAD_DIR).mkdir(parents=True, exist_ok=True)
+        upload_path(upload).touch()
+    else:
         client, bucket, store = _s3_client()
         key_name = source_storage_name(video.pk, filename)
         key = store._normalize_name(key_name)
@@ -68,11 +90,47 @@ def upload_create(*, user, length: int, metadata: dict, visibility: str = "publi
 def upload_append(*, upload: Upload, offset: int, stream, content_length: int | None) -> Upload:
     """Append the request body at ``offset`` (tus PATCH). Wrong offset or a concurrent PATCH -> 409.
 
-    Holds an exclusive lock on the upload file while writing; the new offset is committed with a
-    compare-and-swap on the row, so two racing requests cannot both advance it.
+    The new offset is committed with a compare-and-swap on the row, so two racing requests cannot
+    both advance it. ``UploadOffsetConflict`` (409) when the earlier bytes are out of reach.
     """
+    if upload.s3_upload_id:
+        upload = _append_s3(upload=upload, offset=offset, stream=stream, content_length=content_length)
+    else:
+        upload = _append_local(upload=upload, offset=offset, stream=stream, content_length=content_length)
+    if upload.offset == upload.length:
+        return _complete(upload)
+    return upload
+
+
+def _remaining(upload: Upload, content_length: int | None) -> int:
+    remaining = upload.length - upload.offset
+    return remaining if content_length is None else min(remaining, content_length)
+
+
+def _copy_body(stream, handle, remaining: int) -> int:
+    written = 0
+    while written < remaining:
+        chunk = stream.read(min(READ_CHUNK, remaining - written))
+        if not chunk:
+            break
+        handle.write(chunk)
+        written += len(chunk)
+    handle.flush()
+    return written
+
+
+def _wind_back(upload: Upload, to: int) -> None:
+    """Move the acknowledged offset back to the bytes that really exist, then tell the client."""
+    Upload.objects.filter(pk=upload.pk, offset=upload.offset, completed_at__isnull=True).update(
+        offset=to, updated_at=timezone.now()
+    )
+
+
+def _append_local(*, upload: Upload, offset: int, stream, content_length: int | None) -> Upload:
+    """Holds an exclusive lock on the upload file while writing."""
     path = upload_path(upload)
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.touch()
     with open(path, "r+b") as handle:
         try:
@@ -82,57 +140,95 @@ def upload_append(*, upload: Upload, offset: int, stream, content_length: int | 
         upload.refresh_from_db()
         if upload.completed_at or offset != upload.offset:
             raise Conflict(f"Upload-Offset must be {upload.offset}.", code="offset_mismatch")
-        base = upload.s3_flushed  # S3 spool holds only the bytes after the parts already sent
-        handle.truncate(upload.offset - base)
-        handle.seek(upload.offset - base)
-        remaining = upload.length - upload.offset
-        if content_length is not None:
-            remaining = min(remaining, content_length)
-        written = 0
-        while written < remaining:
-            chunk = stream.read(min(READ_CHUNK, remaining - written))
-            if not chunk:
-                break
-            handle.write(chunk)
-            written += len(chunk)
-        handle.flush()
+        held = os.fstat(handle.fileno()).st_size
+        if held < upload.offset:
+            # The earlier bytes went to another process's upload dir; padding would corrupt the file.
+            _wind_back(upload, held)
+            raise UploadOffsetConflict(
+                f"This server holds only {held} bytes of the upload (VIDEO_UPLOAD_DIR is not shared); "
+                f"resume at {held}.",
+                offset=held,
+            )
+        handle.truncate(upload.offset)
+        handle.seek(upload.offset)
+        written = _copy_body(stream, handle, _remaining(upload, content_length))
         os.fdatasync(handle.fileno())  # acknowledged bytes are on disk before the offset moves
         new_offset = upload.offset + written
-        parts, flushed = upload.s3_parts, upload.s3_flushed
-        if upload.s3_upload_id and (new_offset - flushed >= S3_PART_SIZE or new_offset == upload.length):
-            parts, flushed = _s3_send_part(upload, handle, parts, flushed, new_offset)
         changed = Upload.objects.filter(pk=upload.pk, offset=upload.offset, completed_at__isnull=True).update(
-            offset=new_offset,
-            s3_parts=parts,
-            s3_flushed=flushed,
-            updated_at=timezone.now(),
-            expires_at=timezone.now() + settings.VIDEO_UPLOAD_EXPIRY,
+            offset=new_offset, updated_at=timezone.now(), expires_at=timezone.now() + settings.VIDEO_UPLOAD_EXPIRY
         )
         if not changed:
             raise Conflict("The upload changed during this request.", code="offset_mismatch")
-        if flushed != upload.s3_flushed:
-            # Only now that the row records the part may the spool forget its bytes; had we died
-            # before, the retry would resend the same part number (S3 keeps the last one).
-            handle.seek(0)
-            handle.truncate(0)
-        upload.offset, upload.s3_parts, upload.s3_flushed = new_offset, parts, flushed
-    if upload.offset == upload.length:
-        return _complete(upload)
+        upload.offset = new_offset
     return upload
 
 
-def _s3_send_part(upload: Upload, handle, parts: list, flushed: int, new_offset: int):
+def _append_s3(*, upload: Upload, offset: int, stream, content_length: int | None) -> Upload:
     client, bucket, store = _s3_client()
-    handle.seek(0)
-    number = len(parts) + 1
-    response = client.upload_part(
-        Bucket=bucket,
-        Key=store._normalize_name(upload.s3_key),
-        UploadId=upload.s3_upload_id,
-        PartNumber=number,
-        Body=handle,  # streamed from the spool, not read into memory
-    )
-    return [*parts, {"PartNumber": number, "ETag": response["ETag"]}], new_offset
+    pending_key = store._normalize_name(pending_name(upload))
+    with transaction.atomic():
+        try:
+            upload = Upload.objects.select_for_update(nowait=True).get(pk=upload.pk)
+        except DatabaseError as exc:
+            raise Conflict("Another request is writing to this upload.", code="upload_locked") from exc
+        if upload.completed_at or offset != upload.offset:
+            raise Conflict(f"Upload-Offset must be {upload.offset}.", code="offset_mismatch")
+        pending = upload.offset - upload.s3_flushed
+        with tempfile.TemporaryFile() as spool:
+            if pending and not _s3_read_pending(client, bucket, pending_key, spool, pending):
+                _wind_back(upload, upload.s3_flushed)
+                lost = upload.s3_flushed
+            else:
+                lost = None
+                written = _copy_body(stream, spool, _remaining(upload, content_length))
+                new_offset = upload.offset + written
+                parts, flushed = upload.s3_parts, upload.s3_flushed
+                spool.seek(0)
+                if new_offset - flushed >= S3_PART_SIZE or new_offset == upload.length:
+                    number = len(parts) + 1
+                    response = client.upload_part(
+                        Bucket=bucket,
+                        Key=store._normalize_name(upload.s3_key),
+                        UploadId=upload.s3_upload_id,
+                        PartNumber=number,
+                        Body=spool,  # streamed from the temporary file, not read into memory
+                    )
+                    # Had we died before the row records it, the retry resends the same part number.
+                    parts, flushed = [*parts, {"PartNumber": number, "ETag": response["ETag"]}], new_offset
+                elif written:
+                    # Only the first ``offset - flushed`` bytes are ever read back, so a pending
+                    # object written by a request that then died adds nothing.
+                    client.put_object(Bucket=bucket, Key=pending_key, Body=spool)
+                Upload.objects.filter(pk=upload.pk).update(
+                    offset=new_offset,
+                    s3_parts=parts,
+                    s3_flushed=flushed,
+                    updated_at=timezone.now(),
+                    expires_at=timezone.now() + settings.VIDEO_UPLOAD_EXPIRY,
+                )
+                upload.offset, upload.s3_parts, upload.s3_flushed = new_offset, parts, flushed
+    if lost is not None:
+        raise UploadOffsetConflict(
+            f"The bytes after the last part are gone from storage; resume at {lost}.", offset=lost
+        )
+    return upload
+
+
+def _s3_read_pending(client, bucket: str, key: str, spool, pending: int) -> bool:
+    """Copy the first ``pending`` bytes of the pending object into ``spool``; False if they are not there."""
+    try:
+        body = client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{pending - 1}")["Body"]
+    except ClientError:
+        return False
+    copied = 0
+    for chunk in iter(lambda: body.read(READ_CHUNK), b""):
+        spool.write(chunk)
+        copied += len(chunk)
+    if copied < pending:
+        return False
+    spool.truncate(pending)
+    spool.seek(pending)
+    return True
 
 
 @transaction.atomic
@@ -154,12 +250,17 @@ def _complete(upload: Upload) -> Upload:
             UploadId=upload.s3_upload_id,
             MultipartUpload={"Parts": upload.s3_parts},
         )
-        path.unlink(missing_ok=True)
+        _s3_forget_pending(upload)
         name = upload.s3_key
     else:
         name = storage.save_local_file(local_path=path, name=source_storage_name(video.pk, upload.filename), move=True)
     video_source_attached(video=video, source_name=name, size=upload.length)
     return upload
+
+
+def _s3_forget_pending(upload: Upload) -> None:
+    client, bucket, store = _s3_client()
+    client.delete_object(Bucket=bucket, Key=store._normalize_name(pending_name(upload)))  # absent is fine
 
 
 @transaction.atomic
@@ -170,6 +271,7 @@ def upload_terminate(*, upload: Upload) -> None:
         client.abort_multipart_upload(
             Bucket=bucket, Key=store._normalize_name(upload.s3_key), UploadId=upload.s3_upload_id
         )
+        _s3_forget_pending(upload)
     video = Video.objects.filter(pk=upload.video_id, status=Video.Status.UPLOADING).first()
     path = upload_path(upload)
     upload.delete()

@@ -258,3 +258,23 @@ def test_it_refuses_an_empty_upload(alice_client):
     assert response.status_code == 400
     assert response.json()["code"] == "empty_upload"
     assert not Video.objects.exists()
+
+
+def test_a_patch_on_a_server_without_the_earlier_bytes_answers_409_not_zeros(alice_client, tmp_path, settings):
+    """Local mode with an upload dir per web process: the other process winds back instead of padding."""
+    data = b"0123456789" * 100
+    settings.VIDEO_UPLOAD_DIR = tmp_path / "server-a"
+    location = create(alice_client, len(data))["Location"]
+    assert patch(alice_client, location, 0, data[:400]).status_code == 204
+    settings.VIDEO_UPLOAD_DIR = tmp_path / "server-b"
+    response = patch(alice_client, location, 400, data[400:])
+    assert response.status_code == 409
+    assert response.json()["code"] == "offset_mismatch"
+    assert response["Upload-Offset"] == "0"
+    assert alice_client.head(location, **TUS)["Upload-Offset"] == "0"
+    response = patch(alice_client, location, 0, data)
+    assert response.status_code == 204
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(Video.objects.get(pk=response["Video-Id"]).source_name, "rb") as handle:
+        assert handle.read() == data

@@ -119,3 +119,37 @@ def test_it_signs_private_media_on_s3(s3, alice, alice_client):
     segment_url = variant.content.decode().splitlines()[2]
     assert segment_url.startswith("https://") and "Signature=" in segment_url
     assert get(f"/media/{video.master_playlist}").status_code == 404
+
+
+def test_a_tus_upload_split_across_two_servers_is_byte_identical(s3, alice_client, tmp_path, settings):
+    """Creation and the first half on one web process, the rest on another with its own upload dir."""
+    data = os.urandom(9 * MIB + 12345)
+    half = 3 * MIB + 7  # below a part: the pending bytes must reach the other process
+    settings.VIDEO_UPLOAD_DIR = tmp_path / "server-a"
+    location = create(alice_client, len(data))["Location"]
+    assert patch(alice_client, location, 0, data[:half]).status_code == 204
+    server_b = Client()
+    server_b.force_login(Upload.objects.get().user)
+    settings.VIDEO_UPLOAD_DIR = tmp_path / "server-b"
+    assert patch(server_b, location, half, data[half : 8 * MIB + 1]).status_code == 204  # sends part 1
+    settings.VIDEO_UPLOAD_DIR = tmp_path / "server-a"
+    response = patch(alice_client, location, 8 * MIB + 1, data[8 * MIB + 1 :])
+    assert response.status_code == 204
+    video = Video.objects.get(pk=response["Video-Id"])
+    assert s3.get_object(Bucket=BUCKET, Key=video.source_name)["Body"].read() == data
+    assert not keys(s3, f"videos/{video.pk}/source/original.mp4.tus-pending")  # no pending object left
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))  # nothing spooled on either server
+
+
+def test_lost_pending_bytes_answer_409_with_the_offset_to_resume_from(s3, alice_client):
+    data = os.urandom(2 * MIB)
+    location = create(alice_client, len(data))["Location"]
+    patch(alice_client, location, 0, data[:MIB])
+    upload = Upload.objects.get()
+    s3.delete_object(Bucket=BUCKET, Key=f"{upload.s3_key}.tus-pending")
+    response = patch(alice_client, location, MIB, data[MIB:])
+    assert response.status_code == 409
+    assert response["Upload-Offset"] == "0"  # never zeros in their place
+    assert patch(alice_client, location, 0, data).status_code == 204
+    video = Video.objects.get(pk=upload.video_id)
+    assert s3.get_object(Bucket=BUCKET, Key=video.source_name)["Body"].read() == data
