@@ -32,7 +32,7 @@ class StreamAdmin(admin.ModelAdmin):
     @admin.action(description="Turn chat off for selected streams")
     def disable_chat(self, request, queryset):
         for stream in queryset:
-            services.stream_update(stream=stream, chat_enabled=False)
+            services.stream_update(stream=stream, chat_enabled=False, by=request.user)
             self.log_change(request, stream, "Turned chat off from the admin.")
         self.message_user(request, f"Chat turned off for {queryset.count()} stream(s).", messages.SUCCESS)
 

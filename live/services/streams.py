@@ -70,8 +70,10 @@ def stream_create(
 
 
 @transaction.atomic
-def stream_update(*, stream: Stream, moderators: list | None = None, **fields) -> Stream:
-    """Change title/description/category/schedule and chat settings; ``moderators`` replaces the list."""
+def stream_update(*, stream: Stream, moderators: list | None = None, by=None, **fields) -> Stream:
+    """Change title/description/category/schedule and chat settings; ``moderators`` replaces the list.
+
+    ``by`` someone other than the owner (staff in the admin) is a moderator action: audited."""
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -81,6 +83,8 @@ def stream_update(*, stream: Stream, moderators: list | None = None, **fields) -
         stream.save(update_fields=[*fields, "updated_at"])
     if moderators is not None:
         stream.moderators.set([user for user in moderators if user.pk != stream.owner_id])
+    if by is not None and by.pk != stream.owner_id and fields:
+        audit_record(actor=by, action="stream.update", target=stream, metadata=fields)
     if {"chat_enabled", "slow_mode_s", "members_only", "chat_established_only"} & set(fields):
         settings_event = {
             "type": "chat.settings",

@@ -29,6 +29,17 @@ def test_it_ends_streams_from_the_admin_and_logs_it(admin_client):
     assert AuditEntry.objects.filter(action="stream.end", target_id=str(stream.pk), actor__username="root").exists()
 
 
+def test_it_turns_chat_off_in_bulk_from_the_admin_and_audits_it(admin_client):
+    streams = [StreamFactory(), StreamFactory()]
+    admin_client.post(
+        "/admin/live/stream/", {"action": "disable_chat", "_selected_action": [s.pk for s in streams]}, follow=True
+    )
+    assert not Stream.objects.filter(pk__in=[s.pk for s in streams], chat_enabled=True).exists()
+    entries = AuditEntry.objects.filter(action="stream.update", actor__username="root")
+    assert sorted(entries.values_list("target_id", flat=True)) == sorted(str(s.pk) for s in streams)
+    assert entries.first().metadata == {"chat_enabled": False}
+
+
 def test_it_deletes_messages_and_bans_authors_from_the_admin(admin_client, bob):
     stream = StreamFactory()
     messages = [ChatMessageFactory(stream=stream, user=bob) for _ in range(2)]
