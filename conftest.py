@@ -3,6 +3,7 @@ authenticated API clients, and a clean cache per test."""
 
 import pytest
 from django.core.cache import cache, caches
+from django.db import connection, connections
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -10,6 +11,21 @@ from accounts.tests.factories import UserFactory
 from socialflow.core import events
 from socialflow.redis import breaker, cache_config, channel_layers_config, get_redis
 from socialflow.tests.redis_process import RedisProcess, redis_server_binary
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fresh_connection_pool():
+    """PostgreSQL's connection pool starts each test module full.
+
+    Async tests (websocket consumers) run ORM calls in their event loop's executor threads; those
+    threads end with the loop, never returning their pooled connection, so a long run drains the
+    pool (20) and a later test that needs several connections at once (live server, real threads)
+    waits out the pool timeout. Not a server leak: there the loop and its threads live on and
+    Channels returns each connection after every call."""
+    if getattr(connection, "pool", None) is not None:
+        connections.close_all()
+        connection.close_pool()
+    yield
 
 
 @pytest.fixture(autouse=True)
