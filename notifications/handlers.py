@@ -213,6 +213,27 @@ def on_content_moderated(event) -> None:
     notify(recipient=owner, kind="moderation_action", target=target, data=data)
 
 
+# The reporter hears the outcome, not who decided it nor what was reported beyond its kind; the
+# payload carries the kind and outcome because notifications may not read moderation (siblings).
+REPORT_OUTCOMES = {"removed": "removed", "dismissed": "no violation found"}
+
+
+def on_report_resolved(event) -> None:
+    payload = event.payload
+    (reporter,) = _users(payload["reporter_id"])
+    if reporter is None:
+        return
+    what = payload["target_type"].replace("_", " ")
+    outcome = REPORT_OUTCOMES.get(payload["outcome"], "reviewed")
+    data = {
+        "sentence": f"Your report about a {what} was reviewed: {outcome}",
+        "report_id": str(payload["report_id"]),
+        "outcome": payload["outcome"],
+        "content": payload["target_type"],
+    }
+    notify(recipient=reporter, kind="report_resolved", data=data)
+
+
 HANDLERS = {
     "user.followed": on_user_followed,
     "user.follow_requested": on_follow_requested,
@@ -232,6 +253,7 @@ HANDLERS = {
     "comment.deleted": on_comment_deleted,
     "stream.started": on_stream_started,
     "content.moderated": on_content_moderated,
+    "report.resolved": on_report_resolved,
 }
 
 

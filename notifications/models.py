@@ -38,6 +38,7 @@ class Kind(models.TextChoices):
     TIP_RECEIVED = "tip_received", "Tip received"
     NEW_MEMBER = "new_member", "New member"
     MODERATION_ACTION = "moderation_action", "Moderation action on your content"
+    REPORT_RESOLVED = "report_resolved", "Your report was reviewed"
 
 
 # Fan-out kinds: once per (recipient, author, target), however often a chunk task is delivered.

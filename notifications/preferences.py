@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Channels] = {
     Kind.TIP_RECEIVED: ON_ALL,
     Kind.NEW_MEMBER: Channels(in_app=True, email=True, push=True),
     Kind.MODERATION_ACTION: Channels(in_app=True, email=True, push=False),
+    # An outcome, not news: in the inbox only unless the user asks for more.
+    Kind.REPORT_RESOLVED: Channels(in_app=True, email=False, push=False),
 }
 
 # Bursts of these collapse into one row per target ("alice and 12 others liked your post").

@@ -33,6 +33,7 @@ SENTENCES: dict[str, str] = {
     Kind.TIP_RECEIVED: "{actors} sent you a tip{amount_suffix}",
     Kind.NEW_MEMBER: "{actors} became a member",
     Kind.MODERATION_ACTION: "A moderator took action on your content{reason_suffix}",
+    Kind.REPORT_RESOLVED: "Your report was reviewed",
 }
 
 

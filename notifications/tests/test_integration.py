@@ -10,6 +10,8 @@ from django.core import mail
 from accounts.models import Follow
 from accounts.tests.factories import UserFactory
 from conftest import bearer_client
+from moderation import services as moderation_services
+from moderation.models import Report
 from notifications import services
 from notifications.models import Notification
 
@@ -187,6 +189,22 @@ def test_it_notifies_moderation_action_once_when_the_creator_holds_a_comment(
     n = _only(bob, "moderation_action")
     assert n.actor is None and n.target_object_id == str(comment["id"])
     assert _listed(bob_client, "moderation_action")[0]["text"] == "Your comment was held for review"
+
+
+def test_it_notifies_report_resolved_to_the_reporter(
+    act, alice, bob, charlie, alice_client, bob_client, django_capture_on_commit_callbacks
+):
+    post = act(bob_client.post, "/api/v1/posts", {"text": "buy now"}, format="json").json()
+    act(alice_client.post, "/api/v1/reports", {"target_type": "post", "target_id": post["id"], "reason": "spam"})
+    report = Report.objects.get(reporter=alice)
+    with django_capture_on_commit_callbacks(execute=True):  # a moderator's decision in the admin
+        moderation_services.reports_dismiss(reports=[report], by=charlie)
+    n = _only(alice, "report_resolved")
+    assert n.actor is None
+    assert (
+        _listed(alice_client, "report_resolved")[0]["text"]
+        == "Your report about a post was reviewed: no violation found"
+    )
 
 
 def test_it_notifies_like_comment(act, alice, bob, alice_client, bob_client, video):

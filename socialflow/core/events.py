@@ -89,6 +89,11 @@ CATALOG: dict[str, EventSpec] = {
         ("kind", "target_id", "owner_id", "actor_id", "status", "previous_status", "reason", "audit_id"),
         "a moderator moved content (kind: video, post, comment, chat_message) to status; the owner should hear",
     ),
+    # moderation (the app): reports
+    "report.resolved": EventSpec(
+        ("report_id", "reporter_id", "target_type", "outcome"),
+        "a moderator decided a report (outcome: removed or dismissed); the reporter should hear",
+    ),
     # posts
     "post.created": EventSpec(
         ("post_id", "author_id", "reply_to_id", "quote_of_id", "mentioned_user_ids", "announce"),

@@ -239,6 +239,19 @@ def _playlist_item(world: World, state: str) -> dict:
     return {"video_id": str(world.objects["video"]["public"].pk)}
 
 
+def _report_post(world: World, state: str) -> dict:
+    return {"target_type": "post", "target_id": str(world.objects["post"][state].pk), "reason": "spam"}
+
+
+def report(persona, state, sees):
+    """Reporting: what one may see, never one's own (a hidden post is gone for its author too)."""
+    if persona == "anonymous":
+        return 401
+    if not sees:
+        return 404
+    return 400 if persona == "owner" else 201
+
+
 ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     # accounts
     ("auth-register", "POST"): Exempt("sign-up flow (no object, anonymous by nature): accounts/tests"),
@@ -367,6 +380,9 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ("notifications-device", "DELETE"): Plain(signed_in(404)),  # the id names nobody's device
     ("notifications-webpush-key", "GET"): Plain(everyone(200)),
     ("notifications-unsubscribe", "POST"): Plain(everyone(400), body={}),
+    # moderation
+    ("reports", "POST"): Obj("post", report, body=_report_post),
+    ("reports", "GET"): Plain(signed_in(200)),
     ("notifications-detail", "GET"): Obj(
         "notification", lambda p, s, sees: 401 if p == "anonymous" else read()(p, s, sees)
     ),
@@ -591,6 +607,7 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "live-stream-unban": lambda: f"live/streams/{obj.pk}/bans/{obj.bans.get().user.username}",
         "notifications-device": lambda: "notifications/devices/999999",
         "notifications-detail": lambda: f"notifications/{obj.pk}",
+        "reports": lambda: "reports",
     }
     if name in by_name:
         return "/api/v1/" + by_name[name]()
