@@ -192,7 +192,7 @@ def test_it_shows_default_preferences(alice_client):
         "email": False,
         "push": False,
     }
-    assert len(body["kinds"]) == 22
+    assert len(body["kinds"]) == 23
 
 
 def test_it_updates_preferences_partially(alice, alice_client):
