@@ -13,3 +13,4 @@ from .videos import *  # noqa: F403
 from .posts import *  # noqa: F403
 from .live import *  # noqa: F403
 from .notifications import *  # noqa: F403
+from .monetization import *  # noqa: F403
