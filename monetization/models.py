@@ -1,1 +1,162 @@
-from django.db import models  # noqa: F401
+"""The earnings ledger: append-only double-entry bookkeeping in integer minor units.
+
+An ``Account`` holds money for someone (a creator's pending or available earnings) or for the
+platform (its revenue, its fees, what Stripe owes or holds, payouts on their way). A
+``Transaction`` moves money between accounts as ``Entry`` rows whose signed amounts add up to zero
+in each currency: positive is money the account holds, the side the money came from goes negative,
+so the sum of every account's balance is always zero. Balances are sums of entries (see
+``monetization.selectors``): there is no balance column to drift.
+
+Transactions and entries are never changed or removed through the ORM; a mistake is corrected by
+posting a reversing transaction. Everything is written by ``monetization.services.ledger_post``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from socialflow.core.money import Money
+
+APPEND_ONLY = "the ledger is append-only: post a reversing transaction instead"
+
+
+class AccountKind(models.TextChoices):
+    CREATOR_PENDING = "creator_pending", "Creator, pending (inside the hold period)"
+    CREATOR_AVAILABLE = "creator_available", "Creator, available (may be paid out)"
+    PLATFORM_REVENUE = "platform_revenue", "Platform revenue"
+    PLATFORM_FEES = "platform_fees", "Platform fees"
+    STRIPE_CLEARING = "stripe_clearing", "Stripe clearing"
+    PAYOUTS_IN_TRANSIT = "payouts_in_transit", "Payouts in transit"
+
+
+CREATOR_KINDS = (AccountKind.CREATOR_PENDING, AccountKind.CREATOR_AVAILABLE)
+CREATOR_KIND_CHOICES = [(kind.value, kind.label) for kind in CREATOR_KINDS]
+
+
+class Source(models.TextChoices):
+    AD_REVENUE = "ad_revenue", "Ad revenue"
+    MEMBERSHIP = "membership", "Membership"
+    TIP = "tip", "Tip"
+    REVENUE_SHARE = "revenue_share", "Revenue share"
+    COPYRIGHT_SHARE = "copyright_share", "Copyright share"
+    PAYOUT = "payout", "Payout"
+    REFUND = "refund", "Refund"
+    CHARGEBACK = "chargeback", "Chargeback"
+    FEE = "fee", "Fee"
+    # Internal: a creator's matured pending earnings moving to available (not an earning).
+    HOLD_RELEASE = "hold_release", "Hold period ended"
+
+
+class Account(models.Model):
+    """Whose money, of which kind, in which currency. Creator kinds have an owner, platform kinds
+    none; one account per (owner, kind, currency)."""
+
+    owner = models.ForeignKey(
+        # Protected: a purged creator is anonymised, their ledger stays.
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_accounts",
+    )
+    kind = models.CharField(max_length=32, choices=AccountKind.choices)
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "kind", "currency"],
+                condition=Q(owner__isnull=False),
+                name="monetization_account_owner_once",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "currency"],
+                condition=Q(owner__isnull=True),
+                name="monetization_account_platform_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=CREATOR_KINDS, owner__isnull=False)
+                | (~Q(kind__in=CREATOR_KINDS) & Q(owner__isnull=True)),
+                name="monetization_account_owner_iff_creator_kind",
+            ),
+        ]
+
+    def __str__(self):
+        whose = f"user {self.owner_id}" if self.owner_id else "platform"
+        return f"{self.kind} {self.currency} ({whose})"
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(APPEND_ONLY)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError(APPEND_ONLY)
+
+    def delete(self):
+        raise TypeError(APPEND_ONLY)
+
+
+class Transaction(models.Model):
+    """One posting: entries that add up to zero per currency, under a unique idempotency key (the
+    same business event posted twice is one transaction)."""
+
+    source = models.CharField(max_length=32, choices=Source.choices)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    memo = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["source", "-created_at"], name="monetization_tx_source")]
+
+    def __str__(self):
+        return f"{self.source} {self.idempotency_key}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError(APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(APPEND_ONLY)
+
+
+class Entry(models.Model):
+    """One signed amount on one account. ``created_at`` repeats the transaction's, so balances as
+    of a time (the hold period) and the earnings list read one table."""
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "entries"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at", "-id"], name="monetization_entry_account")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_minor=0), name="monetization_entry_not_zero"),
+        ]
+
+    def __str__(self):
+        return f"{self.money} on {self.account_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError(APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(APPEND_ONLY)
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount_minor, self.currency)

@@ -1,1 +1,6 @@
-urlpatterns: list = []
+from monetization.api import views
+from socialflow.api.routers import api_route as route
+
+urlpatterns = [
+    route("monetization/earnings", views.EarningsView.as_view(), "monetization-earnings"),
+]

@@ -14,3 +14,4 @@ from .posts import *  # noqa: F403
 from .live import *  # noqa: F403
 from .notifications import *  # noqa: F403
 from .moderation import *  # noqa: F403
+from .monetization import *  # noqa: F403

@@ -369,6 +369,8 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ("live-ingest-record-done", "POST"): Exempt("nginx-rtmp callback: live/tests/test_ingest.py"),
     ("live-ingest-update", "POST"): Exempt("nginx-rtmp callback: live/tests/test_ingest.py"),
     ("live-hls", "GET"): Exempt("HLS files by unguessable playback id (public like the stream): live/tests"),
+    # monetization: the caller's own ledger only (monetization/tests/test_api.py)
+    ("monetization-earnings", "GET"): Plain(signed_in(200)),
     # notifications
     ("notifications-list", "GET"): Plain(signed_in(200), kind="notification", listed=lambda p, s, sees: p == "owner"),
     ("notifications-unread-count", "GET"): Plain(signed_in(200)),
@@ -632,6 +634,7 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "live-stream-list": "live/streams",
         "live-channel": "live/channel",
         "live-channel-rotate-key": "live/channel/rotate-key",
+        "monetization-earnings": "monetization/earnings",
         "notifications-list": "notifications",
         "notifications-unread-count": "notifications/unread-count",
         "notifications-mark-read": "notifications/mark-read",

@@ -1,0 +1,50 @@
+"""Shapes of the monetization API. Money is ``{"amount": <int minor units>, "currency": "usd"}``."""
+
+from rest_framework import serializers
+
+from monetization.models import CREATOR_KIND_CHOICES, Source
+from socialflow.api.pagination import MAX_PAGE_SIZE
+
+
+class MoneySerializer(serializers.Serializer):
+    amount = serializers.IntegerField(help_text="Integer count of the currency's minor unit (cents).")
+    currency = serializers.CharField(min_length=3, max_length=3, help_text="ISO 4217 code, lower case.")
+
+    def to_representation(self, money):
+        return {"amount": money.amount_minor, "currency": money.currency.lower()}
+
+
+class BalanceSerializer(serializers.Serializer):
+    currency = serializers.CharField(min_length=3, max_length=3, help_text="ISO 4217 code, lower case.")
+    pending = MoneySerializer(help_text="Earned, still inside the hold period (refunds may take it back).")
+    available = MoneySerializer(help_text="Past the hold period: may be paid out.")
+
+    def to_representation(self, balance):
+        data = super().to_representation(balance)
+        data["currency"] = data["currency"].lower()
+        return data
+
+
+class SourceTotalSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=Source.choices)
+    amount = MoneySerializer(help_text="Net of refunds, chargebacks and payouts of that source.")
+
+
+class EntrySerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    transaction_id = serializers.CharField(read_only=True)
+    source = serializers.ChoiceField(choices=Source.choices, source="transaction.source", read_only=True)
+    account = serializers.ChoiceField(choices=CREATOR_KIND_CHOICES, source="account.kind", read_only=True)
+    amount = MoneySerializer(source="money", read_only=True, help_text="Positive: credited to you.")
+    memo = serializers.CharField(source="transaction.memo", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class EarningsSerializer(serializers.Serializer):
+    balances = BalanceSerializer(many=True, help_text="Pending and available, one row per currency.")
+    by_source = SourceTotalSerializer(many=True, help_text="Totals per source and currency.")
+    next = serializers.URLField(allow_null=True, help_text="The next page of `results`.")
+    previous = serializers.URLField(allow_null=True, help_text="Always null.")
+    results = EntrySerializer(
+        many=True, help_text=f"Your ledger entries, newest first (pages of up to {MAX_PAGE_SIZE})."
+    )

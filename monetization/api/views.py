@@ -1,0 +1,46 @@
+"""Monetization REST endpoints (thin: selectors in, serializers out)."""
+
+from collections import OrderedDict
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from monetization import selectors
+from monetization.api.serializers import (
+    BalanceSerializer,
+    EarningsSerializer,
+    EntrySerializer,
+    SourceTotalSerializer,
+)
+from socialflow.api.pagination import CURSOR_PARAMS, CursorPagination
+
+
+class EntryPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+class EarningsView(APIView):
+    # The signed-in user's balances, totals by source and a cursor page of their ledger entries.
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = EntryPagination
+    filter_backends = ()
+
+    @extend_schema(parameters=CURSOR_PARAMS, responses=EarningsSerializer)
+    def get(self, request):
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.earnings_entries(user=request.user), request, view=self)
+        listed = paginator.get_paginated_response(EntrySerializer(page, many=True).data).data
+        return Response(
+            OrderedDict(
+                [
+                    ("balances", BalanceSerializer(selectors.earnings_balances(user=request.user), many=True).data),
+                    (
+                        "by_source",
+                        SourceTotalSerializer(selectors.earnings_by_source(user=request.user), many=True).data,
+                    ),
+                    *listed.items(),
+                ]
+            )
+        )

@@ -1,0 +1,85 @@
+"""Ledger reads: balances are sums of entries (no stored balance), by kind, currency and source."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import QuerySet, Sum
+
+from monetization.models import Account, AccountKind, Entry, Source
+from socialflow.core.money import Money
+
+
+@dataclass(frozen=True)
+class Balance:
+    currency: str
+    pending: Money
+    available: Money
+
+
+@dataclass(frozen=True)
+class SourceTotal:
+    source: str
+    amount: Money
+
+
+def account_balance(account: Account) -> Money:
+    total = Entry.objects.filter(account=account).aggregate(total=Sum("amount_minor"))["total"]
+    return Money(total or 0, account.currency)
+
+
+def earnings_balances(*, user) -> list[Balance]:
+    """The user's pending (inside the hold period) and available earnings, one row per currency."""
+    sums = (
+        Entry.objects.filter(account__owner=user)
+        .values_list("currency", "account__kind")
+        .annotate(total=Sum("amount_minor"))
+        .order_by()
+    )
+    by_currency: dict[str, dict[str, int]] = defaultdict(dict)
+    for currency, kind, total in sums:
+        by_currency[currency][kind] = total
+    return [
+        Balance(
+            currency=currency,
+            pending=Money(kinds.get(AccountKind.CREATOR_PENDING, 0), currency),
+            available=Money(kinds.get(AccountKind.CREATOR_AVAILABLE, 0), currency),
+        )
+        for currency, kinds in sorted(by_currency.items())
+    ]
+
+
+def earnings_by_source(*, user) -> list[SourceTotal]:
+    """What the user's accounts received (net of refunds and payouts) per source and currency.
+    Moving earnings from pending to available is internal and not listed."""
+    sums = (
+        Entry.objects.filter(account__owner=user)
+        .exclude(transaction__source=Source.HOLD_RELEASE)
+        .values_list("transaction__source", "currency")
+        .annotate(total=Sum("amount_minor"))
+        .order_by("transaction__source", "currency")
+    )
+    return [SourceTotal(source=source, amount=Money(total, currency)) for source, currency, total in sums]
+
+
+def earnings_entries(*, user) -> QuerySet[Entry]:
+    """The entries on the user's own accounts, newest first (cursor-paged by the API)."""
+    return (
+        Entry.objects.filter(account__owner=user)
+        .select_related("transaction", "account")
+        .order_by("-created_at", "-id")
+    )
+
+
+# --- invariants (checked by tests and the admin; the service refuses to break them) ---------------
+
+
+def ledger_unbalanced_transaction_ids() -> list[int]:
+    """Transactions whose entries do not add up to zero in some currency: always empty."""
+    sums = Entry.objects.values("transaction_id", "currency").annotate(total=Sum("amount_minor")).order_by()
+    return sorted({row["transaction_id"] for row in sums if row["total"]})
+
+
+def ledger_totals() -> dict[str, int]:
+    """The sum of every account's balance per currency: always zero for each."""
+    sums = Entry.objects.values_list("currency").annotate(total=Sum("amount_minor")).order_by()
+    return dict(sums)

@@ -1,0 +1,56 @@
+"""The ledger admin is for reading: transactions with their entries, filters, search; no edits."""
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from monetization import services
+from monetization.models import Source
+from socialflow.core.money import Money
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/monetization/transaction/"
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def tip(alice):
+    return services.ledger_post_earning(
+        creator=alice, gross=Money(1000, "USD"), source=Source.TIP, idempotency_key="pi_abc123", memo="a tip"
+    )
+
+
+def test_it_lists_filters_and_searches_transactions(admin_client, tip):
+    services.ledger_post_earning(
+        creator=UserFactory(), gross=Money(500, "USD"), source=Source.MEMBERSHIP, idempotency_key="in_xyz"
+    )
+    assert admin_client.get(URL).status_code == 200
+    page = admin_client.get(URL, {"source": "tip"}).content.decode()
+    assert "pi_abc123" in page and "in_xyz" not in page
+    page = admin_client.get(URL, {"q": "in_x"}).content.decode()
+    assert "in_xyz" in page and "pi_abc123" not in page
+    assert admin_client.get(URL, {"created_at__gte": "2000-01-01 00:00:00+00:00"}).status_code == 200
+
+
+def test_a_transaction_shows_its_entries_read_only(admin_client, tip):
+    response = admin_client.get(f"{URL}{tip.pk}/change/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "-1000" in page and "900" in page and "100" in page
+    assert 'name="_save"' not in page
+    # Posting the form changes nothing: the admin has no change permission.
+    assert admin_client.post(f"{URL}{tip.pk}/change/", {"memo": "edited"}).status_code == 403
+    tip.refresh_from_db()
+    assert tip.memo == "a tip"
+
+
+def test_it_cannot_add_or_delete(admin_client, tip):
+    assert admin_client.get(f"{URL}add/").status_code == 403
+    assert admin_client.get(f"{URL}{tip.pk}/delete/").status_code == 403
+    assert admin_client.get("/admin/monetization/account/add/").status_code == 403
+    assert admin_client.get("/admin/monetization/account/").status_code == 200

@@ -1,0 +1,28 @@
+"""Monetization: the earnings ledger (fees, hold period) and its periodic tasks."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ImproperlyConfigured
+
+from socialflow.envtools import env
+
+from .base import CELERY_BEAT_SCHEDULE, SPECTACULAR_SETTINGS
+
+# The platform's share of a payment to a creator, in basis points (1000 = 10 %).
+MONETIZATION_PLATFORM_FEE_BPS = env.int("MONETIZATION_PLATFORM_FEE_BPS", default=1000)
+if not 0 <= MONETIZATION_PLATFORM_FEE_BPS <= 10_000:
+    raise ImproperlyConfigured("MONETIZATION_PLATFORM_FEE_BPS is basis points: 0 to 10000")
+# Earnings stay pending this long (refunds and chargebacks arrive) before they may be paid out.
+MONETIZATION_HOLD_DAYS = env.int("MONETIZATION_HOLD_DAYS", default=7)
+if MONETIZATION_HOLD_DAYS < 0:
+    raise ImproperlyConfigured("MONETIZATION_HOLD_DAYS cannot be negative")
+CELERY_BEAT_SCHEDULE["monetization-release-matured"] = {
+    "task": "monetization.tasks.release_matured_earnings",
+    "schedule": timedelta(hours=1),
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "LedgerSourceEnum": "monetization.models.Source",
+        "LedgerAccountEnum": "monetization.models.CREATOR_KIND_CHOICES",
+    }
+)
