@@ -108,10 +108,14 @@ def deliveries_retry(*, delivery_ids: list[int]) -> list[int]:
 
 
 def fan_out_claim(*, fan_out_id: int) -> FollowerFanOut | None:
-    """Compare-and-swap PENDING → RUNNING; None when it is taken or done."""
-    changed = FollowerFanOut.objects.filter(pk=fan_out_id, status=FollowerFanOut.Status.PENDING).update(
-        status=FollowerFanOut.Status.RUNNING, started_at=timezone.now()
-    )
+    """PENDING or RUNNING → RUNNING; None when it is done.
+
+    A RUNNING row is taken again: its message came back because the worker that claimed it died
+    before finishing (or the reconcile re-queued it). Chunks are idempotent (one notification per
+    follower, kind and target), so a second pass over them creates nothing twice."""
+    changed = FollowerFanOut.objects.filter(
+        pk=fan_out_id, status__in=[FollowerFanOut.Status.PENDING, FollowerFanOut.Status.RUNNING]
+    ).update(status=FollowerFanOut.Status.RUNNING, started_at=timezone.now())
     return FollowerFanOut.objects.get(pk=fan_out_id) if changed else None
 
 

@@ -472,6 +472,20 @@ def test_it_redrives_a_fan_out_whose_worker_died(alice, bob, target):
     assert Notification.objects.count() == 1
 
 
+def test_a_redelivered_message_finishes_a_fan_out_its_killed_worker_left_running(alice, bob, target):
+    # The worker claimed it, then was SIGKILLed before queueing the chunks; the restored message
+    # must finish it now, not after the reconcile's 30 minutes.
+    Follow.objects.create(follower=bob, followee=alice)
+    fan_out = services.notify_followers(author=alice, kind="new_video", target=target)
+    services.fan_out_claim(fan_out_id=fan_out.pk)
+
+    assert tasks.fan_out_to_followers(fan_out.pk) == 1
+    assert tasks.fan_out_to_followers(fan_out.pk) == 0  # done now: a further copy does nothing
+    fan_out.refresh_from_db()
+    assert fan_out.status == FollowerFanOut.Status.DONE
+    assert Notification.objects.get(kind="new_video").recipient == bob
+
+
 def test_it_encrypts_and_signs_real_web_push_requests(alice, bob, target, vapid):
     """pywebpush for real (aes128gcm + VAPID JWT); only the HTTP call is stubbed."""
     browser_key = ec.generate_private_key(ec.SECP256R1())
