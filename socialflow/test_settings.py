@@ -44,3 +44,8 @@ STORAGES = {
 }
 LOGGING["root"]["level"] = "WARNING"
 ALLOWED_HOSTS = ["*"]
+# Async consumer tests leave a pooled connection behind per test (their executor threads end with
+# the test's event loop); conftest.py refills the pool per module, and this leaves a module of them
+# room. Two xdist workers × 40 stay under PostgreSQL's default max_connections (100).
+if "pool" in DATABASES["default"].get("OPTIONS", {}):
+    DATABASES["default"]["OPTIONS"]["pool"]["max_size"] = 40
