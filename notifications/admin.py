@@ -3,6 +3,7 @@ from django.contrib import admin
 from notifications import services, tasks
 from notifications.models import (
     Delivery,
+    FanOutChunk,
     FollowerFanOut,
     Notification,
     NotificationSettings,
@@ -116,8 +117,24 @@ class NotificationSettingsAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
+class FanOutChunkInline(admin.TabularInline):
+    model = FanOutChunk
+    fields = ["index", "status", "recipients", "queued_at", "finished_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    @admin.display(description="recipients")
+    def recipients(self, chunk):
+        return len(chunk.recipient_ids)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(FollowerFanOut)
 class FollowerFanOutAdmin(admin.ModelAdmin):
+    inlines = [FanOutChunkInline]
     list_display = ["id", "author", "kind", "status", "chunks", "created_at", "finished_at"]
     list_filter = ["kind", "status"]
     search_fields = ["author__username"]

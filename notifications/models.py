@@ -13,6 +13,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 
 class Kind(models.TextChoices):
@@ -224,8 +225,10 @@ class FollowerFanOut(models.Model):
     """Outbox row for "tell my followers" (new_post, new_video, live_started).
 
     Written in the author's transaction by ``notify_followers``; a Celery task claims it
-    (PENDING → RUNNING), queues one task per chunk of followers and marks it DONE. The periodic
-    reconcile re-drives rows a broker outage or a dead worker left behind (chunks are idempotent).
+    (PENDING → RUNNING), splits the followers into ``FanOutChunk`` rows and queues one task per
+    chunk; the last chunk to finish marks it DONE. The periodic reconcile re-drives rows and chunks
+    whose message a broker outage, a lost broker write or a dead worker left behind (chunks are
+    idempotent).
     """
 
     class Status(models.TextChoices):
@@ -251,3 +254,31 @@ class FollowerFanOut(models.Model):
 
     def __str__(self):
         return f"{self.kind} fan-out of {self.author_id}: {self.status}"
+
+
+class FanOutChunk(models.Model):
+    """One chunk of a follower fan-out: its recipients and whether they have been told.
+
+    The chunk task takes only this row's id, so a chunk whose message never ran (lost with a
+    killed Redis, or taken by a killed worker) is found here and queued again by the reconcile.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    fan_out = models.ForeignKey(FollowerFanOut, on_delete=models.CASCADE, related_name="chunk_rows")
+    index = models.PositiveIntegerField()
+    recipient_ids = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # When it was last queued or claimed: the reconcile re-queues chunks quiet for too long.
+    queued_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["fan_out", "index"], name="notifications_fan_out_chunk_once")]
+        indexes = [models.Index(fields=["status", "queued_at"])]
+
+    def __str__(self):
+        return f"chunk {self.index} of fan-out {self.fan_out_id}: {self.status}"

@@ -10,37 +10,32 @@ from notifications import delivery, selectors, services
 
 @shared_task(acks_late=True)
 def fan_out_to_followers(fan_out_id: int) -> int:
-    """Split the author's followers into chunks and queue one task per chunk; returns the chunk count."""
+    """Split the author's followers into chunk rows (once) and queue one task per chunk not done;
+    returns how many were queued."""
     fan_out = services.fan_out_claim(fan_out_id=fan_out_id)
     if fan_out is None:
         return 0
-    chunks = services.follower_chunks(author_id=fan_out.author_id)
-    for chunk in chunks:
-        notify_followers_chunk.delay(
-            fan_out.author_id,
-            fan_out.kind,
-            fan_out.target_content_type_id,
-            fan_out.target_object_id,
-            fan_out.data,
-            chunk,
-        )
-    services.fan_out_finish(fan_out=fan_out, chunks=len(chunks))
-    return len(chunks)
+    chunk_ids = services.fan_out_plan(fan_out=fan_out)
+    for chunk_id in chunk_ids:
+        notify_followers_chunk.delay(chunk_id)
+    return len(chunk_ids)
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def notify_followers_chunk(
-    author_id: int, kind: str, content_type_id: int | None, object_id: str, data: dict, recipient_ids: list[int]
-) -> int:
-    created = services.notification_fan_out_chunk(
-        author_id=author_id,
-        kind=kind,
-        target_content_type_id=content_type_id,
-        target_object_id=object_id,
-        data=data,
-        recipient_ids=recipient_ids,
-    )
-    return len(created)
+def notify_followers_chunk(chunk_id: int) -> int:
+    return services.fan_out_chunk_run(chunk_id=chunk_id) or 0
+
+
+@shared_task(acks_late=True)
+def redrive_fan_outs() -> int:
+    """Periodic (CELERY_BEAT_SCHEDULE["notifications-redrive-fan-outs"]): queue again the follower
+    fan-outs and chunks whose message was lost; returns how many tasks were queued."""
+    fan_out_ids, chunk_ids = services.fan_outs_requeue_stuck(quiet_for=settings.NOTIFICATIONS_FANOUT_REDRIVE_AFTER)
+    for fan_out_id in fan_out_ids:
+        fan_out_to_followers.delay(fan_out_id)
+    for chunk_id in chunk_ids:
+        notify_followers_chunk.delay(chunk_id)
+    return len(fan_out_ids) + len(chunk_ids)
 
 
 @shared_task(acks_late=True)
@@ -69,19 +64,14 @@ def send_digest(user_id: int) -> int:
 
 @shared_task(acks_late=True)
 def redrive_deliveries() -> int:
-    """Periodic reconcile: re-queue deliveries and follower fan-outs that a broker outage or a dead
-    worker left behind. Returns how many rows were queued again."""
+    """Periodic reconcile: re-queue deliveries that a broker outage or a dead worker left behind.
+    Returns how many rows were queued again."""
     ids = services.deliveries_requeue_stuck(
         pending_older_than=timedelta(minutes=2), sending_older_than=timedelta(minutes=15)
     )
     for start in range(0, len(ids), 100):
         send_deliveries.delay(ids[start : start + 100])
-    fan_out_ids = services.fan_outs_requeue_stuck(
-        pending_older_than=timedelta(minutes=2), running_older_than=timedelta(minutes=30)
-    )
-    for fan_out_id in fan_out_ids:
-        fan_out_to_followers.delay(fan_out_id)
-    return len(ids) + len(fan_out_ids)
+    return len(ids)
 
 
 @shared_task(acks_late=True)

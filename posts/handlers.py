@@ -1,5 +1,10 @@
 """How posts reacts to other apps' domain events (registered in ``PostsConfig.ready()``).
 
+A new post or repost (``post.created``, ``post.reposted``, recorded by posts itself) is pushed into
+its audience's home timelines. The event outbox is the durable queue here: a fan-out whose message
+was lost (a killed worker, a killed Redis's last writes) is re-driven by the events reconcile, where a
+bare Celery task would be gone for good. Pushing twice is harmless.
+
 A deleted video (``video.deleted``) is detached from the posts that attached it.
 
 Home timelines follow the social graph: after a follow, unfollow, block, mute or unmute, the
@@ -39,6 +44,11 @@ def on_mute_changed(event) -> None:
     timeline_sync(user_id=event.payload["muter_id"], author_id=event.payload["muted_id"])
 
 
+def on_post_published(event) -> None:
+    """post.created, post.reposted: the post (the repost, for a repost) into home timelines."""
+    home.timeline_fanout(post_id=event.payload["post_id"])
+
+
 def on_video_deleted(event) -> None:
     post_video_detach(video_id=event.payload["video_id"])
 
@@ -49,4 +59,6 @@ def register() -> None:
     events.register("user.blocked", on_blocked, name="posts.timeline_sync.user.blocked")
     for name in ("user.muted", "user.unmuted"):
         events.register(name, on_mute_changed, name=f"posts.timeline_sync.{name}")
+    for name in ("post.created", "post.reposted"):
+        events.register(name, on_post_published, name=f"posts.timeline_fanout.{name}")
     events.register("video.deleted", on_video_deleted, name="posts.video_detach")

@@ -5,6 +5,13 @@ transactions; everything else serves this app's API, tasks, Studio pages and adm
 """
 
 from notifications.services.devices import device_delete, device_register, devices_delete_gone, devices_mark_used
+from notifications.services.fanout import (
+    fan_out_chunk_run,
+    fan_out_claim,
+    fan_out_plan,
+    fan_out_settle,
+    fan_outs_requeue_stuck,
+)
 from notifications.services.notify import (
     follower_chunks,
     notification_fan_out_chunk,
@@ -21,9 +28,6 @@ from notifications.services.outbox import (
     delivery_skip,
     digest_claim,
     digest_record,
-    fan_out_claim,
-    fan_out_finish,
-    fan_outs_requeue_stuck,
 )
 from notifications.services.preferences import email_unsubscribe, preferences_update
 from notifications.services.reading import (
@@ -49,8 +53,10 @@ __all__ = [
     "digest_claim",
     "digest_record",
     "email_unsubscribe",
+    "fan_out_chunk_run",
     "fan_out_claim",
-    "fan_out_finish",
+    "fan_out_plan",
+    "fan_out_settle",
     "fan_outs_requeue_stuck",
     "follower_chunks",
     "notification_delete",

@@ -9,7 +9,6 @@ from django.utils import timezone
 from notifications.models import (
     Channel,
     Delivery,
-    FollowerFanOut,
     NotificationSettings,
 )
 
@@ -105,38 +104,3 @@ def deliveries_retry(*, delivery_ids: list[int]) -> list[int]:
             status=Delivery.Status.PENDING, attempts=0
         )
     return ids
-
-
-def fan_out_claim(*, fan_out_id: int) -> FollowerFanOut | None:
-    """PENDING or RUNNING → RUNNING; None when it is done.
-
-    A RUNNING row is taken again: its message came back because the worker that claimed it died
-    before finishing (or the reconcile re-queued it). Chunks are idempotent (one notification per
-    follower, kind and target), so a second pass over them creates nothing twice."""
-    changed = FollowerFanOut.objects.filter(
-        pk=fan_out_id, status__in=[FollowerFanOut.Status.PENDING, FollowerFanOut.Status.RUNNING]
-    ).update(status=FollowerFanOut.Status.RUNNING, started_at=timezone.now())
-    return FollowerFanOut.objects.get(pk=fan_out_id) if changed else None
-
-
-def fan_out_finish(*, fan_out: FollowerFanOut, chunks: int) -> FollowerFanOut:
-    fan_out.status = FollowerFanOut.Status.DONE
-    fan_out.chunks = chunks
-    fan_out.finished_at = timezone.now()
-    fan_out.save(update_fields=["status", "chunks", "finished_at"])
-    return fan_out
-
-
-def fan_outs_requeue_stuck(*, pending_older_than: timedelta, running_older_than: timedelta) -> list[int]:
-    """Reconcile: RUNNING rows whose worker died go back to PENDING (chunks are idempotent);
-    returns PENDING rows older than the deadline, to be queued again."""
-    now = timezone.now()
-    with transaction.atomic():
-        FollowerFanOut.objects.filter(
-            status=FollowerFanOut.Status.RUNNING, started_at__lt=now - running_older_than
-        ).update(status=FollowerFanOut.Status.PENDING)
-        return list(
-            FollowerFanOut.objects.filter(
-                status=FollowerFanOut.Status.PENDING, created_at__lt=now - pending_older_than
-            ).values_list("pk", flat=True)[:1000]
-        )

@@ -9,7 +9,7 @@ from accounts.tests.factories import UserFactory
 from live import services as live_services
 from live.tests.factories import StreamFactory
 from notifications import services, tasks
-from notifications.models import FollowerFanOut, Notification
+from notifications.models import FanOutChunk, FollowerFanOut, Notification
 from posts import services as posts_services
 from socialflow.core import events
 from socialflow.core.models import Event, HandlerRun
@@ -36,15 +36,8 @@ def _redeliver_everything() -> None:
         assert events.run_event_handler(run_id) == "skipped"
     for fan_out in FollowerFanOut.objects.all():
         assert tasks.fan_out_to_followers(fan_out.pk) == 0
-        for chunk in services.follower_chunks(author_id=fan_out.author_id):
-            tasks.notify_followers_chunk(
-                fan_out.author_id,
-                fan_out.kind,
-                fan_out.target_content_type_id,
-                fan_out.target_object_id,
-                fan_out.data,
-                chunk,
-            )
+    for chunk_id in FanOutChunk.objects.values_list("pk", flat=True):
+        assert tasks.notify_followers_chunk(chunk_id) == 0
 
 
 def _rows() -> list[tuple]:
@@ -168,8 +161,15 @@ def test_a_chunk_racing_its_duplicate_creates_each_row_once(alice, bob, charlie,
         return real_channels_for_many(**kwargs)
 
     monkeypatch.setattr(selectors, "channels_for_many", other_task_commits_bob_meanwhile)
-    created = tasks.notify_followers_chunk(alice.pk, "live_started", ct_id, object_id, {}, [bob.pk, charlie.pk])
-    assert created == 1  # charlie's; bob's is the other task's
+    created = services.notification_fan_out_chunk(
+        author_id=alice.pk,
+        kind="live_started",
+        target_content_type_id=ct_id,
+        target_object_id=object_id,
+        data={},
+        recipient_ids=[bob.pk, charlie.pk],
+    )
+    assert len(created) == 1  # charlie's; bob's is the other task's
     assert reads == [[bob.pk, charlie.pk], [charlie.pk]]  # the insert lost, the retry skipped bob
     assert sorted(Notification.objects.values_list("recipient__username", flat=True)) == ["bob", "charlie"]
 

@@ -18,7 +18,7 @@ from accounts.models import Follow
 from accounts.tests.factories import UserFactory
 from notifications import selectors, services, tasks
 from notifications.lib import push
-from notifications.models import Delivery, EmailMode, FollowerFanOut, Notification, PushDevice
+from notifications.models import Delivery, EmailMode, FanOutChunk, FollowerFanOut, Notification, PushDevice
 from notifications.tests.factories import DeliveryFactory, FcmDeviceFactory, NotificationFactory, WebPushDeviceFactory
 from notifications.tests.h2_standin import H2StandIn
 
@@ -450,31 +450,78 @@ def test_it_records_the_fan_out_and_finishes_it(alice, bob, target, settings, dj
     assert tasks.fan_out_to_followers(fan_out.pk) == 0  # a duplicate message does nothing
 
 
-def test_it_redrives_a_fan_out_the_broker_lost(alice, bob, target):
+def test_it_redrives_a_fan_out_the_broker_lost(alice, bob, target, settings):
     Follow.objects.create(follower=bob, followee=alice)
     fan_out = services.notify_followers(author=alice, kind="live_started", target=target)  # on_commit never runs
     assert not Notification.objects.exists()
-    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
-        assert tasks.redrive_deliveries() == 1
+    assert tasks.redrive_fan_outs() == 0  # not quiet for long enough yet
+    with time_machine.travel(timezone.now() + settings.NOTIFICATIONS_FANOUT_REDRIVE_AFTER + timedelta(seconds=1)):
+        assert tasks.redrive_fan_outs() == 1
     fan_out.refresh_from_db()
     assert fan_out.status == FollowerFanOut.Status.DONE
     assert Notification.objects.get().recipient == bob
 
 
-def test_it_redrives_a_fan_out_whose_worker_died(alice, bob, target):
+def test_it_redrives_a_fan_out_whose_worker_died_before_planning(alice, bob, target):
     Follow.objects.create(follower=bob, followee=alice)
     fan_out = services.notify_followers(author=alice, kind="new_video", target=target)
     services.fan_out_claim(fan_out_id=fan_out.pk)
-    with time_machine.travel(timezone.now() + timedelta(minutes=40)):
-        tasks.redrive_deliveries()
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        assert tasks.redrive_fan_outs() == 1
     fan_out.refresh_from_db()
     assert fan_out.status == FollowerFanOut.Status.DONE
     assert Notification.objects.count() == 1
 
 
+def test_it_redrives_a_chunk_whose_message_was_lost(alice, bob, target, settings):
+    # Planned (the chunks are rows), then the chunk messages vanished with a killed Redis's last
+    # second of writes: the reconcile finds the chunks, not the fan-out, and runs them.
+    settings.NOTIFICATIONS_FANOUT_CHUNK = 1
+    charlie = UserFactory()
+    Follow.objects.create(follower=bob, followee=alice)
+    Follow.objects.create(follower=charlie, followee=alice)
+    fan_out = services.notify_followers(author=alice, kind="new_video", target=target)
+    chunk_ids = services.fan_out_plan(fan_out=services.fan_out_claim(fan_out_id=fan_out.pk))
+    assert len(chunk_ids) == 2
+    assert tasks.notify_followers_chunk(chunk_ids[0]) == 1  # one ran; the other's message is lost
+    fan_out.refresh_from_db()
+    assert fan_out.status == FollowerFanOut.Status.RUNNING
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        assert tasks.redrive_fan_outs() == 1  # just the lost chunk
+        assert tasks.redrive_fan_outs() == 0  # and once: nothing is left
+    fan_out.refresh_from_db()
+    assert fan_out.status == FollowerFanOut.Status.DONE
+    assert sorted(Notification.objects.values_list("recipient__username", flat=True)) == sorted(
+        [bob.username, charlie.username]
+    )
+
+
+def test_it_queues_a_slow_chunk_again_only_after_another_quiet_period(alice, bob, target):
+    Follow.objects.create(follower=bob, followee=alice)
+    fan_out = services.notify_followers(author=alice, kind="new_video", target=target)
+    services.fan_out_plan(fan_out=services.fan_out_claim(fan_out_id=fan_out.pk))
+    now = timezone.now()
+    with time_machine.travel(now + timedelta(seconds=31)):
+        assert len(services.fan_outs_requeue_stuck(quiet_for=timedelta(seconds=30))[1]) == 1
+    with time_machine.travel(now + timedelta(seconds=45)):  # still queued behind a slow queue
+        assert services.fan_outs_requeue_stuck(quiet_for=timedelta(seconds=30)) == ([], [])
+    with time_machine.travel(now + timedelta(seconds=62)):
+        assert len(services.fan_outs_requeue_stuck(quiet_for=timedelta(seconds=30))[1]) == 1
+
+
+def test_the_reconcile_settles_a_fan_out_whose_last_chunks_finished_together(alice, bob, target):
+    Follow.objects.create(follower=bob, followee=alice)
+    fan_out = services.notify_followers(author=alice, kind="new_video", target=target)
+    (chunk_id,) = services.fan_out_plan(fan_out=services.fan_out_claim(fan_out_id=fan_out.pk))
+    FanOutChunk.objects.filter(pk=chunk_id).update(status=FanOutChunk.Status.DONE)  # settle missed
+    assert tasks.redrive_fan_outs() == 0
+    fan_out.refresh_from_db()
+    assert fan_out.status == FollowerFanOut.Status.DONE
+
+
 def test_a_redelivered_message_finishes_a_fan_out_its_killed_worker_left_running(alice, bob, target):
     # The worker claimed it, then was SIGKILLed before queueing the chunks; the restored message
-    # must finish it now, not after the reconcile's 30 minutes.
+    # must finish it now, not after the reconcile.
     Follow.objects.create(follower=bob, followee=alice)
     fan_out = services.notify_followers(author=alice, kind="new_video", target=target)
     services.fan_out_claim(fan_out_id=fan_out.pk)

@@ -191,8 +191,7 @@ def post_create(
         quote_of_id=getattr(quote_of, "pk", None),
         mentioned_user_ids=[u.pk for u in mentions],
         announce=reply_to is None and visibility == Visibility.PUBLIC and not author.is_private,
-    )
-    enqueue_on_commit("posts.tasks.fanout_post", post.pk)
+    )  # posts.timeline_fanout handles it: the post into its audience's home timelines
     return post
 
 
@@ -322,8 +321,7 @@ def repost_create(*, user, post: Post) -> Post:
     _post_counter_add(post_id=target.pk, field="reposts_count", delta=1)
     events.record(
         "post.reposted", post_id=repost.pk, original_id=target.pk, user_id=user.pk, original_author_id=target.author_id
-    )
-    enqueue_on_commit("posts.tasks.fanout_post", repost.pk)
+    )  # posts.timeline_fanout handles it
     return repost
 
 

@@ -17,7 +17,7 @@ A run is claimed by a conditional update (PENDING → RUNNING); the handler runs
 that also marks the run DONE, and only while the claim is still ours, so its database effect
 commits exactly once however many times the message is delivered. A handler that raises is rolled
 back and retried with exponential backoff (``EVENTS_RETRY_BASE`` doubling, at most
-``EVENTS_MAX_ATTEMPTS`` tries), then marked FAILED. ``redrive_events`` (every minute) dispatches
+``EVENTS_MAX_ATTEMPTS`` tries), then marked FAILED. ``redrive_events`` (every ``EVENTS_REDRIVE_AFTER``) dispatches
 events whose message was lost, releases runs whose worker died and re-queues due retries;
 ``prune_events`` deletes finished events after ``EVENTS_RETENTION``.
 

@@ -216,12 +216,12 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # EVENTS_REDRIVE_AFTER and releases runs RUNNING longer than EVENTS_HANDLER_TIMEOUT (worker died).
 EVENTS_RETRY_BASE = timedelta(seconds=env.int("EVENTS_RETRY_BASE_SECONDS", default=30))
 EVENTS_MAX_ATTEMPTS = env.int("EVENTS_MAX_ATTEMPTS", default=8)
-EVENTS_REDRIVE_AFTER = timedelta(seconds=env.int("EVENTS_REDRIVE_AFTER_SECONDS", default=60))
+EVENTS_REDRIVE_AFTER = timedelta(seconds=env.int("EVENTS_REDRIVE_AFTER_SECONDS", default=30))
 EVENTS_HANDLER_TIMEOUT = timedelta(minutes=env.int("EVENTS_HANDLER_TIMEOUT_MINUTES", default=15))
 EVENTS_RETENTION = timedelta(days=env.int("EVENTS_RETENTION_DAYS", default=7))
-CELERY_BEAT_SCHEDULE["core-events-redrive"] = {
+CELERY_BEAT_SCHEDULE["core-events-redrive"] = {  # a lost message is re-driven within twice this
     "task": "socialflow.core.events.redrive_events",
-    "schedule": timedelta(minutes=1),
+    "schedule": EVENTS_REDRIVE_AFTER,
 }
 CELERY_BEAT_SCHEDULE["core-events-prune"] = {
     "task": "socialflow.core.events.prune_events",

@@ -29,6 +29,15 @@ CELERY_BEAT_SCHEDULE["notifications-daily-digest"] = {
     "task": "notifications.tasks.send_daily_digests",
     "schedule": crontab(hour=env.int("NOTIFICATIONS_DIGEST_HOUR_UTC", default=8), minute=0),
 }
+# A follower fan-out or chunk quiet for this long lost its message (a killed Redis's last writes,
+# a killed worker, an outage): the re-drive, run as often, queues it again (re-runs tell nobody twice).
+NOTIFICATIONS_FANOUT_REDRIVE_AFTER = timedelta(
+    seconds=env.int("NOTIFICATIONS_FANOUT_REDRIVE_AFTER_SECONDS", default=30)
+)
+CELERY_BEAT_SCHEDULE["notifications-redrive-fan-outs"] = {
+    "task": "notifications.tasks.redrive_fan_outs",
+    "schedule": NOTIFICATIONS_FANOUT_REDRIVE_AFTER,
+}
 CELERY_BEAT_SCHEDULE["notifications-redrive-deliveries"] = {
     "task": "notifications.tasks.redrive_deliveries",
     "schedule": timedelta(minutes=5),
