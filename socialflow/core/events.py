@@ -398,15 +398,25 @@ def _queue_run(run_id: int, *, countdown: float | None = None) -> None:
 
 @shared_task(acks_late=True)
 def dispatch_event(event_id: int) -> int:
-    """Fan an event out to one ``run_event_handler`` task per handler; returns how many."""
+    """Fan an event out to its handler runs; returns how many were due.
+
+    Every run but the first is queued as its own ``run_event_handler`` task, then the first runs
+    here: most events have one or two handlers, and running one in place saves a broker round
+    trip and a task per event without letting it hold up the others (they are queued already)."""
     run_ids = event_dispatch(event_id=event_id)
-    for run_id in run_ids:
+    for run_id in run_ids[1:]:
         _queue_run(run_id)
+    if run_ids:
+        _run_and_schedule_retry(run_ids[0])
     return len(run_ids)
 
 
 @shared_task(acks_late=True)
 def run_event_handler(run_id: int) -> str:
+    return _run_and_schedule_retry(run_id)
+
+
+def _run_and_schedule_retry(run_id: int) -> str:
     run = run_execute(run_id=run_id)
     if run is None:
         return "skipped"
