@@ -327,7 +327,9 @@ def run(args) -> int:
         if redis is not None:
             figures["outage"] = outage_step(stack, redis, client, users, acked, failures)
         if "id" in video_box:
+            started = time.monotonic()
             failures += converge(stack, client, users, follows, acked, video_box["id"], chat, args.converge_s)
+            figures["converge_s"] = round(time.monotonic() - started, 1)
             figures["db"] = getattr(stack, "db_counts", {})
         five = [c for c in recorder.calls if c.phase != "outage" and c.status >= 500]
         if five:
