@@ -370,7 +370,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of traffic")
     parser.add_argument("--users", type=int, default=24)
     parser.add_argument("--threads", type=int, default=6, help="concurrent REST clients")
-    parser.add_argument("--converge-s", type=float, default=120.0, help="how long tasks may take to settle")
+    parser.add_argument("--converge-s", type=float, default=300.0, help="how long tasks may take to settle")
     parser.add_argument("--keep", action="store_true", help="keep the clone and logs")
     parser.add_argument(
         "--no-kill-worker", dest="kill_worker", action="store_false", help="skip killing the worker mid-way"
