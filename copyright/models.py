@@ -101,6 +101,10 @@ class Fingerprint(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        owner = f"reference {self.reference_id}" if self.reference_id else f"video {self.video_id}"
+        return f"{self.kind} of {owner} ({self.algorithm}, {self.items} items)"
+
 
 class Match(models.Model):
     """What the matcher found for (video, reference): claimed, or left for review below the bar."""
