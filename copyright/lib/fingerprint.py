@@ -25,6 +25,8 @@ FRAME_SIDE = 32
 # A frame whose pHash has fewer set bits than this (or more than 64 minus this) is nearly flat
 # (black, a single colour): it matches every other flat frame, so it is left out of matching.
 FLAT_FRAME_BITS = 8
+# Frames whose grey levels vary less than this (standard deviation, 0–255) are uniform.
+FLAT_FRAME_STD = 2.0
 
 
 class FingerprintError(Exception):
@@ -89,7 +91,10 @@ def phash_frames(pixels: np.ndarray) -> np.ndarray:
     dct = np.einsum("ij,njk,lk->nil", _DCT, data, _DCT)[:, :8, :8].reshape(len(pixels), 64)
     median = np.median(dct, axis=1, keepdims=True)
     bits = (dct > median).astype(np.uint64)
-    return (bits * _BIT_WEIGHTS).sum(axis=1, dtype=np.uint64)
+    hashes = (bits * _BIT_WEIGHTS).sum(axis=1, dtype=np.uint64)
+    # A (nearly) uniform frame has no picture to hash: its DCT is rounding noise. It becomes 0, flat.
+    hashes[data.reshape(len(pixels), -1).std(axis=1) < FLAT_FRAME_STD] = 0
+    return hashes
 
 
 def frame_hashes(path: Path, *, timeout: float = 600) -> np.ndarray:

@@ -271,7 +271,10 @@ def verify_audio(query: np.ndarray, reference: np.ndarray, offset: int, t: Thres
     w = t.audio_window
     results = []  # (query start, reference start, ber)
     current = offset
-    for qs in range(max(0, -offset), len(query) - w + 1, w):
+    starts = list(range(max(0, -offset), len(query) - w + 1, w))
+    if starts and starts[-1] + w < len(query):
+        starts.append(len(query) - w)  # the tail, overlapping the last full window
+    for qs in starts:
         best = None
         for o in range(current - t.audio_drift, current + t.audio_drift + 1):
             rs = qs + o
@@ -291,7 +294,7 @@ def verify_audio(query: np.ndarray, reference: np.ndarray, offset: int, t: Thres
     if run is None:
         return None
     chosen = results[run[0] : run[1] + 1]
-    duration = (len(chosen) * w + AUDIO_ITEM_CONTEXT) * AUDIO_ITEM_SECONDS
+    duration = (chosen[-1][0] + w - chosen[0][0] + AUDIO_ITEM_CONTEXT) * AUDIO_ITEM_SECONDS
     if duration < t.min_seconds:
         return None
     ber = float(np.mean([r[2] for r in chosen]))
