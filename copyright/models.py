@@ -15,6 +15,14 @@ from django.db import models
 from django.db.models import Q
 
 
+def clock(ms: int | None) -> str:
+    """Milliseconds as m:ss (h:mm:ss past an hour)."""
+    if ms is None:
+        return "—"
+    s = ms // 1000
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
 class Policy(models.TextChoices):
     BLOCK = "block", "Block"
     MONETIZE = "monetize", "Monetize"
@@ -191,6 +199,14 @@ class Claim(models.Model):
     @property
     def video_end_ms(self) -> int:
         return self.video_start_ms + self.duration_ms
+
+    @property
+    def video_segment(self) -> str:
+        return f"{clock(self.video_start_ms)}–{clock(self.video_end_ms)}"
+
+    @property
+    def reference_segment(self) -> str:
+        return f"{clock(self.reference_start_ms)}–{clock(self.reference_start_ms + self.duration_ms)}"
 
 
 EFFECTIVE = (Claim.Status.ACTIVE, Claim.Status.DISPUTED, Claim.Status.UPHELD, Claim.Status.APPEALED)
