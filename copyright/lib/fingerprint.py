@@ -75,6 +75,22 @@ def audio_fingerprint(path: Path, *, timeout: float = 600) -> np.ndarray:
     return np.frombuffer(raw[:usable], dtype="<u4").astype(np.uint32)
 
 
+def audio_fingerprint_pcm(pcm: bytes, *, rate: int, timeout: float = 600) -> np.ndarray:
+    """Chromaprint of raw mono signed 16-bit little-endian samples at ``rate`` (no file needed)."""
+    cmd = [
+        imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-f", "s16le", "-ar", str(rate), "-ac", "1",
+        "-i", "-", "-f", "chromaprint", "-fp_format", "raw", "-algorithm", "1", "-",
+    ]  # fmt: skip
+    try:
+        done = subprocess.run(cmd, input=pcm, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise FingerprintError(f"ffmpeg timed out after {timeout:.0f} s") from exc
+    if done.returncode != 0:
+        raise FingerprintError(f"ffmpeg exited with {done.returncode}", done.stderr.decode("utf-8", "replace")[-2000:])
+    usable = len(done.stdout) - len(done.stdout) % 4
+    return np.frombuffer(done.stdout[:usable], dtype="<u4").astype(np.uint32)
+
+
 def _dct_matrix(n: int) -> np.ndarray:
     return scipy.fft.dct(np.eye(n), axis=0, norm=None)
 

@@ -37,16 +37,18 @@ class Thresholds:
     """What counts as the same material (settings ``COPYRIGHT_*`` fill these in the app)."""
 
     audio_window: int = 16  # items (~2 s) per verified window
-    audio_window_ber: float = 0.25  # a window at or under this bit-error rate matches
+    audio_window_ber: float = 0.20  # a window at or under this bit-error rate matches
     audio_ber_good: float = 0.10  # BER at or under this: confidence 1
     audio_ber_random: float = 0.35  # BER at or over this: confidence 0
     audio_drift: int = 2  # items a window may slide against the previous one (speed changes)
+    audio_search: int = 10  # items around a candidate's offset searched for the best alignment
     frame_distance: int = 10  # a frame pair at or under this Hamming distance (of 64) matches
     frame_distance_good: int = 4
     frame_distance_random: int = 24
     min_seconds: float = 3.0  # shorter matches are not reported at all
     min_votes: int = 4
-    max_candidates: int = 25
+    max_candidates: int = 25  # references verified per query (the best-voted)
+    bins_per_reference: int = 3  # offset bins verified per candidate reference
     max_gap_windows: int = 1  # a run of matching windows may skip this many bad ones
 
 
@@ -187,25 +189,38 @@ class InvertedIndex(BaseIndex):
 
 
 def _top_alignments(kind, hit_refs, bins, diffs, thresholds: Thresholds) -> list[Candidate]:
-    """The best-voted (reference, offset bin) pairs, neighbouring bins counted together (drift)."""
-    pairs = np.stack([hit_refs, bins], axis=1)
-    unique, inverse, votes = np.unique(pairs, axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.reshape(-1)
-    by_pair = {(int(r), int(b)): int(v) for (r, b), v in zip(unique, votes, strict=True)}
-    smoothed = {
-        pair: v + by_pair.get((pair[0], pair[1] - 1), 0) + by_pair.get((pair[0], pair[1] + 1), 0)
-        for pair, v in by_pair.items()
-    }
-    best_per_ref: dict[int, tuple[int, int]] = {}
-    for (ref, b), v in smoothed.items():
-        if v >= thresholds.min_votes and v > best_per_ref.get(ref, (0, 0))[0]:
-            best_per_ref[ref] = (v, b)
-    ranked = sorted(best_per_ref.items(), key=lambda item: -item[1][0])[: thresholds.max_candidates]
+    """The best-voted (reference, offset bin) per reference, a bin's neighbours counted with it (a
+    speed change spreads the votes), in numpy: the cost grows with the hits, not the library."""
+    shift = bins.min() - 1
+    width = int(bins.max() - shift + 2)
+    codes = hit_refs * width + (bins - shift)
+    order = np.argsort(codes, kind="stable")
+    codes, diffs = codes[order], diffs[order]
+    unique, first, votes = np.unique(codes, return_index=True, return_counts=True)
+    around = votes.copy()
+    for step in (-1, 1):
+        at = np.searchsorted(unique, unique + step)
+        found = (at < len(unique)) & (unique[np.minimum(at, len(unique) - 1)] == unique + step)
+        around[found] += votes[at[found]]
+    keep = np.flatnonzero(around >= thresholds.min_votes)
+    if len(keep) == 0:
+        return []
+    refs = unique[keep] // width
+    # Each reference's best bins (repetitive music spreads the votes of the true alignment's
+    # neighbourhood over a few bins): sort by (reference, votes), keep each reference's last few.
+    order = np.lexsort((around[keep], refs))
+    ranked, ranked_refs = keep[order], refs[order]
+    group_end = np.r_[np.flatnonzero(ranked_refs[1:] != ranked_refs[:-1]), len(ranked_refs) - 1]
+    end_of = np.repeat(group_end, np.diff(np.r_[-1, group_end]))
+    top = (end_of - np.arange(len(ranked))) < thresholds.bins_per_reference
+    ranked, ranked_refs = ranked[top], ranked_refs[top]
+    best_votes = {int(r): int(v) for r, v in zip(ranked_refs, around[ranked], strict=True)}
+    chosen_refs = set(sorted(best_votes, key=lambda r: -best_votes[r])[: thresholds.max_candidates])
     result = []
-    for ref, (v, b) in ranked:
-        index = np.flatnonzero((unique[:, 0] == ref) & (unique[:, 1] == b))
-        in_bin = diffs[inverse == index[0]] if len(index) else np.array([b])
-        result.append(Candidate(ref, kind, int(np.median(in_bin)), v))
+    for k, ref in sorted(zip(ranked, ranked_refs, strict=True), key=lambda kr: -around[kr[0]]):
+        if int(ref) in chosen_refs:
+            in_bin = diffs[first[k] : first[k] + votes[k]]
+            result.append(Candidate(int(ref), kind, int(np.median(in_bin)), int(around[k])))
     return result
 
 
@@ -266,11 +281,40 @@ def _confidence(score: float, good: float, random: float) -> float:
     return float(min(1.0, max(0.0, (random - score) / (random - good))))
 
 
+def _best_alignment(query: np.ndarray, reference: np.ndarray, offset: int, t: Thresholds) -> int | None:
+    """The offset near ``offset`` (± ``audio_search``) with the most matching windows; None without
+    at least two. All offsets at once in numpy: a cheap reject of chance candidates before the walk."""
+    w = t.audio_window
+    # Only the part of the query that can overlap the reference at any searched offset.
+    lo = max(0, -(offset + t.audio_search))
+    hi = min(len(query), len(reference) - (offset - t.audio_search))
+    n = max(0, hi - lo)
+    n -= n % w
+    if n < w or len(reference) == 0:
+        return None
+    offsets = np.arange(offset - t.audio_search, offset + t.audio_search + 1)
+    at = lo + np.arange(n)[None, :] + offsets[:, None]
+    valid = (at >= 0) & (at < len(reference))
+    errors = popcount32(query[lo : lo + n][None, :] ^ reference[np.clip(at, 0, len(reference) - 1)]).astype(np.int32)
+    windows = len(offsets), n // w
+    error_sums = np.where(valid, errors, 0).reshape(*windows, w).sum(axis=2)
+    complete = valid.reshape(*windows, w).all(axis=2)
+    rates = np.where(complete, error_sums / (32 * w), 1.0)
+    good = ((rates <= t.audio_window_ber) & complete).sum(axis=1)
+    if good.max() < 2:
+        return None
+    mean_rate = np.where(complete, rates, 0).sum(axis=1) / np.maximum(complete.sum(axis=1), 1)
+    best = np.lexsort((mean_rate, -good))[0]
+    return int(offsets[best])
+
+
 def verify_audio(query: np.ndarray, reference: np.ndarray, offset: int, t: Thresholds) -> Match | None:
     """Walk the query in windows, each aligned within ``audio_drift`` of the previous one's offset."""
     w = t.audio_window
+    current = _best_alignment(query, reference, offset, t)
+    if current is None:
+        return None
     results = []  # (query start, reference start, ber)
-    current = offset
     starts = list(range(max(0, -offset), len(query) - w + 1, w))
     if starts and starts[-1] + w < len(query):
         starts.append(len(query) - w)  # the tail, overlapping the last full window

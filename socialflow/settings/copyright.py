@@ -20,7 +20,7 @@ COPYRIGHT_MATCH_MIN_SECONDS = env.float("COPYRIGHT_MATCH_MIN_SECONDS", default=3
 COPYRIGHT_REUPLOAD_RATIO = env.float("COPYRIGHT_REUPLOAD_RATIO", default=0.9)
 # Verification: audio windows at or under this bit-error rate match; the confidence is 1 at or under
 # GOOD and 0 at or over RANDOM (unrelated audio sits at ~0.33–0.45). Frames: Hamming distance of 64.
-COPYRIGHT_AUDIO_WINDOW_BER = env.float("COPYRIGHT_AUDIO_WINDOW_BER", default=0.25)
+COPYRIGHT_AUDIO_WINDOW_BER = env.float("COPYRIGHT_AUDIO_WINDOW_BER", default=0.20)
 COPYRIGHT_AUDIO_BER_GOOD = env.float("COPYRIGHT_AUDIO_BER_GOOD", default=0.10)
 COPYRIGHT_AUDIO_BER_RANDOM = env.float("COPYRIGHT_AUDIO_BER_RANDOM", default=0.35)
 COPYRIGHT_FRAME_DISTANCE = env.int("COPYRIGHT_FRAME_DISTANCE", default=10)
