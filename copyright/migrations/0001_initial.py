@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('videos', '0005_drop_old_moderation_fields'),
+        ('videos', '0001_initial'),  # only needs the Video model: migrating videos back leaves this alone
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
