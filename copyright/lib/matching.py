@@ -4,9 +4,10 @@ verification by aligned bit-error rate (audio) and aligned Hamming distance (fra
 Two indexes behind one interface (``add``, ``remove``, ``candidates``, ``fingerprints``):
 
 - ``InvertedIndex``: sub-fingerprint chunks → (reference, position), in process, as sorted numpy
-  arrays. An audio item (32 bits) gives two 16-bit keys, a frame hash (64 bits) four: a copy with a
-  few bit errors still shares one chunk exactly (pigeonhole), while a lookup costs a binary search.
-  Hits vote for (reference, position difference); the best-voted alignments are candidates.
+  arrays. An audio item (32 bits) gives three overlapping 20-bit keys, a frame hash (64 bits) its
+  four 16-bit quarters: a copy with a few bit errors still shares chunks exactly with its original,
+  while a lookup costs a binary search. Hits (at most ``max_hits``, the rarest keys first) vote for
+  (reference, position difference); the best-voted alignments are candidates.
 - ``BruteForceIndex``: every reference at every alignment (windows of the query slid over each
   reference); the tests' oracle and the benchmark's baseline.
 
