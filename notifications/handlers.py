@@ -234,6 +234,63 @@ def on_report_resolved(event) -> None:
     notify(recipient=reporter, kind="report_resolved", data=data)
 
 
+# --- copyright ------------------------------------------------------------------------------------
+
+CLAIM_STATUS_SENTENCES = {
+    "disputed": ("The uploader disputed your copyright claim on “{title}”", None),
+    "released": (
+        "Your copyright claim on “{title}” was released",
+        "The copyright claim on your video “{title}” was released",
+    ),
+    "upheld": (
+        "Your copyright claim on “{title}” was upheld",
+        "The copyright claim on your video “{title}” was upheld",
+    ),
+    "appealed": ("The uploader appealed your copyright claim on “{title}”", None),
+}
+
+
+def on_copyright_claim_created(event) -> None:
+    """The uploader hears about the claim on their video; the claimant that it was made."""
+    payload = event.payload
+    video = videos_selectors.video_for_event(video_id=payload["video_id"])
+    uploader, claimant = _users(payload["uploader_id"], payload["claimant_id"])
+    if video is None:
+        return
+    data = {"claim_id": str(payload["claim_id"]), "policy": payload["policy"]}
+    if uploader is not None:
+        sentence = f"Copyright claim on your video “{video.title}” ({payload['policy']})"
+        if payload["source"] == "takedown":
+            sentence = f"Your video “{video.title}” received a copyright takedown notice"
+        notify(recipient=uploader, kind="copyright_claim", target=video, data={**data, "sentence": sentence})
+    if claimant is not None:
+        sentence = f"Your copyright claim on “{video.title}” was made ({payload['policy']})"
+        notify(recipient=claimant, kind="copyright_claim", data={**data, "sentence": sentence})
+
+
+def on_copyright_claim_updated(event) -> None:
+    """Both parties hear of a transition, except the one who made it."""
+    payload = event.payload
+    texts = CLAIM_STATUS_SENTENCES.get(payload["status"])
+    video = videos_selectors.video_for_event(video_id=payload["video_id"])
+    if texts is None or video is None:
+        return
+    uploader, claimant = _users(payload["uploader_id"], payload["claimant_id"])
+    to_claimant, to_uploader = texts
+    data = {"claim_id": str(payload["claim_id"]), "status": payload["status"]}
+    if claimant is not None and to_claimant and payload["actor_id"] != claimant.pk:
+        notify(
+            recipient=claimant, kind="copyright_claim", data={**data, "sentence": to_claimant.format(title=video.title)}
+        )
+    if uploader is not None and to_uploader and payload["actor_id"] != uploader.pk:
+        notify(
+            recipient=uploader,
+            kind="copyright_claim",
+            target=video,
+            data={**data, "sentence": to_uploader.format(title=video.title)},
+        )
+
+
 HANDLERS = {
     "user.followed": on_user_followed,
     "user.follow_requested": on_follow_requested,
@@ -254,6 +311,8 @@ HANDLERS = {
     "stream.started": on_stream_started,
     "content.moderated": on_content_moderated,
     "report.resolved": on_report_resolved,
+    "copyright.claim_created": on_copyright_claim_created,
+    "copyright.claim_updated": on_copyright_claim_updated,
 }
 
 

@@ -2,6 +2,8 @@
 (``videos.access`` registers the rules of videos, comments and playlists): every read here goes
 through ``access.visible_to`` / ``access.can_view``."""
 
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -10,6 +12,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from accounts import access as graph
 from socialflow.core import access
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
+from videos import storage
 from videos.access import comments_on_visible_video_q, listed_q, published_q
 from videos.lib.viewers import viewer_key_for
 from videos.models import (
@@ -258,3 +261,16 @@ def video_for_event(*, video_id: int) -> Video | None:
 def comment_for_event(*, comment_id: int) -> Comment | None:
     """A comment an event named, with its author and video; None once deleted."""
     return Comment.objects.select_related("author", "video").filter(pk=comment_id).first()
+
+
+@contextmanager
+def video_source_local_copy(*, video: Video):
+    """A local path to the video's original upload (a temporary download on S3), or None without one.
+
+    For readers of the media that are not the transcoder (copyright fingerprinting).
+    """
+    if not video.source_name:
+        yield None
+        return
+    with storage.local_copy(video.source_name) as path:
+        yield path

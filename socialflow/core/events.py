@@ -127,6 +127,19 @@ CATALOG: dict[str, EventSpec] = {
     # live
     "stream.started": EventSpec(("stream_id", "owner_id"), "a live stream went on air"),
     "stream.ended": EventSpec(("stream_id", "owner_id"), "a live stream went off air"),
+    # copyright
+    "copyright.claim_created": EventSpec(
+        ("claim_id", "video_id", "uploader_id", "claimant_id", "policy", "source"),
+        "a copyright claim was made on a video (match, manual claim or takedown); both parties should hear",
+    ),
+    "copyright.claim_updated": EventSpec(
+        ("claim_id", "video_id", "uploader_id", "claimant_id", "status", "actor_id"),
+        "a claim moved to status (disputed, released, upheld, appealed; staff decisions); the other party should hear",
+    ),
+    "copyright.strike": EventSpec(
+        ("claim_id", "video_id", "user_id", "audit_id"),
+        "an upheld takedown counts as a copyright strike against user (the uploader)",
+    ),
 }
 
 _registry: dict[str, dict[str, Handler]] = {}

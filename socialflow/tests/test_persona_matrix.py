@@ -371,6 +371,18 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ("live-hls", "GET"): Exempt("HLS files by unguessable playback id (public like the stream): live/tests"),
     # monetization: the caller's own ledger only (monetization/tests/test_api.py)
     ("monetization-earnings", "GET"): Plain(signed_in(200)),
+    # copyright: the caller's own references and the claims they are a party to; writes need the
+    # rights-holder capability (no persona has it); a claim is seen by its two parties only
+    # (copyright/tests/test_api.py), so the id here names nobody's claim.
+    ("copyright-references", "GET"): Plain(signed_in(200)),
+    ("copyright-references", "POST"): Plain(signed_in(403), body={}),
+    ("copyright-claims", "GET"): Plain(signed_in(200)),
+    ("copyright-claims", "POST"): Plain(signed_in(403), body={}),
+    ("copyright-claim", "GET"): Plain(signed_in(404)),
+    ("copyright-claim-dispute", "POST"): Plain(signed_in(404), body={"reason": "mine"}),
+    ("copyright-claim-release", "POST"): Plain(signed_in(404)),
+    ("copyright-claim-uphold", "POST"): Plain(signed_in(404)),
+    ("copyright-claim-appeal", "POST"): Plain(signed_in(404), body={"reason": "mine"}),
     # notifications
     ("notifications-list", "GET"): Plain(signed_in(200), kind="notification", listed=lambda p, s, sees: p == "owner"),
     ("notifications-unread-count", "GET"): Plain(signed_in(200)),
@@ -610,6 +622,11 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "notifications-device": lambda: "notifications/devices/999999",
         "notifications-detail": lambda: f"notifications/{obj.pk}",
         "reports": lambda: "reports",
+        "copyright-claim": lambda: "copyright/claims/999999",
+        "copyright-claim-dispute": lambda: "copyright/claims/999999/dispute",
+        "copyright-claim-release": lambda: "copyright/claims/999999/release",
+        "copyright-claim-uphold": lambda: "copyright/claims/999999/uphold",
+        "copyright-claim-appeal": lambda: "copyright/claims/999999/appeal",
     }
     if name in by_name:
         return "/api/v1/" + by_name[name]()
@@ -635,6 +652,8 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "live-channel": "live/channel",
         "live-channel-rotate-key": "live/channel/rotate-key",
         "monetization-earnings": "monetization/earnings",
+        "copyright-references": "copyright/references",
+        "copyright-claims": "copyright/claims",
         "notifications-list": "notifications",
         "notifications-unread-count": "notifications/unread-count",
         "notifications-mark-read": "notifications/mark-read",
