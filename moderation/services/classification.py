@@ -60,6 +60,7 @@ class Input:
     key: str  # stable per input: a digest of the text, or the image's storage name (+ frame time)
     label: str
     item: Item
+    source: str = ""  # the image's storage name (the console previews it)
 
 
 # --- inputs ---------------------------------------------------------------------------------------------
@@ -101,13 +102,14 @@ def _text_input(text: str, author, target_type: str) -> Input | None:
     )
 
 
-def _image_input(key: str, label: str, data: bytes | None, author, target_type: str) -> Input | None:
+def _image_input(key: str, label: str, data: bytes | None, author, target_type: str, source: str = "") -> Input | None:
     array = image_array(data) if data else None
     if array is None:
         return None
     return Input(
         key=hashlib.sha256(key.encode()).hexdigest()[:40],
         label=label,
+        source=source,
         item=Item(kind=IMAGE, image=array, author_id=getattr(author, "pk", None), target_type=target_type),
     )
 
@@ -155,7 +157,9 @@ def target_inputs(*, target_type: str, target) -> tuple[object, list[Input]]:
         author = target.author
         inputs.append(_text_input(target.text, author, target_type))
         for index, (media_id, name) in enumerate(posts_selectors.post_image_files(post_id=target.pk), 1):
-            inputs.append(_image_input(f"media:{media_id}:{name}", f"image {index}", _read(name), author, target_type))
+            inputs.append(
+                _image_input(f"media:{media_id}:{name}", f"image {index}", _read(name), author, target_type, name)
+            )
     elif target_type == TargetType.COMMENT:
         author = target.author
         inputs.append(_text_input(target.text, author, target_type))
@@ -166,7 +170,11 @@ def target_inputs(*, target_type: str, target) -> tuple[object, list[Input]]:
         author = target.author
         inputs.append(_text_input(f"{target.title}\n{target.description}", author, target_type))
         if target.thumbnail:
-            inputs.append(_image_input(target.thumbnail, "thumbnail", _read(target.thumbnail), author, target_type))
+            inputs.append(
+                _image_input(
+                    target.thumbnail, "thumbnail", _read(target.thumbnail), author, target_type, target.thumbnail
+                )
+            )
         for at, png in _video_frames(target):
             key = f"{target.source_name}@{at}"
             inputs.append(_image_input(key, f"frame at {at:.1f} s", png, author, target_type))
@@ -174,7 +182,14 @@ def target_inputs(*, target_type: str, target) -> tuple[object, list[Input]]:
         author = target
         if target.avatar:
             inputs.append(
-                _image_input(f"avatar:{target.avatar.name}", "avatar", _read(target.avatar.name), author, target_type)
+                _image_input(
+                    f"avatar:{target.avatar.name}",
+                    "avatar",
+                    _read(target.avatar.name),
+                    author,
+                    target_type,
+                    target.avatar.name,
+                )
             )
     else:
         return None, []
@@ -238,7 +253,7 @@ def _store(*, target_type: str, target, author, source: Input, classifier, resul
                 fingerprint=fingerprint(source.item.text) if classifier.name == "spam" else "",
                 score=result.score,
                 label=result.label[:64],
-                details=result.details,
+                details={**result.details, "source": source.source} if source.source else result.details,
                 decision=decision,
                 review=Signal.Review.NONE if decision == Decision.ALLOW else Signal.Review.PENDING,
                 escalated=decision == Decision.REMOVE,
