@@ -35,8 +35,9 @@ def _thresholds(name: str, hold: float, remove: float) -> dict[str, float]:
 MODERATION_THRESHOLDS = {
     # nudenet: the highest confidence of an exposed-body-part detection.
     "nsfw": _thresholds("nsfw", 0.55, 0.85),
-    # alt-profanity-check on the normalised text.
-    "toxicity": _thresholds("toxicity", 0.85, 0.98),
+    # alt-profanity-check on the normalised text: swearing is a judgement call, so by default it
+    # is only ever held for a moderator (remove 1.01: never automatically).
+    "toxicity": _thresholds("toxicity", 0.85, 1.01),
     # the spam rules and naive Bayes, combined.
     "spam": _thresholds("spam", 0.7, 0.97),
     # PDQ: a match against the staff hash list scores 1.
