@@ -74,7 +74,7 @@ def account_action_create(
         accounts_services.user_ban(user=user, by=by, until=None, reason=reason)
     audit_record(
         actor=by,
-        action=f"user.{kind}",
+        action=f"account.{kind}",
         target=user,
         reason=reason,
         metadata={"action_id": action.pk, "until": until, "report_id": getattr(report, "pk", None)},
@@ -105,7 +105,7 @@ def _apply_strike_rule(*, user: User) -> AccountAction | None:
         reason=f"{strikes} strikes within {settings.MODERATION_STRIKE_WINDOW.days} days: "
         f"uploads and live are suspended until {until:%Y-%m-%d %H:%M} UTC",
     )
-    audit_record(actor=None, action="user.limit", target=user, reason=action.reason, metadata={"strikes": strikes})
+    audit_record(actor=None, action="account.limit", target=user, reason=action.reason, metadata={"strikes": strikes})
     _notify(action)
     return action
 
@@ -143,7 +143,7 @@ def account_action_revoke(*, action: AccountAction, by, reason: str = "") -> boo
         user = User.objects.get(pk=action.user_id)
         if user.is_banned:
             accounts_services.user_unban(user=user, by=by)
-    audit_record(actor=by, action=f"user.{action.kind}_revoked", target=action.user, reason=reason)
+    audit_record(actor=by, action=f"account.{action.kind}_revoked", target=action.user, reason=reason)
     return True
 
 
