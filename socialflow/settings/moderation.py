@@ -79,6 +79,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "ReportReasonEnum": "moderation.models.Reason",
         "ReportStatusEnum": "moderation.models.Report.Status",
         "AccountActionKindEnum": "moderation.models.AccountAction.Kind",
+        # Keeps the notifications' kind enum its published name now that another "kind" exists.
+        "KindEnum": "notifications.models.Kind",
         "AppealStatusEnum": "moderation.models.Appeal.Status",
     }
 )
