@@ -10,10 +10,10 @@ from importlib import metadata
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 
 from moderation.classifiers.base import IMAGE, Classifier, Item, Result
 from moderation.models import HashEntry
+from socialflow.cache import fallback_cache as cache
 
 LIST_VERSION_KEY = "moderation:pdq-list-version"
 

@@ -8,11 +8,10 @@ import re
 import threading
 from importlib import metadata
 
-from django.core.cache import cache
-
 from moderation.classifiers.base import TEXT, Classifier, Item, Result
 from moderation.classifiers.text import normalise
 from moderation.models import WatchedWord
+from socialflow.cache import fallback_cache as cache
 
 _lock = threading.Lock()
 _models: dict = {}
