@@ -41,6 +41,7 @@ from moderation.models import Decision, Signal, TargetType
 from moderation.services.reports import target_hold, target_remove
 from posts import selectors as posts_selectors
 from socialflow.core.audit import audit_record
+from socialflow.core.moderation import ModerationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -309,6 +310,9 @@ def _act(*, target_type: str, target, author, signals: list[Signal]) -> None:
         reason = _reason(worst)
     if worst.decision == Decision.ALLOW:
         return
+    status = getattr(target, "moderation_status", ModerationStatus.VISIBLE)
+    if status == ModerationStatus.REMOVED or (status == ModerationStatus.HELD and worst.decision == Decision.HOLD):
+        return  # a moderator (or an earlier decision) already went at least as far: never undo it
     with transaction.atomic():
         if target_type == TargetType.USER:
             # An avatar cannot be hidden: held ones wait in the queue; removed ones are taken off.

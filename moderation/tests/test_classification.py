@@ -21,7 +21,7 @@ from posts import services as posts_services
 from posts.models import Post
 from posts.tests.factories import PostFactory
 from socialflow.core.models import AuditEntry
-from socialflow.core.moderation import ModerationStatus
+from socialflow.core.moderation import ModerationStatus, moderation_apply
 from videos.lib.ffmpeg import make_test_clip
 from videos.models import Comment
 from videos.tests.factories import CommentFactory, VideoFactory
@@ -211,3 +211,14 @@ def test_nothing_is_queued_when_auto_classify_is_off(settings):
     settings.MODERATION_AUTO_CLASSIFY = False
     posts_services.post_create(author=UserFactory(), text="f*** this")
     assert not Signal.objects.exists()
+
+
+def test_an_automatic_hold_never_undoes_a_moderators_removal(auto):
+    post = PostFactory(text="fine words")
+    moderation_apply(actor=None, target=post, status="removed", reason="a moderator removed it")
+    Post.objects.filter(pk=post.pk).update(text="you are a f***ing idiot")
+    services.classify_target(target_type="post", target_id=post.pk)
+    post.refresh_from_db()
+    assert post.moderation_status == ModerationStatus.REMOVED
+    assert post.moderation_reason == "a moderator removed it"
+    assert Signal.objects.filter(target_id=post.pk, classifier="toxicity", decision=Decision.HOLD).exists()
