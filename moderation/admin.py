@@ -87,9 +87,9 @@ def _media_url(name: str) -> str | None:
         return None
 
 
-def target_preview(target_type: str, target, *, image: str = ""):
+def target_preview(target_type: str, target, *, image: str = "", context: bool = False):
     """The target as a moderator needs to see it: text, image or thumbnail, a player link, and
-    the chat around a reported message."""
+    (``context``: on the change page, not per row of a list) the chat around a message."""
     if target is None:
         return "(gone)"
     parts = [_admin_link(target, _excerpt(target))]
@@ -107,15 +107,15 @@ def target_preview(target_type: str, target, *, image: str = ""):
         avatar = _media_url(target.avatar.name) if target.avatar else None
         if avatar:
             parts.append(format_html('<img src="{}" style="max-height:64px" alt="avatar">', avatar))
-    elif target_type == TargetType.CHAT_MESSAGE:
-        context = live_selectors.chat_context(message=target, around=CHAT_CONTEXT)
+    elif target_type == TargetType.CHAT_MESSAGE and context:
+        around = live_selectors.chat_context(message=target, around=CHAT_CONTEXT)
         parts.append(
             format_html(
                 "<ol style='font-size:smaller'>{}</ol>",
                 format_html_join(
                     "",
                     "<li{}>{}: {}</li>",
-                    ((" style='font-weight:bold'" if m.pk == target.pk else "", m.user_id, m.text) for m in context),
+                    ((" style='font-weight:bold'" if m.pk == target.pk else "", m.user_id, m.text) for m in around),
                 ),
             )
         )
@@ -283,7 +283,7 @@ class ReportAdmin(EnforcementActions, admin.ModelAdmin):
         "reporter",
         "target_type",
         "target_id",
-        "target_preview",
+        "target_in_context",
         "reason",
         "details",
         "severity",
@@ -322,6 +322,10 @@ class ReportAdmin(EnforcementActions, admin.ModelAdmin):
         if target is None:
             return f"{report.target_type} {report.target_id} (gone)"
         return target_preview(report.target_type, target)
+
+    @admin.display(description="target")
+    def target_in_context(self, report):
+        return target_preview(report.target_type, report.target, context=True)
 
     @admin.action(description="Dismiss selected reports (no violation)", permissions=["act"])
     def dismiss_reports(self, request, queryset):
@@ -415,7 +419,7 @@ class SignalAdmin(EnforcementActions, admin.ModelAdmin):
     search_fields = ("excerpt", "label", "author__username")
     actions = ["confirm_signals", "overturn_signals", "escalate_signals", *ENFORCEMENT_ACTIONS]
     exclude = ("target_content_type",)
-    readonly_fields = [f.name for f in Signal._meta.fields if f.name != "target_content_type"] + ["preview"]
+    readonly_fields = [f.name for f in Signal._meta.fields if f.name != "target_content_type"] + ["in_context"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author", "target_content_type").prefetch_related("target")
@@ -435,6 +439,11 @@ class SignalAdmin(EnforcementActions, admin.ModelAdmin):
     @admin.display(description="content")
     def preview(self, signal):
         return target_preview(signal.target_type, signal.target, image=(signal.details or {}).get("source", ""))
+
+    @admin.display(description="content")
+    def in_context(self, signal):
+        source = (signal.details or {}).get("source", "")
+        return target_preview(signal.target_type, signal.target, image=source, context=True)
 
     @admin.action(description="Confirm: the content violates (held → removed)…", permissions=["act"])
     def confirm_signals(self, request, queryset):

@@ -297,3 +297,18 @@ def test_moderators_maintain_the_watched_words_and_the_hash_list(mod_client, mod
 
 def test_report_statuses_stay_valid():
     assert set(Report.Status.values) == {"open", "resolved", "dismissed"}
+
+
+def test_a_reported_chat_message_is_shown_in_its_context(mod_client):
+    from live.tests.factories import ChatMessageFactory, StreamFactory
+
+    stream = StreamFactory()
+    before = ChatMessageFactory(stream=stream, text="earlier line")
+    reported = ChatMessageFactory(stream=stream, text="the reported line")
+    after = ChatMessageFactory(stream=stream, text="later line")
+    report = ReportFactory(target=reported, target_type="chat_message")
+    page = mod_client.get(f"{REPORTS}{report.pk}/change/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    content = content[content.index("<ol") :]  # the chat around the message, after its excerpt
+    assert content.index(before.text) < content.index(reported.text) < content.index(after.text)
