@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from socialflow.envtools import env
 
-from .base import CELERY_BEAT_SCHEDULE, REST_FRAMEWORK, SPECTACULAR_SETTINGS
+from .base import CELERY_BEAT_SCHEDULE, CELERY_TASK_ROUTES, REST_FRAMEWORK, SPECTACULAR_SETTINGS
 
 # Reports one user may make per window (DRF rate syntax); a flood of reports is abuse too.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["reports"] = env.str("THROTTLE_REPORTS", default="20/hour")
@@ -15,8 +15,10 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["report_messages"] = env.str("THROTTLE_
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["appeals"] = env.str("THROTTLE_APPEALS", default="10/day")
 
 
-# New and edited content goes to the automatic classifiers (off in the test settings).
+# New and edited content goes to the automatic classifiers (off in the test settings), on their own
+# queue: a backlog of classification (a chat flood) never delays the default queue's tasks.
 MODERATION_AUTO_CLASSIFY = env.bool("MODERATION_AUTO_CLASSIFY", default=True)
+CELERY_TASK_ROUTES["moderation.tasks.classify"] = {"queue": "moderation"}
 
 
 def _thresholds(name: str, hold: float, remove: float) -> dict[str, float]:
