@@ -129,3 +129,12 @@ def stream_for_chat(*, stream_id: int, user) -> Stream | None:
 def stream_for_event(*, stream_id: int) -> Stream | None:
     """A stream an event named, with its owner; None once deleted (not a visibility check)."""
     return Stream.objects.select_related("owner").filter(pk=stream_id).first()
+
+
+def chat_context(*, message: ChatMessage, around: int = 5) -> list[ChatMessage]:
+    """The messages just before and after ``message`` in its stream's chat, oldest first (for the
+    moderation console's preview of a reported message; every state, moderated ones included)."""
+    base = ChatMessage.objects.filter(stream_id=message.stream_id)
+    before = list(base.filter(pk__lt=message.pk).order_by("-pk")[:around])
+    after = list(base.filter(pk__gt=message.pk).order_by("pk")[:around])
+    return [*reversed(before), message, *after]

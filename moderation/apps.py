@@ -2,7 +2,33 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 MODERATOR_GROUP = "moderator"
-MODERATOR_PERMISSIONS = ("view_report", "change_report", "act_on_report")
+# What a moderator needs and nothing else: the queues (reports, signals, appeals, account
+# actions), acting on them, the staff lists (watched words, known-bad hashes) and reading the audit
+# trail. A staff user without the group cannot act (the admin actions check these).
+MODERATOR_PERMISSIONS = (
+    "view_report",
+    "change_report",
+    "act_on_report",
+    "escalate",
+    "view_reportmessage",
+    "add_reportmessage",
+    "view_signal",
+    "change_signal",
+    "act_on_signal",
+    "view_accountaction",
+    "add_accountaction",
+    "act_on_account",
+    "view_appeal",
+    "change_appeal",
+    "decide_appeal",
+    "view_watchedword",
+    "add_watchedword",
+    "change_watchedword",
+    "delete_watchedword",
+    "view_hashentry",
+    "add_hashentry",
+    "change_hashentry",
+)
 
 
 def ensure_moderator_group(sender, using="default", **kwargs) -> None:
@@ -22,4 +48,9 @@ class ModerationConfig(AppConfig):
     name = "moderation"
 
     def ready(self):
+        from moderation import handlers, services
+        from socialflow.core import restrictions
+
         post_migrate.connect(ensure_moderator_group, sender=self)
+        handlers.register()
+        restrictions.set_provider(services.restriction_refusal)

@@ -9,9 +9,20 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from live import selectors as live_selectors
-from moderation.models import COPYRIGHT_REASONS, Report, TargetType
+from moderation.models import (
+    COPYRIGHT_REASONS,
+    AccountAction,
+    Appeal,
+    Decision,
+    Report,
+    ReportMessage,
+    Signal,
+    TargetType,
+)
 from posts import selectors as posts_selectors
 from socialflow.core import moderation
+from socialflow.core.exceptions import NotFound
+from socialflow.core.ids import parse_id
 from videos import selectors as videos_selectors
 
 # Who owns a target (a reporter may not report themself or their own content).
@@ -85,3 +96,32 @@ def report_queue() -> QuerySet[Report]:
 def reports_for_copyright() -> QuerySet[Report]:
     """Open reports the copyright domain should review (reason ``rights``)."""
     return Report.objects.filter(reason__in=COPYRIGHT_REASONS, status=Report.Status.OPEN).order_by("created_at", "id")
+
+
+def report_of_reporter(*, reporter, report_id) -> Report:
+    """The caller's own report (404 for anyone else's: a report's existence is private)."""
+    pk = parse_id(report_id)
+    report = Report.objects.filter(pk=pk, reporter=reporter).first() if pk is not None else None
+    if report is None:
+        raise NotFound("No such report.")
+    return report
+
+
+def report_messages(*, report: Report) -> QuerySet[ReportMessage]:
+    return ReportMessage.objects.filter(report=report).order_by("created_at", "id")
+
+
+def account_actions_of(*, user) -> QuerySet[AccountAction]:
+    """Enforcement on the user's account, newest first."""
+    return AccountAction.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def appeals_of(*, user) -> QuerySet[Appeal]:
+    return Appeal.objects.filter(user=user).select_related("action").order_by("-created_at", "-id")
+
+
+def moderated_content_of(*, user, limit: int = 50) -> list[Signal]:
+    """Automatic decisions that held or removed the user's content (what, why, when), newest first."""
+    return list(
+        Signal.objects.filter(author=user).exclude(decision=Decision.ALLOW).order_by("-created_at", "-id")[:limit]
+    )

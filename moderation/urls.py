@@ -1,4 +1,8 @@
 """Server-rendered Studio pages of this app, mounted under /studio/moderation/."""
 
+from django.urls import path
+
+from moderation import views
+
 app_name = "moderation"
-urlpatterns: list = []
+urlpatterns = [path("", views.index, name="index")]

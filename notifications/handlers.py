@@ -210,6 +210,8 @@ def on_content_moderated(event) -> None:
     if payload["reason"]:
         sentence = f"{sentence}: {payload['reason']}"
     data = {"sentence": sentence, "reason": payload["reason"], "status": payload["status"], "content": payload["kind"]}
+    if payload["status"] != "visible":
+        data["appeal_url"] = APPEAL_URL
     notify(recipient=owner, kind="moderation_action", target=target, data=data)
 
 
@@ -291,6 +293,68 @@ def on_copyright_claim_updated(event) -> None:
         )
 
 
+# Account standing (the moderation app's events): the user hears what happened, why, and where to
+# appeal (the Studio page). The same kind as content moderation: one switch for "moderation".
+APPEAL_URL = "/studio/moderation/"
+ACCOUNT_SENTENCES = {
+    "warn": "You received a warning",
+    "strike": "You received a strike",
+    "limit": "Uploads and live are suspended on your account",
+    "suspend": "Your account is suspended",
+    "ban": "Your account is banned",
+}
+
+
+def on_account_actioned(event) -> None:
+    payload = event.payload
+    (user,) = _users(payload["user_id"])
+    if user is None:
+        return
+    sentence = ACCOUNT_SENTENCES.get(payload["kind"], "A moderator acted on your account")
+    if payload["until"]:
+        sentence = f"{sentence} until {payload['until'][:16].replace('T', ' ')} UTC"
+    if payload["reason"]:
+        sentence = f"{sentence}: {payload['reason']}"
+    data = {
+        "sentence": sentence,
+        "reason": payload["reason"],
+        "status": payload["kind"],
+        "content": "account",
+        "action_id": str(payload["action_id"]),
+        "appeal_url": APPEAL_URL if payload["kind"] != "warn" else "",
+    }
+    notify(recipient=user, kind="moderation_action", data=data)
+
+
+APPEAL_OUTCOMES = {"granted": "granted: the decision was reversed", "rejected": "rejected: the decision stands"}
+
+
+def on_appeal_decided(event) -> None:
+    payload = event.payload
+    (user,) = _users(payload["user_id"])
+    if user is None:
+        return
+    sentence = f"Your appeal was {APPEAL_OUTCOMES.get(payload['outcome'], 'decided')}"
+    if payload["note"]:
+        sentence = f"{sentence} ({payload['note']})"
+    data = {
+        "sentence": sentence,
+        "status": payload["outcome"],
+        "content": "appeal",
+        "appeal_id": str(payload["appeal_id"]),
+    }
+    notify(recipient=user, kind="moderation_action", data=data)
+
+
+def on_report_replied(event) -> None:
+    payload = event.payload
+    (reporter,) = _users(payload["reporter_id"])
+    if reporter is None:
+        return
+    data = {"sentence": "A moderator replied about your report", "report_id": str(payload["report_id"])}
+    notify(recipient=reporter, kind="report_resolved", data=data)
+
+
 HANDLERS = {
     "user.followed": on_user_followed,
     "user.follow_requested": on_follow_requested,
@@ -313,6 +377,9 @@ HANDLERS = {
     "report.resolved": on_report_resolved,
     "copyright.claim_created": on_copyright_claim_created,
     "copyright.claim_updated": on_copyright_claim_updated,
+    "report.replied": on_report_replied,
+    "account.actioned": on_account_actioned,
+    "appeal.decided": on_appeal_decided,
 }
 
 

@@ -14,7 +14,7 @@ from django.db.models.expressions import RawSQL
 from accounts import access as graph
 from accounts.models import User
 from posts.lib.entities import normalize_hashtag
-from posts.models import Bookmark, Hashtag, Post, Visibility
+from posts.models import Bookmark, Hashtag, Media, Post, Visibility
 from socialflow.core import access
 from socialflow.core.exceptions import NotFound
 from socialflow.core.ids import parse_id
@@ -164,3 +164,9 @@ def post_for_event(*, post_id: int) -> Post | None:
         .filter(pk=post_id, deleted_at__isnull=True)
         .first()
     )
+
+
+def post_image_files(*, post_id: int) -> list[tuple[int, str]]:
+    """``(media id, storage name of the original)`` of a post's images, in attachment order (for
+    the moderation classifiers, which read the files)."""
+    return list(Media.objects.filter(post_id=post_id).order_by("pk").values_list("pk", "file"))

@@ -592,7 +592,18 @@ def main(argv: list[str]) -> int:
             )
         processes.start(
             "worker",
-            [PYTHON, "-m", "celery", "-A", "socialflow", "worker", "-Q", "celery,transcode", "--concurrency", "2"]
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "socialflow",
+                "worker",
+                "-Q",
+                "celery,transcode,moderation",
+                "--concurrency",
+                "2",
+            ]
             + ["--loglevel", "WARNING", "--hostname", f"scaleout-{tag}@%h"],
             app_env(workdir, "worker", common),
         )

@@ -215,6 +215,8 @@ def user_profile_update(
     new_avatar = user.avatar.name if user.avatar else ""
     if old_avatar and old_avatar != new_avatar:
         transaction.on_commit(lambda: default_storage.delete(old_avatar))
+    if new_avatar and new_avatar != old_avatar:
+        events.record("user.avatar_changed", user_id=user.pk, avatar=new_avatar)
     return user
 
 

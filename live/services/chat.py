@@ -14,7 +14,7 @@ from live.lib.ratelimit import chat_rate_limit_hit, retry_after_text
 from live.models import ChatMessage, Stream, StreamBan
 from live.selectors import stream_for_chat
 from socialflow.cache import fallback_cache as cache
-from socialflow.core import access
+from socialflow.core import access, screening
 from socialflow.core.audit import audit_record
 from socialflow.core.moderation import ModerationStatus, moderation_apply
 
@@ -130,6 +130,7 @@ def chat_message_send(*, stream_id: int, user, text, broadcast: bool = True) -> 
             )
     with transaction.atomic():
         message = ChatMessage.objects.create(stream=stream, user=user, text=text)
+        screening.submit("chat_message", message.pk)  # the automatic classifiers, after commit
         Stream.objects.filter(pk=stream.pk).update(chat_messages_count=F("chat_messages_count") + 1)
         if broadcast:
             payload = message_payload(message)

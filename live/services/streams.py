@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from live.lib.broadcast import room_send_safely
 from live.models import LiveChannel, Stream, new_stream_key
-from socialflow.core import events
+from socialflow.core import events, restrictions
 from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import Conflict
 from socialflow.reliability.queue import task_named
@@ -47,8 +47,10 @@ def stream_create(
 ) -> Stream:
     """Create the owner's stream (and their channel, with its stream key, on the first one).
 
-    The database allows one idle/live stream per owner: a second -> 409.
+    The database allows one idle/live stream per owner: a second -> 409. 403 while the account may
+    not go live (strikes or a moderator's limit: ``socialflow.core.restrictions``).
     """
+    restrictions.check(owner, restrictions.LIVE)
     try:
         with transaction.atomic():
             channel_get_or_create(owner=owner)

@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group, Permission
 
 from accounts.tests.factories import UserFactory
 from live.tests.factories import ChatMessageFactory
+from moderation.apps import MODERATOR_PERMISSIONS
 from moderation.models import Report
 from moderation.tests.factories import ReportFactory
 from posts.models import Post
@@ -29,9 +30,11 @@ def mod_client(client, moderator):
     return client
 
 
-def test_the_moderator_group_has_only_the_report_permissions():
-    codenames = set(Group.objects.get(name="moderator").permissions.values_list("codename", flat=True))
-    assert codenames == {"view_report", "change_report", "act_on_report"}
+def test_the_moderator_group_has_only_the_moderation_permissions():
+    perms = Group.objects.get(name="moderator").permissions.select_related("content_type")
+    assert {p.content_type.app_label for p in perms} == {"moderation"}
+    assert set(perms.values_list("codename", flat=True)) == set(MODERATOR_PERMISSIONS)
+    assert "delete_report" not in MODERATOR_PERMISSIONS and "delete_signal" not in MODERATOR_PERMISSIONS
 
 
 def test_the_queue_orders_by_severity_then_open_reports_on_the_target(mod_client):

@@ -227,6 +227,7 @@ def post_update(*, post: Post, text: str) -> Post:
         post.entities["reply_to"] = reply_to_entity
     post.edited_at = timezone.now()
     post.save(update_fields=["text", "entities", "edited_at"])
+    events.record("post.edited", post_id=post.pk, author_id=post.author_id)
     added = [u.pk for u in mentions if u.pk not in old_mentions]
     if added:
         events.record("post.mentioned", post_id=post.pk, author_id=post.author_id, user_ids=added)

@@ -84,6 +84,7 @@ CATALOG: dict[str, EventSpec] = {
     ),
     "user.banned": EventSpec(("user_id", "by_id", "until", "reason"), "a moderator banned the account"),
     "user.unbanned": EventSpec(("user_id", "by_id"), "a moderator lifted the ban"),
+    "user.avatar_changed": EventSpec(("user_id", "avatar"), "the user set a new avatar (storage name)"),
     # moderation (socialflow.core.moderation)
     "content.moderated": EventSpec(
         ("kind", "target_id", "owner_id", "actor_id", "status", "previous_status", "reason", "audit_id"),
@@ -94,12 +95,25 @@ CATALOG: dict[str, EventSpec] = {
         ("report_id", "reporter_id", "target_type", "outcome"),
         "a moderator decided a report (outcome: removed or dismissed); the reporter should hear",
     ),
+    "report.rights": EventSpec(
+        ("report_id", "reporter_id", "target_type", "target_id", "details"),
+        "a user reported content for rights (copyright); routed to the copyright domain",
+    ),
+    "report.replied": EventSpec(("report_id", "reporter_id"), "a moderator wrote in a report's thread"),
+    "account.actioned": EventSpec(
+        ("user_id", "action_id", "kind", "reason", "until"),
+        "a moderator (or the strike rule) warned, struck, limited, suspended or banned an account",
+    ),
+    "appeal.decided": EventSpec(
+        ("appeal_id", "user_id", "outcome", "note"), "a moderator granted or rejected a user's appeal"
+    ),
     # posts
     "post.created": EventSpec(
         ("post_id", "author_id", "reply_to_id", "quote_of_id", "mentioned_user_ids", "announce"),
         "a post, reply or quote was published; announce: followers should hear about it",
     ),
     "post.mentioned": EventSpec(("post_id", "author_id", "user_ids"), "an edit mentioned new users"),
+    "post.edited": EventSpec(("post_id", "author_id"), "the author changed the post's text"),
     "post.reposted": EventSpec(
         ("post_id", "original_id", "user_id", "original_author_id"), "user reposted original (post_id: the repost)"
     ),

@@ -41,7 +41,7 @@ def programs(*, bin_dir: Path, host: str, port: int, var_dir: Path, redis_comman
         # A warm shutdown lets running tasks finish (a transcode may take a while).
         Program(
             "worker",
-            [celery, "-A", "socialflow", "worker", "-Q", "celery,transcode", "--concurrency", "2"]
+            [celery, "-A", "socialflow", "worker", "-Q", "celery,transcode,moderation", "--concurrency", "2"]
             + ["--loglevel", "INFO", "--without-gossip", "--without-mingle"],
             priority=30,
             stop_wait_s=60,

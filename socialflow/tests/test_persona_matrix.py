@@ -397,6 +397,12 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     # moderation
     ("reports", "POST"): Obj("post", report, body=_report_post),
     ("reports", "GET"): Plain(signed_in(200)),
+    # a report's thread is its reporter's alone; the id names nobody's report here
+    ("report-messages", "GET"): Plain(signed_in(404)),
+    ("report-messages", "POST"): Plain(signed_in(404), body={"text": "more details"}),
+    ("moderation-actions", "GET"): Plain(signed_in(200)),  # the caller's own account actions
+    ("appeals", "GET"): Plain(signed_in(200)),
+    ("appeals", "POST"): Plain(signed_in(400), body={"text": "why"}),  # names neither action nor content
     ("notifications-detail", "GET"): Obj(
         "notification", lambda p, s, sees: 401 if p == "anonymous" else read()(p, s, sees)
     ),
@@ -620,6 +626,7 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "live-stream-bans": lambda: f"live/streams/{obj.pk}/bans",
         "live-stream-unban": lambda: f"live/streams/{obj.pk}/bans/{obj.bans.get().user.username}",
         "notifications-device": lambda: "notifications/devices/999999",
+        "report-messages": lambda: "reports/999999/messages",
         "notifications-detail": lambda: f"notifications/{obj.pk}",
         "reports": lambda: "reports",
         "copyright-claim": lambda: "copyright/claims/999999",
@@ -654,6 +661,8 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "monetization-earnings": "monetization/earnings",
         "copyright-references": "copyright/references",
         "copyright-claims": "copyright/claims",
+        "moderation-actions": "moderation/actions",
+        "appeals": "appeals",
         "notifications-list": "notifications",
         "notifications-unread-count": "notifications/unread-count",
         "notifications-mark-read": "notifications/mark-read",

@@ -12,12 +12,13 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from live import services as live_services
 from moderation import selectors
-from moderation.models import DETAILS_MAX_LENGTH, SEVERITY, Reason, Report, TargetType
+from moderation.models import DETAILS_MAX_LENGTH, SEVERITY, Reason, Report, ReportMessage, TargetType
 from posts import services as posts_services
 from socialflow.core import access, events
 from socialflow.core.audit import audit_record
-from socialflow.core.exceptions import InvalidInput, NotFound
+from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from socialflow.core.ids import parse_id
+from socialflow.core.moderation import ModerationStatus, moderation_apply
 from videos import services as videos_services
 
 
@@ -57,6 +58,16 @@ def report_create(*, reporter, target_type: str, target_id, reason: str, details
                 details=details,
                 severity=SEVERITY[reason],
             )
+            if report.for_copyright:
+                # Routed to the copyright domain: it registers a handler (moderation may not call it).
+                events.record(
+                    "report.rights",
+                    report_id=report.pk,
+                    reporter_id=reporter.pk,
+                    target_type=target_type,
+                    target_id=str(pk),
+                    details=details,
+                )
     except IntegrityError:
         # A concurrent request of the same reporter made it first (the partial unique constraint).
         existing = selectors.report_open_for(reporter=reporter, target_type=target_type, target_id=pk)
@@ -139,3 +150,80 @@ def report_target_remove(*, report: Report, by, reason: str = "") -> int:
         selectors.reports_open_on_target(target_type=report.target_type, target_id=report.target_id).order_by("pk")
     )
     return _resolve(reports=open_reports, by=by, status=Report.Status.RESOLVED, note=reason)
+
+
+# --- the thread between reporter and moderators ---------------------------------------------------
+
+
+def report_message_add(*, report: Report, author, text: str, by_moderator: bool = False) -> ReportMessage:
+    """Add a message to a report's thread: the reporter (``by_moderator`` False) or a moderator.
+    A moderator's message records ``report.replied`` (the reporter hears, without who wrote it)."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("Write a message.", field="text")
+    if len(text) > DETAILS_MAX_LENGTH:
+        raise InvalidInput(f"At most {DETAILS_MAX_LENGTH} characters.", field="text")
+    if not by_moderator and author.pk != report.reporter_id:
+        raise PermissionDenied("Only the reporter and moderators write in a report's thread.")
+    with transaction.atomic():
+        message = ReportMessage.objects.create(report=report, author=author, text=text, by_moderator=by_moderator)
+        if by_moderator:
+            audit_record(actor=author, action="report.message", target=report, reason=text[:200])
+            events.record("report.replied", report_id=report.pk, reporter_id=report.reporter_id)
+    return message
+
+
+# --- escalation and restore -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reports_escalate(*, reports: list[Report], by, reason: str = "") -> int:
+    """Ask staff for a second look (the admin's "escalated" filter); audited."""
+    count = 0
+    for report in reports:
+        if Report.objects.filter(pk=report.pk, escalated=False).update(escalated=True):
+            audit_record(actor=by, action="report.escalate", target=report, reason=reason)
+            count += 1
+    return count
+
+
+def _moderatable(target_type: str, target):
+    return target is not None and target_type in (
+        TargetType.POST,
+        TargetType.VIDEO,
+        TargetType.COMMENT,
+        TargetType.CHAT_MESSAGE,
+    )
+
+
+@transaction.atomic
+def target_restore(*, target_type: str, target_id: int, by, reason: str = "") -> bool:
+    """Put held or removed content back (visible), audited through ``moderation_apply``; for a
+    user, lift a ban. False when there was nothing to restore."""
+    target = selectors.target_get(target_type=target_type, target_id=target_id)
+    if target_type == TargetType.USER and target is not None:
+        if target.is_banned:
+            accounts_services.user_unban(user=target, by=by)
+            return True
+        return False
+    if not _moderatable(target_type, target):
+        return False
+    return moderation_apply(actor=by, target=target, status=ModerationStatus.VISIBLE, reason=reason) is not None
+
+
+@transaction.atomic
+def target_hold(*, target_type: str, target, by, reason: str) -> bool:
+    """Hold content for review (hidden from all but its author, who is told why)."""
+    if not _moderatable(target_type, target):
+        return False
+    return moderation_apply(actor=by, target=target, status=ModerationStatus.HELD, reason=reason) is not None
+
+
+def target_remove(*, target_type: str, target, by, reason: str) -> None:
+    """Remove content: a moderator's through its owning app (the same paths as a report's removal);
+    the system's (``by`` None: an automatic decision) through ``moderation_apply`` directly."""
+    if by is None:
+        if _moderatable(target_type, target):
+            moderation_apply(actor=None, target=target, status=ModerationStatus.REMOVED, reason=reason)
+        return
+    _remove(target_type=target_type, target=target, by=by, reason=reason)

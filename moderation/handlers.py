@@ -1,0 +1,56 @@
+"""How moderation reacts to other apps' events (registered in ``ModerationConfig.ready()``): new and
+edited content is queued for the automatic classifiers (``moderation.tasks.classify``), after the
+handler's run commits. Chat messages come through ``socialflow.core.screening`` (no event per
+message). ``MODERATION_AUTO_CLASSIFY`` off (the test settings) queues nothing."""
+
+from django.conf import settings
+
+from moderation.models import TargetType
+from socialflow.core import events, screening
+from socialflow.reliability.queue import enqueue, enqueue_on_commit
+
+CLASSIFY_TASK = "moderation.tasks.classify"
+
+
+def classify_soon(target_type: str, target_id) -> None:
+    if settings.MODERATION_AUTO_CLASSIFY:
+        enqueue_on_commit(CLASSIFY_TASK, target_type, int(target_id))
+
+
+def on_post_created(event) -> None:
+    """post.created and post.edited."""
+    classify_soon(TargetType.POST, event.payload["post_id"])
+
+
+def on_comment_created(event) -> None:
+    classify_soon(TargetType.COMMENT, event.payload["comment_id"])
+
+
+def on_video_ready(event) -> None:
+    """The thumbnail and sampled frames exist once the video is ready (title and description too)."""
+    classify_soon(TargetType.VIDEO, event.payload["video_id"])
+
+
+def on_avatar_changed(event) -> None:
+    classify_soon(TargetType.USER, event.payload["user_id"])
+
+
+def on_screening(kind: str, target_id: int) -> None:
+    """``socialflow.core.screening``'s receiver (already after commit)."""
+    if settings.MODERATION_AUTO_CLASSIFY and kind in TargetType.values:
+        enqueue(CLASSIFY_TASK, kind, int(target_id))
+
+
+HANDLERS = {
+    "post.created": on_post_created,
+    "post.edited": on_post_created,
+    "comment.created": on_comment_created,
+    "video.ready": on_video_ready,
+    "user.avatar_changed": on_avatar_changed,
+}
+
+
+def register() -> None:
+    for name, handler in HANDLERS.items():
+        events.register(name, handler, name=f"moderation.{handler.__name__}.{name}")
+    screening.set_receiver(on_screening)
