@@ -5,7 +5,9 @@ message). ``MODERATION_AUTO_CLASSIFY`` off (the test settings) queues nothing.""
 
 from django.conf import settings
 
-from moderation.models import TargetType
+from accounts.models import User
+from moderation.models import AccountAction, TargetType
+from moderation.services import account_action_create
 from socialflow.core import events, screening
 from socialflow.reliability.queue import enqueue, enqueue_on_commit
 
@@ -35,6 +37,21 @@ def on_avatar_changed(event) -> None:
     classify_soon(TargetType.USER, event.payload["user_id"])
 
 
+def on_copyright_strike(event) -> None:
+    """An upheld copyright takedown is a strike against the uploader: it counts towards the strike
+    rule (MODERATION_STRIKES_LIMIT within MODERATION_STRIKE_WINDOW suspends uploads and live) and can
+    be appealed like any other."""
+    user = User.objects.filter(pk=event.payload["user_id"], deleted_at__isnull=True).first()
+    if user is None:
+        return
+    account_action_create(
+        user=user,
+        kind=AccountAction.Kind.STRIKE,
+        by=None,
+        reason=f"Copyright: a takedown of your video was upheld (claim {event.payload['claim_id']})",
+    )
+
+
 def on_screening(kind: str, target_id: int) -> None:
     """``socialflow.core.screening``'s receiver (already after commit)."""
     if settings.MODERATION_AUTO_CLASSIFY and kind in TargetType.values:
@@ -47,6 +64,7 @@ HANDLERS = {
     "comment.created": on_comment_created,
     "video.ready": on_video_ready,
     "user.avatar_changed": on_avatar_changed,
+    "copyright.strike": on_copyright_strike,
 }
 
 

@@ -1,13 +1,15 @@
 import pytest
 
+from accounts.tests.factories import UserFactory
 from live import services as live_services
 from live.models import Stream
 from live.tests.factories import StreamFactory
 from moderation import selectors, services
-from moderation.models import Report
+from moderation.models import AccountAction, Report
 from moderation.tests.factories import ReportFactory
 from notifications.models import Notification
 from posts.tests.factories import PostFactory
+from socialflow.core import events
 from socialflow.core.models import Event
 from videos.tests.factories import VideoFactory
 
@@ -79,3 +81,13 @@ def test_the_reporter_is_told_the_outcome(action, sentence, alice, bob, charlie,
     told = Notification.objects.get(recipient=alice, kind="report_resolved")
     assert told.data["sentence"] == sentence
     assert told.actor_id is None  # the reporter is not told who decided
+
+
+def test_an_upheld_copyright_takedown_is_a_strike_against_the_uploader(django_capture_on_commit_callbacks):
+    # copyright records the event (it may not import moderation); moderation turns it into a strike.
+    uploader = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        events.record("copyright.strike", claim_id=7, video_id=9, user_id=uploader.pk, audit_id=1)
+    strike = AccountAction.objects.get(user=uploader)
+    assert strike.kind == AccountAction.Kind.STRIKE and strike.created_by is None
+    assert "claim 7" in strike.reason
