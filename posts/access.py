@@ -1,7 +1,8 @@
 """Access rules of the ``post`` kind. Registered from ``PostsConfig.ready()``.
 
 A post, for someone other than its author:
-- never when deleted, hidden by moderation (``access.moderation_hidden_q``) or by a deleted account;
+- never when deleted, hidden by moderation (``access.moderation_hidden_q``) or by a deleted account
+  (its author still sees a post *held* for review, with the reason, not one a moderator removed);
 - public and unlisted: everyone, unless the author's account is private (then: approved followers);
 - followers: approved followers; members: the channel's members (``access.members_q``, today the
   author only); direct: the people mentioned;
@@ -46,7 +47,8 @@ def _one_q(viewer, p: str) -> Q:
         **{f"{p}visibility": Visibility.DIRECT, f"{p}pk__in": Mention.objects.filter(user_id=uid).values("post_id")}
     )
     audience = Q(**{author: uid}) | open_q | followed | members | direct
-    return alive_q(p) & audience & ~graph.blocked_either_way_q(viewer, field=author)
+    own_held = Q(**{author: uid, f"{p}deleted_at__isnull": True}) & access.moderation_held_q(p)
+    return (alive_q(p) & audience & ~graph.blocked_either_way_q(viewer, field=author)) | own_held
 
 
 def _mentions(post, uid: int) -> bool:
@@ -57,9 +59,11 @@ def _mentions(post, uid: int) -> bool:
 
 
 def _can_view_one(viewer, post, *, follows_author: bool | None, blocked_ids) -> bool:
+    uid = access.viewer_id(viewer)
+    if uid is not None and post.author_id == uid and post.deleted_at is None and access.is_moderation_held(post):
+        return True  # held for review: its author sees it, and why (the API's ``held``)
     if not is_alive(post):
         return False
-    uid = access.viewer_id(viewer)
     if uid is not None and post.author_id == uid:
         return True
     if uid is not None:

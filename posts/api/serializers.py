@@ -106,6 +106,8 @@ def serialize_post(post, *, viewer=None, hidden_author_ids: frozenset | None = N
     data = _core(post, viewer_known=True)
     data["quote"] = _quote(post, hidden_author_ids, viewer)
     data.update(flags)
+    if access.is_moderation_held(post) and viewer is not None and post.author_id == getattr(viewer, "pk", None):
+        data["held"] = {"reason": post.moderation_reason}  # only its author ever sees a held post
     return data
 
 
@@ -133,6 +135,10 @@ def _viewer(context):
 
 # Rendering is ``serialize_posts`` for the viewer of the context's request (none: no quote is
 # hidden). The docstring below is the OpenAPI component's description.
+class HeldSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
 class PostSerializer(serializers.Serializer):
     """Documentation of the post shape (rendering is ``serialize_post``).
 
@@ -162,6 +168,10 @@ class PostSerializer(serializers.Serializer):
     liked = serializers.BooleanField(required=False)
     reposted = serializers.BooleanField(required=False)
     bookmarked = serializers.BooleanField(required=False)
+    held = HeldSerializer(
+        required=False,
+        help_text="Only for the author of a post held for review (hidden from everyone else): why.",
+    )
 
     class Meta:
         list_serializer_class = PostListSerializer

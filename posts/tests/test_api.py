@@ -11,6 +11,7 @@ from posts import services
 from posts.models import Media, Post, Visibility
 from posts.tests.conftest import activate
 from posts.tests.helpers import all_pages, ids, image_bytes
+from socialflow.core.moderation import ModerationStatus, moderation_apply
 
 pytestmark = pytest.mark.django_db
 
@@ -403,3 +404,21 @@ def test_it_hides_a_quote_of_an_account_that_went_private_since(alice, bob, char
 
     assert api_client.get(f"{API}/posts/{quote.pk}").json()["quote"] == {"id": str(quoted.pk), "unavailable": True}
     assert alice_client.get(f"{API}/posts/{quote.pk}").json()["quote"]["text"] == "charlie's words"
+
+
+def test_a_held_post_is_shown_to_its_author_with_the_reason_and_to_nobody_else(alice_client, alice, bob_client):
+    post = make_post(alice, "borderline")
+    moderation_apply(actor=None, target=post, status=ModerationStatus.HELD, reason="Held for review: toxicity")
+
+    mine = alice_client.get(f"/api/v1/posts/{post.pk}")
+    assert mine.status_code == 200
+    assert mine.json()["held"] == {"reason": "Held for review: toxicity"}
+    assert str(post.pk) in all_pages(alice_client, f"/api/v1/users/{alice.username}/posts")
+    assert bob_client.get(f"/api/v1/posts/{post.pk}").status_code == 404
+    assert str(post.pk) not in all_pages(bob_client, f"/api/v1/users/{alice.username}/posts")
+
+    moderation_apply(actor=None, target=post, status=ModerationStatus.REMOVED, reason="Removed")
+    assert alice_client.get(f"/api/v1/posts/{post.pk}").status_code == 404  # removed: gone for the author too
+
+    visible = make_post(alice, "fine")
+    assert "held" not in alice_client.get(f"/api/v1/posts/{visible.pk}").json()
