@@ -258,3 +258,13 @@ def video_for_event(*, video_id: int) -> Video | None:
 def comment_for_event(*, comment_id: int) -> Comment | None:
     """A comment an event named, with its author and video; None once deleted."""
     return Comment.objects.select_related("author", "video").filter(pk=comment_id).first()
+
+
+def video_titles(*, video_ids) -> dict[int, str]:
+    """Titles by id for reports (analytics' top videos); deleted videos are absent."""
+    return dict(Video.objects.filter(pk__in=list(video_ids)).values_list("pk", "title"))
+
+
+def videos_of_author(*, author_id: int) -> QuerySet:
+    """Every video of an author, newest first, whatever its state (the creator's own reports)."""
+    return Video.objects.filter(author_id=author_id).order_by("-created_at", "-id")
