@@ -111,7 +111,8 @@ class VideoViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], permission_classes=[], url_path="views")
     def views(self, request, pk=None):
         video = self._visible(pk)
-        data = s.ViewStartSerializer(data=request.data)
+        # The body is optional (players from before traffic sources send none).
+        data = s.ViewStartSerializer(data=request.data if request.body.strip() else {})
         data.is_valid(raise_exception=True)
         view = services.view_start(
             video=video,
