@@ -5,7 +5,7 @@ through ``access.visible_to`` / ``access.can_view``."""
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts import access as graph
 from socialflow.core import access
@@ -268,3 +268,13 @@ def video_titles(*, video_ids) -> dict[int, str]:
 def videos_of_author(*, author_id: int) -> QuerySet:
     """Every video of an author, newest first, whatever its state (the creator's own reports)."""
     return Video.objects.filter(author_id=author_id).order_by("-created_at", "-id")
+
+
+def comments_for_creator(*, video: Video, limit: int = 100) -> list[Comment]:
+    """The Studio's moderation list: a creator's video's comments and replies, held ones too,
+    pinned first, then newest first (the caller has checked ownership)."""
+    return list(
+        Comment.objects.select_related("author")
+        .filter(video=video)
+        .order_by(F("pinned_at").desc(nulls_last=True), "-created_at", "-id")[:limit]
+    )
