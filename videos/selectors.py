@@ -278,3 +278,9 @@ def comments_for_creator(*, video: Video, limit: int = 100) -> list[Comment]:
         .filter(video=video)
         .order_by(F("pinned_at").desc(nulls_last=True), "-created_at", "-id")[:limit]
     )
+
+
+def channel_videos(*, author_id: int, viewer, limit: int = 24) -> list[Video]:
+    """A channel's public page: the author's videos ``viewer`` may find in lists, newest first
+    (the owner sees what everyone sees there; the Studio lists the rest)."""
+    return list(_listed(viewer).filter(author_id=author_id).order_by("-published_at", "-id")[:limit])
