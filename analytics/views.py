@@ -24,7 +24,7 @@ def _page(report: dict) -> dict:
     """The figures the KPI cards show, in the units people read."""
     return {
         "report": report,
-        "watch_hours": report["totals"]["watch_time_ms"] / 3_600_000,
+        "watch_minutes": report["totals"]["watch_time_ms"] / 60_000,
         "avg_seconds": report["average_view_duration_ms"] / 1000,
         "completion_pct": report["completion_rate"] * 100,
         "engagement_pct": report["engagement_rate"] * 100,
