@@ -157,3 +157,40 @@ class TrackingFlush(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class ItemNeighbour(models.Model):
+    """One stored neighbour of the item-item recommendation model (replaced whole by each training)."""
+
+    class ItemKind(models.TextChoices):
+        VIDEO = "video", "Video"
+        POST = "post", "Post"
+
+    kind = models.CharField(max_length=8, choices=ItemKind.choices)
+    item_id = models.BigIntegerField()
+    neighbour_id = models.BigIntegerField()
+    score = models.FloatField()
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "item_id", "rank"], name="analytics_neighbour_rank_once")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.item_id} ~ {self.neighbour_id} ({self.score:.3f})"
+
+
+class RecommendationRun(models.Model):
+    """What one training saw and produced (the admin and the docs' figures read these)."""
+
+    kind = models.CharField(max_length=8)
+    trained_at = models.DateTimeField(auto_now_add=True)
+    users = models.PositiveIntegerField(default=0)
+    items = models.PositiveIntegerField(default=0)
+    interactions = models.PositiveIntegerField(default=0)
+    neighbours = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    def __str__(self):
+        return f"{self.kind} model of {self.trained_at:%Y-%m-%d %H:%M}"

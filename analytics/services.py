@@ -14,27 +14,33 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
+from analytics.lib import recommender
 from analytics.models import (
     RETENTION_BUCKETS,
     SOURCES,
     ChannelDay,
     DailyViewer,
+    ItemNeighbour,
     Kind,
     RawEvent,
+    RecommendationRun,
     SessionProgress,
     TrackingFlush,
     VideoDay,
 )
+from posts import selectors as post_selectors
 from socialflow.cache import fallback_cache
 from socialflow.core import tracking
 from socialflow.core.tracking import TRACKING_BUFFER_KEY, TRACKING_FLUSHING_PREFIX
@@ -368,3 +374,54 @@ def raw_events_prune(*, before) -> int:
     """Delete aggregated raw rows older than ``before`` (the aggregates keep their sums)."""
     deleted, _ = RawEvent.objects.filter(aggregated=True, occurred_at__lt=before).delete()
     return deleted
+
+
+# --- recommendations -----------------------------------------------------------------------------
+
+VIDEO_WEIGHTS = {Kind.VIEW: 1.0, Kind.LIKE: 2.0, Kind.COMMENT: 2.0, Kind.SHARE: 3.0}
+
+
+def video_interactions(*, since) -> list[tuple[str, int, float]]:
+    """Who watched, liked, commented on or shared which video (viewer keys: signed-in users and
+    anonymous viewers alike), from the raw events."""
+    rows = (
+        RawEvent.objects.filter(occurred_at__gte=since, kind__in=list(VIDEO_WEIGHTS), video_id__isnull=False)
+        .exclude(viewer_key="")
+        .values_list("viewer_key", "video_id", "kind")
+    )
+    return [(key, video_id, VIDEO_WEIGHTS[kind]) for key, video_id, kind in rows.iterator()]
+
+
+def recommendations_train(*, now=None) -> dict[str, int]:
+    """Retrain the item-item model of each kind from the last ``RECOMMENDATIONS_WINDOW_DAYS`` of
+    interactions (videos: raw analytics events; posts: ``posts.selectors.post_interactions``) and
+    replace the stored neighbours in one transaction per kind."""
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.RECOMMENDATIONS_WINDOW_DAYS)
+    sources = {
+        ItemNeighbour.ItemKind.VIDEO: lambda: video_interactions(since=since),
+        ItemNeighbour.ItemKind.POST: lambda: post_selectors.post_interactions(since=since),
+    }
+    stored = {}
+    for kind, load in sources.items():
+        started = time.monotonic()
+        interactions = recommender.Interactions(load())
+        neighbours = recommender.item_neighbours(interactions, k=settings.RECOMMENDATIONS_NEIGHBOURS)
+        rows = [
+            ItemNeighbour(kind=kind, item_id=item, neighbour_id=other, score=score, rank=rank)
+            for item, others in neighbours.items()
+            for rank, (other, score) in enumerate(others)
+        ]
+        with transaction.atomic():
+            ItemNeighbour.objects.filter(kind=kind).delete()
+            ItemNeighbour.objects.bulk_create(rows, batch_size=2000)
+            RecommendationRun.objects.create(
+                kind=kind,
+                users=len(interactions.users),
+                items=len(interactions.items),
+                interactions=len(interactions),
+                neighbours=len(rows),
+                seconds=round(time.monotonic() - started, 3),
+            )
+        stored[kind] = len(rows)
+    return stored

@@ -17,3 +17,8 @@ def flush_tracking():
 @shared_task(name="analytics.tasks.prune_raw_events", ignore_result=True)
 def prune_raw_events():
     return services.raw_events_prune(before=timezone.now() - timedelta(days=settings.ANALYTICS_RAW_RETENTION_DAYS))
+
+
+@shared_task(name="analytics.tasks.train_recommendations", ignore_result=True)
+def train_recommendations():
+    return services.recommendations_train()

@@ -14,7 +14,7 @@ from django.db.models.expressions import RawSQL
 from accounts import access as graph
 from accounts.models import User
 from posts.lib.entities import normalize_hashtag
-from posts.models import Bookmark, Hashtag, Post, Visibility
+from posts.models import Bookmark, Hashtag, Like, Post, Visibility
 from socialflow.core import access
 from socialflow.core.exceptions import NotFound
 from socialflow.core.ids import parse_id
@@ -164,3 +164,29 @@ def post_for_event(*, post_id: int) -> Post | None:
         .filter(pk=post_id, deleted_at__isnull=True)
         .first()
     )
+
+
+# Implicit feedback for recommendations (analytics trains on it): how much each act says.
+INTERACTION_WEIGHTS = {"like": 2.0, "bookmark": 2.0, "repost": 3.0, "reply": 2.0}
+
+
+def post_interactions(*, since, user_id: int | None = None, limit: int = 200_000) -> list[tuple[int, int, float]]:
+    """``(user_id, post_id, weight)`` for likes, bookmarks, reposts and replies since ``since``
+    (one user's when ``user_id`` is given), newest first, at most ``limit`` of each kind."""
+    mine = {"user_id": user_id} if user_id is not None else {}
+    rows: list[tuple[int, int, float]] = []
+    for model, kind in ((Like, "like"), (Bookmark, "bookmark")):
+        qs = model.objects.filter(created_at__gte=since, **mine).order_by("-id")[:limit]
+        rows += [(u, p, INTERACTION_WEIGHTS[kind]) for u, p in qs.values_list("user_id", "post_id")]
+    authored = {"author_id": user_id} if user_id is not None else {}
+    reposts = Post.objects.filter(repost_of__isnull=False, created_at__gte=since, deleted_at__isnull=True, **authored)
+    rows += [
+        (u, p, INTERACTION_WEIGHTS["repost"])
+        for u, p in reposts.order_by("-id")[:limit].values_list("author_id", "repost_of_id")
+    ]
+    replies = Post.objects.filter(reply_to__isnull=False, created_at__gte=since, deleted_at__isnull=True, **authored)
+    rows += [
+        (u, p, INTERACTION_WEIGHTS["reply"])
+        for u, p in replies.order_by("-id")[:limit].values_list("author_id", "reply_to_id")
+    ]
+    return rows
