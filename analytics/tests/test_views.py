@@ -6,6 +6,7 @@ import io
 import pytest
 from django.test import Client
 
+from accounts.tests.factories import UserFactory
 from analytics import services
 from analytics.tests.test_api import _watch
 from videos.tests.factories import VideoFactory
@@ -92,3 +93,11 @@ def test_csv_exports(alice, video):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     views = rows[0].index("views")
     assert sum(int(row[views]) for row in rows[1:]) == 1
+
+
+def test_the_admin_shows_the_tables_read_only(video):
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client = _client(admin_user)
+    for model in ("channelday", "videoday", "recommendationrun"):
+        assert client.get(f"/admin/analytics/{model}/").status_code == 200
+    assert client.get("/admin/analytics/channelday/add/").status_code == 403
