@@ -1,6 +1,6 @@
 """Analytics REST endpoints: the owner's reports (thin: selectors in, dicts out)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,7 +51,7 @@ class RealtimeView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("video", str, description="Only this video (one of the caller's).")],
-        responses=s.RealtimeSerializer,
+        responses={200: s.RealtimeSerializer, 404: OpenApiResponse(description="No such video of the caller's.")},
         operation_id="analytics_realtime",
     )
     def get(self, request):
@@ -66,7 +66,11 @@ class ShareView(APIView):
     permission_classes = [permissions.AllowAny]
     filter_backends = ()
 
-    @extend_schema(request=s.ShareInputSerializer, responses={202: None}, operation_id="analytics_share")
+    @extend_schema(
+        request=s.ShareInputSerializer,
+        responses={202: None, 404: OpenApiResponse(description="No such video visible to the caller.")},
+        operation_id="analytics_share",
+    )
     def post(self, request):
         data = s.ShareInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
