@@ -34,6 +34,7 @@ COUNTERS = (
     "shares",
 )
 DEFAULT_RANGE_DAYS = 28
+EARLIEST = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ def date_range(*, start: str | None, end: str | None, user) -> DateRange:
     today = timezone.now().astimezone(zone_for(getattr(user, "time_zone", "UTC"))).date()
     stop = _parse_date(end, "to") if end else today
     first = _parse_date(start, "from") if start else stop - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    for value, field in ((first, "from"), (stop, "to")):
+        if not EARLIEST <= value <= today + timedelta(days=366):
+            raise InvalidInput(
+                f"Dates from {EARLIEST.isoformat()} to a year from now.", field=field, code="date_out_of_range"
+            )
     if first > stop:
         raise InvalidInput("'from' must not be after 'to'.", field="from", code="invalid_range")
     if (stop - first).days + 1 > settings.ANALYTICS_MAX_RANGE_DAYS:

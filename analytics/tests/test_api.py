@@ -78,7 +78,15 @@ def test_a_track_claimant_reads_it(bob, bob_client, watched):
 
 @pytest.mark.parametrize(
     "query",
-    ["from=yesterday", "to=2026-13-01", "from=2026-05-02&to=2026-05-01", "from=2020-01-01&to=2026-01-01", "to=%00"],
+    [
+        "from=yesterday",
+        "to=2026-13-01",
+        "from=9999-12-30&to=9999-12-31",
+        "from=0001-01-01&to=0001-01-02",
+        "from=2026-05-02&to=2026-05-01",
+        "from=2020-01-01&to=2026-01-01",
+        "to=%00",
+    ],
 )
 def test_bad_ranges_are_400(alice_client, watched, query):
     response = alice_client.get(f"/api/v1/analytics/channel?{query}")

@@ -126,6 +126,8 @@ def test_oembed(video, alice):
         ("url=https://elsewhere.example/v/1/", 404),
         ("url=/v/abc/", 404),
         ("url=/v/99999999/", 404),
+        ("url=/v/9999999999999999999/", 404),
+        ("url=/p/0/", 404),
         ("url=/v/1/&format=xml", 501),
         ("url=/v/1/&maxwidth=-5", 400),
         ("url=%00", 400),
@@ -141,3 +143,10 @@ def test_notifications_link_to_the_public_pages(alice, bob, video, settings):
     for target, path in ((video, f"/v/{video.pk}/"), (post, f"/p/{post.pk}/")):
         n = Notification(recipient=alice, kind="like_video", target=target, data={})
         assert notification_text.link(n) == f"https://sf.example.com{path}"
+
+
+@pytest.mark.parametrize(
+    "path", ["/v/99999999999999999999/", "/v/99999999999999999999/embed/", "/p/99999999999999999999/"]
+)
+def test_huge_ids_are_404(path):
+    assert Client().get(path).status_code == 404

@@ -78,7 +78,7 @@ def parse_public_url(url: str, *, hosts: tuple[str, ...] = ()) -> tuple[str, int
     if parts.netloc and parts.netloc.lower() not in ours:
         return None
     match = _PUBLIC_PATH.match(parts.path or "")
-    if not match:
+    if not match or not 0 < int(match["id"]) < 2**63:
         return None
     return OEMBED_KINDS[match["kind"]], int(match["id"])
 
