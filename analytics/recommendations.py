@@ -26,9 +26,7 @@ class NeighbourProvider:
         if kind != ItemNeighbour.ItemKind.POST:
             return []
         since = timezone.now() - timedelta(days=settings.RECOMMENDATIONS_WINDOW_DAYS)
-        history: dict[int, float] = defaultdict(float)
-        for _, post_id, weight in post_selectors.post_interactions(since=since, user_id=user_id, limit=HISTORY):
-            history[post_id] += weight
+        history = post_selectors.post_interaction_history(user_id=user_id, since=since, limit=HISTORY)
         if not history:
             return []
         scores: dict[int, float] = defaultdict(float)
