@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from socialflow.core import access as core_access
-from socialflow.core.exceptions import DomainError, NotFound, PermissionDenied
+from socialflow.core.exceptions import DomainError, InvalidInput, NotFound, PermissionDenied
 from videos import access, selectors, services
 from videos.api.serializers import VideoUpdateSerializer
 from videos.models import VIDEO_VISIBILITY_CHOICES
@@ -47,6 +47,16 @@ def edit(request, video_id: int):
             services.video_delete(video=video)
             messages.success(request, "Video deleted.")
             return redirect("videos:index")
+        if request.POST.get("action") == "thumbnail":
+            image = request.FILES.get("thumbnail")
+            try:
+                if image is None:
+                    raise InvalidInput("Choose an image.", field="thumbnail")
+                services.video_thumbnail_set(video=video, image_file=image)
+                messages.success(request, "Thumbnail updated.")
+            except InvalidInput as exc:
+                messages.error(request, exc.message)
+            return redirect("videos:edit", video_id=video.pk)
         data = {
             "title": request.POST.get("title", ""),
             "description": request.POST.get("description", ""),
