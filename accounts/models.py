@@ -1,7 +1,9 @@
 from datetime import UTC, datetime
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -15,6 +17,11 @@ username_validator = RegexValidator(
     "Usernames are 1–30 letters, digits or underscores.",
     code="invalid_username",
 )
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError("Not a known IANA time zone (e.g. Europe/Paris).", code="invalid_time_zone")
 
 
 class SocialFlowUserManager(UserManager):
@@ -51,6 +58,8 @@ class User(AbstractUser):
     ban_reason = models.CharField(max_length=500, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_seen_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # IANA name: the creator's days in analytics (and dates shown to them) are in this zone.
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     # Set once the grace period after deletion is over and the personal data has been erased.
     purged_at = models.DateTimeField(null=True, blank=True)
 

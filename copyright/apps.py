@@ -11,3 +11,4 @@ class CopyrightConfig(AppConfig):
         access.register()
         handlers.register()
         revenue.set_claim_share_provider(selectors.ClaimShares())
+        revenue.set_analytics_claimant_provider(selectors.is_tracking_claimant)

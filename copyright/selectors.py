@@ -70,6 +70,14 @@ def tracked_stats(*, claim: Claim, user) -> dict | None:
     }
 
 
+def is_tracking_claimant(*, user_id: int, video_id: int) -> bool:
+    """Whether ``user_id`` holds a ``track`` claim in effect on the video: such a claimant may read
+    the video's analytics (registered as ``socialflow.core.revenue``'s analytics claimant provider)."""
+    return Claim.objects.filter(
+        video_id=video_id, claimant_id=user_id, policy=Policy.TRACK, status__in=EFFECTIVE
+    ).exists()
+
+
 def revenue_split(*, video_id: int, amount: Money, video_duration_ms: int | None = None) -> list[tuple[int, Money]]:
     """Each monetizing claimant's share of ``amount``: matched duration / video duration (30 s of
     120 s → 25 %), summed per claimant; all claimants together at most 100 % (scaled down

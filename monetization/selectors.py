@@ -83,3 +83,22 @@ def ledger_totals() -> dict[str, int]:
     """The sum of every account's balance per currency: always zero for each."""
     sums = Entry.objects.values_list("currency").annotate(total=Sum("amount_minor")).order_by()
     return dict(sums)
+
+
+# Earning sources analytics reports as revenue (not payouts, fees, refunds or internal moves).
+REVENUE_SOURCES = (Source.AD_REVENUE, Source.MEMBERSHIP, Source.TIP, Source.REVENUE_SHARE, Source.COPYRIGHT_SHARE)
+
+
+def revenue_rows(*, user_id: int, start, end) -> list[tuple]:
+    """The registered ``socialflow.core.revenue`` provider: what was credited to the user's accounts
+    from earning sources in ``[start, end)``, as ``(created_at, source, currency, amount_minor)``."""
+    return list(
+        Entry.objects.filter(
+            account__owner_id=user_id,
+            transaction__source__in=REVENUE_SOURCES,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .order_by("created_at", "id")
+        .values_list("created_at", "transaction__source", "currency", "amount_minor")
+    )

@@ -4,9 +4,11 @@ import contextlib
 import functools
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.urls import NoReverseMatch, reverse
 
 from notifications.models import Kind, Notification
+from socialflow.core import links
 from socialflow.core.money import Money, MoneyError
 
 # "{actors}" is "alice", "alice and bob" or "alice and 12 others"; "{title}" comes from data.
@@ -88,12 +90,22 @@ def absolute(path_or_url: str) -> str:
 
 
 def link(notification: Notification) -> str:
-    """Absolute URL to open for this notification: the caller's ``data["url"]``, else the inbox."""
+    """Absolute URL to open for this notification: the caller's ``data["url"]``, else the public
+    page of its target (a video or a post), else the inbox."""
     data = notification.data if isinstance(notification.data, dict) else {}
     url = data.get("url")
     if isinstance(url, str) and url.startswith(("/", "http://", "https://")):
         return absolute(url)
-    return absolute(_inbox_path())
+    return absolute(_target_path(notification) or _inbox_path())
+
+
+def _target_path(notification: Notification) -> str | None:
+    """The public page of what the notification is about (a video's watch page, a post's
+    permalink: ``socialflow.core.links``), when it has one and is not a moderation notice."""
+    if not notification.target_content_type_id or notification.kind == "moderation_action":
+        return None
+    content_type = ContentType.objects.get_for_id(notification.target_content_type_id)
+    return links.path_for_target(content_type.app_label, content_type.model, notification.target_object_id)
 
 
 @functools.cache

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from socialflow import health, media, studio
+from socialflow import health, media, public, studio
 
 DOMAINS = [
     "accounts",
@@ -32,6 +32,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("studio/", studio.home, name="studio-home"),
     path("studio/", include(studio_pages)),
+    # Public pages anyone can follow a link to (socialflow.core.links builds their URLs).
+    path("", include("videos.public_urls")),
+    path("", include("posts.public_urls")),
+    re_path(r"^oembed/?$", public.oembed, name="oembed"),
     path("", studio.landing, name="landing"),
 ]
 

@@ -157,6 +157,16 @@ class Upload(models.Model):
         return self.offset == self.length
 
 
+class TrafficSource(models.TextChoices):
+    """Where a playback session came from (the player says; analytics reports views by it)."""
+
+    FEED = "feed", "Feed"
+    SEARCH = "search", "Search"
+    PROFILE = "profile", "Channel or profile"
+    EXTERNAL = "external", "External or direct link"
+    RECOMMENDATION = "recommendation", "Recommendation (up next, for you)"
+
+
 class VideoView(models.Model):
     """One playback session. Counted as a view once watched long enough, once per viewer per 24 h."""
 
@@ -166,6 +176,7 @@ class VideoView(models.Model):
     viewer_key = models.CharField(max_length=80)  # "u:<id>" or "a:<sha256 of ip + user agent>"
     watched_ms = models.PositiveBigIntegerField(default=0)
     position_ms = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(max_length=16, choices=TrafficSource.choices, default=TrafficSource.EXTERNAL)
     created_at = models.DateTimeField(auto_now_add=True)
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
     counted_at = models.DateTimeField(null=True, blank=True)

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts import access as graph
-from socialflow.core import access
+from socialflow.core import access, recommendations
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from videos import storage
 from videos.access import comments_on_visible_video_q, listed_q, published_q
@@ -149,20 +149,33 @@ def video_search(*, query: str, viewer) -> QuerySet:
 
 
 def video_up_next(*, video: Video, viewer, limit: int = 20) -> list[Video]:
-    """Same author first, then the same tags; public and ready, never the current one."""
-    tag_ids = [t.pk for t in video.tags.all()]
+    """What to watch next: the recommendation model's neighbours of this video (watched, liked or
+    shared by the same people), then the same author, then the same tags, then the most viewed —
+    the popularity fallback for a new video or a new viewer. Public, listed and visible to the
+    viewer (blocked, muted, private, members-only and removed never appear), never the current one."""
     qs = _listed(viewer).filter(visibility=Visibility.PUBLIC).exclude(pk=video.pk)
-    same_author = list(qs.filter(author_id=video.author_id).order_by("-published_at", "-id")[:limit])
-    seen = {v.pk for v in same_author}
-    related: list[Video] = []
-    if tag_ids and len(same_author) < limit:
-        related = list(
+    modelled = [pk for pk, _ in recommendations.related(kind="video", item_id=video.pk, limit=limit * 3)]
+    chosen: list[Video] = []
+    if modelled:
+        found = {v.pk: v for v in qs.filter(pk__in=modelled)}
+        chosen = [found[pk] for pk in modelled if pk in found][:limit]
+    seen = {v.pk for v in chosen}
+    if len(chosen) < limit:
+        same_author = qs.filter(author_id=video.author_id).exclude(pk__in=seen).order_by("-published_at", "-id")
+        chosen += list(same_author[: limit - len(chosen)])
+        seen = {v.pk for v in chosen}
+    tag_ids = [t.pk for t in video.tags.all()]
+    if tag_ids and len(chosen) < limit:
+        chosen += list(
             qs.filter(tags__in=tag_ids)
             .exclude(pk__in=seen)
             .distinct()
-            .order_by("-views_count", "-id")[: limit - len(same_author)]
+            .order_by("-views_count", "-id")[: limit - len(chosen)]
         )
-    return [*same_author, *related]
+        seen = {v.pk for v in chosen}
+    if len(chosen) < limit:
+        chosen += list(qs.exclude(pk__in=seen).order_by("-views_count", "-published_at", "-id")[: limit - len(chosen)])
+    return chosen
 
 
 def video_reactions_for(*, viewer, video_ids: list[int]) -> dict[int, str]:
@@ -274,3 +287,29 @@ def video_source_local_copy(*, video: Video):
         return
     with storage.local_copy(video.source_name) as path:
         yield path
+
+
+def video_titles(*, video_ids) -> dict[int, str]:
+    """Titles by id for reports (analytics' top videos); deleted videos are absent."""
+    return dict(Video.objects.filter(pk__in=list(video_ids)).values_list("pk", "title"))
+
+
+def videos_of_author(*, author_id: int) -> QuerySet:
+    """Every video of an author, newest first, whatever its state (the creator's own reports)."""
+    return Video.objects.filter(author_id=author_id).order_by("-created_at", "-id")
+
+
+def comments_for_creator(*, video: Video, limit: int = 100) -> list[Comment]:
+    """The Studio's moderation list: a creator's video's comments and replies, held ones too,
+    pinned first, then newest first (the caller has checked ownership)."""
+    return list(
+        Comment.objects.select_related("author")
+        .filter(video=video)
+        .order_by(F("pinned_at").desc(nulls_last=True), "-created_at", "-id")[:limit]
+    )
+
+
+def channel_videos(*, author_id: int, viewer, limit: int = 24) -> list[Video]:
+    """A channel's public page: the author's videos ``viewer`` may find in lists, newest first
+    (the owner sees what everyone sees there; the Studio lists the rest)."""
+    return list(_listed(viewer).filter(author_id=author_id).order_by("-published_at", "-id")[:limit])

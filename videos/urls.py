@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("upload/", views.upload, name="upload"),
     path("<int:video_id>/", views.edit, name="edit"),
+    path("<int:video_id>/comments/", views.comments, name="comments"),
 ]

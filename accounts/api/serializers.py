@@ -106,6 +106,9 @@ class ProfileUpdateInput(serializers.Serializer):
         child=serializers.URLField(max_length=200), max_length=MAX_LINKS, required=False, allow_empty=True
     )
     is_private = serializers.BooleanField(required=False)
+    time_zone = StrictCharField(
+        max_length=64, required=False, help_text="IANA time zone of the account's analytics days (e.g. Europe/Paris)."
+    )
     avatar = serializers.FileField(
         required=False,
         allow_null=True,
@@ -215,6 +218,7 @@ class MeSerializer(PublicProfileSerializer):
             "email_verified",
             "two_factor_enabled",
             "last_login",
+            "time_zone",
         ]
         read_only_fields = fields
 

@@ -18,7 +18,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.lib.images import InvalidImage, normalize_avatar
-from accounts.models import User, username_validator
+from accounts.models import User, username_validator, validate_time_zone
 from accounts.selectors.graph import follower_ids, following_ids
 from accounts.services.tokens import tokens_revoke_all
 from socialflow.core import events
@@ -160,6 +160,7 @@ def user_profile_update(
     links=_UNSET,
     is_private=_UNSET,
     avatar=_UNSET,
+    time_zone=_UNSET,
 ) -> User:
     """Change the public profile. ``avatar`` is an uploaded file (validated and re-encoded as a
     square thumbnail) or ``None`` to remove it. Old avatar files are deleted after commit."""
@@ -188,6 +189,13 @@ def user_profile_update(
     if is_private is not _UNSET:
         user.is_private = bool(is_private)
         fields.append("is_private")
+    if time_zone is not _UNSET:
+        try:
+            validate_time_zone(time_zone)
+        except ValidationError as exc:
+            errors["time_zone"] = list(exc.messages)
+        user.time_zone = time_zone
+        fields.append("time_zone")
     old_avatar = user.avatar.name if user.avatar else ""
     if avatar is not _UNSET:
         if avatar is None:

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from copyright import selectors, services, tasks
@@ -181,6 +182,18 @@ def test_track_shows_the_claimant_the_videos_figures(holder, alice):
     claim = _claim(video, holder, policy=Policy.TRACK)
     assert selectors.tracked_stats(claim=claim, user=holder)["views"] == 42
     assert selectors.tracked_stats(claim=claim, user=alice) is None
+
+
+def test_a_track_claimant_reads_the_videos_analytics_and_no_other_claimant_does(holder, alice):
+    video = VideoFactory(author=alice)
+    claim = _claim(video, holder, policy=Policy.TRACK)
+    client = APIClient()
+    client.force_authenticate(holder)
+    assert client.get(f"/api/v1/analytics/videos/{video.pk}").status_code == 200
+    services.claim_release(claim=claim, user=holder)
+    assert client.get(f"/api/v1/analytics/videos/{video.pk}").status_code == 404  # released: no longer
+    _claim(video, holder, policy=Policy.MONETIZE)
+    assert client.get(f"/api/v1/analytics/videos/{video.pk}").status_code == 404  # only `track` claims see it
 
 
 # --- disputes ------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from posts.lib.search import PostTextVector
 from posts.models import Hashtag, Like, Post, PostHashtag, SearchTermBucket, Visibility
 from posts.selectors import posts_visible_to
 from socialflow.cache import fallback_cache as cache
-from socialflow.core import access
+from socialflow.core import access, recommendations
 
 FOR_YOU_CANDIDATES = 300
 FOR_YOU_CACHE_S = 300
@@ -37,8 +37,9 @@ def _decay(age_hours: float, half_life_hours: float) -> float:
 def for_you_ids(*, viewer) -> list[int]:
     """Ranked post ids for ``viewer`` (cached for a few minutes so pages stay consistent).
 
-    Candidates: recent original posts by accounts the viewer follows (weight 1.5), posts those
-    accounts liked (1.2) and the most engaged public posts of the window (1.0). Score = weight ×
+    Candidates: posts the recommendation model finds for the viewer (2–3, any age: the model's
+    window), recent original posts by accounts the viewer follows (1.5), posts those accounts
+    liked (1.2) and the most engaged public posts of the window (1.0, the popularity fallback). Score = weight ×
     (1 + likes + 2·reposts + replies + quotes) / (age_h + 2)^1.5 (Hacker-News-style gravity).
     Blocked and muted authors, the viewer's own posts and what they can't see are excluded.
     """
@@ -67,6 +68,13 @@ def for_you_ids(*, viewer) -> list[int]:
     )
     for pk in popular.values_list("pk", flat=True):
         weights[pk] = max(weights[pk], 1.0)
+    # The recommendation model (item-item over likes, bookmarks, reposts and replies): posts liked
+    # by the people who liked what the viewer liked, weighted 2–3 by similarity.
+    modelled = recommendations.for_user(kind="post", user_id=viewer.pk, limit=FOR_YOU_CANDIDATES)
+    if modelled:
+        top = modelled[0][1] or 1.0
+        for pk, score in modelled:
+            weights[pk] = max(weights[pk], 2.0 + score / top)
     now_ms = timezone.now().timestamp() * 1000
     candidates = (
         posts_visible_to(viewer=viewer, hide_muted=True)

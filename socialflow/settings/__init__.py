@@ -16,3 +16,4 @@ from .notifications import *  # noqa: F403
 from .moderation import *  # noqa: F403
 from .monetization import *  # noqa: F403
 from .copyright import *  # noqa: F403
+from .analytics import *  # noqa: F403

@@ -8,6 +8,8 @@ from socialflow.envtools import env
 from .base import CELERY_BEAT_SCHEDULE, REQUEST_BODY_LIMITS, VAR_DIR
 
 VIDEO_MAX_UPLOAD_BYTES = env.int("VIDEO_MAX_UPLOAD_BYTES", default=10 * 1024**3)
+# A custom thumbnail image (Studio): at most this many bytes; re-encoded as a JPEG of at most 1280x720.
+VIDEO_THUMBNAIL_MAX_BYTES = env.int("VIDEO_THUMBNAIL_MAX_BYTES", default=5 * 1024 * 1024)
 # multipart adds a little framing around the file itself
 REQUEST_BODY_LIMITS += [
     ("/api/v1/uploads", VIDEO_MAX_UPLOAD_BYTES),

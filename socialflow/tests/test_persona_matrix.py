@@ -243,6 +243,14 @@ def _report_post(world: World, state: str) -> dict:
     return {"target_type": "post", "target_id": str(world.objects["post"][state].pk), "reason": "spam"}
 
 
+def analytics_owner(persona, state, sees):
+    return 401 if persona == "anonymous" else 200 if persona == "owner" else 404
+
+
+def _share_video(world: World, state: str) -> dict:
+    return {"video": str(world.objects["video"][state].pk)}
+
+
 def report(persona, state, sees):
     """Reporting: what one may see, never one's own (a hidden post is gone for its author too)."""
     if persona == "anonymous":
@@ -327,7 +335,7 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ("video-dislike", "POST"): Obj("video", act()),
     ("video-dislike", "DELETE"): Obj("video", act()),
     ("video-up-next", "GET"): Obj("video", read()),
-    ("video-views", "POST"): Obj("video", read(201)),
+    ("video-views", "POST"): Obj("video", read(201), body={}),
     ("video-watch", "POST"): Obj("video", read(400), body={}),  # visible: the body is checked next
     ("video-comment-detail", "GET"): Obj("comment", read()),
     ("video-comment-detail", "DELETE"): Obj("comment", owner_only(204, also=MODERATORS)),
@@ -369,6 +377,13 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ("live-ingest-record-done", "POST"): Exempt("nginx-rtmp callback: live/tests/test_ingest.py"),
     ("live-ingest-update", "POST"): Exempt("nginx-rtmp callback: live/tests/test_ingest.py"),
     ("live-hls", "GET"): Exempt("HLS files by unguessable playback id (public like the stream): live/tests"),
+    # analytics: a video's report is its owner's alone (moderators and staff too get 404; a track
+    # claimant is analytics/tests); the channel's and realtime are the caller's own; a share of
+    # what the caller may see is counted, anonymous ones too
+    ("analytics-video", "GET"): Obj("video", analytics_owner),
+    ("analytics-channel", "GET"): Plain(signed_in(200)),
+    ("analytics-realtime", "GET"): Plain(signed_in(200)),
+    ("analytics-shares", "POST"): Obj("video", read(202), body=_share_video),
     # monetization: the caller's own ledger only (monetization/tests/test_api.py)
     ("monetization-earnings", "GET"): Plain(signed_in(200)),
     # copyright: the caller's own references and the claims they are a party to; writes need the
@@ -634,6 +649,8 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "copyright-claim-release": lambda: "copyright/claims/999999/release",
         "copyright-claim-uphold": lambda: "copyright/claims/999999/uphold",
         "copyright-claim-appeal": lambda: "copyright/claims/999999/appeal",
+        "analytics-video": lambda: f"analytics/videos/{obj.pk}",
+        "analytics-shares": lambda: "analytics/shares",
     }
     if name in by_name:
         return "/api/v1/" + by_name[name]()
@@ -663,6 +680,8 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "copyright-claims": "copyright/claims",
         "moderation-actions": "moderation/actions",
         "appeals": "appeals",
+        "analytics-channel": "analytics/channel",
+        "analytics-realtime": "analytics/realtime",
         "notifications-list": "notifications",
         "notifications-unread-count": "notifications/unread-count",
         "notifications-mark-read": "notifications/mark-read",

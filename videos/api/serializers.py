@@ -11,6 +11,7 @@ from videos.models import (
     VIDEO_VISIBILITY_CHOICES,
     Comment,
     Playlist,
+    TrafficSource,
     Video,
     VideoReaction,
     Visibility,
@@ -157,6 +158,14 @@ class VideoCreateSerializer(VideoUpdateSerializer):
         if value.size and value.size > settings.VIDEO_MAX_UPLOAD_BYTES:
             raise serializers.ValidationError("The file is larger than the upload limit.")
         return value
+
+
+class ViewStartSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(
+        choices=TrafficSource.choices,
+        default=TrafficSource.EXTERNAL,
+        help_text="Where the viewer came from (analytics' traffic sources).",
+    )
 
 
 class WatchSerializer(serializers.Serializer):

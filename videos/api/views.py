@@ -105,13 +105,21 @@ class VideoViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        request=None, responses={201: inline_serializer("ViewStarted", {"view_id": serializers.CharField()})}
+        request=s.ViewStartSerializer,
+        responses={201: inline_serializer("ViewStarted", {"view_id": serializers.CharField()})},
     )
     @action(detail=True, methods=["post"], permission_classes=[], url_path="views")
     def views(self, request, pk=None):
         video = self._visible(pk)
+        # The body is optional (players from before traffic sources send none).
+        data = s.ViewStartSerializer(data=request.data if request.body.strip() else {})
+        data.is_valid(raise_exception=True)
         view = services.view_start(
-            video=video, user=request.user, ip=_client_ip(request), user_agent=request.headers.get("User-Agent", "")
+            video=video,
+            user=request.user,
+            ip=_client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+            source=data.validated_data["source"],
         )
         return Response({"view_id": str(view.pk)}, status=status.HTTP_201_CREATED)
 

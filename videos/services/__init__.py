@@ -23,6 +23,7 @@ from videos.services.social import (
     video_react,
     video_unreact,
 )
+from videos.services.thumbnails import video_thumbnail_set
 from videos.services.transcode import (
     transcode_claim,
     transcode_claim_next,
@@ -47,6 +48,7 @@ from videos.services.videos import (
 from videos.services.views import view_counts_flush, view_heartbeat, view_start
 
 __all__ = [
+    "video_thumbnail_set",
     "comment_approve",
     "comment_create",
     "comment_delete",

@@ -27,6 +27,7 @@ from videos import storage
 from videos.lib import ffmpeg
 from videos.lib.probe import ProbeError, probe
 from videos.models import Video
+from videos.services.thumbnails import is_custom_thumbnail
 from videos.services.videos import video_announce_if_due, video_mark_failed
 
 logger = logging.getLogger(__name__)
@@ -180,7 +181,11 @@ def _publish(*, claim: Claim, out_dir: Path, plan: ffmpeg.Plan, final: bool, ext
             claim_token="",
         )
     with transaction.atomic():
-        old_prefix = Video.objects.filter(pk=claim.video_id).values_list("media_prefix", flat=True).first()
+        old_prefix, old_thumbnail = Video.objects.filter(pk=claim.video_id).values_list(
+            "media_prefix", "thumbnail"
+        ).first() or (None, "")
+        if is_custom_thumbnail(claim.video_id, old_thumbnail):
+            fields.pop("thumbnail", None)  # the creator's own image outlives re-transcodes
         changed = Video.objects.filter(
             pk=claim.video_id, status=Video.Status.PROCESSING, claim_token=claim.token
         ).update(**fields)

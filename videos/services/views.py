@@ -11,20 +11,31 @@ from django.db import transaction
 from django.utils import timezone
 
 from socialflow.cache import fallback_cache
+from socialflow.core import tracking
 from videos.counters import counter_store
 from videos.lib.viewers import viewer_key_for
-from videos.models import Video, VideoView
+from videos.models import TrafficSource, Video, VideoView
 
 WATCH_SPEED_SLACK = 2  # players may run at 2x: accept up to twice the wall-clock time
 WATCH_GRACE_MS = 3000
 
 
-def view_start(*, video: Video, user, ip: str, user_agent: str) -> VideoView:
-    return VideoView.objects.create(
+def view_start(*, video: Video, user, ip: str, user_agent: str, source: str = TrafficSource.EXTERNAL) -> VideoView:
+    view = VideoView.objects.create(
         video=video,
         user=user if user is not None and user.is_authenticated else None,
         viewer_key=viewer_key_for(user=user, ip=ip, user_agent=user_agent),
+        source=source,
     )
+    tracking.track(
+        "session",
+        view_id=str(view.pk),
+        video_id=video.pk,
+        channel_id=video.author_id,
+        viewer_key=view.viewer_key,
+        source=view.source,
+    )
+    return view
 
 
 def view_heartbeat(*, view: VideoView, video: Video, position_ms: int, watched_ms: int) -> VideoView:
@@ -35,8 +46,24 @@ def view_heartbeat(*, view: VideoView, video: Video, position_ms: int, watched_m
     watched = max(view.watched_ms, min(int(watched_ms), plausible))
     if video.duration_ms:
         position_ms = min(int(position_ms), video.duration_ms)
-    VideoView.objects.filter(pk=view.pk).update(watched_ms=watched, position_ms=position_ms, last_heartbeat_at=now)
+    # Conditional on the watched time read, so two racing heartbeats never both add the same delta.
+    previous = view.watched_ms
+    updated = VideoView.objects.filter(pk=view.pk, watched_ms=previous).update(
+        watched_ms=watched, position_ms=position_ms, last_heartbeat_at=now
+    )
+    if not updated:
+        view.refresh_from_db(fields=["watched_ms", "counted_at"])
+        return view
     view.watched_ms, view.position_ms, view.last_heartbeat_at = watched, position_ms, now
+    tracking.track(
+        "heartbeat",
+        view_id=str(view.pk),
+        video_id=video.pk,
+        channel_id=video.author_id,
+        position_ms=int(position_ms),
+        watched_ms=watched - previous,
+        duration_ms=int(video.duration_ms or 0),
+    )
     threshold = settings.VIDEO_VIEW_MIN_WATCH_MS
     if video.duration_ms:
         threshold = min(threshold, max(video.duration_ms - 500, 1))  # the whole of a short video
@@ -63,6 +90,14 @@ def _count(*, view: VideoView, video: Video, now) -> None:
         changed = VideoView.objects.filter(pk=view.pk, counted_at__isnull=True).update(counted_at=now)
         if changed:
             view.counted_at = now
+            tracking.track(
+                "view",
+                view_id=str(view.pk),
+                video_id=video.pk,
+                channel_id=video.author_id,
+                viewer_key=view.viewer_key,
+                source=view.source,
+            )
             store = counter_store()
             if store.transactional:
                 store.add(video_id=video.pk)

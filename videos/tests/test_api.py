@@ -294,7 +294,7 @@ def test_it_recommends_up_next(api_client, alice, bob):
     same_author = VideoFactory(author=alice)
     same_tag = VideoFactory(author=bob)
     same_tag.tags.add(tag)
-    VideoFactory(author=bob)  # unrelated
+    unrelated = VideoFactory(author=bob)  # last: the popularity fallback
     VideoFactory(author=alice, visibility="unlisted")
     ids = [v["id"] for v in api_client.get(f"/api/v1/videos/{current.pk}/up-next").json()["results"]]
-    assert ids == [str(same_author.pk), str(same_tag.pk)]
+    assert ids == [str(same_author.pk), str(same_tag.pk), str(unrelated.pk)]
