@@ -4,58 +4,29 @@ ready, play it on its public watch page (which reports the session, its traffic 
 heartbeats), open its analytics and see the charts drawn (canvases with pixels), and moderate a
 comment. Screenshots go to var/screenshots/."""
 
-import shutil
-from pathlib import Path
-
-import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from analytics import services
+from socialflow.tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    WATCH_PROGRESS,
+    browser_marks,
+    playwright_sync,
+)
 from videos import selectors as video_selectors
 from videos import services as video_services
 from videos.lib.ffmpeg import make_test_clip
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 TUS_JS = settings.NPM_STATIC["tus-js-client"] / "tus.min.js"
 CHART_JS = settings.NPM_STATIC["chart.js"] / "chart.umd.min.js"
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
+CHROMIUM_ARGS = [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
 
-playwright_sync = pytest.importorskip(
-    "playwright.sync_api", reason="playwright (requirements-dev.txt) is not installed"
-)
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it: apt-get install chromium)"
-    ),
-    pytest.mark.skipif(not TUS_JS.is_file(), reason="needs node_modules/tus-js-client (make install runs npm ci)"),
-    pytest.mark.skipif(not CHART_JS.is_file(), reason="needs node_modules/chart.js (make install runs npm ci)"),
-]
-
-WATCH_PROGRESS = """() => {
-  window.__seen = [];
-  const bar = document.getElementById("upload-progress");
-  window.setInterval(() => {
-    const v = Number(bar.value);
-    if (window.__seen[window.__seen.length - 1] !== v) window.__seen.push(v);
-  }, 5);
-}"""
+pytestmark = browser_marks(TUS_JS, CHART_JS)
 
 PLAYER_STATE = """() => { const p = document.getElementById('player'); return {
   time: p.currentTime, paused: p.paused, ended: p.ended, ready: p.readyState, network: p.networkState,

@@ -2,53 +2,27 @@
 generated clip with real progress, pauses, survives a page reload (resumes from the server's offset)
 and the video becomes ready (transcoding runs eagerly in tests)."""
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import imageio_ffmpeg
-import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-TUS_JS = settings.NPM_STATIC["tus-js-client"] / "tus.min.js"
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-playwright_sync = pytest.importorskip(
-    "playwright.sync_api", reason="playwright (requirements-dev.txt) is not installed"
+from socialflow.tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    WATCH_PROGRESS,
+    browser_marks,
+    playwright_sync,
 )
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it: apt-get install chromium)"
-    ),
-    pytest.mark.skipif(not TUS_JS.is_file(), reason="needs node_modules/tus-js-client (make install runs npm ci)"),
-]
 
-WATCH_PROGRESS = """() => {
-  window.__seen = [];
-  const bar = document.getElementById("upload-progress");
-  window.setInterval(() => {
-    const v = Number(bar.value);
-    if (window.__seen[window.__seen.length - 1] !== v) window.__seen.push(v);
-  }, 5);
-}"""
+TUS_JS = settings.NPM_STATIC["tus-js-client"] / "tus.min.js"
+
+pytestmark = browser_marks(TUS_JS)
 
 
 # The upload tus-js-client remembers for this file (its localStorage entry), and the server's offset
