@@ -160,3 +160,80 @@ class Entry(models.Model):
     @property
     def money(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+
+# --- tips (super chat) ----------------------------------------------------------------------------
+
+
+class Tip(models.Model):
+    """A fan's payment to a creator (a PaymentIntent), optionally during a live stream, where it is
+    shown highlighted in the chat once paid. Fees are fixed when the tip is created and shown to
+    the fan; ``refunded_minor`` is what refunds have taken back so far (never above the amount)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for payment"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Payment failed"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        REFUNDED = "refunded", "Refunded"
+
+    fan = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="tips_sent")
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tips_received")
+    stream = models.ForeignKey("live.Stream", null=True, blank=True, on_delete=models.SET_NULL, related_name="tips")
+    message = models.CharField(max_length=200, blank=True)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    processing_fee_minor = models.BigIntegerField()
+    platform_fee_minor = models.BigIntegerField()
+    refunded_minor = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    client_secret = models.CharField(max_length=255, blank=True)
+    chat_message_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["creator", "-created_at"], name="monetization_tip_creator")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="monetization_tip_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_minor__gte=0) & Q(refunded_minor__lte=models.F("amount_minor")),
+                name="monetization_tip_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return f"tip {self.pk}: {self.amount} to {self.creator_id}"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+    @property
+    def net_minor(self) -> int:
+        """What the creator keeps of the whole amount: less processing and the platform's fee."""
+        return self.amount_minor - self.processing_fee_minor - self.platform_fee_minor
+
+    @property
+    def refundable_minor(self) -> int:
+        return self.amount_minor - self.refunded_minor
+
+
+class TipRefund(models.Model):
+    """One refund of a tip (partial or the rest), by finance staff or made on Stripe's dashboard."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.PROTECT, related_name="refunds")
+    amount_minor = models.BigIntegerField()
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="monetization_tiprefund_positive")]
+
+    def __str__(self):
+        return f"refund {self.pk} of tip {self.tip_id}: {self.amount_minor}"

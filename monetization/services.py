@@ -7,6 +7,7 @@ twice posts once).
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -14,8 +15,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from monetization.models import CREATOR_KINDS, Account, AccountKind, Entry, Source, Transaction
-from socialflow.core.exceptions import Conflict, InvalidInput
+from accounts import selectors as accounts_selectors
+from live import selectors as live_selectors
+from live.services import chat as live_chat
+from monetization import gateway
+from monetization.models import CREATOR_KINDS, Account, AccountKind, Entry, Source, Tip, TipRefund, Transaction
+from socialflow.core import access, events
+from socialflow.core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from socialflow.core.money import CurrencyMismatch, Money
 
 BPS = 10_000
@@ -235,3 +241,245 @@ def _release_account(account_id: int, cutoff: datetime) -> int:
             memo=f"Earnings up to {cutoff:%Y-%m-%d %H:%M} UTC are available",
         )
     return 1
+
+
+# --- tips (super chat) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TipFees:
+    """What a payment of ``amount`` costs and leaves the creator (all in minor units)."""
+
+    amount: Money
+    processing: Money
+    platform: Money
+    net: Money
+
+
+def tip_fees(amount: Money) -> TipFees:
+    """The card processor's rate plus its fixed fee (half-up to the minor unit), and the platform's
+    share of the whole amount (``MONETIZATION_PLATFORM_FEE_BPS``); the creator keeps the rest."""
+    rate = amount.amount_minor * settings.MONETIZATION_PROCESSING_FEE_BPS
+    processing = (rate + BPS // 2) // BPS + settings.MONETIZATION_PROCESSING_FEE_FIXED_MINOR
+    _, platform = fee_split(amount)
+    net = amount.amount_minor - processing - platform.amount_minor
+    return TipFees(amount, Money(processing, amount.currency), platform, Money(net, amount.currency))
+
+
+def _tip_amount(amount_minor, currency: str | None) -> Money:
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
+        raise InvalidInput("The amount is an integer count of the currency's minor unit.", field="amount")
+    money = Money(amount_minor, currency or settings.MONETIZATION_CURRENCY)
+    if money.currency != settings.MONETIZATION_CURRENCY:
+        raise InvalidInput(f"Tips are paid in {settings.MONETIZATION_CURRENCY}.", field="currency", code="currency")
+    low = Money(settings.MONETIZATION_TIP_MIN_MINOR, money.currency)
+    high = Money(settings.MONETIZATION_TIP_MAX_MINOR, money.currency)
+    if not low.amount_minor <= money.amount_minor <= high.amount_minor:
+        raise InvalidInput(f"A tip is between {low} and {high}.", field="amount", code="tip_amount")
+    if tip_fees(money).net.amount_minor <= 0:
+        raise InvalidInput("This tip would not cover its fees.", field="amount", code="tip_amount")
+    return money
+
+
+def tip_create(*, fan, to_username: str, amount_minor, currency: str | None = None, stream_id=None, message="") -> Tip:
+    """A pending tip and its PaymentIntent; the fan pays with the intent's ``client_secret`` (Stripe.js,
+    or the local server's), and the ``payment_intent.succeeded`` webhook completes it."""
+    creator = accounts_selectors.user_get_by_username(username=to_username)
+    if creator.pk == fan.pk:
+        raise InvalidInput("You cannot tip yourself.", field="to", code="tip_self")
+    money = _tip_amount(amount_minor, currency)
+    message = (message or "").strip()
+    if len(message) > 200 or "\x00" in message:
+        raise InvalidInput("A tip message is at most 200 characters.", field="message")
+    stream = None
+    if stream_id is not None:
+        stream = live_selectors.stream_get(stream_id=stream_id, viewer=fan)
+        if stream.owner_id != creator.pk:
+            raise InvalidInput("That stream is not this creator's.", field="stream_id", code="tip_stream")
+        if stream.status == "ended":
+            raise InvalidInput("That stream has ended.", field="stream_id", code="stream_ended")
+    if not access.can_view(fan, creator):
+        raise NotFound("No such user.")
+    fees = tip_fees(money)
+    tip = Tip.objects.create(
+        fan=fan,
+        creator=creator,
+        stream=stream,
+        message=message,
+        amount_minor=money.amount_minor,
+        currency=money.currency,
+        processing_fee_minor=fees.processing.amount_minor,
+        platform_fee_minor=fees.platform.amount_minor,
+    )
+    intent = gateway.payment_intent_create(
+        amount_minor=money.amount_minor,
+        currency=money.currency,
+        metadata={"socialflow_tip": tip.pk, "creator": creator.pk, "fan": fan.pk},
+        idempotency_key=f"tip-intent-{tip.pk}",
+    )
+    Tip.objects.filter(pk=tip.pk).update(payment_intent_id=intent["id"], client_secret=intent["client_secret"])
+    tip.payment_intent_id, tip.client_secret = intent["id"], intent["client_secret"]
+    return tip
+
+
+def _tip_for_intent(intent: dict) -> Tip | None:
+    tip_id = (intent.get("metadata") or {}).get("socialflow_tip")
+    query = Q(payment_intent_id=intent.get("id"))
+    if tip_id and str(tip_id).isdigit():
+        query |= Q(pk=int(tip_id))
+    return Tip.objects.select_for_update().filter(query).first()
+
+
+def stripe_payment_intent_succeeded(intent: dict, *, event_id: str = "") -> None:
+    """The webhook: a tip was paid. Credits the ledger once (keyed by the tip), records
+    ``tip.received`` and shows the tip highlighted in the stream's chat."""
+    with transaction.atomic():
+        tip = _tip_for_intent(intent)
+        if tip is None or tip.status != Tip.Status.PENDING:
+            return  # not a tip of ours, or already handled
+        if (
+            int(intent.get("amount") or 0) != tip.amount_minor
+            or str(intent.get("currency", "")).upper() != tip.currency
+        ):
+            raise InvalidInput(f"PaymentIntent {intent.get('id')} does not match tip {tip.pk}.")
+        _tip_post_paid(tip)
+        tip.status, tip.paid_at = Tip.Status.PAID, timezone.now()
+        tip.payment_intent_id = tip.payment_intent_id or intent.get("id")
+        if tip.stream_id is not None:
+            tip.chat_message_id = live_chat.chat_highlight_send(
+                stream_id=tip.stream_id,
+                user=tip.fan,
+                text=tip.message or f"Sent a tip of {tip.amount}",
+                highlight={"kind": "tip", "amount": {"amount": tip.amount_minor, "currency": tip.currency.lower()}},
+            )
+        tip.save(update_fields=["status", "paid_at", "payment_intent_id", "chat_message_id"])
+        events.record(
+            "tip.received",
+            tip_id=tip.pk,
+            creator_id=tip.creator_id,
+            fan_id=tip.fan_id,
+            amount_minor=tip.amount_minor,
+            currency=tip.currency,
+            stream_id=tip.stream_id,
+        )
+
+
+def _tip_post_paid(tip: Tip) -> Transaction:
+    currency = tip.currency
+    return ledger_post(
+        source=Source.TIP,
+        idempotency_key=f"tip:{tip.pk}",
+        memo=f"Tip {tip.pk}",
+        lines=[
+            (
+                platform_account(AccountKind.STRIPE_CLEARING, currency),
+                Money(-(tip.amount_minor - tip.processing_fee_minor), currency),
+            ),
+            (creator_account(tip.creator, AccountKind.CREATOR_PENDING, currency), Money(tip.net_minor, currency)),
+            (platform_account(AccountKind.PLATFORM_FEES, currency), Money(tip.platform_fee_minor, currency)),
+        ],
+    )
+
+
+def stripe_payment_intent_failed(intent: dict, *, event_id: str = "") -> None:
+    with transaction.atomic():
+        tip = _tip_for_intent(intent)
+        if tip is not None and tip.status == Tip.Status.PENDING:
+            tip.status = Tip.Status.FAILED
+            tip.save(update_fields=["status"])
+
+
+def _refund_shares(tip: Tip, refunded_minor: int) -> tuple[int, int]:
+    """How much of ``refunded_minor`` (a running total) comes back from the creator and from the
+    platform's fee: in proportion to what each took of the whole amount (the processing fee is not
+    returned by the processor, so the creator's part carries it), largest remainder, so the parts of
+    a running total never drift from those of its steps."""
+    if refunded_minor == 0:
+        return 0, 0
+    creator_part, platform_part = Money(refunded_minor, tip.currency).split(
+        [tip.amount_minor - tip.platform_fee_minor, tip.platform_fee_minor]
+    )
+    return creator_part.amount_minor, platform_part.amount_minor
+
+
+def _tip_post_refund(tip: Tip, before_minor: int, after_minor: int) -> Transaction:
+    """Reverse the ledger for the refunds taking the total refunded from ``before`` to ``after``;
+    keyed by the running total, so the API and the ``charge.refunded`` webhook post it once."""
+    creator_before, platform_before = _refund_shares(tip, before_minor)
+    creator_after, platform_after = _refund_shares(tip, after_minor)
+    currency = tip.currency
+    return ledger_post(
+        source=Source.REFUND,
+        idempotency_key=f"tip-refund:{tip.pk}:{after_minor}",
+        memo=f"Refund of tip {tip.pk}",
+        lines=[
+            (platform_account(AccountKind.STRIPE_CLEARING, currency), Money(after_minor - before_minor, currency)),
+            (
+                creator_account(tip.creator, AccountKind.CREATOR_PENDING, currency),
+                Money(-(creator_after - creator_before), currency),
+            ),
+            (
+                platform_account(AccountKind.PLATFORM_FEES, currency),
+                Money(-(platform_after - platform_before), currency),
+            ),
+        ],
+    )
+
+
+def _tip_apply_refunded(tip: Tip, refunded_total: int) -> bool:
+    """Bring the (locked) tip and the ledger up to a refunded total; False if nothing was new."""
+    if refunded_total <= tip.refunded_minor:
+        return False
+    if refunded_total > tip.amount_minor:
+        raise InvalidInput(f"Tip {tip.pk} cannot be refunded above its amount.", code="refund_too_large")
+    _tip_post_refund(tip, tip.refunded_minor, refunded_total)
+    tip.refunded_minor = refunded_total
+    tip.status = Tip.Status.REFUNDED if refunded_total == tip.amount_minor else Tip.Status.PARTIALLY_REFUNDED
+    tip.save(update_fields=["refunded_minor", "status"])
+    return True
+
+
+def tip_refund(*, tip: Tip, amount_minor: int | None = None, by=None, reason: str = "") -> TipRefund:
+    """Refund part or all of what remains of a paid tip (finance staff). Never above what remains,
+    even when two refunds race: the tip row is locked while the refund is made."""
+    if by is not None and not getattr(by, "is_staff", False):
+        raise PermissionDenied("Only finance staff refund tips.")
+    with transaction.atomic():
+        tip = Tip.objects.select_for_update().get(pk=tip.pk)
+        if tip.status not in (Tip.Status.PAID, Tip.Status.PARTIALLY_REFUNDED):
+            raise Conflict("Only a paid tip can be refunded.", code="tip_not_refundable")
+        amount = tip.refundable_minor if amount_minor is None else amount_minor
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise InvalidInput("A refund is a positive amount in minor units.", field="amount")
+        if amount > tip.refundable_minor:
+            remains = Money(tip.refundable_minor, tip.currency)
+            raise InvalidInput(
+                f"Only {remains} of this tip remains to refund.", field="amount", code="refund_too_large"
+            )
+        refund = TipRefund.objects.create(tip=tip, amount_minor=amount, by=by, reason=reason[:500])
+        stripe_refund = gateway.refund_create(
+            payment_intent_id=tip.payment_intent_id,
+            amount_minor=amount,
+            metadata={"socialflow_tip": tip.pk, "socialflow_refund": refund.pk},
+            idempotency_key=f"tip-refund-{refund.pk}",
+        )
+        refund.stripe_refund_id = stripe_refund["id"]
+        refund.save(update_fields=["stripe_refund_id"])
+        _tip_apply_refunded(tip, tip.refunded_minor + amount)
+    return refund
+
+
+def stripe_charge_refunded(charge: dict, *, event_id: str = "") -> None:
+    """The webhook: a charge's refunded total. Catches refunds made outside the app (Stripe's
+    dashboard); ours are already posted, and the running-total key makes a repeat post nothing."""
+    intent_id = charge.get("payment_intent")
+    if not intent_id:
+        return
+    with transaction.atomic():
+        tip = Tip.objects.select_for_update().filter(payment_intent_id=intent_id).first()
+        if tip is None or tip.status not in (Tip.Status.PAID, Tip.Status.PARTIALLY_REFUNDED):
+            return
+        refunded_total = int(charge.get("amount_refunded") or 0)
+        before = tip.refunded_minor
+        if _tip_apply_refunded(tip, refunded_total):
+            TipRefund.objects.create(tip=tip, amount_minor=refunded_total - before, reason=f"Stripe {event_id}")

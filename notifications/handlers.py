@@ -234,6 +234,19 @@ def on_report_resolved(event) -> None:
     notify(recipient=reporter, kind="report_resolved", data=data)
 
 
+# --- monetization -------------------------------------------------------------------------------
+
+
+def on_tip_received(event) -> None:
+    payload = event.payload
+    creator = _users(payload["creator_id"])[0]
+    fan = _users(payload["fan_id"])[0] if payload["fan_id"] else None
+    if creator is None:
+        return
+    amount = {"amount": payload["amount_minor"], "currency": str(payload["currency"]).lower()}
+    notify(recipient=creator, kind="tip_received", actor=fan, data={"amount": amount, "tip_id": str(payload["tip_id"])})
+
+
 HANDLERS = {
     "user.followed": on_user_followed,
     "user.follow_requested": on_follow_requested,
@@ -254,6 +267,7 @@ HANDLERS = {
     "stream.started": on_stream_started,
     "content.moderated": on_content_moderated,
     "report.resolved": on_report_resolved,
+    "tip.received": on_tip_received,
 }
 
 

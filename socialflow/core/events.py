@@ -127,6 +127,11 @@ CATALOG: dict[str, EventSpec] = {
     # live
     "stream.started": EventSpec(("stream_id", "owner_id"), "a live stream went on air"),
     "stream.ended": EventSpec(("stream_id", "owner_id"), "a live stream went off air"),
+    # monetization
+    "tip.received": EventSpec(
+        ("tip_id", "creator_id", "fan_id", "amount_minor", "currency", "stream_id"),
+        "a fan's tip to a creator was paid (stream_id: the live stream it was sent in, or null)",
+    ),
 }
 
 _registry: dict[str, dict[str, Handler]] = {}

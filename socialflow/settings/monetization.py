@@ -26,3 +26,16 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "LedgerAccountEnum": "monetization.models.CREATOR_KIND_CHOICES",
     }
 )
+
+# Tips (super chat): the currency, the smallest and largest tip, in minor units of that currency.
+MONETIZATION_CURRENCY = env.str("MONETIZATION_CURRENCY", default="USD").upper()
+MONETIZATION_TIP_MIN_MINOR = env.int("MONETIZATION_TIP_MIN_MINOR", default=100)
+MONETIZATION_TIP_MAX_MINOR = env.int("MONETIZATION_TIP_MAX_MINOR", default=50_000)
+if not 0 < MONETIZATION_TIP_MIN_MINOR <= MONETIZATION_TIP_MAX_MINOR:
+    raise ImproperlyConfigured("MONETIZATION_TIP_MIN_MINOR must be positive and at most MONETIZATION_TIP_MAX_MINOR")
+# What the card processor keeps of each payment: a rate (basis points) plus a fixed amount (minor
+# units of the payment's currency). Shown per payment; the creator's share is net of it.
+MONETIZATION_PROCESSING_FEE_BPS = env.int("MONETIZATION_PROCESSING_FEE_BPS", default=290)
+MONETIZATION_PROCESSING_FEE_FIXED_MINOR = env.int("MONETIZATION_PROCESSING_FEE_FIXED_MINOR", default=30)
+if not 0 <= MONETIZATION_PROCESSING_FEE_BPS <= 10_000 or MONETIZATION_PROCESSING_FEE_FIXED_MINOR < 0:
+    raise ImproperlyConfigured("MONETIZATION_PROCESSING_FEE_BPS is 0..10000, the fixed fee not negative")
