@@ -5,6 +5,7 @@ to zero per currency, and one idempotency key is one transaction forever (a webh
 twice posts once).
 """
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from socialflow.core.exceptions import Conflict, InvalidInput, NotFound, Permiss
 from socialflow.core.money import CurrencyMismatch, Money
 
 BPS = 10_000
+logger = logging.getLogger(__name__)
 
 
 class UnbalancedTransaction(InvalidInput):
@@ -341,7 +343,9 @@ def stripe_payment_intent_succeeded(intent: dict, *, event_id: str = "") -> None
             int(intent.get("amount") or 0) != tip.amount_minor
             or str(intent.get("currency", "")).upper() != tip.currency
         ):
-            raise InvalidInput(f"PaymentIntent {intent.get('id')} does not match tip {tip.pk}.")
+            # Never credit what was not paid: leave the tip pending for finance staff to look at.
+            logger.error("PaymentIntent %s does not match tip %s: not credited", intent.get("id"), tip.pk)
+            return
         _tip_post_paid(tip)
         tip.status, tip.paid_at = Tip.Status.PAID, timezone.now()
         tip.payment_intent_id = tip.payment_intent_id or intent.get("id")

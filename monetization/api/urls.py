@@ -3,4 +3,5 @@ from socialflow.api.routers import api_route as route
 
 urlpatterns = [
     route("monetization/earnings", views.EarningsView.as_view(), "monetization-earnings"),
+    route("monetization/tips", views.TipCreateView.as_view(), "monetization-tips"),
 ]

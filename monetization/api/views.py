@@ -3,16 +3,18 @@
 from collections import OrderedDict
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions
+from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from monetization import selectors
+from monetization import selectors, services
 from monetization.api.serializers import (
     BalanceSerializer,
     EarningsSerializer,
     EntrySerializer,
     SourceTotalSerializer,
+    TipCreateSerializer,
+    TipSerializer,
 )
 from socialflow.api.pagination import CURSOR_PARAMS, CursorPagination
 
@@ -44,3 +46,25 @@ class EarningsView(APIView):
                 ]
             )
         )
+
+
+class TipCreateView(APIView):
+    """``POST monetization/tips``: a tip to a creator (optionally during their live stream). Answers
+    the PaymentIntent's client secret and the fees; the payment webhook completes it."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=TipCreateSerializer, responses={201: TipSerializer})
+    def post(self, request):
+        data = TipCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        tip = services.tip_create(
+            fan=request.user,
+            to_username=values["to"],
+            amount_minor=values["amount"],
+            currency=values.get("currency"),
+            stream_id=values.get("stream_id"),
+            message=values.get("message", ""),
+        )
+        return Response(TipSerializer(tip).data, status=status.HTTP_201_CREATED)

@@ -371,6 +371,8 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ("live-hls", "GET"): Exempt("HLS files by unguessable playback id (public like the stream): live/tests"),
     # monetization: the caller's own ledger only (monetization/tests/test_api.py)
     ("monetization-earnings", "GET"): Plain(signed_in(200)),
+    # a tip needs a recipient and an amount; paying is monetization/tests/test_stripe_flow.py
+    ("monetization-tips", "POST"): Plain(signed_in(400), body={}),
     # notifications
     ("notifications-list", "GET"): Plain(signed_in(200), kind="notification", listed=lambda p, s, sees: p == "owner"),
     ("notifications-unread-count", "GET"): Plain(signed_in(200)),
@@ -635,6 +637,7 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "live-channel": "live/channel",
         "live-channel-rotate-key": "live/channel/rotate-key",
         "monetization-earnings": "monetization/earnings",
+        "monetization-tips": "monetization/tips",
         "notifications-list": "notifications",
         "notifications-unread-count": "notifications/unread-count",
         "notifications-mark-read": "notifications/mark-read",
