@@ -237,3 +237,53 @@ class TipRefund(models.Model):
 
     def __str__(self):
         return f"refund {self.pk} of tip {self.tip_id}: {self.amount_minor}"
+
+
+# --- Stripe Connect (Express) and payouts ---------------------------------------------------------
+
+
+class ConnectAccount(models.Model):
+    """A creator's Stripe Connect Express account; payouts need ``payouts_enabled`` (set from the
+    ``account.updated`` webhook once onboarding is finished)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="connect_account")
+    stripe_account_id = models.CharField(max_length=255, unique=True)
+    details_submitted = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.stripe_account_id} ({self.user_id})"
+
+
+class Payout(models.Model):
+    """A creator's request to be paid part of their available balance: a Stripe Transfer to their
+    Connect account. The ledger moves the amount to ``payouts_in_transit`` when requested, out to
+    Stripe when the transfer is made, and back to the creator if it fails."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Requested"
+        SENT = "sent", "Sent to your Stripe account"
+        FAILED = "failed", "Failed (returned to your balance)"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    stripe_transfer_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="monetization_payout_user")]
+        constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="monetization_payout_positive")]
+
+    def __str__(self):
+        return f"payout {self.pk}: {self.amount_minor} {self.currency} to {self.user_id}"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet, Sum
 
-from monetization.models import Account, AccountKind, Entry, Source
+from monetization.models import Account, AccountKind, Entry, Payout, Source
 from socialflow.core.money import Money
 
 
@@ -83,3 +83,8 @@ def ledger_totals() -> dict[str, int]:
     """The sum of every account's balance per currency: always zero for each."""
     sums = Entry.objects.values_list("currency").annotate(total=Sum("amount_minor")).order_by()
     return dict(sums)
+
+
+def payouts_for(*, user) -> QuerySet:
+    """The user's payouts, newest first (cursor-paged by the API)."""
+    return Payout.objects.filter(user=user).order_by("-created_at", "-id")

@@ -20,7 +20,18 @@ from accounts import selectors as accounts_selectors
 from live import selectors as live_selectors
 from live.services import chat as live_chat
 from monetization import gateway
-from monetization.models import CREATOR_KINDS, Account, AccountKind, Entry, Source, Tip, TipRefund, Transaction
+from monetization.models import (
+    CREATOR_KINDS,
+    Account,
+    AccountKind,
+    ConnectAccount,
+    Entry,
+    Payout,
+    Source,
+    Tip,
+    TipRefund,
+    Transaction,
+)
 from socialflow.core import access, events
 from socialflow.core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from socialflow.core.money import CurrencyMismatch, Money
@@ -487,3 +498,153 @@ def stripe_charge_refunded(charge: dict, *, event_id: str = "") -> None:
         before = tip.refunded_minor
         if _tip_apply_refunded(tip, refunded_total):
             TipRefund.objects.create(tip=tip, amount_minor=refunded_total - before, reason=f"Stripe {event_id}")
+
+
+# --- Stripe Connect (Express) and payouts ---------------------------------------------------------
+
+
+def connect_onboarding_link(*, user) -> str:
+    """The creator's Express account (made once) and a fresh onboarding link to it."""
+    connect = ConnectAccount.objects.filter(user=user).first()
+    if connect is None:
+        account = gateway.account_create(
+            email=user.email,
+            country=settings.MONETIZATION_CONNECT_COUNTRY,
+            metadata={"socialflow_user": user.pk},
+            idempotency_key=f"connect-account-{user.pk}",
+        )
+        connect, _ = ConnectAccount.objects.get_or_create(user=user, defaults={"stripe_account_id": account["id"]})
+    studio = settings.SITE_URL + "/studio/monetization/"
+    link = gateway.account_link_create(
+        account_id=connect.stripe_account_id,
+        refresh_url=studio + "?connect=refresh",
+        return_url=studio + "?connect=done",
+    )
+    return link["url"]
+
+
+def stripe_account_updated(account: dict, *, event_id: str = "") -> None:
+    """The webhook: onboarding progressed (or Stripe disabled payouts)."""
+    ConnectAccount.objects.filter(stripe_account_id=account.get("id")).update(
+        details_submitted=bool(account.get("details_submitted")),
+        payouts_enabled=bool(account.get("payouts_enabled")),
+        updated_at=timezone.now(),
+    )
+
+
+def payout_request(*, user, amount_minor, currency: str | None = None) -> Payout:
+    """Pay ``amount`` of the creator's available balance to their Connect account.
+
+    The creator's available account row is locked while the balance is read and the amount moved
+    to ``payouts_in_transit``, so concurrent requests are served one after the other and together
+    can never take more than the balance. The Stripe transfer is made after that commits; if
+    Stripe refuses it, the amount goes back."""
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
+        raise InvalidInput("The amount is an integer count of the currency's minor unit.", field="amount")
+    money = Money(amount_minor, currency or settings.MONETIZATION_CURRENCY)
+    minimum = Money(settings.MONETIZATION_PAYOUT_MIN_MINOR, money.currency)
+    if money.amount_minor < minimum.amount_minor:
+        raise InvalidInput(f"The smallest payout is {minimum}.", field="amount", code="payout_too_small")
+    connect = ConnectAccount.objects.filter(user=user).first()
+    if connect is None or not connect.payouts_enabled:
+        raise Conflict("Finish setting up payouts (Stripe Connect) first.", code="connect_not_ready")
+    available = creator_account(user, AccountKind.CREATOR_AVAILABLE, money.currency)
+    with transaction.atomic():
+        Account.objects.select_for_update().get(pk=available.pk)
+        balance = Entry.objects.filter(account=available).aggregate(total=Sum("amount_minor"))["total"] or 0
+        if money.amount_minor > balance:
+            raise InvalidInput(
+                f"Only {Money(balance, money.currency)} is available to pay out.",
+                field="amount",
+                code="payout_too_large",
+            )
+        payout = Payout.objects.create(user=user, amount_minor=money.amount_minor, currency=money.currency)
+        ledger_post(
+            source=Source.PAYOUT,
+            idempotency_key=f"payout:{payout.pk}",
+            memo=f"Payout {payout.pk} requested",
+            lines=[(available, -money), (platform_account(AccountKind.PAYOUTS_IN_TRANSIT, money.currency), money)],
+        )
+    try:
+        transfer = gateway.transfer_create(
+            amount_minor=money.amount_minor,
+            currency=money.currency,
+            destination=connect.stripe_account_id,
+            metadata={"socialflow_payout": payout.pk},
+            idempotency_key=f"payout-{payout.pk}",
+        )
+    except gateway.PaymentRefused as exc:
+        payout_fail(payout=payout, message=exc.message)
+        raise
+    Payout.objects.filter(pk=payout.pk, stripe_transfer_id__isnull=True).update(
+        stripe_transfer_id=transfer["id"], updated_at=timezone.now()
+    )
+    payout.stripe_transfer_id = transfer["id"]
+    return payout
+
+
+def payout_fail(*, payout: Payout, message: str = "") -> None:
+    """Return a payout's amount to the creator's available balance (once)."""
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout.pk)
+        if payout.status == Payout.Status.FAILED:
+            return
+        money = payout.amount
+        in_transit = platform_account(AccountKind.PAYOUTS_IN_TRANSIT, money.currency)
+        if payout.status == Payout.Status.SENT:  # reversed after it left: it comes back from Stripe
+            in_transit = platform_account(AccountKind.STRIPE_CLEARING, money.currency)
+        ledger_post(
+            source=Source.PAYOUT,
+            idempotency_key=f"payout-failed:{payout.pk}",
+            memo=f"Payout {payout.pk} failed",
+            lines=[
+                (in_transit, -money),
+                (creator_account(payout.user, AccountKind.CREATOR_AVAILABLE, money.currency), money),
+            ],
+        )
+        payout.status, payout.failure_message, payout.updated_at = Payout.Status.FAILED, message[:500], timezone.now()
+        payout.save(update_fields=["status", "failure_message", "updated_at"])
+
+
+def _payout_for_transfer(transfer: dict) -> Payout | None:
+    payout_id = (transfer.get("metadata") or {}).get("socialflow_payout")
+    query = Q(stripe_transfer_id=transfer.get("id"))
+    if payout_id and str(payout_id).isdigit():
+        query |= Q(pk=int(payout_id))
+    return Payout.objects.select_for_update().filter(query).first()
+
+
+def stripe_transfer_created(transfer: dict, *, event_id: str = "") -> None:
+    """The webhook: the money is in the creator's Stripe account (Stripe pays their bank on its
+    schedule). Moves it out of ``payouts_in_transit`` and tells the creator, once."""
+    with transaction.atomic():
+        payout = _payout_for_transfer(transfer)
+        if payout is None or payout.status != Payout.Status.PENDING:
+            return
+        money = payout.amount
+        ledger_post(
+            source=Source.PAYOUT,
+            idempotency_key=f"payout-sent:{payout.pk}",
+            memo=f"Payout {payout.pk} sent",
+            lines=[
+                (platform_account(AccountKind.PAYOUTS_IN_TRANSIT, money.currency), -money),
+                (platform_account(AccountKind.STRIPE_CLEARING, money.currency), money),
+            ],
+        )
+        payout.status, payout.updated_at = Payout.Status.SENT, timezone.now()
+        payout.stripe_transfer_id = payout.stripe_transfer_id or transfer.get("id")
+        payout.save(update_fields=["status", "updated_at", "stripe_transfer_id"])
+        events.record(
+            "payout.sent",
+            payout_id=payout.pk,
+            user_id=payout.user_id,
+            amount_minor=payout.amount_minor,
+            currency=payout.currency,
+        )
+
+
+def stripe_transfer_reversed(transfer: dict, *, event_id: str = "") -> None:
+    with transaction.atomic():
+        payout = _payout_for_transfer(transfer)
+        if payout is not None:
+            payout_fail(payout=payout, message="The transfer was reversed.")

@@ -247,6 +247,14 @@ def on_tip_received(event) -> None:
     notify(recipient=creator, kind="tip_received", actor=fan, data={"amount": amount, "tip_id": str(payload["tip_id"])})
 
 
+def on_payout_sent(event) -> None:
+    payload = event.payload
+    user = _users(payload["user_id"])[0]
+    if user is not None:
+        amount = {"amount": payload["amount_minor"], "currency": str(payload["currency"]).lower()}
+        notify(recipient=user, kind="payout_sent", data={"amount": amount, "payout_id": str(payload["payout_id"])})
+
+
 HANDLERS = {
     "user.followed": on_user_followed,
     "user.follow_requested": on_follow_requested,
@@ -268,6 +276,7 @@ HANDLERS = {
     "content.moderated": on_content_moderated,
     "report.resolved": on_report_resolved,
     "tip.received": on_tip_received,
+    "payout.sent": on_payout_sent,
 }
 
 

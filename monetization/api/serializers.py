@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from monetization.models import CREATOR_KIND_CHOICES, Source
+from monetization.models import CREATOR_KIND_CHOICES, Payout, Source
 from socialflow.api.pagination import MAX_PAGE_SIZE
 from socialflow.core.money import Money
 
@@ -96,3 +96,21 @@ class TipSerializer(serializers.Serializer):
             "payment_intent": tip.payment_intent_id,
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         }
+
+
+class ConnectLinkSerializer(serializers.Serializer):
+    url = serializers.URLField(read_only=True, help_text="Open it to set up (or finish) Stripe Connect payouts.")
+
+
+class PayoutCreateSerializer(serializers.Serializer):
+    amount = serializers.IntegerField(help_text="Minor units (cents) of your available balance.")
+    currency = serializers.CharField(min_length=3, max_length=3, required=False)
+
+
+class PayoutSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    amount = MoneySerializer(read_only=True)
+    status = serializers.ChoiceField(choices=Payout.Status.choices, read_only=True)
+    failure_message = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)

@@ -3,15 +3,18 @@
 from collections import OrderedDict
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status
+from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from monetization import selectors, services
 from monetization.api.serializers import (
     BalanceSerializer,
+    ConnectLinkSerializer,
     EarningsSerializer,
     EntrySerializer,
+    PayoutCreateSerializer,
+    PayoutSerializer,
     SourceTotalSerializer,
     TipCreateSerializer,
     TipSerializer,
@@ -68,3 +71,44 @@ class TipCreateView(APIView):
             message=values.get("message", ""),
         )
         return Response(TipSerializer(tip).data, status=status.HTTP_201_CREATED)
+
+
+class ConnectView(APIView):
+    """``POST monetization/connect``: a Stripe Connect Express onboarding link for the caller."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses=ConnectLinkSerializer)
+    def post(self, request):
+        return Response({"url": services.connect_onboarding_link(user=request.user)})
+
+
+class PayoutPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+class PayoutsView(generics.GenericAPIView):
+    """``GET monetization/payouts`` (the caller's, newest first), ``POST`` a payout of part of the
+    available balance (at least the minimum, never more than what is available)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = PayoutPagination
+    serializer_class = PayoutSerializer
+    filter_backends = ()
+
+    def get_queryset(self):
+        return selectors.payouts_for(user=self.request.user)
+
+    @extend_schema(parameters=CURSOR_PARAMS, responses=PayoutSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(PayoutSerializer(page, many=True).data)
+
+    @extend_schema(request=PayoutCreateSerializer, responses={201: PayoutSerializer})
+    def post(self, request):
+        data = PayoutCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payout = services.payout_request(
+            user=request.user, amount_minor=data.validated_data["amount"], currency=data.validated_data.get("currency")
+        )
+        return Response(PayoutSerializer(payout).data, status=status.HTTP_201_CREATED)

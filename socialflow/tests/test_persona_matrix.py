@@ -373,6 +373,9 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ("monetization-earnings", "GET"): Plain(signed_in(200)),
     # a tip needs a recipient and an amount; paying is monetization/tests/test_stripe_flow.py
     ("monetization-tips", "POST"): Plain(signed_in(400), body={}),
+    ("monetization-connect", "POST"): Exempt("calls Stripe for any signed-in user: monetization/tests/test_payouts.py"),
+    ("monetization-payouts", "GET"): Plain(signed_in(200)),
+    ("monetization-payouts", "POST"): Plain(signed_in(400), body={}),
     # notifications
     ("notifications-list", "GET"): Plain(signed_in(200), kind="notification", listed=lambda p, s, sees: p == "owner"),
     ("notifications-unread-count", "GET"): Plain(signed_in(200)),
@@ -638,6 +641,8 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "live-channel-rotate-key": "live/channel/rotate-key",
         "monetization-earnings": "monetization/earnings",
         "monetization-tips": "monetization/tips",
+        "monetization-connect": "monetization/connect",
+        "monetization-payouts": "monetization/payouts",
         "notifications-list": "notifications",
         "notifications-unread-count": "notifications/unread-count",
         "notifications-mark-read": "notifications/mark-read",
