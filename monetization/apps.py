@@ -5,6 +5,8 @@ class MonetizationConfig(AppConfig):
     name = "monetization"
 
     def ready(self):
-        from monetization import webhooks
+        from monetization import services, webhooks
+        from socialflow.core import access
 
         webhooks.connect()
+        access.set_membership_provider(services.MembershipProvider())

@@ -129,3 +129,7 @@ def checkout_session_create(
         subscription_data={"metadata": metadata},
         idempotency_key=idempotency_key,
     )
+
+
+def subscription_retrieve(subscription_id: str):
+    return _call(stripe.Subscription.retrieve, subscription_id)

@@ -287,3 +287,53 @@ class Payout(models.Model):
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+
+# --- memberships ----------------------------------------------------------------------------------
+
+
+class MembershipTier(models.Model):
+    """A creator's membership level: a monthly price (a Stripe Price) and its perks."""
+
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="membership_tiers")
+    name = models.CharField(max_length=100)
+    perks = models.TextField(max_length=2000, blank=True)
+    price_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    stripe_price_id = models.CharField(max_length=255, unique=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["price_minor", "id"]
+        constraints = [models.CheckConstraint(condition=Q(price_minor__gt=0), name="monetization_tier_positive")]
+
+    def __str__(self):
+        return f"{self.name} ({self.creator_id})"
+
+
+class Membership(models.Model):
+    """A fan's subscription to a creator's tier; its status follows Stripe's subscription webhooks.
+    Active and past due (Stripe is retrying the payment) count as members for the access layer."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Past due"
+        CANCELED = "canceled", "Canceled"
+
+    MEMBER_STATUSES = (Status.ACTIVE, Status.PAST_DUE)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="members")
+    tier = models.ForeignKey(MembershipTier, on_delete=models.PROTECT, related_name="memberships")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    stripe_subscription_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "status", "creator"], name="monetization_membership_user")]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.creator_id} ({self.status})"

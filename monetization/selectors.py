@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet, Sum
 
-from monetization.models import Account, AccountKind, Entry, Payout, Source
+from monetization.models import Account, AccountKind, Entry, MembershipTier, Payout, Source
 from socialflow.core.money import Money
 
 
@@ -88,3 +88,8 @@ def ledger_totals() -> dict[str, int]:
 def payouts_for(*, user) -> QuerySet:
     """The user's payouts, newest first (cursor-paged by the API)."""
     return Payout.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def tiers_for(*, creator) -> QuerySet:
+    """A creator's active membership tiers, cheapest first."""
+    return MembershipTier.objects.filter(creator=creator, active=True).order_by("price_minor", "id")

@@ -26,6 +26,8 @@ from monetization.models import (
     AccountKind,
     ConnectAccount,
     Entry,
+    Membership,
+    MembershipTier,
     Payout,
     Source,
     Tip,
@@ -648,3 +650,155 @@ def stripe_transfer_reversed(transfer: dict, *, event_id: str = "") -> None:
         payout = _payout_for_transfer(transfer)
         if payout is not None:
             payout_fail(payout=payout, message="The transfer was reversed.")
+
+
+# --- memberships ----------------------------------------------------------------------------------
+
+
+class MembershipProvider(access.MembershipProvider):
+    """The access layer's membership check: an active or past-due membership (Stripe is still
+    retrying the payment) makes a member; canceled does not."""
+
+    def is_member(self, *, user_id: int, creator_id: int) -> bool:
+        return Membership.objects.filter(
+            user_id=user_id, creator_id=creator_id, status__in=Membership.MEMBER_STATUSES
+        ).exists()
+
+    def creator_ids(self, *, user_id: int):
+        return Membership.objects.filter(user_id=user_id, status__in=Membership.MEMBER_STATUSES).values("creator_id")
+
+
+def tier_create(*, creator, name: str, price_minor, perks: str = "") -> MembershipTier:
+    name = (name or "").strip()
+    if not name or len(name) > 100 or "\\x00" in name:
+        raise InvalidInput("A tier has a name of 1–100 characters.", field="name")
+    if len(perks or "") > 2000 or "\\x00" in (perks or ""):
+        raise InvalidInput("Perks are at most 2000 characters.", field="perks")
+    if isinstance(price_minor, bool) or not isinstance(price_minor, int):
+        raise InvalidInput("The price is an integer count of the currency's minor unit.", field="price")
+    price = Money(price_minor, settings.MONETIZATION_CURRENCY)
+    low = Money(settings.MONETIZATION_TIER_MIN_MINOR, price.currency)
+    high = Money(settings.MONETIZATION_TIER_MAX_MINOR, price.currency)
+    if not low.amount_minor <= price.amount_minor <= high.amount_minor:
+        raise InvalidInput(f"A monthly tier costs between {low} and {high}.", field="price")
+    stripe_price = gateway.price_create(
+        amount_minor=price.amount_minor,
+        currency=price.currency,
+        name=f"{creator.username}: {name}",
+        interval="month",
+        metadata={"socialflow_creator": creator.pk},
+    )
+    return MembershipTier.objects.create(
+        creator=creator,
+        name=name,
+        perks=perks or "",
+        price_minor=price.amount_minor,
+        currency=price.currency,
+        stripe_price_id=stripe_price["id"],
+    )
+
+
+def membership_checkout(*, user, creator_username: str, tier_id) -> str:
+    """A Checkout Session for the tier (Stripe's hosted page, or the local server's): its URL."""
+    creator = accounts_selectors.user_get_by_username(username=creator_username)
+    if creator.pk == user.pk:
+        raise InvalidInput("You cannot join your own channel.", field="tier_id", code="membership_self")
+    tier = (
+        MembershipTier.objects.filter(pk=tier_id, creator=creator, active=True).first()
+        if str(tier_id).isdigit()
+        else None
+    )
+    if tier is None:
+        raise NotFound("No such tier.")
+    if Membership.objects.filter(user=user, creator=creator, status__in=Membership.MEMBER_STATUSES).exists():
+        raise Conflict("You are already a member of this channel.", code="already_member")
+    studio = settings.SITE_URL + "/studio/"
+    session = gateway.checkout_session_create(
+        price_id=tier.stripe_price_id,
+        success_url=studio + "?membership=done",
+        cancel_url=studio + "?membership=canceled",
+        customer_email=user.email,
+        metadata={"socialflow_tier": tier.pk, "socialflow_user": user.pk},
+        idempotency_key=f"membership-checkout-{user.pk}-{tier.pk}-{timezone.now():%Y%m%d%H%M}",
+    )
+    return session["url"]
+
+
+_SUBSCRIPTION_STATUS = {
+    "active": Membership.Status.ACTIVE,
+    "trialing": Membership.Status.ACTIVE,
+    "past_due": Membership.Status.PAST_DUE,
+    "unpaid": Membership.Status.PAST_DUE,
+    "canceled": Membership.Status.CANCELED,
+    "incomplete_expired": Membership.Status.CANCELED,
+}
+
+
+def _membership_from_subscription(subscription: dict) -> Membership | None:
+    """The membership a subscription is (created on first sight, from its metadata)."""
+    membership = Membership.objects.select_for_update().filter(stripe_subscription_id=subscription.get("id")).first()
+    if membership is not None:
+        return membership
+    metadata = subscription.get("metadata") or {}
+    tier_id, user_id = str(metadata.get("socialflow_tier", "")), str(metadata.get("socialflow_user", ""))
+    if not (tier_id.isdigit() and user_id.isdigit()):
+        return None
+    tier = MembershipTier.objects.filter(pk=int(tier_id)).first()
+    if tier is None:
+        return None
+    membership = Membership.objects.create(
+        user_id=int(user_id), creator=tier.creator, tier=tier, stripe_subscription_id=subscription["id"]
+    )
+    events.record(
+        "membership.started", membership_id=membership.pk, user_id=membership.user_id, creator_id=tier.creator_id
+    )
+    return membership
+
+
+def stripe_subscription_changed(subscription: dict, *, event_id: str = "") -> None:
+    """created / updated / deleted: the membership's status follows the subscription's."""
+    status = _SUBSCRIPTION_STATUS.get(subscription.get("status"))
+    with transaction.atomic():
+        membership = _membership_from_subscription(subscription)
+        if membership is None or status is None or membership.status == status:
+            return
+        membership.status, membership.updated_at = status, timezone.now()
+        membership.save(update_fields=["status", "updated_at"])
+
+
+def stripe_subscription_deleted(subscription: dict, *, event_id: str = "") -> None:
+    stripe_subscription_changed({**subscription, "status": "canceled"}, event_id=event_id)
+
+
+def stripe_invoice_paid(invoice: dict, *, event_id: str = "") -> None:
+    """A membership's first payment or a renewal: the creator earns it less the platform fee,
+    once per invoice; a past-due membership is active again."""
+    subscription_id = invoice.get("subscription")
+    if not subscription_id or int(invoice.get("amount_paid") or 0) <= 0:
+        return
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().filter(stripe_subscription_id=subscription_id).first()
+        if membership is None:
+            # The invoice can come before the subscription's own events: ask Stripe for it.
+            membership = _membership_from_subscription(gateway.subscription_retrieve(subscription_id))
+        if membership is None:
+            return
+        gross = Money(int(invoice["amount_paid"]), str(invoice.get("currency", "")).upper())
+        ledger_post_earning(
+            creator=membership.creator,
+            gross=gross,
+            source=Source.MEMBERSHIP,
+            idempotency_key=f"membership-invoice:{invoice.get('id')}",
+            memo=f"Membership {membership.pk}",
+        )
+        if membership.status != Membership.Status.ACTIVE:
+            membership.status, membership.updated_at = Membership.Status.ACTIVE, timezone.now()
+            membership.save(update_fields=["status", "updated_at"])
+
+
+def stripe_invoice_failed(invoice: dict, *, event_id: str = "") -> None:
+    subscription_id = invoice.get("subscription")
+    if subscription_id:
+        Membership.objects.filter(stripe_subscription_id=subscription_id, status=Membership.Status.ACTIVE).update(
+            status=Membership.Status.PAST_DUE, updated_at=timezone.now()
+        )

@@ -70,6 +70,11 @@ HANDLERS = {
     "account.updated": services.stripe_account_updated,
     "transfer.created": services.stripe_transfer_created,
     "transfer.reversed": services.stripe_transfer_reversed,
+    "customer.subscription.created": services.stripe_subscription_changed,
+    "customer.subscription.updated": services.stripe_subscription_changed,
+    "customer.subscription.deleted": services.stripe_subscription_deleted,
+    "invoice.payment_succeeded": services.stripe_invoice_paid,
+    "invoice.payment_failed": services.stripe_invoice_failed,
 }
 
 

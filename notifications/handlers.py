@@ -247,6 +247,15 @@ def on_tip_received(event) -> None:
     notify(recipient=creator, kind="tip_received", actor=fan, data={"amount": amount, "tip_id": str(payload["tip_id"])})
 
 
+def on_membership_started(event) -> None:
+    payload = event.payload
+    creator, member = _users(payload["creator_id"], payload["user_id"])
+    if creator is not None and member is not None:
+        notify(
+            recipient=creator, kind="new_member", actor=member, data={"membership_id": str(payload["membership_id"])}
+        )
+
+
 def on_payout_sent(event) -> None:
     payload = event.payload
     user = _users(payload["user_id"])[0]
@@ -277,6 +286,7 @@ HANDLERS = {
     "report.resolved": on_report_resolved,
     "tip.received": on_tip_received,
     "payout.sent": on_payout_sent,
+    "membership.started": on_membership_started,
 }
 
 

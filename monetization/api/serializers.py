@@ -114,3 +114,23 @@ class PayoutSerializer(serializers.Serializer):
     failure_message = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+
+
+class TierSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    name = serializers.CharField(max_length=100)
+    perks = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    price = serializers.IntegerField(source="price_minor", help_text="Per month, in minor units (cents).")
+    currency = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def get_currency(self, tier) -> str:
+        return tier.currency.lower()
+
+
+class CheckoutRequestSerializer(serializers.Serializer):
+    tier_id = serializers.IntegerField()
+
+
+class CheckoutSerializer(serializers.Serializer):
+    checkout_url = serializers.URLField(read_only=True)

@@ -6,4 +6,10 @@ urlpatterns = [
     route("monetization/tips", views.TipCreateView.as_view(), "monetization-tips"),
     route("monetization/connect", views.ConnectView.as_view(), "monetization-connect"),
     route("monetization/payouts", views.PayoutsView.as_view(), "monetization-payouts"),
+    route("monetization/tiers", views.TiersView.as_view(), "monetization-tiers"),
+    route(
+        r"monetization/memberships/(?P<username>[^/]+)/checkout",
+        views.MembershipCheckoutView.as_view(),
+        "monetization-membership-checkout",
+    ),
 ]

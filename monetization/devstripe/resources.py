@@ -85,6 +85,11 @@ class Price(StripeObject):
         self.active = try_convert_to_bool(active)
         self.lookup_key = lookup_key
         self.billing_scheme = "per_unit"
+        self.currency_options = {}
+        self.tax_behavior = "unspecified"
+        self.tiers_mode = None
+        self.transform_quantity = None
+        self.custom_unit_amount = None
         schedule_webhook(Event("price.created", self))
 
 
@@ -262,8 +267,9 @@ class CheckoutSession(StripeObject):
                 )
             subscription = ls.Subscription(
                 customer=self.customer,
-                items=[{"plan": plan_id, "quantity": self.quantity}],
+                items=[{"plan": plan_id, "quantity": self.quantity, "tax_rates": []}],
                 metadata=dict(self.subscription_metadata),
+                default_tax_rates=[],
             )
             self.subscription = subscription.id
         else:
@@ -284,6 +290,45 @@ class CheckoutSession(StripeObject):
 
 
 # --- fixes ----------------------------------------------------------------------------------------
+
+_user_error_init = UserError.__init__
+
+
+def _user_error_init_with_codes(self, code, message=None, contents=None):
+    """Stripe names a missing object's error ``resource_missing`` (clients, dj-stripe among them,
+    tell "gone" from "refused" by it); localstripe's 404s carry no code."""
+    _user_error_init(self, code, message, contents)
+    if code == 404:
+        self.body["error"].setdefault("code", "resource_missing")
+
+
+UserError.__init__ = _user_error_init_with_codes
+
+_export = StripeObject._export
+
+
+def _export_lenient(self, expand=None):
+    """Stripe ignores an ``expand`` of a field that is empty or absent on the object; localstripe
+    answers 400 for the whole request (dj-stripe asks for several): keep the paths that work."""
+    try:
+        return _export(self, expand=expand)
+    except UserError as exc:
+        if not (expand and "Bad expand" in str(exc.body.get("error", {}).get("message", ""))):
+            raise
+    usable = []
+    for path in expand:
+        try:
+            _export(self, expand=[path])
+        except UserError:
+            continue
+        usable.append(path)
+    return _export(self, expand=usable)
+
+
+StripeObject._export = _export_lenient
+
+# Stripe's subscription items name their subscription; localstripe keeps it private.
+ls.SubscriptionItem.subscription = property(lambda self: self._subscription)
 
 _refund_init = Refund.__init__
 

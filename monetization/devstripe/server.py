@@ -47,7 +47,12 @@ def _use_state_file(path: Path) -> None:
 # Delivery attempts of one event, like Stripe's (which retries for days): here 8 tries, backing
 # off from 0.5 s to 10 s.
 DELIVERY_ATTEMPTS = 8
-_delivery = {"lock": None}
+_delivery = {"lock": None, "generation": 0}
+
+
+def forget_pending_deliveries() -> None:
+    """Events created before now are not delivered (the state they describe was reset)."""
+    _delivery["generation"] += 1
 
 
 async def _send_webhook(event) -> None:
@@ -56,18 +61,24 @@ async def _send_webhook(event) -> None:
     delivery: do that, one event at a time (in creation order), so a busy receiver is retried
     rather than losing the event."""
     payload = json.dumps(event._export(), indent=2, sort_keys=True).encode("utf-8")
+    generation = _delivery["generation"]
     await asyncio.sleep(0.2)  # let the request that caused it answer first, as Stripe does
     if _delivery["lock"] is None:
         _delivery["lock"] = asyncio.Lock()
     async with _delivery["lock"]:
         for webhook in list(ls_webhooks._webhooks.values()):
+            if generation != _delivery["generation"]:
+                return
             if webhook.events is not None and event.type not in webhook.events:
                 continue
             await _deliver(webhook, event.type, payload)
 
 
 async def _deliver(webhook, event_type: str, payload: bytes) -> bool:
+    generation = _delivery["generation"]
     for attempt in range(DELIVERY_ATTEMPTS):
+        if generation != _delivery["generation"]:
+            return False
         timestamp = int(time.time())
         signature = hmac.new(webhook.secret.encode(), b"%d.%s" % (timestamp, payload), hashlib.sha256).hexdigest()
         headers = {

@@ -57,6 +57,7 @@ class LocalStripe:
         self._thread.join(5)
 
     def reset(self):
+        server.forget_pending_deliveries()
         ls_resources.store.clear()
         ls_webhooks._webhooks.clear()
 

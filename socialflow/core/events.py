@@ -132,6 +132,9 @@ CATALOG: dict[str, EventSpec] = {
         ("tip_id", "creator_id", "fan_id", "amount_minor", "currency", "stream_id"),
         "a fan's tip to a creator was paid (stream_id: the live stream it was sent in, or null)",
     ),
+    "membership.started": EventSpec(
+        ("membership_id", "user_id", "creator_id"), "a fan became a member of a creator's channel (first payment)"
+    ),
     "payout.sent": EventSpec(
         ("payout_id", "user_id", "amount_minor", "currency"), "a creator's payout left for their Stripe account"
     ),

@@ -376,6 +376,11 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ("monetization-connect", "POST"): Exempt("calls Stripe for any signed-in user: monetization/tests/test_payouts.py"),
     ("monetization-payouts", "GET"): Plain(signed_in(200)),
     ("monetization-payouts", "POST"): Plain(signed_in(400), body={}),
+    ("monetization-tiers", "GET"): Plain(signed_in(200)),
+    ("monetization-tiers", "POST"): Plain(signed_in(400), body={}),
+    ("monetization-membership-checkout", "POST"): Exempt(
+        "a creator's tier by username: monetization/tests/test_memberships.py"
+    ),
     # notifications
     ("notifications-list", "GET"): Plain(signed_in(200), kind="notification", listed=lambda p, s, sees: p == "owner"),
     ("notifications-unread-count", "GET"): Plain(signed_in(200)),
@@ -643,6 +648,7 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "monetization-tips": "monetization/tips",
         "monetization-connect": "monetization/connect",
         "monetization-payouts": "monetization/payouts",
+        "monetization-tiers": "monetization/tiers",
         "notifications-list": "notifications",
         "notifications-unread-count": "notifications/unread-count",
         "notifications-mark-read": "notifications/mark-read",
