@@ -37,6 +37,10 @@ def message_payload(message: ChatMessage) -> dict:
     }
     if message.highlight:
         payload["highlight"] = message.highlight
+    # A member of the streamer's channel (the membership provider: monetization) wears a badge.
+    owner_id = message.stream.owner_id
+    if message.user_id != owner_id and access.is_member(message.user, creator_id=owner_id):
+        payload["badges"] = ["member"]
     return payload
 
 

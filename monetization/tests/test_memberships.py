@@ -5,6 +5,9 @@ creator their share."""
 import pytest
 import requests
 
+from live.models import Stream
+from live.services import chat
+from live.tests.factories import StreamFactory
 from monetization import selectors, services, webhooks
 from monetization.models import Membership, MembershipTier, Tip
 from monetization.tests.stripe_local import wait_for
@@ -93,3 +96,16 @@ def test_renewals_are_credited_once_per_invoice(local_stripe, alice, bob):
     services.stripe_invoice_paid({**invoice, "id": "in_2"})
     assert Membership.objects.get().status == Membership.Status.ACTIVE
     assert selectors.earnings_balances(user=alice)[0].pending.amount_minor == 900
+
+
+@pytest.mark.django_db
+def test_members_wear_a_badge_in_chat(alice, bob, charlie):
+    stream = StreamFactory(owner=alice, status=Stream.Status.LIVE)
+    tier = MembershipTier.objects.create(
+        creator=alice, name="Fan", price_minor=500, currency="USD", stripe_price_id="p1"
+    )
+    Membership.objects.create(user=bob, creator=alice, tier=tier, stripe_subscription_id="sub_b")
+    member = chat.chat_message_send(stream_id=stream.pk, user=bob, text="hi", broadcast=False)
+    other = chat.chat_message_send(stream_id=stream.pk, user=charlie, text="yo", broadcast=False)
+    assert chat.message_payload(member)["badges"] == ["member"]
+    assert "badges" not in chat.message_payload(other)
