@@ -2,13 +2,17 @@
 server pushes a signed webhook to our dj-stripe endpoint (a live server), the ledger is credited
 once; refunds come back the same way."""
 
+from datetime import timedelta
+
 import pytest
+import requests
+from django.utils import timezone
 from djstripe.models import Event as StripeEvent
 from djstripe.models import WebhookEventTrigger
 
 from accounts.tests.factories import UserFactory
 from monetization import selectors, services, webhooks
-from monetization.models import AccountKind, Tip
+from monetization.models import AccountKind, ConnectAccount, Payout, Tip
 from monetization.tests.stripe_local import wait_for
 from notifications.models import Notification
 
@@ -60,4 +64,27 @@ def test_refunds_through_local_stripe(wired, alice, bob):
     # Credited 1000 - 59 - 100 = 841; refunds take back the creator's 900 (their share of the
     # whole, the processing fee is not returned): -59.
     assert selectors.account_balance(pending).amount_minor == -59
+    assert selectors.ledger_totals() == {"USD": 0}
+
+
+def test_tip_to_payout_through_local_stripe(wired, alice, bob, alice_client):
+    """The whole path on the local server, every step confirmed by a real signed webhook: a tip is
+    paid, matures, the creator onboards on Connect's hosted page, asks for a payout, the transfer
+    is made and the payout marked sent."""
+    tip = services.tip_create(fan=bob, to_username=alice.username, amount_minor=5000)
+    wired.pay(tip.payment_intent_id)
+    wait_for(lambda: Tip.objects.filter(pk=tip.pk, status=Tip.Status.PAID).exists())
+    services.ledger_release_matured(now=timezone.now() + timedelta(days=8))
+    available = services.creator_account(alice, AccountKind.CREATOR_AVAILABLE, "USD")
+    assert selectors.account_balance(available).amount_minor == 5000 - 175 - 500
+
+    url = alice_client.post("/api/v1/monetization/connect").json()["url"]
+    assert requests.post(url, allow_redirects=False, timeout=10).status_code == 303
+    wait_for(lambda: ConnectAccount.objects.filter(user=alice, payouts_enabled=True).exists())
+
+    response = alice_client.post("/api/v1/monetization/payouts", {"amount": 4325}, format="json")
+    assert response.status_code == 201, response.content
+    wait_for(lambda: Payout.objects.filter(pk=response.json()["id"], status=Payout.Status.SENT).exists())
+    assert selectors.account_balance(available).amount_minor == 0
+    wait_for(lambda: alice.notifications.filter(kind="payout_sent").exists())
     assert selectors.ledger_totals() == {"USD": 0}
