@@ -179,9 +179,7 @@ def serve(*, host: str, port: int, state_file: Path, webhook_url: str, webhook_s
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    access = logging.getLogger("aiohttp.access")
+    access = logging.getLogger("aiohttp.access")  # through the project's logging (stdout, JSON)
     access.setLevel(logging.INFO)
-    if not access.handlers:
-        access.addHandler(logging.StreamHandler())
     print(f"devstripe: Stripe-compatible server on http://{host}:{port}, webhooks to {webhook_url}", flush=True)
     web.run_app(app, sock=sock, access_log=access, print=None)

@@ -3,7 +3,8 @@
 ``run`` sets up first — migrations, the demo data (once; never with ``DATABASE_URL``), static files — against the embedded
 Redis, which it then stops; ``serve`` skips that. Both then replace themselves with supervisord in
 the foreground, which starts Redis (unless ``REDIS_URL`` names another), the ASGI server, the Celery
-worker, beat and the RTMP ingest, restarts whichever dies, and stops them all on Ctrl-C or SIGTERM.
+worker, beat, the RTMP ingest and, without real Stripe keys, the local Stripe-compatible server
+(``manage.py devstripe``), restarts whichever dies, and stops them all on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
