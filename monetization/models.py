@@ -141,7 +141,11 @@ class Entry(models.Model):
     class Meta:
         verbose_name_plural = "entries"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["account", "-created_at", "-id"], name="monetization_entry_account")]
+        indexes = [
+            models.Index(fields=["account", "-created_at", "-id"], name="monetization_entry_account"),
+            # A balance read past a checkpoint: the account's entries after an id.
+            models.Index(fields=["account", "id"], name="monetization_entry_account_id"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount_minor=0), name="monetization_entry_not_zero"),
         ]
@@ -337,3 +341,26 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user_id} → {self.creator_id} ({self.status})"
+
+
+class BalanceCheckpoint(models.Model):
+    """The sum of an account's entries up to ``through_entry_id``, so a balance read adds only the
+    entries after it (``selectors.account_balance``). Append-only like the ledger: a newer
+    checkpoint is a new row; written by ``services.ledger_checkpoint`` for entries older than
+    ``MONETIZATION_CHECKPOINT_LAG_S``, so no transaction still in flight can land below it."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="checkpoints")
+    through_entry_id = models.BigIntegerField()
+    total_minor = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "through_entry_id"], name="monetization_checkpoint_once")
+        ]
+        indexes = [models.Index(fields=["account", "-through_entry_id"], name="monetization_checkpoint_last")]
+
+    def __str__(self):
+        return f"{self.total_minor} on {self.account_id} through entry {self.through_entry_id}"

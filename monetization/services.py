@@ -13,17 +13,18 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
 from live import selectors as live_selectors
 from live.services import chat as live_chat
-from monetization import gateway
+from monetization import gateway, selectors
 from monetization.models import (
     CREATOR_KINDS,
     Account,
     AccountKind,
+    BalanceCheckpoint,
     ConnectAccount,
     Entry,
     Membership,
@@ -553,7 +554,7 @@ def payout_request(*, user, amount_minor, currency: str | None = None) -> Payout
     available = creator_account(user, AccountKind.CREATOR_AVAILABLE, money.currency)
     with transaction.atomic():
         Account.objects.select_for_update().get(pk=available.pk)
-        balance = Entry.objects.filter(account=available).aggregate(total=Sum("amount_minor"))["total"] or 0
+        balance = selectors.account_balance(available).amount_minor
         if money.amount_minor > balance:
             raise InvalidInput(
                 f"Only {Money(balance, money.currency)} is available to pay out.",
@@ -802,3 +803,42 @@ def stripe_invoice_failed(invoice: dict, *, event_id: str = "") -> None:
         Membership.objects.filter(stripe_subscription_id=subscription_id, status=Membership.Status.ACTIVE).update(
             status=Membership.Status.PAST_DUE, updated_at=timezone.now()
         )
+
+
+# --- balance checkpoints --------------------------------------------------------------------------
+
+
+def ledger_checkpoint(*, account: Account, now: datetime | None = None) -> BalanceCheckpoint | None:
+    """Record the sum of the account's entries older than ``MONETIZATION_CHECKPOINT_LAG_S``
+    (a transaction commits within seconds of its ``created_at``, so none can still arrive below
+    it), continuing from the previous checkpoint. None when nothing new is old enough."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.MONETIZATION_CHECKPOINT_LAG_S)
+    last = BalanceCheckpoint.objects.filter(account=account).order_by("-through_entry_id").first()
+    through, base = (last.through_entry_id, last.total_minor) if last else (0, 0)
+    settled = Entry.objects.filter(account=account, id__gt=through, created_at__lte=cutoff)
+    # Up to the first entry that is not old enough yet: ids below it are all settled.
+    young = Entry.objects.filter(account=account, id__gt=through, created_at__gt=cutoff).order_by("id").first()
+    if young is not None:
+        settled = settled.filter(id__lt=young.pk)
+    summary = settled.aggregate(last_id=Max("id"), total=Sum("amount_minor"))
+    if summary["last_id"] is None:
+        return None
+    checkpoint, _ = BalanceCheckpoint.objects.get_or_create(
+        account=account,
+        through_entry_id=summary["last_id"],
+        defaults={"total_minor": base + summary["total"]},
+    )
+    return checkpoint
+
+
+def ledger_checkpoint_busy_accounts(*, min_new_entries: int | None = None) -> int:
+    """Checkpoint every account with at least ``MONETIZATION_CHECKPOINT_EVERY`` entries since its
+    last checkpoint (periodic). Returns how many checkpoints were written."""
+    threshold = settings.MONETIZATION_CHECKPOINT_EVERY if min_new_entries is None else min_new_entries
+    written = 0
+    for account in Account.objects.order_by("pk").iterator():
+        last = BalanceCheckpoint.objects.filter(account=account).order_by("-through_entry_id").first()
+        new = Entry.objects.filter(account=account, id__gt=last.through_entry_id if last else 0).count()
+        if new >= threshold and ledger_checkpoint(account=account) is not None:
+            written += 1
+    return written

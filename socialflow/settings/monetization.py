@@ -49,3 +49,12 @@ MONETIZATION_CONNECT_COUNTRY = env.str("MONETIZATION_CONNECT_COUNTRY", default="
 # Membership tiers: the price range of a monthly tier (minor units of MONETIZATION_CURRENCY).
 MONETIZATION_TIER_MIN_MINOR = env.int("MONETIZATION_TIER_MIN_MINOR", default=100)
 MONETIZATION_TIER_MAX_MINOR = env.int("MONETIZATION_TIER_MAX_MINOR", default=100_000)
+
+# Balance checkpoints: an account with this many entries since its last checkpoint gets a new one
+# (hourly), covering entries older than the lag (no transaction still in flight lands below it).
+MONETIZATION_CHECKPOINT_EVERY = env.int("MONETIZATION_CHECKPOINT_EVERY", default=10_000)
+MONETIZATION_CHECKPOINT_LAG_S = env.int("MONETIZATION_CHECKPOINT_LAG_S", default=300)
+CELERY_BEAT_SCHEDULE["monetization-checkpoint-balances"] = {
+    "task": "monetization.tasks.checkpoint_balances",
+    "schedule": timedelta(hours=1),
+}
