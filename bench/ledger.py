@@ -80,7 +80,9 @@ def run() -> Result:
     writes = int(os.environ.get("LEDGER_BENCH_WRITES", 1000))
     call_command("migrate", verbosity=0)
     stamp = str(time.time_ns())
-    creator, _ = User.objects.get_or_create(username=f"ledgerbench{stamp[-8:]}", defaults={"email": "b@example.com"})
+    creator, _ = User.objects.get_or_create(
+        username=f"ledgerbench{stamp[-8:]}", defaults={"email": f"b{stamp}@example.com"}
+    )
 
     t0 = time.perf_counter()
     for n in range(writes):
@@ -93,7 +95,7 @@ def run() -> Result:
     big = services.creator_account(creator, AccountKind.CREATOR_AVAILABLE, "USD")
     clearing = services.platform_account(AccountKind.STRIPE_CLEARING, "USD")
     small_owner, _ = User.objects.get_or_create(
-        username=f"ledgersmall{stamp[-8:]}", defaults={"email": "s@example.com"}
+        username=f"ledgersmall{stamp[-8:]}", defaults={"email": f"s{stamp}@example.com"}
     )
     small = services.creator_account(small_owner, AccountKind.CREATOR_AVAILABLE, "USD")
     t0 = time.perf_counter()

@@ -47,7 +47,11 @@ def _use_state_file(path: Path) -> None:
 # Delivery attempts of one event, like Stripe's (which retries for days): here 8 tries, backing
 # off from 0.5 s to 10 s.
 DELIVERY_ATTEMPTS = 8
-_delivery = {"lock": None, "generation": 0}
+_delivery = {"lock": None, "generation": 0, "in_flight": 0}
+
+
+def deliveries_in_flight() -> int:
+    return _delivery["in_flight"]
 
 
 def forget_pending_deliveries() -> None:
@@ -85,6 +89,7 @@ async def _deliver(webhook, event_type: str, payload: bytes) -> bool:
             "Content-Type": "application/json; charset=utf-8",
             "Stripe-Signature": f"t={timestamp},v1={signature}",
         }
+        _delivery["in_flight"] += 1
         try:
             async with (
                 aiohttp.ClientSession() as session,
@@ -96,6 +101,8 @@ async def _deliver(webhook, event_type: str, payload: bytes) -> bool:
                 logger.warning("webhook %s: HTTP %d (attempt %d)", event_type, response.status, attempt + 1)
         except aiohttp.ClientError as exc:
             logger.warning("webhook %s: %s (attempt %d)", event_type, exc, attempt + 1)
+        finally:
+            _delivery["in_flight"] -= 1
         await asyncio.sleep(min(0.5 * 2**attempt, 10))
     logger.error("webhook %s: gave up after %d attempts", event_type, DELIVERY_ATTEMPTS)
     return False

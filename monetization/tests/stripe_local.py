@@ -56,8 +56,16 @@ class LocalStripe:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 
-    def reset(self):
+    def quiesce(self, timeout: float = 15.0):
+        """Stop delivering this test's events, and wait for a delivery under way to end (it would
+        reach the live server after the test's database is gone)."""
         server.forget_pending_deliveries()
+        deadline = time.monotonic() + timeout
+        while server.deliveries_in_flight() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def reset(self):
+        self.quiesce()
         ls_resources.store.clear()
         ls_webhooks._webhooks.clear()
 
@@ -100,7 +108,7 @@ def event_body(event_type: str, obj: dict, *, event_id: str = "evt_test_1") -> b
     ).encode()
 
 
-def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1):
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

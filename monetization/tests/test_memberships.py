@@ -47,10 +47,11 @@ def test_checkout_refusals(local_stripe, alice, alice_client, bob_client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_membership_lifecycle_drives_access(local_stripe, live_server, settings, alice, bob, bob_client):
+def test_membership_lifecycle_drives_access(local_stripe, live_server, settings, alice, bob, bob_client, request):
     settings.SITE_URL = live_server.url
     endpoint = webhooks.webhook_endpoint_ensure()
     local_stripe.webhooks_to(webhooks.webhook_url(), endpoint.secret)
+    request.addfinalizer(local_stripe.quiesce)
     video = VideoFactory(author=alice, visibility=VideoVisibility.MEMBERS)
     post = PostFactory(author=alice, visibility=PostVisibility.MEMBERS)
     assert bob_client.get(f"/api/v1/videos/{video.pk}").status_code == 404

@@ -24,7 +24,8 @@ def wired(local_stripe, live_server, settings):
     settings.SITE_URL = live_server.url
     endpoint = webhooks.webhook_endpoint_ensure()
     local_stripe.webhooks_to(webhooks.webhook_url(), endpoint.secret)
-    return local_stripe
+    yield local_stripe
+    local_stripe.quiesce()
 
 
 def test_tip_paid_through_local_stripe_credits_the_ledger_once(wired, alice, bob):
