@@ -671,9 +671,9 @@ class MembershipProvider(access.MembershipProvider):
 
 def tier_create(*, creator, name: str, price_minor, perks: str = "") -> MembershipTier:
     name = (name or "").strip()
-    if not name or len(name) > 100 or "\\x00" in name:
+    if not name or len(name) > 100 or "\x00" in name:
         raise InvalidInput("A tier has a name of 1–100 characters.", field="name")
-    if len(perks or "") > 2000 or "\\x00" in (perks or ""):
+    if len(perks or "") > 2000 or "\x00" in (perks or ""):
         raise InvalidInput("Perks are at most 2000 characters.", field="perks")
     if isinstance(price_minor, bool) or not isinstance(price_minor, int):
         raise InvalidInput("The price is an integer count of the currency's minor unit.", field="price")
