@@ -120,6 +120,9 @@ class ChatMessage(Moderatable, models.Model):
     stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="chat_messages")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_chat_messages")
     text = models.CharField(max_length=500)
+    # Set for a message another app posts on someone's behalf, shown highlighted in the room:
+    # a paid tip (super chat) is {"kind": "tip", "amount": {"amount": <minor units>, "currency": "usd"}}.
+    highlight = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Deleted by its author; a message deleted by the streamer or a moderator is removed instead
     # (the moderation_* fields of Moderatable, with who did it).

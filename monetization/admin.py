@@ -1,8 +1,16 @@
-"""The ledger in the admin: read-only (money moves only through ``monetization.services``)."""
+"""The ledger and tips in the admin: read-only; money moves only through ``monetization.services``
+(refunds by finance staff included)."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
 
-from monetization.models import Account, Entry, Transaction
+from monetization import services
+from monetization.models import Account, Entry, Tip, TipRefund, Transaction
+from socialflow.core.exceptions import DomainError
+from socialflow.core.money import Money
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -50,3 +58,91 @@ class AccountAdmin(ReadOnlyAdmin):
     search_fields = ["owner__username"]
     list_select_related = ["owner"]
     fields = readonly_fields = ["owner", "kind", "currency", "created_at"]
+
+
+class TipRefundInline(admin.TabularInline):
+    model = TipRefund
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["amount_minor", "stripe_refund_id", "by", "reason", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TipRefundForm(forms.Form):
+    amount_minor = forms.IntegerField(
+        min_value=1, required=False, help_text="Minor units (cents); empty refunds all that remains."
+    )
+    reason = forms.CharField(max_length=500, required=False)
+
+
+@admin.register(Tip)
+class TipAdmin(ReadOnlyAdmin):
+    """Finance staff: tips and their refunds. Refunding goes through ``services.tip_refund`` (never
+    above what remains, the ledger reversed, Stripe asked first)."""
+
+    list_display = ["id", "created_at", "creator", "fan", "amount_minor", "currency", "status", "refunded_minor"]
+    list_filter = ["status", "currency", "created_at"]
+    search_fields = ["=payment_intent_id", "creator__username", "fan__username"]
+    list_select_related = ["creator", "fan"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = [
+        "creator",
+        "fan",
+        "stream",
+        "message",
+        "amount_minor",
+        "currency",
+        "processing_fee_minor",
+        "platform_fee_minor",
+        "refunded_minor",
+        "status",
+        "payment_intent_id",
+        "chat_message_id",
+        "created_at",
+        "paid_at",
+    ]
+    inlines = [TipRefundInline]
+    actions = ["refund_in_full"]
+    show_full_result_count = False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.refund_view)
+        return [path("<int:tip_id>/refund/", view, name="monetization_tip_refund"), *super().get_urls()]
+
+    def _refund(self, request, tip, amount_minor=None, reason="") -> bool:
+        try:
+            services.tip_refund(tip=tip, amount_minor=amount_minor, by=request.user, reason=reason)
+        except DomainError as exc:
+            self.message_user(request, f"Tip {tip.pk}: {exc.message}", level=messages.ERROR)
+            return False
+        return True
+
+    @admin.action(description="Refund what remains of the selected tips")
+    def refund_in_full(self, request, queryset):
+        done = sum(self._refund(request, tip, reason="Refunded in full from the admin") for tip in queryset)
+        if done:
+            self.message_user(request, f"Refunded {done} tip(s).", level=messages.SUCCESS)
+
+    def refund_view(self, request, tip_id):
+        tip = get_object_or_404(Tip, pk=tip_id)
+        if not request.user.is_staff:
+            raise PermissionDenied
+        form = TipRefundForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            amount = form.cleaned_data["amount_minor"]
+            if self._refund(request, tip, amount, form.cleaned_data["reason"]):
+                self.message_user(request, f"Tip {tip.pk} refunded.", level=messages.SUCCESS)
+                return redirect("admin:monetization_tip_change", tip.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund tip {tip.pk} ({Money(tip.refundable_minor, tip.currency)} remains)",
+            "form": form,
+            "tip": tip,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/monetization/tip_refund.html", context)

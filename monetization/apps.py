@@ -5,7 +5,9 @@ class MonetizationConfig(AppConfig):
     name = "monetization"
 
     def ready(self):
-        from monetization import selectors
-        from socialflow.core import revenue
+        from monetization import selectors, services, webhooks
+        from socialflow.core import access, revenue
 
+        webhooks.connect()
+        access.set_membership_provider(services.MembershipProvider())
         revenue.set_revenue_provider(selectors.revenue_rows)

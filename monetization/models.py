@@ -141,7 +141,11 @@ class Entry(models.Model):
     class Meta:
         verbose_name_plural = "entries"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["account", "-created_at", "-id"], name="monetization_entry_account")]
+        indexes = [
+            models.Index(fields=["account", "-created_at", "-id"], name="monetization_entry_account"),
+            # A balance read past a checkpoint: the account's entries after an id.
+            models.Index(fields=["account", "id"], name="monetization_entry_account_id"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount_minor=0), name="monetization_entry_not_zero"),
         ]
@@ -160,3 +164,203 @@ class Entry(models.Model):
     @property
     def money(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+
+# --- tips (super chat) ----------------------------------------------------------------------------
+
+
+class Tip(models.Model):
+    """A fan's payment to a creator (a PaymentIntent), optionally during a live stream, where it is
+    shown highlighted in the chat once paid. Fees are fixed when the tip is created and shown to
+    the fan; ``refunded_minor`` is what refunds have taken back so far (never above the amount)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for payment"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Payment failed"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        REFUNDED = "refunded", "Refunded"
+
+    fan = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="tips_sent")
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tips_received")
+    stream = models.ForeignKey("live.Stream", null=True, blank=True, on_delete=models.SET_NULL, related_name="tips")
+    message = models.CharField(max_length=200, blank=True)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    processing_fee_minor = models.BigIntegerField()
+    platform_fee_minor = models.BigIntegerField()
+    refunded_minor = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    client_secret = models.CharField(max_length=255, blank=True)
+    chat_message_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["creator", "-created_at"], name="monetization_tip_creator")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="monetization_tip_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_minor__gte=0) & Q(refunded_minor__lte=models.F("amount_minor")),
+                name="monetization_tip_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return f"tip {self.pk}: {self.amount} to {self.creator_id}"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+    @property
+    def net_minor(self) -> int:
+        """What the creator keeps of the whole amount: less processing and the platform's fee."""
+        return self.amount_minor - self.processing_fee_minor - self.platform_fee_minor
+
+    @property
+    def refundable_minor(self) -> int:
+        return self.amount_minor - self.refunded_minor
+
+
+class TipRefund(models.Model):
+    """One refund of a tip (partial or the rest), by finance staff or made on Stripe's dashboard."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.PROTECT, related_name="refunds")
+    amount_minor = models.BigIntegerField()
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="monetization_tiprefund_positive")]
+
+    def __str__(self):
+        return f"refund {self.pk} of tip {self.tip_id}: {self.amount_minor}"
+
+
+# --- Stripe Connect (Express) and payouts ---------------------------------------------------------
+
+
+class ConnectAccount(models.Model):
+    """A creator's Stripe Connect Express account; payouts need ``payouts_enabled`` (set from the
+    ``account.updated`` webhook once onboarding is finished)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="connect_account")
+    stripe_account_id = models.CharField(max_length=255, unique=True)
+    details_submitted = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.stripe_account_id} ({self.user_id})"
+
+
+class Payout(models.Model):
+    """A creator's request to be paid part of their available balance: a Stripe Transfer to their
+    Connect account. The ledger moves the amount to ``payouts_in_transit`` when requested, out to
+    Stripe when the transfer is made, and back to the creator if it fails."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Requested"
+        SENT = "sent", "Sent to your Stripe account"
+        FAILED = "failed", "Failed (returned to your balance)"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    stripe_transfer_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="monetization_payout_user")]
+        constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="monetization_payout_positive")]
+
+    def __str__(self):
+        return f"payout {self.pk}: {self.amount_minor} {self.currency} to {self.user_id}"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+
+# --- memberships ----------------------------------------------------------------------------------
+
+
+class MembershipTier(models.Model):
+    """A creator's membership level: a monthly price (a Stripe Price) and its perks."""
+
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="membership_tiers")
+    name = models.CharField(max_length=100)
+    perks = models.TextField(max_length=2000, blank=True)
+    price_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    stripe_price_id = models.CharField(max_length=255, unique=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["price_minor", "id"]
+        constraints = [models.CheckConstraint(condition=Q(price_minor__gt=0), name="monetization_tier_positive")]
+
+    def __str__(self):
+        return f"{self.name} ({self.creator_id})"
+
+
+class Membership(models.Model):
+    """A fan's subscription to a creator's tier; its status follows Stripe's subscription webhooks.
+    Active and past due (Stripe is retrying the payment) count as members for the access layer."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Past due"
+        CANCELED = "canceled", "Canceled"
+
+    MEMBER_STATUSES = (Status.ACTIVE, Status.PAST_DUE)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="members")
+    tier = models.ForeignKey(MembershipTier, on_delete=models.PROTECT, related_name="memberships")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    stripe_subscription_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "status", "creator"], name="monetization_membership_user")]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.creator_id} ({self.status})"
+
+
+class BalanceCheckpoint(models.Model):
+    """The sum of an account's entries up to ``through_entry_id``, so a balance read adds only the
+    entries after it (``selectors.account_balance``). Append-only like the ledger: a newer
+    checkpoint is a new row; written by ``services.ledger_checkpoint`` for entries older than
+    ``MONETIZATION_CHECKPOINT_LAG_S``, so no transaction still in flight can land below it."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="checkpoints")
+    through_entry_id = models.BigIntegerField()
+    total_minor = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "through_entry_id"], name="monetization_checkpoint_once")
+        ]
+        indexes = [models.Index(fields=["account", "-through_entry_id"], name="monetization_checkpoint_last")]
+
+    def __str__(self):
+        return f"{self.total_minor} on {self.account_id} through entry {self.through_entry_id}"

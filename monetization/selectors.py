@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet, Sum
 
-from monetization.models import Account, AccountKind, Entry, Source
+from monetization.models import Account, AccountKind, BalanceCheckpoint, Entry, MembershipTier, Payout, Source
 from socialflow.core.money import Money
 
 
@@ -23,8 +23,17 @@ class SourceTotal:
 
 
 def account_balance(account: Account) -> Money:
-    total = Entry.objects.filter(account=account).aggregate(total=Sum("amount_minor"))["total"]
-    return Money(total or 0, account.currency)
+    """The sum of the account's entries: its latest checkpoint plus the entries after it (two
+    indexed queries, however long the account's history)."""
+    checkpoint = (
+        BalanceCheckpoint.objects.filter(account=account)
+        .order_by("-through_entry_id")
+        .values_list("through_entry_id", "total_minor")
+        .first()
+    )
+    through, base = checkpoint or (0, 0)
+    tail = Entry.objects.filter(account=account, id__gt=through).aggregate(total=Sum("amount_minor"))["total"]
+    return Money(base + (tail or 0), account.currency)
 
 
 def earnings_balances(*, user) -> list[Balance]:
@@ -102,3 +111,13 @@ def revenue_rows(*, user_id: int, start, end) -> list[tuple]:
         .order_by("created_at", "id")
         .values_list("created_at", "transaction__source", "currency", "amount_minor")
     )
+
+
+def payouts_for(*, user) -> QuerySet:
+    """The user's payouts, newest first (cursor-paged by the API)."""
+    return Payout.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def tiers_for(*, creator) -> QuerySet:
+    """A creator's active membership tiers, cheapest first."""
+    return MembershipTier.objects.filter(creator=creator, active=True).order_by("price_minor", "id")

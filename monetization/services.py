@@ -5,20 +5,42 @@ to zero per currency, and one idempotency key is one transaction forever (a webh
 twice posts once).
 """
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
-from monetization.models import CREATOR_KINDS, Account, AccountKind, Entry, Source, Transaction
-from socialflow.core.exceptions import Conflict, InvalidInput
+from accounts import selectors as accounts_selectors
+from live import selectors as live_selectors
+from live.services import chat as live_chat
+from monetization import gateway, selectors
+from monetization.models import (
+    CREATOR_KINDS,
+    Account,
+    AccountKind,
+    BalanceCheckpoint,
+    ConnectAccount,
+    Entry,
+    Membership,
+    MembershipTier,
+    Payout,
+    Source,
+    Tip,
+    TipRefund,
+    Transaction,
+)
+from socialflow.core import access, events
+from socialflow.core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from socialflow.core.money import CurrencyMismatch, Money
 
 BPS = 10_000
+logger = logging.getLogger(__name__)
 
 
 class UnbalancedTransaction(InvalidInput):
@@ -235,3 +257,588 @@ def _release_account(account_id: int, cutoff: datetime) -> int:
             memo=f"Earnings up to {cutoff:%Y-%m-%d %H:%M} UTC are available",
         )
     return 1
+
+
+# --- tips (super chat) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TipFees:
+    """What a payment of ``amount`` costs and leaves the creator (all in minor units)."""
+
+    amount: Money
+    processing: Money
+    platform: Money
+    net: Money
+
+
+def tip_fees(amount: Money) -> TipFees:
+    """The card processor's rate plus its fixed fee (half-up to the minor unit), and the platform's
+    share of the whole amount (``MONETIZATION_PLATFORM_FEE_BPS``); the creator keeps the rest."""
+    rate = amount.amount_minor * settings.MONETIZATION_PROCESSING_FEE_BPS
+    processing = (rate + BPS // 2) // BPS + settings.MONETIZATION_PROCESSING_FEE_FIXED_MINOR
+    _, platform = fee_split(amount)
+    net = amount.amount_minor - processing - platform.amount_minor
+    return TipFees(amount, Money(processing, amount.currency), platform, Money(net, amount.currency))
+
+
+def _tip_amount(amount_minor, currency: str | None) -> Money:
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
+        raise InvalidInput("The amount is an integer count of the currency's minor unit.", field="amount")
+    money = Money(amount_minor, currency or settings.MONETIZATION_CURRENCY)
+    if money.currency != settings.MONETIZATION_CURRENCY:
+        raise InvalidInput(f"Tips are paid in {settings.MONETIZATION_CURRENCY}.", field="currency", code="currency")
+    low = Money(settings.MONETIZATION_TIP_MIN_MINOR, money.currency)
+    high = Money(settings.MONETIZATION_TIP_MAX_MINOR, money.currency)
+    if not low.amount_minor <= money.amount_minor <= high.amount_minor:
+        raise InvalidInput(f"A tip is between {low} and {high}.", field="amount", code="tip_amount")
+    if tip_fees(money).net.amount_minor <= 0:
+        raise InvalidInput("This tip would not cover its fees.", field="amount", code="tip_amount")
+    return money
+
+
+def tip_create(*, fan, to_username: str, amount_minor, currency: str | None = None, stream_id=None, message="") -> Tip:
+    """A pending tip and its PaymentIntent; the fan pays with the intent's ``client_secret`` (Stripe.js,
+    or the local server's), and the ``payment_intent.succeeded`` webhook completes it."""
+    creator = accounts_selectors.user_get_by_username(username=to_username)
+    if creator.pk == fan.pk:
+        raise InvalidInput("You cannot tip yourself.", field="to", code="tip_self")
+    money = _tip_amount(amount_minor, currency)
+    message = (message or "").strip()
+    if len(message) > 200 or "\x00" in message:
+        raise InvalidInput("A tip message is at most 200 characters.", field="message")
+    stream = None
+    if stream_id is not None:
+        stream = live_selectors.stream_get(stream_id=stream_id, viewer=fan)
+        if stream.owner_id != creator.pk:
+            raise InvalidInput("That stream is not this creator's.", field="stream_id", code="tip_stream")
+        if stream.status == "ended":
+            raise InvalidInput("That stream has ended.", field="stream_id", code="stream_ended")
+    if not access.can_view(fan, creator):
+        raise NotFound("No such user.")
+    fees = tip_fees(money)
+    tip = Tip.objects.create(
+        fan=fan,
+        creator=creator,
+        stream=stream,
+        message=message,
+        amount_minor=money.amount_minor,
+        currency=money.currency,
+        processing_fee_minor=fees.processing.amount_minor,
+        platform_fee_minor=fees.platform.amount_minor,
+    )
+    intent = gateway.payment_intent_create(
+        amount_minor=money.amount_minor,
+        currency=money.currency,
+        metadata={"socialflow_tip": tip.pk, "creator": creator.pk, "fan": fan.pk},
+        idempotency_key=f"tip-intent-{tip.pk}",
+    )
+    Tip.objects.filter(pk=tip.pk).update(payment_intent_id=intent["id"], client_secret=intent["client_secret"])
+    tip.payment_intent_id, tip.client_secret = intent["id"], intent["client_secret"]
+    return tip
+
+
+def _tip_for_intent(intent: dict) -> Tip | None:
+    tip_id = (intent.get("metadata") or {}).get("socialflow_tip")
+    query = Q(payment_intent_id=intent.get("id"))
+    if tip_id and str(tip_id).isdigit():
+        query |= Q(pk=int(tip_id))
+    return Tip.objects.select_for_update().filter(query).first()
+
+
+def stripe_payment_intent_succeeded(intent: dict, *, event_id: str = "") -> None:
+    """The webhook: a tip was paid. Credits the ledger once (keyed by the tip), records
+    ``tip.received`` and shows the tip highlighted in the stream's chat."""
+    with transaction.atomic():
+        tip = _tip_for_intent(intent)
+        if tip is None or tip.status != Tip.Status.PENDING:
+            return  # not a tip of ours, or already handled
+        if (
+            int(intent.get("amount") or 0) != tip.amount_minor
+            or str(intent.get("currency", "")).upper() != tip.currency
+        ):
+            # Never credit what was not paid: leave the tip pending for finance staff to look at.
+            logger.error("PaymentIntent %s does not match tip %s: not credited", intent.get("id"), tip.pk)
+            return
+        _tip_post_paid(tip)
+        tip.status, tip.paid_at = Tip.Status.PAID, timezone.now()
+        tip.payment_intent_id = tip.payment_intent_id or intent.get("id")
+        if tip.stream_id is not None:
+            tip.chat_message_id = live_chat.chat_highlight_send(
+                stream_id=tip.stream_id,
+                user=tip.fan,
+                text=tip.message or f"Sent a tip of {tip.amount}",
+                highlight={"kind": "tip", "amount": {"amount": tip.amount_minor, "currency": tip.currency.lower()}},
+            )
+        tip.save(update_fields=["status", "paid_at", "payment_intent_id", "chat_message_id"])
+        events.record(
+            "tip.received",
+            tip_id=tip.pk,
+            creator_id=tip.creator_id,
+            fan_id=tip.fan_id,
+            amount_minor=tip.amount_minor,
+            currency=tip.currency,
+            stream_id=tip.stream_id,
+        )
+
+
+def _tip_post_paid(tip: Tip) -> Transaction:
+    currency = tip.currency
+    return ledger_post(
+        source=Source.TIP,
+        idempotency_key=f"tip:{tip.pk}",
+        memo=f"Tip {tip.pk}",
+        lines=[
+            (
+                platform_account(AccountKind.STRIPE_CLEARING, currency),
+                Money(-(tip.amount_minor - tip.processing_fee_minor), currency),
+            ),
+            (creator_account(tip.creator, AccountKind.CREATOR_PENDING, currency), Money(tip.net_minor, currency)),
+            (platform_account(AccountKind.PLATFORM_FEES, currency), Money(tip.platform_fee_minor, currency)),
+        ],
+    )
+
+
+def stripe_payment_intent_failed(intent: dict, *, event_id: str = "") -> None:
+    with transaction.atomic():
+        tip = _tip_for_intent(intent)
+        if tip is not None and tip.status == Tip.Status.PENDING:
+            tip.status = Tip.Status.FAILED
+            tip.save(update_fields=["status"])
+
+
+def _refund_shares(tip: Tip, refunded_minor: int) -> tuple[int, int]:
+    """How much of ``refunded_minor`` (a running total) comes back from the creator and from the
+    platform's fee: in proportion to what each took of the whole amount (the processing fee is not
+    returned by the processor, so the creator's part carries it), largest remainder, so the parts of
+    a running total never drift from those of its steps."""
+    if refunded_minor == 0:
+        return 0, 0
+    creator_part, platform_part = Money(refunded_minor, tip.currency).split(
+        [tip.amount_minor - tip.platform_fee_minor, tip.platform_fee_minor]
+    )
+    return creator_part.amount_minor, platform_part.amount_minor
+
+
+def _tip_post_refund(tip: Tip, before_minor: int, after_minor: int) -> Transaction:
+    """Reverse the ledger for the refunds taking the total refunded from ``before`` to ``after``;
+    keyed by the running total, so the API and the ``charge.refunded`` webhook post it once."""
+    creator_before, platform_before = _refund_shares(tip, before_minor)
+    creator_after, platform_after = _refund_shares(tip, after_minor)
+    currency = tip.currency
+    return ledger_post(
+        source=Source.REFUND,
+        idempotency_key=f"tip-refund:{tip.pk}:{after_minor}",
+        memo=f"Refund of tip {tip.pk}",
+        lines=[
+            (platform_account(AccountKind.STRIPE_CLEARING, currency), Money(after_minor - before_minor, currency)),
+            (
+                creator_account(tip.creator, AccountKind.CREATOR_PENDING, currency),
+                Money(-(creator_after - creator_before), currency),
+            ),
+            (
+                platform_account(AccountKind.PLATFORM_FEES, currency),
+                Money(-(platform_after - platform_before), currency),
+            ),
+        ],
+    )
+
+
+def _tip_apply_refunded(tip: Tip, refunded_total: int) -> bool:
+    """Bring the (locked) tip and the ledger up to a refunded total; False if nothing was new."""
+    if refunded_total <= tip.refunded_minor:
+        return False
+    if refunded_total > tip.amount_minor:
+        raise InvalidInput(f"Tip {tip.pk} cannot be refunded above its amount.", code="refund_too_large")
+    _tip_post_refund(tip, tip.refunded_minor, refunded_total)
+    tip.refunded_minor = refunded_total
+    tip.status = Tip.Status.REFUNDED if refunded_total == tip.amount_minor else Tip.Status.PARTIALLY_REFUNDED
+    tip.save(update_fields=["refunded_minor", "status"])
+    return True
+
+
+def tip_refund(*, tip: Tip, amount_minor: int | None = None, by=None, reason: str = "") -> TipRefund:
+    """Refund part or all of what remains of a paid tip (finance staff). Never above what remains,
+    even when two refunds race: the tip row is locked while the refund is made."""
+    if by is not None and not getattr(by, "is_staff", False):
+        raise PermissionDenied("Only finance staff refund tips.")
+    with transaction.atomic():
+        tip = Tip.objects.select_for_update().get(pk=tip.pk)
+        if tip.status not in (Tip.Status.PAID, Tip.Status.PARTIALLY_REFUNDED):
+            raise Conflict("Only a paid tip can be refunded.", code="tip_not_refundable")
+        amount = tip.refundable_minor if amount_minor is None else amount_minor
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise InvalidInput("A refund is a positive amount in minor units.", field="amount")
+        if amount > tip.refundable_minor:
+            remains = Money(tip.refundable_minor, tip.currency)
+            raise InvalidInput(
+                f"Only {remains} of this tip remains to refund.", field="amount", code="refund_too_large"
+            )
+        refund = TipRefund.objects.create(tip=tip, amount_minor=amount, by=by, reason=reason[:500])
+        stripe_refund = gateway.refund_create(
+            payment_intent_id=tip.payment_intent_id,
+            amount_minor=amount,
+            metadata={"socialflow_tip": tip.pk, "socialflow_refund": refund.pk},
+            idempotency_key=f"tip-refund-{refund.pk}",
+        )
+        refund.stripe_refund_id = stripe_refund["id"]
+        refund.save(update_fields=["stripe_refund_id"])
+        _tip_apply_refunded(tip, tip.refunded_minor + amount)
+    return refund
+
+
+def stripe_charge_refunded(charge: dict, *, event_id: str = "") -> None:
+    """The webhook: a charge's refunded total. Catches refunds made outside the app (Stripe's
+    dashboard); ours are already posted, and the running-total key makes a repeat post nothing."""
+    intent_id = charge.get("payment_intent")
+    if not intent_id:
+        return
+    with transaction.atomic():
+        tip = Tip.objects.select_for_update().filter(payment_intent_id=intent_id).first()
+        if tip is None or tip.status not in (Tip.Status.PAID, Tip.Status.PARTIALLY_REFUNDED):
+            return
+        refunded_total = int(charge.get("amount_refunded") or 0)
+        before = tip.refunded_minor
+        if _tip_apply_refunded(tip, refunded_total):
+            TipRefund.objects.create(tip=tip, amount_minor=refunded_total - before, reason=f"Stripe {event_id}")
+
+
+# --- Stripe Connect (Express) and payouts ---------------------------------------------------------
+
+
+def connect_onboarding_link(*, user) -> str:
+    """The creator's Express account (made once) and a fresh onboarding link to it."""
+    connect = ConnectAccount.objects.filter(user=user).first()
+    if connect is None:
+        account = gateway.account_create(
+            email=user.email,
+            country=settings.MONETIZATION_CONNECT_COUNTRY,
+            metadata={"socialflow_user": user.pk},
+            idempotency_key=f"connect-account-{user.pk}",
+        )
+        connect, _ = ConnectAccount.objects.get_or_create(user=user, defaults={"stripe_account_id": account["id"]})
+    studio = settings.SITE_URL + "/studio/monetization/"
+    link = gateway.account_link_create(
+        account_id=connect.stripe_account_id,
+        refresh_url=studio + "?connect=refresh",
+        return_url=studio + "?connect=done",
+    )
+    return link["url"]
+
+
+def stripe_account_updated(account: dict, *, event_id: str = "") -> None:
+    """The webhook: onboarding progressed (or Stripe disabled payouts)."""
+    ConnectAccount.objects.filter(stripe_account_id=account.get("id")).update(
+        details_submitted=bool(account.get("details_submitted")),
+        payouts_enabled=bool(account.get("payouts_enabled")),
+        updated_at=timezone.now(),
+    )
+
+
+def payout_request(*, user, amount_minor, currency: str | None = None) -> Payout:
+    """Pay ``amount`` of the creator's available balance to their Connect account.
+
+    The creator's available account row is locked while the balance is read and the amount moved
+    to ``payouts_in_transit``, so concurrent requests are served one after the other and together
+    can never take more than the balance. The Stripe transfer is made after that commits; if
+    Stripe refuses it, the amount goes back."""
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
+        raise InvalidInput("The amount is an integer count of the currency's minor unit.", field="amount")
+    money = Money(amount_minor, currency or settings.MONETIZATION_CURRENCY)
+    minimum = Money(settings.MONETIZATION_PAYOUT_MIN_MINOR, money.currency)
+    if money.amount_minor < minimum.amount_minor:
+        raise InvalidInput(f"The smallest payout is {minimum}.", field="amount", code="payout_too_small")
+    connect = ConnectAccount.objects.filter(user=user).first()
+    if connect is None or not connect.payouts_enabled:
+        raise Conflict("Finish setting up payouts (Stripe Connect) first.", code="connect_not_ready")
+    available = creator_account(user, AccountKind.CREATOR_AVAILABLE, money.currency)
+    with transaction.atomic():
+        Account.objects.select_for_update().get(pk=available.pk)
+        balance = selectors.account_balance(available).amount_minor
+        if money.amount_minor > balance:
+            raise InvalidInput(
+                f"Only {Money(balance, money.currency)} is available to pay out.",
+                field="amount",
+                code="payout_too_large",
+            )
+        payout = Payout.objects.create(user=user, amount_minor=money.amount_minor, currency=money.currency)
+        ledger_post(
+            source=Source.PAYOUT,
+            idempotency_key=f"payout:{payout.pk}",
+            memo=f"Payout {payout.pk} requested",
+            lines=[(available, -money), (platform_account(AccountKind.PAYOUTS_IN_TRANSIT, money.currency), money)],
+        )
+    try:
+        transfer = gateway.transfer_create(
+            amount_minor=money.amount_minor,
+            currency=money.currency,
+            destination=connect.stripe_account_id,
+            metadata={"socialflow_payout": payout.pk},
+            idempotency_key=f"payout-{payout.pk}",
+        )
+    except gateway.PaymentRefused as exc:
+        payout_fail(payout=payout, message=exc.message)
+        raise
+    Payout.objects.filter(pk=payout.pk, stripe_transfer_id__isnull=True).update(
+        stripe_transfer_id=transfer["id"], updated_at=timezone.now()
+    )
+    payout.stripe_transfer_id = transfer["id"]
+    return payout
+
+
+def payout_fail(*, payout: Payout, message: str = "") -> None:
+    """Return a payout's amount to the creator's available balance (once)."""
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout.pk)
+        if payout.status == Payout.Status.FAILED:
+            return
+        money = payout.amount
+        in_transit = platform_account(AccountKind.PAYOUTS_IN_TRANSIT, money.currency)
+        if payout.status == Payout.Status.SENT:  # reversed after it left: it comes back from Stripe
+            in_transit = platform_account(AccountKind.STRIPE_CLEARING, money.currency)
+        ledger_post(
+            source=Source.PAYOUT,
+            idempotency_key=f"payout-failed:{payout.pk}",
+            memo=f"Payout {payout.pk} failed",
+            lines=[
+                (in_transit, -money),
+                (creator_account(payout.user, AccountKind.CREATOR_AVAILABLE, money.currency), money),
+            ],
+        )
+        payout.status, payout.failure_message, payout.updated_at = Payout.Status.FAILED, message[:500], timezone.now()
+        payout.save(update_fields=["status", "failure_message", "updated_at"])
+
+
+def _payout_for_transfer(transfer: dict) -> Payout | None:
+    payout_id = (transfer.get("metadata") or {}).get("socialflow_payout")
+    query = Q(stripe_transfer_id=transfer.get("id"))
+    if payout_id and str(payout_id).isdigit():
+        query |= Q(pk=int(payout_id))
+    return Payout.objects.select_for_update().filter(query).first()
+
+
+def stripe_transfer_created(transfer: dict, *, event_id: str = "") -> None:
+    """The webhook: the money is in the creator's Stripe account (Stripe pays their bank on its
+    schedule). Moves it out of ``payouts_in_transit`` and tells the creator, once."""
+    with transaction.atomic():
+        payout = _payout_for_transfer(transfer)
+        if payout is None or payout.status != Payout.Status.PENDING:
+            return
+        money = payout.amount
+        ledger_post(
+            source=Source.PAYOUT,
+            idempotency_key=f"payout-sent:{payout.pk}",
+            memo=f"Payout {payout.pk} sent",
+            lines=[
+                (platform_account(AccountKind.PAYOUTS_IN_TRANSIT, money.currency), -money),
+                (platform_account(AccountKind.STRIPE_CLEARING, money.currency), money),
+            ],
+        )
+        payout.status, payout.updated_at = Payout.Status.SENT, timezone.now()
+        payout.stripe_transfer_id = payout.stripe_transfer_id or transfer.get("id")
+        payout.save(update_fields=["status", "updated_at", "stripe_transfer_id"])
+        events.record(
+            "payout.sent",
+            payout_id=payout.pk,
+            user_id=payout.user_id,
+            amount_minor=payout.amount_minor,
+            currency=payout.currency,
+        )
+
+
+def stripe_transfer_reversed(transfer: dict, *, event_id: str = "") -> None:
+    with transaction.atomic():
+        payout = _payout_for_transfer(transfer)
+        if payout is not None:
+            payout_fail(payout=payout, message="The transfer was reversed.")
+
+
+# --- memberships ----------------------------------------------------------------------------------
+
+
+class MembershipProvider(access.MembershipProvider):
+    """The access layer's membership check: an active or past-due membership (Stripe is still
+    retrying the payment) makes a member; canceled does not."""
+
+    def is_member(self, *, user_id: int, creator_id: int) -> bool:
+        return Membership.objects.filter(
+            user_id=user_id, creator_id=creator_id, status__in=Membership.MEMBER_STATUSES
+        ).exists()
+
+    def creator_ids(self, *, user_id: int):
+        return Membership.objects.filter(user_id=user_id, status__in=Membership.MEMBER_STATUSES).values("creator_id")
+
+
+def tier_create(*, creator, name: str, price_minor, perks: str = "") -> MembershipTier:
+    name = (name or "").strip()
+    if not name or len(name) > 100 or "\x00" in name:
+        raise InvalidInput("A tier has a name of 1–100 characters.", field="name")
+    if len(perks or "") > 2000 or "\x00" in (perks or ""):
+        raise InvalidInput("Perks are at most 2000 characters.", field="perks")
+    if isinstance(price_minor, bool) or not isinstance(price_minor, int):
+        raise InvalidInput("The price is an integer count of the currency's minor unit.", field="price")
+    price = Money(price_minor, settings.MONETIZATION_CURRENCY)
+    low = Money(settings.MONETIZATION_TIER_MIN_MINOR, price.currency)
+    high = Money(settings.MONETIZATION_TIER_MAX_MINOR, price.currency)
+    if not low.amount_minor <= price.amount_minor <= high.amount_minor:
+        raise InvalidInput(f"A monthly tier costs between {low} and {high}.", field="price")
+    stripe_price = gateway.price_create(
+        amount_minor=price.amount_minor,
+        currency=price.currency,
+        name=f"{creator.username}: {name}",
+        interval="month",
+        metadata={"socialflow_creator": creator.pk},
+    )
+    return MembershipTier.objects.create(
+        creator=creator,
+        name=name,
+        perks=perks or "",
+        price_minor=price.amount_minor,
+        currency=price.currency,
+        stripe_price_id=stripe_price["id"],
+    )
+
+
+def membership_checkout(*, user, creator_username: str, tier_id) -> str:
+    """A Checkout Session for the tier (Stripe's hosted page, or the local server's): its URL."""
+    creator = accounts_selectors.user_get_by_username(username=creator_username)
+    if creator.pk == user.pk:
+        raise InvalidInput("You cannot join your own channel.", field="tier_id", code="membership_self")
+    tier = (
+        MembershipTier.objects.filter(pk=tier_id, creator=creator, active=True).first()
+        if str(tier_id).isdigit()
+        else None
+    )
+    if tier is None:
+        raise NotFound("No such tier.")
+    if Membership.objects.filter(user=user, creator=creator, status__in=Membership.MEMBER_STATUSES).exists():
+        raise Conflict("You are already a member of this channel.", code="already_member")
+    studio = settings.SITE_URL + "/studio/"
+    session = gateway.checkout_session_create(
+        price_id=tier.stripe_price_id,
+        success_url=studio + "?membership=done",
+        cancel_url=studio + "?membership=canceled",
+        customer_email=user.email,
+        metadata={"socialflow_tier": tier.pk, "socialflow_user": user.pk},
+        idempotency_key=f"membership-checkout-{user.pk}-{tier.pk}-{timezone.now():%Y%m%d%H%M}",
+    )
+    return session["url"]
+
+
+_SUBSCRIPTION_STATUS = {
+    "active": Membership.Status.ACTIVE,
+    "trialing": Membership.Status.ACTIVE,
+    "past_due": Membership.Status.PAST_DUE,
+    "unpaid": Membership.Status.PAST_DUE,
+    "canceled": Membership.Status.CANCELED,
+    "incomplete_expired": Membership.Status.CANCELED,
+}
+
+
+def _membership_from_subscription(subscription: dict) -> Membership | None:
+    """The membership a subscription is (created on first sight, from its metadata)."""
+    membership = Membership.objects.select_for_update().filter(stripe_subscription_id=subscription.get("id")).first()
+    if membership is not None:
+        return membership
+    metadata = subscription.get("metadata") or {}
+    tier_id, user_id = str(metadata.get("socialflow_tier", "")), str(metadata.get("socialflow_user", ""))
+    if not (tier_id.isdigit() and user_id.isdigit()):
+        return None
+    tier = MembershipTier.objects.filter(pk=int(tier_id)).first()
+    if tier is None:
+        return None
+    membership = Membership.objects.create(
+        user_id=int(user_id), creator=tier.creator, tier=tier, stripe_subscription_id=subscription["id"]
+    )
+    events.record(
+        "membership.started", membership_id=membership.pk, user_id=membership.user_id, creator_id=tier.creator_id
+    )
+    return membership
+
+
+def stripe_subscription_changed(subscription: dict, *, event_id: str = "") -> None:
+    """created / updated / deleted: the membership's status follows the subscription's."""
+    status = _SUBSCRIPTION_STATUS.get(subscription.get("status"))
+    with transaction.atomic():
+        membership = _membership_from_subscription(subscription)
+        if membership is None or status is None or membership.status == status:
+            return
+        membership.status, membership.updated_at = status, timezone.now()
+        membership.save(update_fields=["status", "updated_at"])
+
+
+def stripe_subscription_deleted(subscription: dict, *, event_id: str = "") -> None:
+    stripe_subscription_changed({**subscription, "status": "canceled"}, event_id=event_id)
+
+
+def stripe_invoice_paid(invoice: dict, *, event_id: str = "") -> None:
+    """A membership's first payment or a renewal: the creator earns it less the platform fee,
+    once per invoice; a past-due membership is active again."""
+    subscription_id = invoice.get("subscription")
+    if not subscription_id or int(invoice.get("amount_paid") or 0) <= 0:
+        return
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().filter(stripe_subscription_id=subscription_id).first()
+        if membership is None:
+            # The invoice can come before the subscription's own events: ask Stripe for it.
+            membership = _membership_from_subscription(gateway.subscription_retrieve(subscription_id))
+        if membership is None:
+            return
+        gross = Money(int(invoice["amount_paid"]), str(invoice.get("currency", "")).upper())
+        ledger_post_earning(
+            creator=membership.creator,
+            gross=gross,
+            source=Source.MEMBERSHIP,
+            idempotency_key=f"membership-invoice:{invoice.get('id')}",
+            memo=f"Membership {membership.pk}",
+        )
+        if membership.status != Membership.Status.ACTIVE:
+            membership.status, membership.updated_at = Membership.Status.ACTIVE, timezone.now()
+            membership.save(update_fields=["status", "updated_at"])
+
+
+def stripe_invoice_failed(invoice: dict, *, event_id: str = "") -> None:
+    subscription_id = invoice.get("subscription")
+    if subscription_id:
+        Membership.objects.filter(stripe_subscription_id=subscription_id, status=Membership.Status.ACTIVE).update(
+            status=Membership.Status.PAST_DUE, updated_at=timezone.now()
+        )
+
+
+# --- balance checkpoints --------------------------------------------------------------------------
+
+
+def ledger_checkpoint(*, account: Account, now: datetime | None = None) -> BalanceCheckpoint | None:
+    """Record the sum of the account's entries older than ``MONETIZATION_CHECKPOINT_LAG_S``
+    (a transaction commits within seconds of its ``created_at``, so none can still arrive below
+    it), continuing from the previous checkpoint. None when nothing new is old enough."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.MONETIZATION_CHECKPOINT_LAG_S)
+    last = BalanceCheckpoint.objects.filter(account=account).order_by("-through_entry_id").first()
+    through, base = (last.through_entry_id, last.total_minor) if last else (0, 0)
+    settled = Entry.objects.filter(account=account, id__gt=through, created_at__lte=cutoff)
+    # Up to the first entry that is not old enough yet: ids below it are all settled.
+    young = Entry.objects.filter(account=account, id__gt=through, created_at__gt=cutoff).order_by("id").first()
+    if young is not None:
+        settled = settled.filter(id__lt=young.pk)
+    summary = settled.aggregate(last_id=Max("id"), total=Sum("amount_minor"))
+    if summary["last_id"] is None:
+        return None
+    checkpoint, _ = BalanceCheckpoint.objects.get_or_create(
+        account=account,
+        through_entry_id=summary["last_id"],
+        defaults={"total_minor": base + summary["total"]},
+    )
+    return checkpoint
+
+
+def ledger_checkpoint_busy_accounts(*, min_new_entries: int | None = None) -> int:
+    """Checkpoint every account with at least ``MONETIZATION_CHECKPOINT_EVERY`` entries since its
+    last checkpoint (periodic). Returns how many checkpoints were written."""
+    threshold = settings.MONETIZATION_CHECKPOINT_EVERY if min_new_entries is None else min_new_entries
+    written = 0
+    for account in Account.objects.order_by("pk").iterator():
+        last = BalanceCheckpoint.objects.filter(account=account).order_by("-through_entry_id").first()
+        new = Entry.objects.filter(account=account, id__gt=last.through_entry_id if last else 0).count()
+        if new >= threshold and ledger_checkpoint(account=account) is not None:
+            written += 1
+    return written

@@ -9,3 +9,9 @@ from monetization import services
 def release_matured_earnings() -> int:
     """Periodic (hourly): pending earnings past MONETIZATION_HOLD_DAYS become available. Idempotent."""
     return services.ledger_release_matured()
+
+
+@shared_task(acks_late=True)
+def checkpoint_balances() -> int:
+    """Periodic (hourly): a balance checkpoint for each account with many entries since its last."""
+    return services.ledger_checkpoint_busy_accounts()

@@ -355,6 +355,36 @@ def on_report_replied(event) -> None:
     notify(recipient=reporter, kind="report_resolved", data=data)
 
 
+# --- monetization -------------------------------------------------------------------------------
+
+
+def on_tip_received(event) -> None:
+    payload = event.payload
+    creator = _users(payload["creator_id"])[0]
+    fan = _users(payload["fan_id"])[0] if payload["fan_id"] else None
+    if creator is None:
+        return
+    amount = {"amount": payload["amount_minor"], "currency": str(payload["currency"]).lower()}
+    notify(recipient=creator, kind="tip_received", actor=fan, data={"amount": amount, "tip_id": str(payload["tip_id"])})
+
+
+def on_membership_started(event) -> None:
+    payload = event.payload
+    creator, member = _users(payload["creator_id"], payload["user_id"])
+    if creator is not None and member is not None:
+        notify(
+            recipient=creator, kind="new_member", actor=member, data={"membership_id": str(payload["membership_id"])}
+        )
+
+
+def on_payout_sent(event) -> None:
+    payload = event.payload
+    user = _users(payload["user_id"])[0]
+    if user is not None:
+        amount = {"amount": payload["amount_minor"], "currency": str(payload["currency"]).lower()}
+        notify(recipient=user, kind="payout_sent", data={"amount": amount, "payout_id": str(payload["payout_id"])})
+
+
 HANDLERS = {
     "user.followed": on_user_followed,
     "user.follow_requested": on_follow_requested,
@@ -380,6 +410,9 @@ HANDLERS = {
     "report.replied": on_report_replied,
     "account.actioned": on_account_actioned,
     "appeal.decided": on_appeal_decided,
+    "tip.received": on_tip_received,
+    "payout.sent": on_payout_sent,
+    "membership.started": on_membership_started,
 }
 
 

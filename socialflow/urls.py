@@ -29,6 +29,8 @@ urlpatterns = [
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),
+    # dj-stripe's signed webhook endpoint: /stripe/webhook/<uuid>/
+    path("stripe/", include("djstripe.urls", namespace="djstripe")),
     path("accounts/", include("allauth.urls")),
     path("studio/", studio.home, name="studio-home"),
     path("studio/", include(studio_pages)),

@@ -28,13 +28,20 @@ class ChatRefused(Exception):
 
 
 def message_payload(message: ChatMessage) -> dict:
-    return {
+    payload = {
         "type": "chat.message",
         "id": str(message.pk),
         "user": {"username": message.user.username, "display_name": message.user.display_name},
         "text": message.text,
         "sent_at": message.created_at.isoformat().replace("+00:00", "Z"),
     }
+    if message.highlight:
+        payload["highlight"] = message.highlight
+    # A member of the streamer's channel (the membership provider: monetization) wears a badge.
+    owner_id = message.stream.owner_id
+    if message.user_id != owner_id and access.is_member(message.user, creator_id=owner_id):
+        payload["badges"] = ["member"]
+    return payload
 
 
 ACCESS_REFUSALS = {
@@ -136,6 +143,26 @@ def chat_message_send(*, stream_id: int, user, text, broadcast: bool = True) -> 
             payload = message_payload(message)
             transaction.on_commit(lambda: room_send_safely(stream_id=stream.pk, event=payload))
     return message
+
+
+def chat_highlight_send(*, stream_id: int, user, text: str, highlight: dict) -> int | None:
+    """A highlighted message another app posts for ``user`` (a paid tip): no room rules, rate limit
+    or slow mode (it was paid for), but not into an ended stream or one whose chat is off, and the
+    text still 1..500 characters. Broadcast after commit; returns the message id, or None if the
+    room takes no messages now."""
+    try:
+        text = _check_text(text)
+    except ChatRefused:
+        return None
+    stream = Stream.objects.filter(pk=stream_id).first()
+    if user is None or stream is None or stream.status == Stream.Status.ENDED or not stream.chat_enabled:
+        return None
+    with transaction.atomic():
+        message = ChatMessage.objects.create(stream=stream, user=user, text=text, highlight=highlight)
+        Stream.objects.filter(pk=stream.pk).update(chat_messages_count=F("chat_messages_count") + 1)
+        payload = message_payload(message)
+        transaction.on_commit(lambda: room_send_safely(stream_id=stream.pk, event=payload))
+    return message.pk
 
 
 def chat_message_delete(*, message: ChatMessage, by, reason: str = "") -> ChatMessage:

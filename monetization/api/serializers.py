@@ -1,9 +1,11 @@
 """Shapes of the monetization API. Money is ``{"amount": <int minor units>, "currency": "usd"}``."""
 
+from django.conf import settings
 from rest_framework import serializers
 
-from monetization.models import CREATOR_KIND_CHOICES, Source
+from monetization.models import CREATOR_KIND_CHOICES, Payout, Source
 from socialflow.api.pagination import MAX_PAGE_SIZE
+from socialflow.core.money import Money
 
 
 class MoneySerializer(serializers.Serializer):
@@ -48,3 +50,87 @@ class EarningsSerializer(serializers.Serializer):
     results = EntrySerializer(
         many=True, help_text=f"Your ledger entries, newest first (pages of up to {MAX_PAGE_SIZE})."
     )
+
+
+class TipCreateSerializer(serializers.Serializer):
+    to = serializers.CharField(max_length=150, help_text="The creator's username.")
+    amount = serializers.IntegerField(help_text="Minor units of the currency (cents): 500 is $5.00.")
+    currency = serializers.CharField(
+        min_length=3, max_length=3, required=False, help_text="ISO 4217; default the platform's currency."
+    )
+    stream_id = serializers.IntegerField(
+        required=False, allow_null=True, help_text="A live stream of the creator's: shown highlighted in its chat."
+    )
+    message = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class TipFeesSerializer(serializers.Serializer):
+    processing = MoneySerializer(help_text="The card processor's fee (rate plus a fixed amount).")
+    platform = MoneySerializer(help_text="The platform's share.")
+    net = MoneySerializer(help_text="What the creator receives.")
+
+
+class TipSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    amount = MoneySerializer(read_only=True)
+    fees = TipFeesSerializer(read_only=True)
+    client_secret = serializers.CharField(
+        read_only=True, help_text="Confirm the payment with it (Stripe.js, or the local server's)."
+    )
+    payment_intent = serializers.CharField(source="payment_intent_id", read_only=True)
+    publishable_key = serializers.CharField(read_only=True)
+
+    def to_representation(self, tip):
+        from_fees = {
+            "processing": Money(tip.processing_fee_minor, tip.currency),
+            "platform": Money(tip.platform_fee_minor, tip.currency),
+            "net": Money(tip.net_minor, tip.currency),
+        }
+        return {
+            "id": str(tip.pk),
+            "status": tip.status,
+            "amount": MoneySerializer(tip.amount).data,
+            "fees": {name: MoneySerializer(value).data for name, value in from_fees.items()},
+            "client_secret": tip.client_secret,
+            "payment_intent": tip.payment_intent_id,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        }
+
+
+class ConnectLinkSerializer(serializers.Serializer):
+    url = serializers.URLField(read_only=True, help_text="Open it to set up (or finish) Stripe Connect payouts.")
+
+
+class PayoutCreateSerializer(serializers.Serializer):
+    amount = serializers.IntegerField(help_text="Minor units (cents) of your available balance.")
+    currency = serializers.CharField(min_length=3, max_length=3, required=False)
+
+
+class PayoutSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    amount = MoneySerializer(read_only=True)
+    status = serializers.ChoiceField(choices=Payout.Status.choices, read_only=True)
+    failure_message = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class TierSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    name = serializers.CharField(max_length=100)
+    perks = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    price = serializers.IntegerField(source="price_minor", help_text="Per month, in minor units (cents).")
+    currency = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def get_currency(self, tier) -> str:
+        return tier.currency.lower()
+
+
+class CheckoutRequestSerializer(serializers.Serializer):
+    tier_id = serializers.IntegerField()
+
+
+class CheckoutSerializer(serializers.Serializer):
+    checkout_url = serializers.URLField(read_only=True)

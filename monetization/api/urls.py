@@ -3,4 +3,13 @@ from socialflow.api.routers import api_route as route
 
 urlpatterns = [
     route("monetization/earnings", views.EarningsView.as_view(), "monetization-earnings"),
+    route("monetization/tips", views.TipCreateView.as_view(), "monetization-tips"),
+    route("monetization/connect", views.ConnectView.as_view(), "monetization-connect"),
+    route("monetization/payouts", views.PayoutsView.as_view(), "monetization-payouts"),
+    route("monetization/tiers", views.TiersView.as_view(), "monetization-tiers"),
+    route(
+        r"monetization/memberships/(?P<username>[^/]+)/checkout",
+        views.MembershipCheckoutView.as_view(),
+        "monetization-membership-checkout",
+    ),
 ]

@@ -2,19 +2,30 @@
 
 from collections import OrderedDict
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from monetization import selectors
+from accounts import selectors as accounts_selectors
+from monetization import selectors, services
 from monetization.api.serializers import (
     BalanceSerializer,
+    CheckoutRequestSerializer,
+    CheckoutSerializer,
+    ConnectLinkSerializer,
     EarningsSerializer,
     EntrySerializer,
+    PayoutCreateSerializer,
+    PayoutSerializer,
     SourceTotalSerializer,
+    TierSerializer,
+    TipCreateSerializer,
+    TipSerializer,
 )
 from socialflow.api.pagination import CURSOR_PARAMS, CursorPagination
+from socialflow.core import access
+from socialflow.core.exceptions import NotFound
 
 
 class EntryPagination(CursorPagination):
@@ -44,3 +55,121 @@ class EarningsView(APIView):
                 ]
             )
         )
+
+
+class TipCreateView(APIView):
+    """``POST monetization/tips``: a tip to a creator (optionally during their live stream). Answers
+    the PaymentIntent's client secret and the fees; the payment webhook completes it."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=TipCreateSerializer, responses={201: TipSerializer})
+    def post(self, request):
+        data = TipCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        tip = services.tip_create(
+            fan=request.user,
+            to_username=values["to"],
+            amount_minor=values["amount"],
+            currency=values.get("currency"),
+            stream_id=values.get("stream_id"),
+            message=values.get("message", ""),
+        )
+        return Response(TipSerializer(tip).data, status=status.HTTP_201_CREATED)
+
+
+class ConnectView(APIView):
+    """``POST monetization/connect``: a Stripe Connect Express onboarding link for the caller."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses=ConnectLinkSerializer)
+    def post(self, request):
+        return Response({"url": services.connect_onboarding_link(user=request.user)})
+
+
+class PayoutPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+class PayoutsView(generics.GenericAPIView):
+    """``GET monetization/payouts`` (the caller's, newest first), ``POST`` a payout of part of the
+    available balance (at least the minimum, never more than what is available)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = PayoutPagination
+    serializer_class = PayoutSerializer
+    filter_backends = ()
+
+    def get_queryset(self):
+        return selectors.payouts_for(user=self.request.user)
+
+    @extend_schema(parameters=CURSOR_PARAMS, responses=PayoutSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(PayoutSerializer(page, many=True).data)
+
+    @extend_schema(request=PayoutCreateSerializer, responses={201: PayoutSerializer})
+    def post(self, request):
+        data = PayoutCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payout = services.payout_request(
+            user=request.user, amount_minor=data.validated_data["amount"], currency=data.validated_data.get("currency")
+        )
+        return Response(PayoutSerializer(payout).data, status=status.HTTP_201_CREATED)
+
+
+class TierPagination(CursorPagination):
+    ordering = ("price_minor", "id")
+
+
+class TiersView(generics.GenericAPIView):
+    """``GET monetization/tiers`` (the caller's membership tiers; ``?creator=<username>`` for a
+    creator's), ``POST`` a new tier (a monthly Stripe Price)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = TierPagination
+    serializer_class = TierSerializer
+    filter_backends = ()
+
+    def get_queryset(self):
+        username = self.request.query_params.get("creator")
+        if username:
+            creator = accounts_selectors.user_get_by_username(username=username)
+            if not access.can_view(self.request.user, creator):
+                raise NotFound("No such user.")
+        else:
+            creator = self.request.user
+        return selectors.tiers_for(creator=creator)
+
+    @extend_schema(parameters=[*CURSOR_PARAMS, OpenApiParameter("creator", str, description="a username")])
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(TierSerializer(page, many=True).data)
+
+    @extend_schema(request=TierSerializer, responses={201: TierSerializer})
+    def post(self, request):
+        data = TierSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        tier = services.tier_create(
+            creator=request.user, name=values["name"], price_minor=values["price_minor"], perks=values.get("perks", "")
+        )
+        return Response(TierSerializer(tier).data, status=status.HTTP_201_CREATED)
+
+
+class MembershipCheckoutView(APIView):
+    """``POST monetization/memberships/{username}/checkout``: a Checkout page for one of the
+    creator's tiers; the subscription's webhooks make the caller a member."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=CheckoutRequestSerializer, responses=CheckoutSerializer)
+    def post(self, request, username):
+        data = CheckoutRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        url = services.membership_checkout(
+            user=request.user, creator_username=username, tier_id=data.validated_data["tier_id"]
+        )
+        return Response({"checkout_url": url})

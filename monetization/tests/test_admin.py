@@ -4,7 +4,7 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from monetization import services
-from monetization.models import Source
+from monetization.models import Source, Tip
 from socialflow.core.money import Money
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +54,20 @@ def test_it_cannot_add_or_delete(admin_client, tip):
     assert admin_client.get(f"{URL}{tip.pk}/delete/").status_code == 403
     assert admin_client.get("/admin/monetization/account/add/").status_code == 403
     assert admin_client.get("/admin/monetization/account/").status_code == 200
+
+
+def test_finance_staff_refund_a_tip_partly_from_the_admin(local_stripe, client, alice, bob):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    tip = services.tip_create(fan=bob, to_username=alice.username, amount_minor=1000)
+    services.stripe_payment_intent_succeeded(local_stripe.pay(tip.payment_intent_id).to_dict())
+    client.force_login(staff)
+    url = f"/admin/monetization/tip/{tip.pk}/refund/"
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"amount_minor": 2000}).status_code == 200  # above what remains: the form again
+    response = client.post(url, {"amount_minor": 400, "reason": "asked"})
+    assert response.status_code == 302
+    tip.refresh_from_db()
+    assert (tip.status, tip.refunded_minor) == (Tip.Status.PARTIALLY_REFUNDED, 400)
+    client.post("/admin/monetization/tip/", {"action": "refund_in_full", "_selected_action": [tip.pk]})
+    tip.refresh_from_db()
+    assert (tip.status, tip.refunded_minor) == (Tip.Status.REFUNDED, 1000)

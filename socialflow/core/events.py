@@ -154,6 +154,17 @@ CATALOG: dict[str, EventSpec] = {
         ("claim_id", "video_id", "user_id", "audit_id"),
         "an upheld takedown counts as a copyright strike against user (the uploader)",
     ),
+    # monetization
+    "tip.received": EventSpec(
+        ("tip_id", "creator_id", "fan_id", "amount_minor", "currency", "stream_id"),
+        "a fan's tip to a creator was paid (stream_id: the live stream it was sent in, or null)",
+    ),
+    "membership.started": EventSpec(
+        ("membership_id", "user_id", "creator_id"), "a fan became a member of a creator's channel (first payment)"
+    ),
+    "payout.sent": EventSpec(
+        ("payout_id", "user_id", "amount_minor", "currency"), "a creator's payout left for their Stripe account"
+    ),
 }
 
 _registry: dict[str, dict[str, Handler]] = {}

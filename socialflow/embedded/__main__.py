@@ -3,7 +3,8 @@
 ``run`` sets up first — migrations, the demo data (once; never with ``DATABASE_URL``), static files — against the embedded
 Redis, which it then stops; ``serve`` skips that. Both then replace themselves with supervisord in
 the foreground, which starts Redis (unless ``REDIS_URL`` names another), the ASGI server, the Celery
-worker, beat and the RTMP ingest, restarts whichever dies, and stops them all on Ctrl-C or SIGTERM.
+worker, beat, the RTMP ingest and, without real Stripe keys, the local Stripe-compatible server
+(``manage.py devstripe``), restarts whichever dies, and stops them all on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -58,7 +59,15 @@ def main(argv: list[str]) -> int:
 
     redis_command = server_arguments(var_dir, redis_port) if embedded_redis else None
     config = render(
-        programs=programs(bin_dir=BIN, host=args.host, port=args.port, var_dir=var_dir, redis_command=redis_command),
+        programs=programs(
+            bin_dir=BIN,
+            host=args.host,
+            port=args.port,
+            var_dir=var_dir,
+            redis_command=redis_command,
+            # Without real Stripe keys, payments go to the local Stripe-compatible server.
+            local_stripe=not (os.environ.get("STRIPE_SECRET_KEY") or os.environ.get("STRIPE_SECRET_KEY_FILE")),
+        ),
         var_dir=var_dir,
         directory=BASE_DIR,
     )
@@ -75,6 +84,8 @@ def main(argv: list[str]) -> int:
 
 def _setup() -> None:
     _manage("migrate", "--noinput")
+    # dj-stripe's record of our webhook endpoint and its secret (idempotent).
+    _manage("stripe_webhook_endpoint")
     if not os.environ.get("DATABASE_URL"):
         # The demo accounts have a public password: only in the embedded database (or `make demo`).
         _manage("seed_demo")

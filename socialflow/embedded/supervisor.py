@@ -23,7 +23,9 @@ class Program:
     start_s: int = 3
 
 
-def programs(*, bin_dir: Path, host: str, port: int, var_dir: Path, redis_command: list[str] | None) -> list[Program]:
+def programs(
+    *, bin_dir: Path, host: str, port: int, var_dir: Path, redis_command: list[str] | None, local_stripe: bool = False
+) -> list[Program]:
     celery = str(bin_dir / "celery")
     listed = []
     if redis_command:
@@ -55,6 +57,10 @@ def programs(*, bin_dir: Path, host: str, port: int, var_dir: Path, redis_comman
         ),
         Program("live", [str(bin_dir / "python"), "manage.py", "live_ingest"], priority=40),
     ]
+    if local_stripe:
+        # The local Stripe-compatible server (no STRIPE_SECRET_KEY): loopback, fresh state per start,
+        # signed webhooks to the web program (monetization/devstripe).
+        listed.append(Program("stripe", [str(bin_dir / "python"), "manage.py", "devstripe"], priority=15, start_s=2))
     return listed
 
 

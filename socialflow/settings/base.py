@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.google",
+    "djstripe",
     "socialflow.reliability",
     # Social Flow: the core's own tables (domain-event outbox), then the domains
     "socialflow.core",

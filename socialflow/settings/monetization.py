@@ -26,3 +26,35 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "LedgerAccountEnum": "monetization.models.CREATOR_KIND_CHOICES",
     }
 )
+
+# Tips (super chat): the currency, the smallest and largest tip, in minor units of that currency.
+MONETIZATION_CURRENCY = env.str("MONETIZATION_CURRENCY", default="USD").upper()
+MONETIZATION_TIP_MIN_MINOR = env.int("MONETIZATION_TIP_MIN_MINOR", default=100)
+MONETIZATION_TIP_MAX_MINOR = env.int("MONETIZATION_TIP_MAX_MINOR", default=50_000)
+if not 0 < MONETIZATION_TIP_MIN_MINOR <= MONETIZATION_TIP_MAX_MINOR:
+    raise ImproperlyConfigured("MONETIZATION_TIP_MIN_MINOR must be positive and at most MONETIZATION_TIP_MAX_MINOR")
+# What the card processor keeps of each payment: a rate (basis points) plus a fixed amount (minor
+# units of the payment's currency). Shown per payment; the creator's share is net of it.
+MONETIZATION_PROCESSING_FEE_BPS = env.int("MONETIZATION_PROCESSING_FEE_BPS", default=290)
+MONETIZATION_PROCESSING_FEE_FIXED_MINOR = env.int("MONETIZATION_PROCESSING_FEE_FIXED_MINOR", default=30)
+if not 0 <= MONETIZATION_PROCESSING_FEE_BPS <= 10_000 or MONETIZATION_PROCESSING_FEE_FIXED_MINOR < 0:
+    raise ImproperlyConfigured("MONETIZATION_PROCESSING_FEE_BPS is 0..10000, the fixed fee not negative")
+
+# Payouts: the smallest payout (minor units of MONETIZATION_CURRENCY) and the Connect account country.
+MONETIZATION_PAYOUT_MIN_MINOR = env.int("MONETIZATION_PAYOUT_MIN_MINOR", default=1000)
+if MONETIZATION_PAYOUT_MIN_MINOR <= 0:
+    raise ImproperlyConfigured("MONETIZATION_PAYOUT_MIN_MINOR must be positive")
+MONETIZATION_CONNECT_COUNTRY = env.str("MONETIZATION_CONNECT_COUNTRY", default="US")
+
+# Membership tiers: the price range of a monthly tier (minor units of MONETIZATION_CURRENCY).
+MONETIZATION_TIER_MIN_MINOR = env.int("MONETIZATION_TIER_MIN_MINOR", default=100)
+MONETIZATION_TIER_MAX_MINOR = env.int("MONETIZATION_TIER_MAX_MINOR", default=100_000)
+
+# Balance checkpoints: an account with this many entries since its last checkpoint gets a new one
+# (hourly), covering entries older than the lag (no transaction still in flight lands below it).
+MONETIZATION_CHECKPOINT_EVERY = env.int("MONETIZATION_CHECKPOINT_EVERY", default=10_000)
+MONETIZATION_CHECKPOINT_LAG_S = env.int("MONETIZATION_CHECKPOINT_LAG_S", default=300)
+CELERY_BEAT_SCHEDULE["monetization-checkpoint-balances"] = {
+    "task": "monetization.tasks.checkpoint_balances",
+    "schedule": timedelta(hours=1),
+}

@@ -126,3 +126,12 @@ def test_outside_the_embedded_mode_a_missing_secret_key_stops_start_up(extra, re
     assert (result.returncode != 0) is refused, result.stderr[-2000:]
     if refused:
         assert "SECRET_KEY" in result.stderr
+
+
+def test_without_stripe_keys_the_local_stripe_server_runs_too(tmp_path):
+    listed = programs(
+        bin_dir=tmp_path, host="127.0.0.1", port=8123, var_dir=tmp_path, redis_command=None, local_stripe=True
+    )
+    stripe_program = next(p for p in listed if p.name == "stripe")
+    assert stripe_program.command[-2:] == ["manage.py", "devstripe"]
+    assert stripe_program.priority < next(p.priority for p in listed if p.name == "web")

@@ -398,6 +398,16 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ("copyright-claim-release", "POST"): Plain(signed_in(404)),
     ("copyright-claim-uphold", "POST"): Plain(signed_in(404)),
     ("copyright-claim-appeal", "POST"): Plain(signed_in(404), body={"reason": "mine"}),
+    # a tip needs a recipient and an amount; paying is monetization/tests/test_stripe_flow.py
+    ("monetization-tips", "POST"): Plain(signed_in(400), body={}),
+    ("monetization-connect", "POST"): Exempt("calls Stripe for any signed-in user: monetization/tests/test_payouts.py"),
+    ("monetization-payouts", "GET"): Plain(signed_in(200)),
+    ("monetization-payouts", "POST"): Plain(signed_in(400), body={}),
+    ("monetization-tiers", "GET"): Plain(signed_in(200)),
+    ("monetization-tiers", "POST"): Plain(signed_in(400), body={}),
+    ("monetization-membership-checkout", "POST"): Exempt(
+        "a creator's tier by username: monetization/tests/test_memberships.py"
+    ),
     # notifications
     ("notifications-list", "GET"): Plain(signed_in(200), kind="notification", listed=lambda p, s, sees: p == "owner"),
     ("notifications-unread-count", "GET"): Plain(signed_in(200)),
@@ -682,6 +692,10 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "appeals": "appeals",
         "analytics-channel": "analytics/channel",
         "analytics-realtime": "analytics/realtime",
+        "monetization-tips": "monetization/tips",
+        "monetization-connect": "monetization/connect",
+        "monetization-payouts": "monetization/payouts",
+        "monetization-tiers": "monetization/tiers",
         "notifications-list": "notifications",
         "notifications-unread-count": "notifications/unread-count",
         "notifications-mark-read": "notifications/mark-read",
