@@ -13,6 +13,7 @@ SECTIONS = [
     ("analytics:index", "Analytics", "Views, watch time and audience charts."),
     ("monetization:index", "Earnings", "Memberships, tips, ad revenue and payouts."),
     ("copyright:index", "Copyright", "Claims on your videos and disputes."),
+    ("moderation:index", "Account standing", "Warnings, strikes, held content and appeals."),
     ("notifications:index", "Notification settings", "What reaches you, and where."),
     ("accounts:index", "Account", "Profile, password and two-factor authentication."),
 ]

@@ -240,10 +240,11 @@ def test_members_only_chat_and_members_videos_answer_to_the_one_membership_rule(
     assert refused.value.code == "members_only"
     assert not access.can_view(bob, video)
 
+    registered = access.membership_provider()
     access.set_membership_provider(BobIsAMember())
     try:
         assert services.chat_message_send(stream_id=stream.pk, user=bob, text="hi", broadcast=False).text == "hi"
         assert access.can_view(bob, video)
         assert access.visible_to("video", bob).filter(pk=video.pk).exists()
     finally:
-        access.set_membership_provider(None)
+        access.set_membership_provider(registered)

@@ -223,9 +223,14 @@ _membership: MembershipProvider = MembershipProvider()
 
 
 def set_membership_provider(provider: MembershipProvider | None) -> None:
-    """Monetization registers the real membership check here (``None`` restores the default)."""
+    """Monetization registers the real membership check here (``None``: nobody is a member)."""
     global _membership
     _membership = provider or MembershipProvider()
+
+
+def membership_provider() -> MembershipProvider:
+    """The provider in place (a test that swaps it puts this one back)."""
+    return _membership
 
 
 def is_member(viewer, *, creator_id: int) -> bool:

@@ -593,6 +593,7 @@ def _clean_cache():
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Built once, in a transaction rolled back after the module (each case nests a savepoint)."""
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        registered = access.membership_provider()
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
@@ -601,7 +602,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             access.set_membership_provider(Members(built.users["member"].pk, owner_ids))
             yield built
         finally:
-            access.set_membership_provider(None)
+            access.set_membership_provider(registered)
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
 
