@@ -273,6 +273,7 @@ class ReportAdmin(EnforcementActions, admin.ModelAdmin):
     actions = [
         "dismiss_reports",
         "remove_content",
+        "mark_sensitive",
         "restore_content",
         "escalate_reports",
         "message_reporter",
@@ -341,6 +342,22 @@ class ReportAdmin(EnforcementActions, admin.ModelAdmin):
         for report in queryset:
             count += services.report_target_remove(report=report, by=request.user, reason=reason)
         self.message_user(request, f"Content removed; {count} report(s) resolved.", messages.SUCCESS)
+        return None
+
+    @admin.action(
+        description="Mark the reported post or video sensitive (stays up behind a warning)…", permissions=["act"]
+    )
+    def mark_sensitive(self, request, queryset):
+        reason = confirmed_reason(request)
+        if reason is None:
+            return reason_page(self, request, queryset, title="Mark reported content sensitive")
+        closed = sum(services.report_target_mark_sensitive(report=r, by=request.user, reason=reason) for r in queryset)
+        skipped = sum(1 for r in queryset if r.target_type not in services.SENSITIVE_TARGETS)
+        self.message_user(request, f"Marked sensitive; {closed} report(s) resolved.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request, f"{skipped} report(s) skipped: only posts and videos carry the mark.", messages.WARNING
+            )
         return None
 
     @admin.action(description="Restore the reported content (held or removed → visible)…", permissions=["act"])

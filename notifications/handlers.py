@@ -215,6 +215,29 @@ def on_content_moderated(event) -> None:
     notify(recipient=owner, kind="moderation_action", target=target, data=data)
 
 
+def on_content_marked_sensitive(event) -> None:
+    """Tell the owner a moderator put their content behind a content warning, and why (taking the
+    mark off is not news)."""
+    payload = event.payload
+    if not payload["sensitive"] or payload["owner_id"] == payload["actor_id"]:
+        return
+    (owner,) = _users(payload["owner_id"])
+    if owner is None:
+        return
+    target = moderation.target_get(kind=payload["kind"], target_id=payload["target_id"])
+    sentence = f"A moderator marked your {payload['kind'].replace('_', ' ')} as sensitive"
+    if payload["reason"]:
+        sentence = f"{sentence}: {payload['reason']}"
+    data = {
+        "sentence": sentence,
+        "reason": payload["reason"],
+        "status": "sensitive",
+        "content": payload["kind"],
+        "appeal_url": APPEAL_URL,
+    }
+    notify(recipient=owner, kind="moderation_action", target=target, data=data)
+
+
 # The reporter hears the outcome, not who decided it nor what was reported beyond its kind; the
 # payload carries the kind and outcome because notifications may not read moderation (siblings).
 REPORT_OUTCOMES = {"removed": "removed", "dismissed": "no violation found"}
@@ -407,6 +430,7 @@ HANDLERS = {
     "report.resolved": on_report_resolved,
     "copyright.claim_created": on_copyright_claim_created,
     "copyright.claim_updated": on_copyright_claim_updated,
+    "content.marked_sensitive": on_content_marked_sensitive,
     "report.replied": on_report_replied,
     "account.actioned": on_account_actioned,
     "appeal.decided": on_appeal_decided,

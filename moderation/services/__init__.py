@@ -20,8 +20,10 @@ from moderation.services.enforcement import (
     user_action_summary,
 )
 from moderation.services.reports import (
+    SENSITIVE_TARGETS,
     report_create,
     report_message_add,
+    report_target_mark_sensitive,
     report_target_remove,
     reports_dismiss,
     reports_escalate,
@@ -32,6 +34,7 @@ from moderation.services.reports import (
 from moderation.services.spam_training import spam_model_train
 
 __all__ = [
+    "SENSITIVE_TARGETS",
     "account_action_create",
     "account_action_revoke",
     "active_limit",
@@ -42,6 +45,7 @@ __all__ = [
     "decide",
     "report_create",
     "report_message_add",
+    "report_target_mark_sensitive",
     "report_target_remove",
     "reports_dismiss",
     "reports_escalate",

@@ -18,7 +18,7 @@ from socialflow.core import access, events
 from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from socialflow.core.ids import parse_id
-from socialflow.core.moderation import ModerationStatus, moderation_apply
+from socialflow.core.moderation import ModerationStatus, moderation_apply, moderation_mark_sensitive
 from videos import services as videos_services
 
 
@@ -209,6 +209,27 @@ def target_restore(*, target_type: str, target_id: int, by, reason: str = "") ->
     if not _moderatable(target_type, target):
         return False
     return moderation_apply(actor=by, target=target, status=ModerationStatus.VISIBLE, reason=reason) is not None
+
+
+# What a content warning makes sense on: media a viewer may not want to see unannounced.
+SENSITIVE_TARGETS = (TargetType.POST, TargetType.VIDEO)
+
+
+@transaction.atomic
+def report_target_mark_sensitive(*, report: Report, by, reason: str = "") -> int:
+    """A softer outcome than removal: the reported post or video stays up behind a content warning
+    (audited, the author told why) and every open report on it is closed. Returns the reports
+    closed; 0 when the target cannot carry the mark (a comment, a user, a chat message, a stream)."""
+    if report.target_type not in SENSITIVE_TARGETS:
+        return 0
+    reason = (reason or "").strip() or f"Reported: {Reason(report.reason).label}"
+    target = selectors.target_get(target_type=report.target_type, target_id=report.target_id)
+    if target is not None:
+        moderation_mark_sensitive(actor=by, target=target, sensitive=True, reason=reason)
+    open_reports = list(
+        selectors.reports_open_on_target(target_type=report.target_type, target_id=report.target_id).order_by("pk")
+    )
+    return _resolve(reports=open_reports, by=by, status=Report.Status.RESOLVED, note=f"Marked sensitive: {reason}")
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
@@ -23,7 +24,7 @@ from posts.tests.factories import PostFactory
 from socialflow.core import restrictions
 from socialflow.core.exceptions import Conflict, PermissionDenied
 from socialflow.core.models import AuditEntry, Event
-from socialflow.core.moderation import ModerationStatus, moderation_apply
+from socialflow.core.moderation import ModerationStatus, moderation_apply, moderation_mark_sensitive
 from videos import services as videos_services
 
 pytestmark = pytest.mark.django_db
@@ -312,3 +313,43 @@ def test_a_reported_chat_message_is_shown_in_its_context(mod_client):
     content = page.content.decode()
     content = content[content.index("<ol") :]  # the chat around the message, after its excerpt
     assert content.index(before.text) < content.index(reported.text) < content.index(after.text)
+
+
+# --- mark sensitive -------------------------------------------------------------------------------
+
+
+def test_mark_sensitive_keeps_the_post_up_behind_a_warning_audited_and_the_author_told(
+    mod_client, moderator, django_capture_on_commit_callbacks
+):
+    post = PostFactory()
+    report = ReportFactory(target=post)
+    page = mod_client.post(REPORTS, {"action": "mark_sensitive", "_selected_action": [report.pk]})
+    assert page.status_code == 200 and b"sensitive" in page.content  # asks why first
+    with django_capture_on_commit_callbacks(execute=True):
+        _enforce(mod_client, REPORTS, "mark_sensitive", [report.pk], reason="Graphic injury")
+    post.refresh_from_db()
+    report.refresh_from_db()
+    assert post.sensitive and post.moderation_status == ModerationStatus.VISIBLE
+    assert report.status == Report.Status.RESOLVED
+    assert AuditEntry.objects.filter(action="post.sensitive", actor=moderator, reason="Graphic injury").exists()
+    told = Notification.objects.get(recipient=post.author, kind="moderation_action")
+    assert told.data["status"] == "sensitive" and "Graphic injury" in told.data["sentence"]
+    assert told.data["appeal_url"] == "/studio/moderation/"
+    viewer = UserFactory()
+    api = APIClient()
+    api.force_authenticate(viewer)
+    assert api.get(f"/api/v1/posts/{post.pk}").json()["sensitive"] is True
+
+
+def test_mark_sensitive_skips_what_cannot_carry_the_mark(mod_client):
+    report = ReportFactory(target=UserFactory(), target_type="user")
+    _enforce(mod_client, REPORTS, "mark_sensitive", [report.pk], reason="n/a")
+    report.refresh_from_db()
+    assert report.status == Report.Status.OPEN
+
+
+def test_marking_twice_records_once(moderator):
+    post = PostFactory()
+    assert moderation_mark_sensitive(actor=moderator, target=post, reason="x") is not None
+    assert moderation_mark_sensitive(actor=moderator, target=post, reason="x") is None
+    assert AuditEntry.objects.filter(action="post.sensitive").count() == 1

@@ -45,6 +45,7 @@ def _core(post, viewer_known: bool) -> dict:
         "author": user_brief(post.author),
         "text": post.text,
         "visibility": post.visibility,
+        "sensitive": post.sensitive,
         "created_at": _iso(post.created_at),
         "edited_at": _iso(post.edited_at),
         "reply_to": None,
@@ -151,6 +152,9 @@ class PostSerializer(serializers.Serializer):
     author = UserBriefSerializer()
     text = serializers.CharField(required=False)
     visibility = serializers.ChoiceField(choices=POST_VISIBILITY_CHOICES, required=False)
+    sensitive = serializers.BooleanField(
+        required=False, help_text="Marked sensitive by a moderator: show behind a content warning."
+    )
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True, required=False)
     reply_to = serializers.DictField(allow_null=True, required=False)

@@ -26,7 +26,7 @@ USER_COLUMNS = ("id", "username", "display_name", "avatar", "is_private", "delet
 POST_COLUMNS = (
     "id", "author_id", "text", "visibility", "reply_to_id", "thread_root_id", "quote_of_id", "repost_of_id",
     "video_id", "attachments", "entities", "likes_count", "reposts_count", "replies_count", "quotes_count",
-    "created_at", "edited_at", "deleted_at", "moderation_status",
+    "created_at", "edited_at", "deleted_at", "moderation_status", "moderation_reason", "sensitive",
 )  # fmt: skip
 DATETIMES = {"created_at", "edited_at", "deleted_at"}
 JSONS = {"attachments", "entities"}
@@ -130,6 +130,7 @@ def _post_values(row, offset: int) -> dict | None:
     for name in JSONS:
         if isinstance(values[name], str):
             values[name] = json.loads(values[name])
+    values["sensitive"] = bool(values["sensitive"])  # SQLite answers 0/1
     return values
 
 

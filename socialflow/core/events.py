@@ -90,6 +90,10 @@ CATALOG: dict[str, EventSpec] = {
         ("kind", "target_id", "owner_id", "actor_id", "status", "previous_status", "reason", "audit_id"),
         "a moderator moved content (kind: video, post, comment, chat_message) to status; the owner should hear",
     ),
+    "content.marked_sensitive": EventSpec(
+        ("kind", "target_id", "owner_id", "actor_id", "sensitive", "reason", "audit_id"),
+        "a moderator marked content sensitive (shown behind a content warning) or took the mark off",
+    ),
     # moderation (the app): reports
     "report.resolved": EventSpec(
         ("report_id", "reporter_id", "target_type", "outcome"),

@@ -55,6 +55,8 @@ class Moderatable(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
+    # Shown, behind a content warning (clients blur media): set by ``moderation_mark_sensitive``.
+    sensitive = models.BooleanField(default=False)
 
     class Meta:
         abstract = True
@@ -159,4 +161,41 @@ def moderation_apply(*, actor, target, status: str, reason: str = "") -> AuditEn
     )
     if spec.on_change is not None:
         spec.on_change(target=target, previous=previous, status=status.value)
+    return entry
+
+
+@transaction.atomic
+def moderation_mark_sensitive(*, actor, target, sensitive: bool = True, reason: str = "") -> AuditEntry | None:
+    """Mark ``target`` sensitive (or not): it stays visible, behind a content warning, as Mastodon's
+    moderators do with media. Audited (``<kind>.sensitive`` / ``<kind>.not_sensitive``) and recorded
+    as ``content.marked_sensitive`` (notifications tells the owner, with the reason). ``None`` when
+    the target already had that mark."""
+    spec = spec_for(target)
+    reason = (reason or "").strip()[:500]
+    manager = spec.model._base_manager
+    current = manager.select_for_update().filter(pk=target.pk).values_list("sensitive", flat=True).first()
+    if current is None:
+        raise NotFound(f"This {spec.kind.replace('_', ' ')} no longer exists.")
+    if current == sensitive:
+        return None
+    manager.filter(pk=target.pk).update(sensitive=sensitive)
+    target.sensitive = sensitive
+    actor = actor if getattr(actor, "pk", None) is not None else None
+    entry = audit_record(
+        actor=actor,
+        action=f"{spec.kind}.{'sensitive' if sensitive else 'not_sensitive'}",
+        target=target,
+        reason=reason,
+        metadata={"sensitive": sensitive},
+    )
+    events.record(
+        "content.marked_sensitive",
+        kind=spec.kind,
+        target_id=str(target.pk),
+        owner_id=getattr(target, f"{spec.owner_field}_id"),
+        actor_id=getattr(actor, "pk", None),
+        sensitive=sensitive,
+        reason=reason,
+        audit_id=entry.pk,
+    )
     return entry

@@ -59,12 +59,14 @@ class VideoSerializer(serializers.ModelSerializer):
             "dislikes_count",
             "comments_count",
             "visibility",
+            "sensitive",
             "tags",
             "published_at",
             "is_scheduled",
             "created_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {"sensitive": {"help_text": "Marked sensitive by a moderator: show behind a content warning."}}
 
     def get_error(self, video) -> str | None:
         return video.error or None
