@@ -315,6 +315,10 @@ class MembershipTier(models.Model):
     def __str__(self):
         return f"{self.name} ({self.creator_id})"
 
+    @property
+    def price(self) -> Money:
+        return Money(self.price_minor, self.currency)
+
 
 class Membership(models.Model):
     """A fan's subscription to a creator's tier; its status follows Stripe's subscription webhooks.

@@ -703,6 +703,21 @@ def tier_create(*, creator, name: str, price_minor, perks: str = "") -> Membersh
     )
 
 
+def tier_update(*, creator, tier: MembershipTier, name: str, perks: str = "", active: bool = True) -> MembershipTier:
+    """Rename a tier, change its perks, or retire it (``active=False``: offered to nobody new; its
+    members keep their subscriptions). The price is its Stripe Price's and does not change."""
+    if tier.creator_id != creator.pk:
+        raise NotFound("No such tier.")
+    name = (name or "").strip()
+    if not name or len(name) > 100 or "\x00" in name:
+        raise InvalidInput("A tier has a name of 1–100 characters.", field="name")
+    if len(perks or "") > 2000 or "\x00" in (perks or ""):
+        raise InvalidInput("Perks are at most 2000 characters.", field="perks")
+    tier.name, tier.perks, tier.active = name, perks or "", bool(active)
+    tier.save(update_fields=["name", "perks", "active"])
+    return tier
+
+
 def membership_checkout(*, user, creator_username: str, tier_id) -> str:
     """A Checkout Session for the tier (Stripe's hosted page, or the local server's): its URL."""
     creator = accounts_selectors.user_get_by_username(username=creator_username)
