@@ -5,12 +5,13 @@ The ad revenue per video is the job's input (the ads package registers ``ad_reve
 here it is given directly or through a registered source, over real videos, claims and users.
 """
 
+import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 import pytest
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
 from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -207,3 +208,36 @@ def test_shares_are_exact_and_within_a_unit(gross, bps, duration, claimed):
         paid = sum(pending(u) for u in {video.author, *claimants})
         assert paid == total
         assert selectors.ledger_unbalanced_transaction_ids() == []
+
+
+# --- concurrent runs (PostgreSQL: real concurrent transactions) --------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL")
+def test_concurrent_runs_of_a_period_pay_once():
+    video = VideoFactory(duration_ms=120_000)
+    label = UserFactory()
+    claim(video, label, duration_ms=30_000)
+    others = [VideoFactory() for _ in range(3)]
+    revenue = {v.pk: usd(10_000) for v in [video, *others]}
+    barrier = threading.Barrier(6)
+    outcomes = []
+
+    def run():
+        try:
+            barrier.wait()
+            outcomes.append(services.revenue_share_allocate(start=DAY, end=NEXT, revenue_by_video=revenue))
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(outcomes) == 4 and len(outcomes) == 6
+    assert RevenueShare.objects.count() == 4
+    assert pending(label) == 1375 and pending(video.author) == 4125
+    assert all(pending(v.author) == 5500 for v in others)
+    assert selectors.ledger_unbalanced_transaction_ids() == []
