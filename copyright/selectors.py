@@ -78,12 +78,10 @@ def is_tracking_claimant(*, user_id: int, video_id: int) -> bool:
     ).exists()
 
 
-def revenue_split(*, video_id: int, amount: Money, video_duration_ms: int | None = None) -> list[tuple[int, Money]]:
-    """Each monetizing claimant's share of ``amount``: matched duration / video duration (30 s of
-    120 s → 25 %), summed per claimant; all claimants together at most 100 % (scaled down
-    proportionally past it). Cent-exact: each share rounds down, the remainder stays the uploader's."""
-    if amount.amount_minor <= 0:
-        return []
+def revenue_weights(*, video_id: int, video_duration_ms: int | None = None) -> list[tuple[int, Fraction]]:
+    """Each monetizing claimant's exact fraction of the video's revenue: matched duration / video
+    duration (30 s of 120 s → 1/4), summed per claimant; all claimants together at most 1 (scaled
+    down proportionally past it). By claimant id."""
     claims = list(
         Claim.objects.filter(video_id=video_id, policy=Policy.MONETIZE, status__in=EFFECTIVE).values_list(
             "claimant_id", "duration_ms"
@@ -97,14 +95,24 @@ def revenue_split(*, video_id: int, amount: Money, video_duration_ms: int | None
     by_claimant: dict[int, int] = {}
     for claimant_id, duration_ms in claims:
         by_claimant[claimant_id] = by_claimant.get(claimant_id, 0) + duration_ms
-    total_claimed = sum(by_claimant.values())
-    denominator = max(video_duration_ms, total_claimed)
+    denominator = max(video_duration_ms, sum(by_claimant.values()))
     if denominator <= 0:
         return []
+    return [
+        (claimant_id, Fraction(by_claimant[claimant_id], denominator))
+        for claimant_id in sorted(by_claimant)
+        if by_claimant[claimant_id]
+    ]
+
+
+def revenue_split(*, video_id: int, amount: Money, video_duration_ms: int | None = None) -> list[tuple[int, Money]]:
+    """Each monetizing claimant's share of ``amount`` (``revenue_weights``). Cent-exact: each share
+    rounds down, the remainder stays the uploader's."""
+    if amount.amount_minor <= 0:
+        return []
     shares = []
-    for claimant_id in sorted(by_claimant):
-        exact = Fraction(amount.amount_minor * by_claimant[claimant_id], denominator)
-        cents = int(exact)  # floor: non-negative
+    for claimant_id, weight in revenue_weights(video_id=video_id, video_duration_ms=video_duration_ms):
+        cents = int(amount.amount_minor * weight)  # floor: non-negative
         if cents:
             shares.append((claimant_id, Money(cents, amount.currency)))
     return shares
@@ -115,3 +123,6 @@ class ClaimShares(ClaimShareProvider):
 
     def split(self, *, video_id: int, amount: Money) -> list[tuple[int, Money]]:
         return revenue_split(video_id=video_id, amount=amount)
+
+    def weights(self, *, video_id: int) -> list[tuple[int, Fraction]]:
+        return revenue_weights(video_id=video_id)

@@ -1,5 +1,5 @@
-"""The ledger and tips in the admin: read-only; money moves only through ``monetization.services``
-(refunds by finance staff included)."""
+"""The ledger, tips, payouts and revenue shares in the admin: read-only; money moves only through
+``monetization.services`` (refunds and returning a stuck payout, by finance staff, included)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 
 from monetization import services
-from monetization.models import Account, Entry, Tip, TipRefund, Transaction
+from monetization.models import Account, Entry, Payout, RevenueShare, Tip, TipRefund, Transaction
 from socialflow.core.exceptions import DomainError
 from socialflow.core.money import Money
 
@@ -146,3 +146,69 @@ class TipAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
         }
         return render(request, "admin/monetization/tip_refund.html", context)
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdmin):
+    """Ledger search: every entry, by creator (username), account kind, source, currency and date."""
+
+    list_display = ["id", "created_at", "account", "source", "amount_minor", "currency", "transaction"]
+    list_filter = ["account__kind", "transaction__source", "currency", "created_at"]
+    search_fields = ["account__owner__username", "^transaction__idempotency_key"]
+    list_select_related = ["account", "account__owner", "transaction"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = ["transaction", "account", "amount_minor", "currency", "created_at"]
+    show_full_result_count = False
+
+    @admin.display(description="Source", ordering="transaction__source")
+    def source(self, entry):
+        return entry.transaction.source
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    """Payout review: requested, sent and failed payouts; one whose Stripe transfer never got made
+    (no transfer id: the request crashed between the ledger and Stripe) can be returned to the
+    creator's available balance through ``services.payout_fail``."""
+
+    list_display = ["id", "created_at", "user", "amount", "status", "stripe_transfer_id", "failure_message"]
+    list_filter = ["status", "currency", "created_at"]
+    search_fields = ["user__username", "^stripe_transfer_id"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = [
+        "user", "amount_minor", "currency", "status", "stripe_transfer_id", "failure_message", "created_at", "updated_at"
+    ]  # fmt: skip
+    actions = ["return_stuck"]
+    show_full_result_count = False
+
+    @admin.action(description="Return stuck payouts (requested, no Stripe transfer) to the creators' balance")
+    def return_stuck(self, request, queryset):
+        done = skipped = 0
+        for payout in queryset:
+            if payout.status != Payout.Status.PENDING or payout.stripe_transfer_id:
+                skipped += 1
+                continue
+            try:
+                services.payout_fail(payout=payout, message=f"Returned by {request.user.username}")
+            except DomainError as exc:
+                self.message_user(request, f"Payout {payout.pk}: {exc.message}", level=messages.ERROR)
+                continue
+            done += 1
+        if done:
+            self.message_user(request, f"Returned {done} payout(s).", level=messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request, f"Skipped {skipped} payout(s) already sent, failed or with a transfer.", level=messages.WARNING
+            )
+
+
+@admin.register(RevenueShare)
+class RevenueShareAdmin(ReadOnlyAdmin):
+    list_display = ["id", "video_id", "period_start", "period_end", "gross_minor", "creators_minor", "currency"]
+    list_filter = ["currency", "period_start"]
+    search_fields = ["=video_id"]
+    fields = readonly_fields = [
+        "video_id", "period_start", "period_end", "gross_minor", "creators_minor", "currency", "created_at"
+    ]  # fmt: skip
+    show_full_result_count = False

@@ -315,6 +315,10 @@ class MembershipTier(models.Model):
     def __str__(self):
         return f"{self.name} ({self.creator_id})"
 
+    @property
+    def price(self) -> Money:
+        return Money(self.price_minor, self.currency)
+
 
 class Membership(models.Model):
     """A fan's subscription to a creator's tier; its status follows Stripe's subscription webhooks.
@@ -364,3 +368,26 @@ class BalanceCheckpoint(models.Model):
 
     def __str__(self):
         return f"{self.total_minor} on {self.account_id} through entry {self.through_entry_id}"
+
+
+class RevenueShare(models.Model):
+    """One video's ad revenue for one period, shared out once (``services.revenue_share_allocate``):
+    the row and its ledger postings are written in one database transaction, and the unique
+    constraint makes a re-run (or a concurrent run) of the same period skip the video."""
+
+    video_id = models.BigIntegerField()
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    currency = models.CharField(max_length=3)
+    gross_minor = models.BigIntegerField()
+    creators_minor = models.BigIntegerField(help_text="What the uploader and the claimants received together.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["video_id", "period_start", "period_end"], name="revenue_share_once"),
+        ]
+        indexes = [models.Index(fields=["period_start", "period_end"])]
+
+    def __str__(self) -> str:
+        return f"Video {self.video_id}, {self.period_start:%Y-%m-%d %H:%M}–{self.period_end:%Y-%m-%d %H:%M}"

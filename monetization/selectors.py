@@ -2,10 +2,21 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncDay, TruncMonth
 
-from monetization.models import Account, AccountKind, BalanceCheckpoint, Entry, MembershipTier, Payout, Source
+from monetization.models import (
+    Account,
+    AccountKind,
+    BalanceCheckpoint,
+    ConnectAccount,
+    Entry,
+    MembershipTier,
+    Payout,
+    Source,
+)
 from socialflow.core.money import Money
 
 
@@ -121,3 +132,78 @@ def payouts_for(*, user) -> QuerySet:
 def tiers_for(*, creator) -> QuerySet:
     """A creator's active membership tiers, cheapest first."""
     return MembershipTier.objects.filter(creator=creator, active=True).order_by("price_minor", "id")
+
+
+def connect_status(*, user) -> ConnectAccount | None:
+    """The creator's Stripe Connect account (onboarding state), if one was made."""
+    return ConnectAccount.objects.filter(user=user).first()
+
+
+def tier_get_own(*, creator, tier_id) -> MembershipTier | None:
+    """One of the creator's active tiers, or None (someone else's or retired)."""
+    if isinstance(tier_id, bool) or not isinstance(tier_id, int):
+        return None
+    return tiers_for(creator=creator).filter(pk=tier_id).first()
+
+
+EARNINGS_BUCKETS = ("day", "month")
+
+
+def _buckets(start: datetime, end: datetime, by: str) -> list[datetime]:
+    out, cursor = [], start
+    while cursor < end:
+        out.append(cursor)
+        if by == "day":
+            cursor = datetime.fromordinal(cursor.toordinal() + 1).replace(tzinfo=UTC)
+        else:
+            year, month = (cursor.year + 1, 1) if cursor.month == 12 else (cursor.year, cursor.month + 1)
+            cursor = cursor.replace(year=year, month=month, day=1)
+    return out
+
+
+def earnings_over_time(*, user, start: datetime, end: datetime, by: str = "day") -> list[dict]:
+    """The user's earnings credited in ``[start, end)`` (UTC; ``start`` on a day or month boundary)
+    per ``by`` (``day`` or ``month``) bucket and earning source, one chart per currency:
+    ``[{"currency", "exponent", "labels": ["2026-03-01", …], "series": [{"source", "label",
+    "minor": [int per bucket]}]}]``. Every bucket is listed (zeros included). One query."""
+    if by not in EARNINGS_BUCKETS:
+        raise ValueError(f"by is one of {EARNINGS_BUCKETS}")
+    trunc = TruncDay if by == "day" else TruncMonth
+    rows = (
+        Entry.objects.filter(
+            account__owner=user,
+            transaction__source__in=REVENUE_SOURCES,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .annotate(bucket=trunc("created_at", tzinfo=UTC))
+        .values_list("currency", "bucket", "transaction__source")
+        .annotate(total=Sum("amount_minor"))
+        .order_by()
+    )
+    buckets = _buckets(start, end, by)
+    fmt = "%Y-%m-%d" if by == "day" else "%Y-%m"
+    index = {bucket.strftime(fmt): i for i, bucket in enumerate(buckets)}
+    by_currency: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for currency, bucket, source, total in rows:
+        if isinstance(bucket, str):  # some backends hand back text
+            bucket = datetime.fromisoformat(bucket)
+        position = index.get(bucket.astimezone(UTC).strftime(fmt) if bucket.tzinfo else bucket.strftime(fmt))
+        if position is None:
+            continue
+        series = by_currency[currency].setdefault(source, [0] * len(buckets))
+        series[position] += total
+    labels = dict(Source.choices)
+    return [
+        {
+            "currency": currency,
+            "exponent": Money.zero(currency).exponent,
+            "labels": list(index),
+            "series": [
+                {"source": source, "label": str(labels.get(source, source)), "minor": sources[source]}
+                for source in REVENUE_SOURCES
+                if source in sources
+            ],
+        }
+        for currency, sources in sorted(by_currency.items())
+    ]

@@ -7,11 +7,13 @@ twice posts once).
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
@@ -30,14 +32,16 @@ from monetization.models import (
     Membership,
     MembershipTier,
     Payout,
+    RevenueShare,
     Source,
     Tip,
     TipRefund,
     Transaction,
 )
-from socialflow.core import access, events
+from socialflow.core import access, events, revenue
 from socialflow.core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from socialflow.core.money import CurrencyMismatch, Money
+from videos import selectors as videos_selectors
 
 BPS = 10_000
 logger = logging.getLogger(__name__)
@@ -699,6 +703,21 @@ def tier_create(*, creator, name: str, price_minor, perks: str = "") -> Membersh
     )
 
 
+def tier_update(*, creator, tier: MembershipTier, name: str, perks: str = "", active: bool = True) -> MembershipTier:
+    """Rename a tier, change its perks, or retire it (``active=False``: offered to nobody new; its
+    members keep their subscriptions). The price is its Stripe Price's and does not change."""
+    if tier.creator_id != creator.pk:
+        raise NotFound("No such tier.")
+    name = (name or "").strip()
+    if not name or len(name) > 100 or "\x00" in name:
+        raise InvalidInput("A tier has a name of 1–100 characters.", field="name")
+    if len(perks or "") > 2000 or "\x00" in (perks or ""):
+        raise InvalidInput("Perks are at most 2000 characters.", field="perks")
+    tier.name, tier.perks, tier.active = name, perks or "", bool(active)
+    tier.save(update_fields=["name", "perks", "active"])
+    return tier
+
+
 def membership_checkout(*, user, creator_username: str, tier_id) -> str:
     """A Checkout Session for the tier (Stripe's hosted page, or the local server's): its URL."""
     creator = accounts_selectors.user_get_by_username(username=creator_username)
@@ -842,3 +861,141 @@ def ledger_checkpoint_busy_accounts(*, min_new_entries: int | None = None) -> in
         if new >= threshold and ledger_checkpoint(account=account) is not None:
             written += 1
     return written
+
+
+# --- revenue share (ad revenue → creators and copyright claimants) --------------------------------
+
+AdRevenueSource = Callable[..., dict[int, Money]]
+_ad_revenue_source: AdRevenueSource | None = None
+
+
+def set_ad_revenue_source(source: AdRevenueSource | None) -> None:
+    """Where the daily job reads each video's ad revenue: ``source(start=, end=) -> {video id: Money}``
+    (the ads package registers ``ad_revenue_by_video`` from ``MonetizationConfig.ready``)."""
+    global _ad_revenue_source
+    _ad_revenue_source = source
+
+
+@dataclass(frozen=True)
+class RevenueSharePart:
+    user_id: int
+    source: str  # REVENUE_SHARE for the uploader, COPYRIGHT_SHARE for a claimant
+    amount: Money
+
+
+def revenue_share_parts(
+    *, video_id: int, author_id: int, gross: Money, creator_bps: int | None = None
+) -> list[RevenueSharePart]:
+    """How one video's ad revenue is shared: the creators' part is ``creator_bps`` of ``gross``
+    (default ``MONETIZATION_AD_CREATOR_SHARE_BPS``), and of it each monetize claimant takes its
+    matched fraction (``revenue.claim_weights``), the uploader the rest. One largest-remainder split
+    over [platform, uploader, claimants…] of the exact shares, so the parts add up to ``gross`` to the
+    unit and none is a whole unit off its exact share. The platform's part is not in the list."""
+    bps = settings.MONETIZATION_AD_CREATOR_SHARE_BPS if creator_bps is None else creator_bps
+    if isinstance(bps, bool) or not isinstance(bps, int) or not 0 <= bps <= BPS:
+        raise InvalidInput("A creator share is 0 to 10000 basis points.", code="invalid_share")
+    if gross.amount_minor <= 0:
+        return []
+    claimants = [(user_id, weight) for user_id, weight in revenue.claim_weights(video_id=video_id) if weight > 0]
+    claimed = sum((weight for _, weight in claimants), Fraction(0))
+    if claimed > 1:  # the provider promises at most 1; never pay out more than the creators' part
+        claimants = [(user_id, weight / claimed) for user_id, weight in claimants]
+        claimed = Fraction(1)
+    creators = Fraction(bps, BPS)
+    weights = [1 - creators, creators * (1 - claimed)] + [creators * weight for _, weight in claimants]
+    if sum(weights) <= 0:  # 0 % to creators with everything… nothing to share
+        return []
+    shares = gross.split(weights)
+    parts = [RevenueSharePart(author_id, Source.REVENUE_SHARE, shares[1])]
+    parts += [
+        RevenueSharePart(user_id, Source.COPYRIGHT_SHARE, share)
+        for (user_id, _), share in zip(claimants, shares[2:], strict=True)
+    ]
+    return [part for part in parts if part.amount.amount_minor > 0]
+
+
+def _period_key(start: datetime, end: datetime) -> str:
+    return f"{start.astimezone(UTC):%Y%m%dT%H%M%SZ}-{end.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def _revenue_share_video(*, video_id: int, author_id: int, gross: Money, start: datetime, end: datetime) -> bool:
+    """Share out one video's revenue for the period, once. False if it was already shared."""
+    parts = revenue_share_parts(video_id=video_id, author_id=author_id, gross=gross)
+    period = _period_key(start, end)
+    users = get_user_model().objects.in_bulk({part.user_id for part in parts}) if parts else {}
+    try:
+        with transaction.atomic():
+            RevenueShare.objects.create(
+                video_id=video_id,
+                period_start=start,
+                period_end=end,
+                currency=gross.currency,
+                gross_minor=gross.amount_minor,
+                creators_minor=sum(part.amount.amount_minor for part in parts if part.user_id in users),
+            )
+            funding = platform_account(AccountKind.PLATFORM_REVENUE, gross.currency)
+            for part in parts:
+                user = users.get(part.user_id)
+                if user is None:  # a claimant whose account is gone: the platform keeps the share
+                    continue
+                party = "creator" if part.source == Source.REVENUE_SHARE else "claimant"
+                ledger_post(
+                    source=part.source,
+                    idempotency_key=f"revenue-share:{period}:{video_id}:{party}:{part.user_id}",
+                    memo=f"Ad revenue of video {video_id}, {period}",
+                    lines=[
+                        (funding, -part.amount),
+                        (creator_account(user, AccountKind.CREATOR_PENDING, gross.currency), part.amount),
+                    ],
+                )
+    except IntegrityError:
+        if RevenueShare.objects.filter(video_id=video_id, period_start=start, period_end=end).exists():
+            return False  # shared already (or concurrently): nothing posted twice
+        raise
+    return True
+
+
+def revenue_share_allocate(*, start: datetime, end: datetime, revenue_by_video: dict[int, Money] | None = None) -> int:
+    """Share out each video's ad revenue for ``[start, end)`` (``revenue_by_video``, else the
+    registered ad revenue source): the creator's share (``MONETIZATION_AD_CREATOR_SHARE_BPS``) to
+    the uploader and the monetize claimants by matched duration, each a pending earning funded by
+    ``platform_revenue``. Re-runnable: a video shared for this period is skipped, and every posting
+    is keyed by (period, video, party). Returns how many videos were shared now."""
+    if start.tzinfo is None or end.tzinfo is None or start >= end:
+        raise InvalidInput(
+            "A revenue share period is an aware [start, end) with start before end.", code="invalid_period"
+        )
+    if revenue_by_video is None:
+        if _ad_revenue_source is None:
+            logger.info("revenue share %s: no ad revenue source registered, nothing to share", _period_key(start, end))
+            return 0
+        revenue_by_video = _ad_revenue_source(start=start, end=end)
+    done = set(
+        RevenueShare.objects.filter(
+            period_start=start, period_end=end, video_id__in=list(revenue_by_video)
+        ).values_list("video_id", flat=True)
+    )
+    todo = {vid: gross for vid, gross in revenue_by_video.items() if vid not in done and gross.amount_minor > 0}
+    authors = videos_selectors.video_authors(video_ids=todo)
+    shared = 0
+    for video_id in sorted(todo):
+        if video_id not in authors:
+            logger.warning("revenue share: video %s is gone, its ad revenue stays the platform's", video_id)
+            continue
+        author_id, _ = authors[video_id]
+        shared += _revenue_share_video(
+            video_id=video_id, author_id=author_id, gross=todo[video_id], start=start, end=end
+        )
+    return shared
+
+
+def revenue_share_allocate_recent_days(*, now: datetime | None = None, days: int | None = None) -> int:
+    """The daily job: each of the last ``days`` (``MONETIZATION_REVENUE_SHARE_DAYS``) whole UTC days."""
+    now = now or timezone.now()
+    days = settings.MONETIZATION_REVENUE_SHARE_DAYS if days is None else days
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    shared = 0
+    for back in range(days, 0, -1):
+        start = today - timedelta(days=back)
+        shared += revenue_share_allocate(start=start, end=start + timedelta(days=1))
+    return shared

@@ -15,3 +15,9 @@ def release_matured_earnings() -> int:
 def checkpoint_balances() -> int:
     """Periodic (hourly): a balance checkpoint for each account with many entries since its last."""
     return services.ledger_checkpoint_busy_accounts()
+
+
+@shared_task(acks_late=True)
+def allocate_revenue_shares() -> int:
+    """Periodic (daily): the last whole UTC days' ad revenue shared out to creators and claimants. Idempotent."""
+    return services.revenue_share_allocate_recent_days()

@@ -1,4 +1,10 @@
 """Server-rendered Studio pages of this app, mounted under /studio/monetization/."""
 
+from django.urls import path
+
+from monetization import views
+
 app_name = "monetization"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+]

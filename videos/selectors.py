@@ -294,6 +294,12 @@ def video_titles(*, video_ids) -> dict[int, str]:
     return dict(Video.objects.filter(pk__in=list(video_ids)).values_list("pk", "title"))
 
 
+def video_authors(*, video_ids) -> dict[int, tuple[int, int | None]]:
+    """``{video id: (author id, duration in ms)}`` for revenue routing; deleted videos are absent."""
+    rows = Video.objects.filter(pk__in=list(video_ids)).values_list("pk", "author_id", "duration_ms")
+    return {pk: (author_id, duration_ms) for pk, author_id, duration_ms in rows}
+
+
 def videos_of_author(*, author_id: int) -> QuerySet:
     """Every video of an author, newest first, whatever its state (the creator's own reports)."""
     return Video.objects.filter(author_id=author_id).order_by("-created_at", "-id")

@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
-from monetization import services
-from monetization.models import Source, Tip
+from monetization import selectors, services
+from monetization.models import AccountKind, Payout, Source, Tip
 from socialflow.core.money import Money
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +71,47 @@ def test_finance_staff_refund_a_tip_partly_from_the_admin(local_stripe, client, 
     client.post("/admin/monetization/tip/", {"action": "refund_in_full", "_selected_action": [tip.pk]})
     tip.refresh_from_db()
     assert (tip.status, tip.refunded_minor) == (Tip.Status.REFUNDED, 1000)
+
+
+def test_ledger_search_by_creator_and_kind(admin_client, tip, alice):
+    services.ledger_post_earning(
+        creator=UserFactory(username="zed"), gross=Money(500, "USD"), source=Source.MEMBERSHIP, idempotency_key="in_z"
+    )
+    url = "/admin/monetization/entry/"
+    page = admin_client.get(url, {"q": alice.username}).content.decode()
+    assert page.count('class="field-amount_minor"') == 1
+    page = admin_client.get(url, {"account__kind": "platform_fees"}).content.decode()
+    assert page.count('class="field-amount_minor"') == 2
+    assert admin_client.get(url, {"transaction__source": "tip", "q": "pi_abc"}).status_code == 200
+
+
+def test_payout_review_returns_only_stuck_payouts(admin_client, alice):
+    services.ledger_post(
+        source=Source.TIP,
+        idempotency_key="funds",
+        lines=[
+            (services.platform_account(AccountKind.STRIPE_CLEARING, "USD"), Money(-5000, "USD")),
+            (services.creator_account(alice, AccountKind.CREATOR_AVAILABLE, "USD"), Money(5000, "USD")),
+        ],
+    )
+    stuck = Payout.objects.create(user=alice, amount_minor=2000, currency="USD")
+    services.ledger_post(
+        source=Source.PAYOUT,
+        idempotency_key=f"payout:{stuck.pk}",
+        lines=[
+            (services.creator_account(alice, AccountKind.CREATOR_AVAILABLE, "USD"), Money(-2000, "USD")),
+            (services.platform_account(AccountKind.PAYOUTS_IN_TRANSIT, "USD"), Money(2000, "USD")),
+        ],
+    )
+    sent = Payout.objects.create(user=alice, amount_minor=1000, currency="USD", stripe_transfer_id="tr_1")
+    url = "/admin/monetization/payout/"
+    assert admin_client.get(url, {"status": "pending", "q": alice.username}).status_code == 200
+    response = admin_client.post(url, {"action": "return_stuck", "_selected_action": [stuck.pk, sent.pk]}, follow=True)
+    assert response.status_code == 200
+    stuck.refresh_from_db()
+    sent.refresh_from_db()
+    assert stuck.status == Payout.Status.FAILED and sent.status == Payout.Status.PENDING
+    available = services.creator_account(alice, AccountKind.CREATOR_AVAILABLE, "USD")
+    assert selectors.account_balance(available).amount_minor == 5000
+    assert admin_client.get(f"{url}{stuck.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/monetization/revenueshare/").status_code == 200

@@ -2,7 +2,9 @@
 
 **Claim shares** (copyright → monetization). The app that routes revenue (monetization) asks
 ``claim_shares(video_id=…, amount=Money)`` and gets ``[(user_id, Money), …]`` for the claimants,
-cent-exact; what they leave (``amount`` minus their sum) is the uploader's. Until an app registers a
+cent-exact; what they leave (``amount`` minus their sum) is the uploader's. ``claim_weights(video_id=…)``
+gives the same shares as exact fractions (monetization's revenue share rounds them together with the
+uploader's by largest remainder). Until an app registers a
 provider (copyright does, with ``set_claim_share_provider``) nobody claims anything.
 
 **Revenue rows** (monetization → analytics). Monetization registers ``set_revenue_claim_share_provider`` from
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from fractions import Fraction
 
 from socialflow.core.money import Money
 
@@ -29,6 +32,11 @@ class ClaimShareProvider:
     """Who else is owed part of a video's revenue: ``split`` returns claimants' shares only."""
 
     def split(self, *, video_id: int, amount: Money) -> list[tuple[int, Money]]:
+        raise NotImplementedError
+
+    def weights(self, *, video_id: int) -> list[tuple[int, Fraction]]:
+        """Each claimant's exact fraction of the video's revenue (together at most 1), unrounded, so
+        the caller can share out an amount among claimants and uploader by largest remainder."""
         raise NotImplementedError
 
 
@@ -45,6 +53,13 @@ def claim_shares(*, video_id: int, amount: Money) -> list[tuple[int, Money]]:
     if _claim_share_provider is None:
         return []
     return _claim_share_provider.split(video_id=video_id, amount=amount)
+
+
+def claim_weights(*, video_id: int) -> list[tuple[int, Fraction]]:
+    """(claimant user id, exact fraction of the revenue) for each claimant; the rest is the uploader's."""
+    if _claim_share_provider is None:
+        return []
+    return _claim_share_provider.weights(video_id=video_id)
 
 
 _revenue_provider: Callable[..., list[RevenueRow]] | None = None

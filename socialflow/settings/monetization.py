@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from socialflow.envtools import env
@@ -57,4 +58,19 @@ MONETIZATION_CHECKPOINT_LAG_S = env.int("MONETIZATION_CHECKPOINT_LAG_S", default
 CELERY_BEAT_SCHEDULE["monetization-checkpoint-balances"] = {
     "task": "monetization.tasks.checkpoint_balances",
     "schedule": timedelta(hours=1),
+}
+
+# Revenue share: each video's ad revenue for a day goes to its creator at this share (basis points,
+# 5500 = 55 %), of which monetize claimants take their matched fraction; the platform keeps the rest.
+# The daily job shares out the last MONETIZATION_REVENUE_SHARE_DAYS whole UTC days (a missed run
+# is caught up; a shared day is never shared again).
+MONETIZATION_AD_CREATOR_SHARE_BPS = env.int("MONETIZATION_AD_CREATOR_SHARE_BPS", default=5500)
+if not 0 <= MONETIZATION_AD_CREATOR_SHARE_BPS <= 10_000:
+    raise ImproperlyConfigured("MONETIZATION_AD_CREATOR_SHARE_BPS is basis points: 0 to 10000")
+MONETIZATION_REVENUE_SHARE_DAYS = env.int("MONETIZATION_REVENUE_SHARE_DAYS", default=3)
+if MONETIZATION_REVENUE_SHARE_DAYS < 1:
+    raise ImproperlyConfigured("MONETIZATION_REVENUE_SHARE_DAYS must be at least 1")
+CELERY_BEAT_SCHEDULE["monetization-revenue-share"] = {
+    "task": "monetization.tasks.allocate_revenue_shares",
+    "schedule": crontab(hour=1, minute=30),  # daily, after the UTC day's ad revenue is in
 }
