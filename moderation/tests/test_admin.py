@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group, Permission
 
 from accounts.tests.factories import UserFactory
 from live.tests.factories import ChatMessageFactory
-from moderation.apps import MODERATOR_PERMISSIONS
+from moderation.apps import MODERATOR_PERMISSIONS, MODERATOR_VIEW_PERMISSIONS
 from moderation.models import Report
 from moderation.tests.factories import ReportFactory
 from posts.models import Post
@@ -30,11 +30,21 @@ def mod_client(client, moderator):
     return client
 
 
-def test_the_moderator_group_has_only_the_moderation_permissions():
+def test_the_moderator_group_has_the_moderation_permissions_and_only_views_elsewhere():
     perms = Group.objects.get(name="moderator").permissions.select_related("content_type")
-    assert {p.content_type.app_label for p in perms} == {"moderation"}
-    assert set(perms.values_list("codename", flat=True)) == set(MODERATOR_PERMISSIONS)
+    own = {p.codename for p in perms if p.content_type.app_label == "moderation"}
+    elsewhere = {(p.content_type.app_label, p.codename) for p in perms if p.content_type.app_label != "moderation"}
+    assert own == set(MODERATOR_PERMISSIONS)
+    assert elsewhere == set(MODERATOR_VIEW_PERMISSIONS)
+    assert all(codename.startswith("view_") for _, codename in elsewhere)
     assert "delete_report" not in MODERATOR_PERMISSIONS and "delete_signal" not in MODERATOR_PERMISSIONS
+
+
+def test_a_moderator_opens_the_reported_post_and_the_audit_log_but_cannot_change_them(mod_client):
+    post = PostFactory()
+    assert mod_client.get(f"/admin/posts/post/{post.pk}/change/").status_code == 200
+    assert mod_client.get("/admin/core/auditentry/").status_code == 200
+    assert mod_client.post(f"/admin/posts/post/{post.pk}/delete/", {"post": "yes"}).status_code == 403
 
 
 def test_the_queue_orders_by_severity_then_open_reports_on_the_target(mod_client):
