@@ -16,7 +16,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from analytics.models import RETENTION_BUCKETS, SOURCES, ChannelDay, Kind, RawEvent, VideoDay
+from analytics.models import RETENTION_BUCKETS, SOURCES, ChannelDay, DailyViewer, Kind, RawEvent, VideoDay
 from analytics.services import zone_for
 from socialflow.core import revenue
 from socialflow.core.exceptions import InvalidInput, NotFound
@@ -155,9 +155,21 @@ def _revenue(*, user_id: int, zone, rng: DateRange) -> dict:
     }
 
 
+def _unique_viewers(*, scope: str, scope_id: int, rng: DateRange) -> int:
+    """Distinct viewers over the whole range (a day's figure is that day's; someone who watched on
+    three days is one viewer of the period, not three)."""
+    return (
+        DailyViewer.objects.filter(scope=scope, scope_id=scope_id, day__gte=rng.start, day__lte=rng.end)
+        .values("viewer_key")
+        .distinct()
+        .count()
+    )
+
+
 def video_report(*, video, rng: DateRange) -> dict:
     rows = VideoDay.objects.filter(video_id=video.pk, day__gte=rng.start, day__lte=rng.end)
     days, totals, retention, sources = _series(rows, rng)
+    totals["unique_viewers"] = _unique_viewers(scope=DailyViewer.Scope.VIDEO, scope_id=video.pk, rng=rng)
     return {
         "video": {"id": str(video.pk), "title": video.title},
         "from": rng.start.isoformat(),
@@ -175,6 +187,7 @@ def video_report(*, video, rng: DateRange) -> dict:
 def channel_report(*, user, rng: DateRange, top: int = 10) -> dict:
     rows = ChannelDay.objects.filter(channel_id=user.pk, day__gte=rng.start, day__lte=rng.end)
     days, totals, retention, sources = _series(rows, rng, extra=("followers_gained", "followers_lost"))
+    totals["unique_viewers"] = _unique_viewers(scope=DailyViewer.Scope.CHANNEL, scope_id=user.pk, rng=rng)
     top_rows = list(
         VideoDay.objects.filter(channel_id=user.pk, day__gte=rng.start, day__lte=rng.end)
         .values("video_id")

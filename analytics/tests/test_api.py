@@ -161,3 +161,25 @@ def test_reports_take_a_bounded_number_of_queries(alice, alice_client, django_as
     assert len(data["top_videos"]) == 10
     with django_assert_max_num_queries(6):
         alice_client.get(f"/api/v1/analytics/videos/{videos[0].pk}")
+
+
+def test_unique_viewers_of_a_period_count_each_viewer_once(alice, alice_client):
+    video = VideoFactory(author=alice)
+    today = timezone.now().date()
+    yesterday = today - timedelta(days=1)
+    for day, viewer in ((yesterday, "u:1"), (today, "u:1"), (today, "u:2")):
+        RawEvent.objects.create(
+            kind="view",
+            occurred_at=timezone.now(),
+            day=day,
+            channel_id=alice.pk,
+            video_id=video.pk,
+            viewer_key=viewer,
+            source="feed",
+        )
+    services.aggregate_pending()
+    span = f"from={yesterday.isoformat()}&to={today.isoformat()}"
+    for url in (f"/api/v1/analytics/videos/{video.pk}?{span}", f"/api/v1/analytics/channel?{span}"):
+        data = alice_client.get(url).json()
+        assert [d["unique_viewers"] for d in data["days"]] == [1, 2]  # each day's own
+        assert data["totals"]["unique_viewers"] == 2  # u:1 watched on both days: one viewer
