@@ -146,3 +146,6 @@ class TipAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
         }
         return render(request, "admin/monetization/tip_refund.html", context)
+
+
+from monetization.ads import admin as ads_admin  # noqa: E402, F401  (registers the campaigns' admin)

@@ -364,3 +364,8 @@ class BalanceCheckpoint(models.Model):
 
     def __str__(self):
         return f"{self.total_minor} on {self.account_id} through entry {self.through_entry_id}"
+
+
+# --- ads (monetization/ads/models.py) --------------------------------------------------------------
+
+from monetization.ads.models import AdDecision, AdEvent, AdRevenueDay, Campaign  # noqa: E402, F401

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet, Sum
 
+from monetization.ads import selectors as ads_selectors
 from monetization.models import Account, AccountKind, BalanceCheckpoint, Entry, MembershipTier, Payout, Source
 from socialflow.core.money import Money
 
@@ -121,3 +122,14 @@ def payouts_for(*, user) -> QuerySet:
 def tiers_for(*, creator) -> QuerySet:
     """A creator's active membership tiers, cheapest first."""
     return MembershipTier.objects.filter(creator=creator, active=True).order_by("price_minor", "id")
+
+
+# --- ads ------------------------------------------------------------------------------------------
+
+
+def ad_revenue_by_video(*, start, end):
+    """Per video and currency, what advertisers were charged for impressions before it on UTC days
+    ``start`` to ``end`` (dates, both included): ``VideoAdRevenue`` rows (``video_id``,
+    ``creator_id``, ``impressions``, exact ``charged_micros``, ``amount`` in whole minor units).
+    The revenue-share job credits creators from it."""
+    return ads_selectors.ad_revenue_by_video(start=start, end=end)
