@@ -51,7 +51,7 @@ def test_the_price_is_never_above_the_winning_bid_nor_below_the_reserve(amounts,
         assert outcome is None
         return
     winning = max(amounts)
-    assert dict((b.campaign_id, b.bid_cpm_minor) for b in bids)[outcome.campaign_id] == winning
+    assert {b.campaign_id: b.bid_cpm_minor for b in bids}[outcome.campaign_id] == winning
     assert reserve <= outcome.price_cpm_minor <= winning
 
 
