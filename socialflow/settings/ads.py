@@ -5,6 +5,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from socialflow.envtools import env
 
+from .base import SPECTACULAR_SETTINGS
+
 # The lowest CPM (minor units of the campaign's currency per 1,000 impressions) an ad clears at;
 # bids below it never win, a lone bidder pays it.
 ADS_RESERVE_CPM_MINOR = env.int("ADS_RESERVE_CPM_MINOR", default=100)
@@ -19,3 +21,13 @@ if ADS_RESERVE_CPM_MINOR <= 0 or ADS_DECISION_TTL_S <= 0 or ADS_FREQUENCY_CAP_DE
     raise ImproperlyConfigured("ADS_RESERVE_CPM_MINOR, ADS_DECISION_TTL_S and ADS_FREQUENCY_CAP_DEFAULT are positive")
 if not 0 < ADS_BUDGET_MIN_MINOR <= ADS_BUDGET_MAX_MINOR or ADS_BID_MAX_CPM_MINOR < ADS_RESERVE_CPM_MINOR:
     raise ImproperlyConfigured("ADS budget bounds must be ordered and the bid cap at least the reserve price")
+
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "AdEventTypeEnum": "monetization.ads.models.AdEvent.Type",
+        "AdCampaignStatusEnum": "monetization.ads.models.Campaign.Status",
+        "AdDeviceEnum": "monetization.ads.models.Device",
+        # posts' ``type`` keeps its name now that ads' events have a ``type`` too
+        "TypeEnum": ["post", "repost"],
+    }
+)
