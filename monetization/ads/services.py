@@ -20,7 +20,7 @@ from monetization.ads import selectors as ads_selectors
 from monetization.ads.models import MICROS, AdDecision, AdEvent, AdRevenueDay, Campaign, Device
 from socialflow.core import territory
 from socialflow.core.audit import audit_record
-from socialflow.core.exceptions import Conflict, InvalidInput, NotFound
+from socialflow.core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from videos import selectors as video_selectors
 
 EDITABLE = (
@@ -56,7 +56,10 @@ MAX_TARGETS = 50
 
 
 def _creative(*, video_id, advertiser):
-    video = video_selectors.video_get_owned(video_id=video_id, user=advertiser)
+    try:
+        video = video_selectors.video_get_owned(video_id=video_id, user=advertiser)
+    except (NotFound, PermissionDenied):
+        raise InvalidInput("The creative must be one of your videos.", field="creative") from None
     if video.status != "ready":
         raise InvalidInput("The creative must be one of your videos that is ready.", field="creative")
     return video
