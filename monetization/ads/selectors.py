@@ -10,6 +10,8 @@ from monetization.ads.models import MICROS, AdDecision, AdRevenueDay, Campaign
 from socialflow.core.exceptions import NotFound
 from socialflow.core.money import Money
 
+MAX_ID = 2**63 - 1
+
 
 def campaigns_for(*, advertiser) -> QuerySet:
     return Campaign.objects.filter(advertiser=advertiser).select_related("creative")
@@ -18,8 +20,11 @@ def campaigns_for(*, advertiser) -> QuerySet:
 def campaign_get_own(*, campaign_id, advertiser) -> Campaign:
     """The caller's campaign, else ``NotFound`` (another advertiser's is not told apart from none)."""
     try:
-        return campaigns_for(advertiser=advertiser).get(pk=int(campaign_id))
-    except (Campaign.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        pk = int(campaign_id)
+        if not 0 < pk <= MAX_ID:  # beyond a bigint: no row of ours (and the driver would overflow)
+            raise ValueError(pk)
+        return campaigns_for(advertiser=advertiser).get(pk=pk)
+    except (Campaign.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("No such campaign.") from exc
 
 

@@ -410,7 +410,7 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ),
     # ads: an advertiser's own campaigns (the id here names nobody's); an ad is served before any
     # video the caller may see (no campaign in this world: 204), events name a served decision
-    # (monetization/ads/tests/test_api.py)
+    # (monetization/tests/ads/test_api.py)
     ("ads-campaigns", "GET"): Plain(signed_in(200)),
     ("ads-campaigns", "POST"): Plain(signed_in(400), body={}),
     ("ads-campaign", "GET"): Plain(signed_in(404)),

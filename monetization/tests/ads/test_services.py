@@ -10,7 +10,7 @@ from accounts.tests.factories import UserFactory
 from monetization import selectors as monetization_selectors
 from monetization.ads import services
 from monetization.ads.models import MICROS, AdDecision, AdEvent, AdRevenueDay, Campaign
-from monetization.ads.tests.factories import CampaignFactory
+from monetization.tests.ads.factories import CampaignFactory
 from socialflow.core import territory
 from socialflow.core.exceptions import Conflict, InvalidInput, NotFound
 from socialflow.core.models import AuditEntry

@@ -5,7 +5,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 from accounts.tests.factories import UserFactory
 from monetization.ads.models import Campaign
-from monetization.ads.tests.factories import CampaignFactory
+from monetization.tests.ads.factories import CampaignFactory
 from socialflow.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from conftest import bearer_client
 from monetization.ads.models import AdEvent, Campaign
-from monetization.ads.tests.factories import CampaignFactory
+from monetization.tests.ads.factories import CampaignFactory
 from socialflow.tests.openapi import assert_conforms
 from videos.tests.factories import VideoFactory
 
@@ -75,6 +75,7 @@ def test_other_advertisers_campaigns_are_404_and_lists_show_only_your_own():
     assert _call(stranger, "GET", f"{CAMPAIGNS}/{campaign.pk}").status_code == 404
     assert _call(stranger, "PATCH", f"{CAMPAIGNS}/{campaign.pk}", {"name": "mine"}).status_code == 404
     assert _call(stranger, "GET", CAMPAIGNS).json()["results"] == []
+    assert _call(stranger, "GET", f"{CAMPAIGNS}/99999999999999999999999").status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from django.db import connection, connections
 
 from monetization.ads import services
 from monetization.ads.models import AdDecision, AdEvent, AdRevenueDay, Campaign
-from monetization.ads.tests.factories import CampaignFactory
+from monetization.tests.ads.factories import CampaignFactory
 from videos.tests.factories import VideoFactory
 
 pytestmark = [
