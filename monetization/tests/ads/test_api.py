@@ -168,3 +168,15 @@ def test_serve_without_an_ad_is_204_and_bad_input_is_4xx():
         assert _call(client, "POST", "/api/v1/ads/events", body).status_code == 400
     unknown = {"decision_id": "00000000-0000-0000-0000-000000000000", "type": "impression"}
     assert _call(client, "POST", "/api/v1/ads/events", unknown).status_code == 404
+
+
+def test_serving_takes_a_fixed_number_of_queries_whatever_the_number_of_campaigns(django_assert_max_num_queries):
+    video, client = VideoFactory(), bearer_client(UserFactory())
+    for bid in range(200, 260):
+        CampaignFactory(bid_cpm_minor=bid)
+    # auth, the video and its tags, the access rules, candidates, today's decisions, the decision,
+    # the winner's campaign and creative
+    with django_assert_max_num_queries(12) as counted:
+        response = client.get(f"/api/v1/ads/serve?video={video.pk}")
+    assert response.status_code == 200 and response.json()["campaign"]
+    assert len(counted.captured_queries) <= 12
