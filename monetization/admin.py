@@ -212,3 +212,6 @@ class RevenueShareAdmin(ReadOnlyAdmin):
         "video_id", "period_start", "period_end", "gross_minor", "creators_minor", "currency", "created_at"
     ]  # fmt: skip
     show_full_result_count = False
+
+
+from monetization.ads import admin as ads_admin  # noqa: E402, F401  (registers the campaigns' admin)

@@ -11,3 +11,4 @@ class MonetizationConfig(AppConfig):
         webhooks.connect()
         access.set_membership_provider(services.MembershipProvider())
         revenue.set_revenue_provider(selectors.revenue_rows)
+        services.set_ad_revenue_source(selectors.ad_revenue_for_share)

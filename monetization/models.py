@@ -391,3 +391,8 @@ class RevenueShare(models.Model):
 
     def __str__(self) -> str:
         return f"Video {self.video_id}, {self.period_start:%Y-%m-%d %H:%M}–{self.period_end:%Y-%m-%d %H:%M}"
+
+
+# --- ads (monetization/ads/models.py) --------------------------------------------------------------
+
+from monetization.ads.models import AdDecision, AdEvent, AdRevenueDay, Campaign  # noqa: E402, F401

@@ -1,12 +1,15 @@
 """Ledger reads: balances are sums of entries (no stored balance), by kind, currency and source."""
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth
 
+from monetization.ads import selectors as ads_selectors
 from monetization.models import (
     Account,
     AccountKind,
@@ -18,6 +21,8 @@ from monetization.models import (
     Source,
 )
 from socialflow.core.money import Money
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -207,3 +212,29 @@ def earnings_over_time(*, user, start: datetime, end: datetime, by: str = "day")
         }
         for currency, sources in sorted(by_currency.items())
     ]
+
+
+# --- ads ------------------------------------------------------------------------------------------
+
+
+def ad_revenue_by_video(*, start, end):
+    """Per video and currency, what advertisers were charged for impressions before it on UTC days
+    ``start`` to ``end`` (dates, both included): ``VideoAdRevenue`` rows (``video_id``,
+    ``creator_id``, ``impressions``, exact ``charged_micros``, ``amount`` in whole minor units).
+    The revenue-share job credits creators from it."""
+    return ads_selectors.ad_revenue_by_video(start=start, end=end)
+
+
+def ad_revenue_for_share(*, start: datetime, end: datetime) -> dict[int, Money]:
+    """The revenue-share job's ad revenue source (registered in ``MonetizationConfig.ready``): each
+    video's ad revenue for the whole UTC days of ``[start, end)``, in ``MONETIZATION_CURRENCY``
+    (campaigns bid in it), whole minor units rounded down (the fractions stay with the platform)."""
+    first, last = start.astimezone(UTC).date(), (end.astimezone(UTC) - timedelta(microseconds=1)).date()
+    currency = settings.MONETIZATION_CURRENCY
+    by_video: dict[int, Money] = {}
+    for row in ad_revenue_by_video(start=first, end=last):
+        if row.currency != currency:
+            logger.warning("ad revenue of video %s in %s is not shared (not %s)", row.video_id, row.currency, currency)
+            continue
+        by_video[row.video_id] = row.amount
+    return by_video

@@ -1,3 +1,5 @@
+from django.urls import include, path
+
 from monetization.api import views
 from socialflow.api.routers import api_route as route
 
@@ -13,3 +15,6 @@ urlpatterns = [
         "monetization-membership-checkout",
     ),
 ]
+
+# Ads (monetization/ads/api): campaigns, serving, events.
+urlpatterns += [path("", include("monetization.ads.api.urls"))]

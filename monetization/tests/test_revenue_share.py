@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from accounts.tests.factories import UserFactory
 from copyright.models import Claim, Policy
 from monetization import selectors, services, tasks
+from monetization.ads.models import AdRevenueDay
 from monetization.models import AccountKind, Entry, RevenueShare, Source, Transaction
 from socialflow.celery import app as celery_app
 from socialflow.core.exceptions import InvalidInput
@@ -241,3 +242,17 @@ def test_concurrent_runs_of_a_period_pay_once():
     assert pending(label) == 1375 and pending(video.author) == 4125
     assert all(pending(v.author) == 5500 for v in others)
     assert selectors.ledger_unbalanced_transaction_ids() == []
+
+
+def test_the_registered_source_is_the_ads_revenue_of_each_video(settings):
+    # Ads record what impressions before a video charged, in micro-units; the job shares whole cents.
+    settings.MONETIZATION_CURRENCY = "USD"
+    video = VideoFactory()
+    for day, micros in ((DAY.date(), 1_234_567_890), (DAY.date() - timedelta(days=1), 999_000_000)):
+        AdRevenueDay.objects.create(
+            video=video, creator=video.author, day=day, currency="USD", impressions=3, charged_micros=micros
+        )
+    assert selectors.ad_revenue_for_share(start=DAY, end=NEXT) == {video.pk: usd(1234)}  # that day only
+    assert services.revenue_share_allocate(start=DAY, end=NEXT) == 1  # through the registered source
+    assert pending(video.author) == 1234 * 55 // 100 + (1 if 1234 * 55 % 100 >= 50 else 0)
+    assert services.revenue_share_allocate(start=DAY, end=NEXT) == 0

@@ -15,5 +15,6 @@ from .live import *  # noqa: F403
 from .notifications import *  # noqa: F403
 from .moderation import *  # noqa: F403
 from .monetization import *  # noqa: F403
+from .ads import *  # noqa: F403
 from .copyright import *  # noqa: F403
 from .analytics import *  # noqa: F403

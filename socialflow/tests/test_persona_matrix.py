@@ -408,6 +408,15 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ("monetization-membership-checkout", "POST"): Exempt(
         "a creator's tier by username: monetization/tests/test_memberships.py"
     ),
+    # ads: an advertiser's own campaigns (the id here names nobody's); an ad is served before any
+    # video the caller may see (no campaign in this world: 204), events name a served decision
+    # (monetization/tests/ads/test_api.py)
+    ("ads-campaigns", "GET"): Plain(signed_in(200)),
+    ("ads-campaigns", "POST"): Plain(signed_in(400), body={}),
+    ("ads-campaign", "GET"): Plain(signed_in(404)),
+    ("ads-campaign", "PATCH"): Plain(signed_in(404), body={"name": "renamed"}),
+    ("ads-serve", "GET"): Obj("video", read(204)),
+    ("ads-events", "POST"): Plain(everyone(400), body={}),
     # notifications
     ("notifications-list", "GET"): Plain(signed_in(200), kind="notification", listed=lambda p, s, sees: p == "owner"),
     ("notifications-unread-count", "GET"): Plain(signed_in(200)),
@@ -662,6 +671,8 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "copyright-claim-appeal": lambda: "copyright/claims/999999/appeal",
         "analytics-video": lambda: f"analytics/videos/{obj.pk}",
         "analytics-shares": lambda: "analytics/shares",
+        "ads-campaign": lambda: "ads/campaigns/999999",
+        "ads-serve": lambda: f"ads/serve?video={obj.pk}",
     }
     if name in by_name:
         return "/api/v1/" + by_name[name]()
@@ -697,6 +708,8 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "monetization-connect": "monetization/connect",
         "monetization-payouts": "monetization/payouts",
         "monetization-tiers": "monetization/tiers",
+        "ads-campaigns": "ads/campaigns",
+        "ads-events": "ads/events",
         "notifications-list": "notifications",
         "notifications-unread-count": "notifications/unread-count",
         "notifications-mark-read": "notifications/mark-read",

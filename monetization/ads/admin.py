@@ -1,0 +1,86 @@
+"""Ad campaigns in the admin: moderators review them (approve, reject with a reason) through
+``monetization.ads.services``; every review is in the audit log. Spend is read-only."""
+
+from django.contrib import admin, messages
+
+from monetization.ads import services
+from monetization.ads.models import Campaign
+from socialflow.core.admin_actions import confirmed_reason, reason_page
+from socialflow.core.exceptions import DomainError
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "name",
+        "advertiser",
+        "status",
+        "budget_minor",
+        "bid_cpm_minor",
+        "spent_micros",
+        "starts_at",
+        "ends_at",
+    ]
+    list_filter = ["status", "paused", "currency"]
+    search_fields = ["name", "advertiser__username"]
+    list_select_related = ["advertiser"]
+    raw_id_fields = ["advertiser", "creative"]
+    fields = readonly_fields = [
+        "advertiser",
+        "name",
+        "creative",
+        "click_url",
+        "currency",
+        "budget_minor",
+        "bid_cpm_minor",
+        "spent_micros",
+        "starts_at",
+        "ends_at",
+        "paused",
+        "target_tags",
+        "target_countries",
+        "target_devices",
+        "target_age_min",
+        "target_age_max",
+        "frequency_cap",
+        "status",
+        "review_reason",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _review(self, request, queryset, review, reason: str) -> int:
+        done = 0
+        for campaign in queryset:
+            try:
+                review(campaign=campaign, by=request.user, reason=reason)
+            except DomainError as exc:
+                self.message_user(request, f"Campaign {campaign.pk}: {exc.message}", level=messages.ERROR)
+            else:
+                done += 1
+        return done
+
+    @admin.action(description="Approve selected campaigns")
+    def approve(self, request, queryset):
+        done = self._review(request, queryset, services.campaign_approve, "")
+        if done:
+            self.message_user(request, f"Approved {done} campaign(s).", level=messages.SUCCESS)
+
+    @admin.action(description="Reject selected campaigns (asks why)")
+    def reject(self, request, queryset):
+        reason = confirmed_reason(request)
+        if reason is None:
+            return reason_page(self, request, queryset, title="Reject campaigns")
+        done = self._review(request, queryset, services.campaign_reject, reason)
+        if done:
+            self.message_user(request, f"Rejected {done} campaign(s).", level=messages.SUCCESS)

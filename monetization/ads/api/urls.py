@@ -1,0 +1,9 @@
+from monetization.ads.api import views
+from socialflow.api.routers import api_route as route
+
+urlpatterns = [
+    route("ads/campaigns", views.CampaignsView.as_view(), "ads-campaigns"),
+    route(r"ads/campaigns/(?P<campaign_id>[0-9]+)", views.CampaignDetailView.as_view(), "ads-campaign"),
+    route("ads/serve", views.AdServeView.as_view(), "ads-serve"),
+    route("ads/events", views.AdEventsView.as_view(), "ads-events"),
+]

@@ -1,0 +1,96 @@
+"""Reads of ads: an advertiser's campaigns, the campaigns that may bid now, how often a viewer saw
+each today, and the per-video ad revenue the revenue-share job pays out."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from django.db.models import Count, F, QuerySet, Sum
+
+from monetization.ads.models import MICROS, AdDecision, AdRevenueDay, Campaign
+from socialflow.core.exceptions import NotFound
+from socialflow.core.money import Money
+
+MAX_ID = 2**63 - 1
+
+
+def campaigns_for(*, advertiser) -> QuerySet:
+    return Campaign.objects.filter(advertiser=advertiser).select_related("creative")
+
+
+def campaign_get_own(*, campaign_id, advertiser) -> Campaign:
+    """The caller's campaign, else ``NotFound`` (another advertiser's is not told apart from none)."""
+    try:
+        pk = int(campaign_id)
+        if not 0 < pk <= MAX_ID:  # beyond a bigint: no row of ours (and the driver would overflow)
+            raise ValueError(pk)
+        return campaigns_for(advertiser=advertiser).get(pk=pk)
+    except (Campaign.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("No such campaign.") from exc
+
+
+def campaigns_serving(*, now: datetime, currency: str) -> list[Campaign]:
+    """Approved, not paused, inside their schedule, budget left, creative ready and not moderated."""
+    return list(
+        Campaign.objects.filter(
+            status=Campaign.Status.APPROVED,
+            paused=False,
+            currency=currency,
+            starts_at__lte=now,
+            ends_at__gt=now,
+            spent_micros__lt=F("budget_minor") * MICROS,
+            creative__status="ready",
+            creative__moderation_status="visible",
+        ).order_by("id")
+    )
+
+
+def day_start(now: datetime) -> datetime:
+    """The start of ``now``'s UTC day (frequency caps and revenue rows count UTC days)."""
+    return datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
+
+
+def served_today(*, campaign_ids: list[int], viewer_key: str, now: datetime) -> dict[int, int]:
+    """How many decisions of each campaign this viewer was served since the UTC day began."""
+    start = day_start(now)
+    rows = (
+        AdDecision.objects.filter(campaign_id__in=campaign_ids, viewer_key=viewer_key, created_at__gte=start)
+        .values("campaign_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["campaign_id"]: row["n"] for row in rows}
+
+
+def decision_get(*, decision_id) -> AdDecision:
+    try:
+        return AdDecision.objects.select_related("video").get(pk=decision_id)
+    except (AdDecision.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("No such ad decision.") from exc
+
+
+@dataclass(frozen=True)
+class VideoAdRevenue:
+    video_id: int
+    creator_id: int
+    impressions: int
+    charged_micros: int
+    currency: str
+
+    @property
+    def amount(self) -> Money:
+        """Whole minor units (rounded down); the fractions of a unit stay with the platform."""
+        return Money(self.charged_micros // MICROS, self.currency)
+
+
+def ad_revenue_by_video(*, start: date, end: date) -> list[VideoAdRevenue]:
+    """What advertisers were charged for impressions before each video on UTC days ``start`` to
+    ``end`` (both included), per video and currency, in video id order."""
+    rows = (
+        AdRevenueDay.objects.filter(day__gte=start, day__lte=end)
+        .values("video_id", "creator_id", "currency")
+        .annotate(impressions=Sum("impressions"), charged=Sum("charged_micros"))
+        .order_by("video_id", "currency")
+    )
+    return [
+        VideoAdRevenue(row["video_id"], row["creator_id"], row["impressions"], row["charged"], row["currency"])
+        for row in rows
+    ]
