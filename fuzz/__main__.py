@@ -37,8 +37,9 @@ def _free_port() -> int:
 
 
 def _prepare(env: dict) -> str:
-    """Migrate and seed a fresh database; return an access token of a seeded user."""
-    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]):
+    """Migrate and seed a fresh database, record dj-stripe's webhook endpoint; return an access
+    token of a seeded user."""
+    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"], ["stripe_webhook_endpoint"]):
         subprocess.run([str(BIN / "python"), "manage.py", *command], cwd=ROOT, env=env, check=True)
     script = (
         "import django; django.setup();"
@@ -64,6 +65,18 @@ def _wait_ready(url: str, server: subprocess.Popen, timeout_s: float = 60) -> No
         except OSError:
             time.sleep(0.5)
     raise SystemExit(f"the server did not answer {url} within {timeout_s:.0f} s")
+
+
+def _wait_listening(port: int, process: subprocess.Popen, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the local Stripe server exited with {process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.3)
+    raise SystemExit(f"the local Stripe server did not listen on {port} within {timeout_s:.0f} s")
 
 
 def main() -> int:
@@ -95,9 +108,14 @@ def main() -> int:
 
 
 def _serve_and_fuzz(env: dict, var_dir: str, examples: str) -> int:
-    token = _prepare(env)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    # Payments answer from the embedded mode's local Stripe-compatible server, as under make run
+    # (without it every payment operation is a 503); its signed webhooks come back to this server.
+    env["STRIPE_LOCAL_PORT"] = str(_free_port())
+    env["SITE_URL"] = base
+    token = _prepare(env)
+    stripe = subprocess.Popen([str(BIN / "python"), "manage.py", "devstripe"], cwd=ROOT, env=env)
     server = subprocess.Popen(
         [
             str(BIN / "uvicorn"),
@@ -116,6 +134,7 @@ def _serve_and_fuzz(env: dict, var_dir: str, examples: str) -> int:
     )
     try:
         _wait_ready(f"{base}/api/schema/", server)
+        _wait_listening(int(env["STRIPE_LOCAL_PORT"]), stripe)
         command = [
             str(BIN / "schemathesis"),
             "run",
@@ -145,11 +164,12 @@ def _serve_and_fuzz(env: dict, var_dir: str, examples: str) -> int:
         command += sys.argv[1:]
         return subprocess.run(command, cwd=var_dir, env=env).returncode
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for process in (server, stripe):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from collections import OrderedDict
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,6 +26,8 @@ from monetization.api.serializers import (
 from socialflow.api.pagination import CURSOR_PARAMS, CursorPagination
 from socialflow.core import access
 from socialflow.core.exceptions import NotFound
+
+NO_SUCH_USER = OpenApiResponse(description="No such user (or not visible to the caller).")
 
 
 class EntryPagination(CursorPagination):
@@ -63,7 +65,7 @@ class TipCreateView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=TipCreateSerializer, responses={201: TipSerializer})
+    @extend_schema(request=TipCreateSerializer, responses={201: TipSerializer, 404: NO_SUCH_USER})
     def post(self, request):
         data = TipCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -110,7 +112,13 @@ class PayoutsView(generics.GenericAPIView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(PayoutSerializer(page, many=True).data)
 
-    @extend_schema(request=PayoutCreateSerializer, responses={201: PayoutSerializer})
+    @extend_schema(
+        request=PayoutCreateSerializer,
+        responses={
+            201: PayoutSerializer,
+            409: OpenApiResponse(description="Payouts are not set up yet (Stripe Connect onboarding)."),
+        },
+    )
     def post(self, request):
         data = PayoutCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -143,7 +151,10 @@ class TiersView(generics.GenericAPIView):
             creator = self.request.user
         return selectors.tiers_for(creator=creator)
 
-    @extend_schema(parameters=[*CURSOR_PARAMS, OpenApiParameter("creator", str, description="a username")])
+    @extend_schema(
+        parameters=[*CURSOR_PARAMS, OpenApiParameter("creator", str, description="a username")],
+        responses={200: TierSerializer(many=True), 404: NO_SUCH_USER},
+    )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(TierSerializer(page, many=True).data)
@@ -165,7 +176,10 @@ class MembershipCheckoutView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=CheckoutRequestSerializer, responses=CheckoutSerializer)
+    @extend_schema(
+        request=CheckoutRequestSerializer,
+        responses={200: CheckoutSerializer, 409: OpenApiResponse(description="Already a member of this channel.")},
+    )
     def post(self, request, username):
         data = CheckoutRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
