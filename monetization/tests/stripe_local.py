@@ -69,6 +69,15 @@ class LocalStripe:
         ls_resources.store.clear()
         ls_webhooks._webhooks.clear()
 
+    def call(self, fn, timeout: float = 15.0):
+        """Run ``fn()`` on the server's event loop and return its result: localstripe schedules its
+        webhooks with ``asyncio.ensure_future``, which needs that loop (the test's thread has none)."""
+
+        async def run():
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout)
+
     def webhooks_to(self, url: str, secret: str) -> None:
         ls_webhooks._webhooks.clear()
         ls_webhooks.register_webhook("socialflow", url, secret, None)

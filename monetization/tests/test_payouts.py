@@ -137,7 +137,7 @@ def test_not_onboarded_is_a_conflict(alice):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite has none)")
 def test_concurrent_payouts_never_exceed_the_available_balance(local_stripe, alice):
     account = gateway.account_create(email="", country="US", metadata={}, idempotency_key="concurrent")
-    devstripe.Account._api_retrieve(account["id"])._complete_onboarding()
+    local_stripe.call(lambda: devstripe.Account._api_retrieve(account["id"])._complete_onboarding())
     ConnectAccount.objects.create(user=alice, stripe_account_id=account["id"], payouts_enabled=True)
     _earn(alice, 5000)
     services.creator_account(alice, AccountKind.CREATOR_AVAILABLE, "USD")
