@@ -575,7 +575,8 @@ def main(argv: list[str]) -> int:
             env=app_env(workdir, "migrate", common),
             capture_output=True,
             text=True,
-            timeout=180,
+            # The release step: dj-stripe's own migrations alone take minutes on a busy 2-core box.
+            timeout=600,
         )
         if migrate.returncode != 0:
             log(f"migrate failed:\n{migrate.stderr[-3000:]}")
