@@ -51,8 +51,8 @@ ALLOWED_HOSTS = ["*"]
 # room. Two xdist workers × 40 stay under PostgreSQL's default max_connections (100).
 if "pool" in DATABASES["default"].get("OPTIONS", {}):
     DATABASES["default"]["OPTIONS"]["pool"]["max_size"] = 40
-# dj-stripe's migration history takes minutes on SQLite (table rebuilds): there tests create its
-# tables straight from the models (syncdb), the same schema without replaying the history.
-# PostgreSQL runs the migrations (syncdb would create them before the user table they point at).
+# dj-stripe's tables straight from its models on SQLite (syncdb): the schema its squashed migration
+# (monetization/djstripe_migrations) creates, a few seconds sooner per test database. PostgreSQL
+# runs the migration (syncdb would create them before the user table they point at).
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     MIGRATION_MODULES = {"djstripe": None}

@@ -82,3 +82,6 @@ DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 STRIPE_WEBHOOK_UUID = uuid.UUID(env.str("STRIPE_WEBHOOK_UUID", default="5f1d9a52-7c1e-4b8e-9a55-50c1a1f10f10"))
 # A signature older than this is refused (replayed or stale delivery).
 STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
+
+# dj-stripe's migrations, squashed (monetization/djstripe_migrations/__init__.py says why).
+MIGRATION_MODULES = {"djstripe": "monetization.djstripe_migrations"}
