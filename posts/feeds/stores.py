@@ -44,6 +44,23 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(cap + 1))
 return 1
 """
 
+# The warm marker holds the run id of the Redis server that set it. A Redis restarted from its AOF
+# may have lost its last acknowledged writes (appendfsync everysec postpones a write while an fsync
+# is slow), timeline entries among them, and still hold the marker: a marker another server run
+# set reads as cold, so that timeline is rebuilt (merged) from the database on its next read.
+# KEYS[1] warm marker; ARGV[1] its TTL in seconds. TOUCH returns 1 when warm.
+_RUN_ID = "local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')\n"
+TOUCH_SCRIPT = (
+    _RUN_ID
+    + """
+local was = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], run, 'EX', ARGV[1])
+if was == run then return 1 end
+return 0
+"""
+)
+MARK_WARM_SCRIPT = _RUN_ID + "redis.call('SET', KEYS[1], run, 'EX', ARGV[1])\nreturn 1\n"
+
 
 class TimelineStore(abc.ABC):
     """The interface the feed service talks to. Entries are ``(post_id, original_id | None)``."""
@@ -101,6 +118,8 @@ class RedisTimelineStore(TimelineStore):
     def __init__(self, client=None):
         self.redis = client or get_redis()
         self._push = self.redis.register_script(PUSH_SCRIPT)
+        self._touch = self.redis.register_script(TOUCH_SCRIPT)
+        self._mark_warm = self.redis.register_script(MARK_WARM_SCRIPT)
 
     def key(self, user_id: int) -> str:
         return f"{self.prefix}:{user_id}"
@@ -146,12 +165,12 @@ class RedisTimelineStore(TimelineStore):
         pipe.execute()
 
     def touch(self, *, user_id):
-        # SET … GET refreshes the marker's TTL and tells whether it existed, in one round trip.
+        # One round trip: refreshes the marker's TTL and tells whether this server run set it.
         ttl = int(self.warm_ttl().total_seconds())
-        return self.redis.set(f"{self.key(user_id)}:warm", 1, ex=ttl, get=True) is not None
+        return self._touch(keys=[f"{self.key(user_id)}:warm"], args=[ttl]) == 1
 
     def mark_warm(self, *, user_id):
-        self.redis.set(f"{self.key(user_id)}:warm", 1, ex=int(self.warm_ttl().total_seconds()))
+        self._mark_warm(keys=[f"{self.key(user_id)}:warm"], args=[int(self.warm_ttl().total_seconds())])
 
     def clear(self, *, user_id):
         key = self.key(user_id)

@@ -63,6 +63,24 @@ def test_it_rebuilds_a_cold_timeline_from_the_database(store, alice, bob, charli
     assert store.touch(user_id=bob.pk) is True
 
 
+def test_a_redis_restart_that_lost_an_entry_rebuilds_the_timeline(store, alice, bob, django_capture_on_commit_callbacks):
+    """A Redis restarted from its AOF can keep a warm marker yet lose the last writes before the
+    kill: a marker set by another server run reads as cold, and the next read merges the database in."""
+    if store.__class__.__name__ != "RedisTimelineStore":
+        pytest.skip("the database store has no restarts to survive")
+    accounts_services.follow_create(follower=bob, followee=alice)
+    activate(alice, bob)
+    store.mark_warm(user_id=bob.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        kept, lost = post(alice, "kept"), post(alice, "lost in the restart")
+    store.remove(user_ids=[bob.pk], post_ids=[lost.pk])  # the write the restart lost
+    assert store.touch(user_id=bob.pk) is True
+    store.redis.set(f"{store.key(bob.pk)}:warm", "run-id-of-the-server-before-the-restart")
+
+    assert feed_ids(bob, store) == [lost.pk, kept.pk]
+    assert store.touch(user_id=bob.pk) is True
+
+
 def test_it_bounds_a_rebuild_per_followee(store, settings, alice, bob):
     settings.FEED_REBUILD_PER_AUTHOR = 2
     accounts_services.follow_create(follower=bob, followee=alice)
