@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from notifications import delivery, selectors, services
+from socialflow.reliability.queue import behind_the_backlog
 
 
 @shared_task(acks_late=True)
@@ -30,10 +31,16 @@ def notify_followers_chunk(chunk_id: int) -> int:
 
 
 @shared_task(acks_late=True)
-def redrive_fan_outs() -> int:
+def redrive_fan_outs(queued_at: str | None = None) -> int:
     """Periodic (CELERY_BEAT_SCHEDULE["notifications-redrive-fan-outs"]): queue again the follower
-    fan-outs and chunks whose message was lost; returns how many tasks were queued."""
-    fan_out_ids, chunk_ids = services.fan_outs_requeue_stuck(quiet_for=settings.NOTIFICATIONS_FANOUT_REDRIVE_AFTER)
+    fan-outs and chunks whose message was lost, judged from behind the queue's backlog
+    (``behind_the_backlog``); returns how many tasks were queued."""
+    as_of = behind_the_backlog(redrive_fan_outs, queued_at)
+    if as_of is None:
+        return 0
+    fan_out_ids, chunk_ids = services.fan_outs_requeue_stuck(
+        quiet_for=settings.NOTIFICATIONS_FANOUT_REDRIVE_AFTER, as_of=as_of
+    )
     for fan_out_id in fan_out_ids:
         fan_out_to_followers.delay(fan_out_id)
     for chunk_id in chunk_ids:

@@ -89,16 +89,17 @@ def fan_out_settle(*, fan_out_id: int) -> bool:
     )
 
 
-def fan_outs_requeue_stuck(*, quiet_for: timedelta, limit: int = 1000) -> tuple[list[int], list[int]]:
+def fan_outs_requeue_stuck(*, quiet_for: timedelta, as_of=None, limit: int = 1000) -> tuple[list[int], list[int]]:
     """Reconcile. Returns (fan-out ids to plan again, chunk ids to run again).
 
     A fan-out is stuck when it has no chunks yet and nothing happened to it for ``quiet_for``
     (its message was lost, or its worker died before planning); a chunk when it is not done and
     was last queued or claimed longer ago than that. Both are marked queued now, so a slow queue
     gets them again only after another quiet period. Fan-outs whose chunks are all done are settled.
+    ``as_of`` (default now): quiet means quiet since ``quiet_for`` before it (``behind_the_backlog``).
     """
     now = timezone.now()
-    deadline = now - quiet_for
+    deadline = (as_of or now) - quiet_for
     has_chunks = Exists(FanOutChunk.objects.filter(fan_out_id=OuterRef("pk")))
     open_chunks = Exists(FanOutChunk.objects.filter(fan_out_id=OuterRef("pk")).exclude(status=FanOutChunk.Status.DONE))
     with transaction.atomic():

@@ -454,9 +454,9 @@ def test_it_redrives_a_fan_out_the_broker_lost(alice, bob, target, settings):
     Follow.objects.create(follower=bob, followee=alice)
     fan_out = services.notify_followers(author=alice, kind="live_started", target=target)  # on_commit never runs
     assert not Notification.objects.exists()
-    assert tasks.redrive_fan_outs() == 0  # not quiet for long enough yet
+    assert tasks.redrive_fan_outs(queued_at=timezone.now().isoformat()) == 0  # not quiet for long enough yet
     with time_machine.travel(timezone.now() + settings.NOTIFICATIONS_FANOUT_REDRIVE_AFTER + timedelta(seconds=1)):
-        assert tasks.redrive_fan_outs() == 1
+        assert tasks.redrive_fan_outs(queued_at=timezone.now().isoformat()) == 1
     fan_out.refresh_from_db()
     assert fan_out.status == FollowerFanOut.Status.DONE
     assert Notification.objects.get().recipient == bob
@@ -467,7 +467,7 @@ def test_it_redrives_a_fan_out_whose_worker_died_before_planning(alice, bob, tar
     fan_out = services.notify_followers(author=alice, kind="new_video", target=target)
     services.fan_out_claim(fan_out_id=fan_out.pk)
     with time_machine.travel(timezone.now() + timedelta(minutes=1)):
-        assert tasks.redrive_fan_outs() == 1
+        assert tasks.redrive_fan_outs(queued_at=timezone.now().isoformat()) == 1
     fan_out.refresh_from_db()
     assert fan_out.status == FollowerFanOut.Status.DONE
     assert Notification.objects.count() == 1
@@ -487,8 +487,8 @@ def test_it_redrives_a_chunk_whose_message_was_lost(alice, bob, target, settings
     fan_out.refresh_from_db()
     assert fan_out.status == FollowerFanOut.Status.RUNNING
     with time_machine.travel(timezone.now() + timedelta(minutes=1)):
-        assert tasks.redrive_fan_outs() == 1  # just the lost chunk
-        assert tasks.redrive_fan_outs() == 0  # and once: nothing is left
+        assert tasks.redrive_fan_outs(queued_at=timezone.now().isoformat()) == 1  # just the lost chunk
+        assert tasks.redrive_fan_outs(queued_at=timezone.now().isoformat()) == 0  # and once: nothing is left
     fan_out.refresh_from_db()
     assert fan_out.status == FollowerFanOut.Status.DONE
     assert sorted(Notification.objects.values_list("recipient__username", flat=True)) == sorted(
@@ -514,7 +514,7 @@ def test_the_reconcile_settles_a_fan_out_whose_last_chunks_finished_together(ali
     fan_out = services.notify_followers(author=alice, kind="new_video", target=target)
     (chunk_id,) = services.fan_out_plan(fan_out=services.fan_out_claim(fan_out_id=fan_out.pk))
     FanOutChunk.objects.filter(pk=chunk_id).update(status=FanOutChunk.Status.DONE)  # settle missed
-    assert tasks.redrive_fan_outs() == 0
+    assert tasks.redrive_fan_outs(queued_at=timezone.now().isoformat()) == 0
     fan_out.refresh_from_db()
     assert fan_out.status == FollowerFanOut.Status.DONE
 

@@ -63,7 +63,9 @@ def test_it_rebuilds_a_cold_timeline_from_the_database(store, alice, bob, charli
     assert store.touch(user_id=bob.pk) is True
 
 
-def test_a_redis_restart_that_lost_an_entry_rebuilds_the_timeline(store, alice, bob, django_capture_on_commit_callbacks):
+def test_a_redis_restart_that_lost_an_entry_rebuilds_the_timeline(
+    store, alice, bob, django_capture_on_commit_callbacks
+):
     """A Redis restarted from its AOF can keep a warm marker yet lose the last writes before the
     kill: a marker set by another server run reads as cold, and the next read merges the database in."""
     if store.__class__.__name__ != "RedisTimelineStore":

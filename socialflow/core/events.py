@@ -48,7 +48,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from socialflow.core.models import Event, HandlerRun
-from socialflow.reliability.queue import enqueue
+from socialflow.reliability.queue import behind_the_backlog, enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -356,7 +356,7 @@ def event_settle(*, event_id: int) -> bool:
 
 
 def events_requeue_stuck(
-    *, pending_older_than: timedelta, running_older_than: timedelta, limit: int = 1000
+    *, pending_older_than: timedelta, running_older_than: timedelta, as_of=None, limit: int = 1000
 ) -> tuple[list[int], list[int]]:
     """Reconcile. Returns (event ids to dispatch, run ids to run) and, on the way, releases runs
     stuck in RUNNING (their transaction never committed, so a rerun is safe) and settles events
@@ -366,8 +366,12 @@ def events_requeue_stuck(
     claimed on this host by a process that no longer exists (a SIGKILLed worker). Other hosts'
     processes cannot be checked from here: their runs wait for the timeout. A wrong guess (a pid
     reused, a claimer still alive) costs nothing: the claimer's DONE mark checks its claim, so its
-    work rolls back and the run is simply done again."""
+    work rolls back and the run is simply done again.
+
+    ``as_of`` (default now): events and runs count as pending only if they were due
+    ``pending_older_than`` before it (``behind_the_backlog`` says why a re-drive passes it)."""
     now = timezone.now()
+    as_of = as_of or now
     stuck = Q(started_at__lt=now - running_older_than)
     claimed_here = HandlerRun.objects.filter(status=HandlerRun.Status.RUNNING, claimed_host=_this_host())
     for pk, pid, attempts in claimed_here.values_list("pk", "claimed_pid", "attempts"):
@@ -382,13 +386,14 @@ def events_requeue_stuck(
         status=HandlerRun.Status.FAILED, finished_at=now, last_error="worker lost while running, attempts used up"
     )
     event_ids = list(
-        Event.objects.filter(status=Event.Status.PENDING, created_at__lt=now - pending_older_than)
+        Event.objects.filter(status=Event.Status.PENDING, created_at__lt=as_of - pending_older_than)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
     run_ids = list(
+        # A retry (attempts > 0) waits in a worker for its countdown, not in the queue: due is due.
         HandlerRun.objects.filter(status=HandlerRun.Status.PENDING, next_attempt_at__lte=now)
-        .exclude(next_attempt_at__gt=now - pending_older_than, attempts=0)
+        .exclude(next_attempt_at__gt=as_of - pending_older_than, attempts=0)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -469,11 +474,17 @@ def _run_and_schedule_retry(run_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def redrive_events() -> int:
+def redrive_events(queued_at: str | None = None) -> int:
     """Periodic (CELERY_BEAT_SCHEDULE["core-events-redrive"]): dispatch lost events, re-queue due
-    and released runs. Returns how many tasks were queued."""
+    and released runs, judged from behind the queue's backlog (``behind_the_backlog``). Returns
+    how many tasks were queued."""
+    as_of = behind_the_backlog(redrive_events, queued_at)
+    if as_of is None:
+        return 0
     event_ids, run_ids = events_requeue_stuck(
-        pending_older_than=settings.EVENTS_REDRIVE_AFTER, running_older_than=settings.EVENTS_HANDLER_TIMEOUT
+        pending_older_than=settings.EVENTS_REDRIVE_AFTER,
+        running_older_than=settings.EVENTS_HANDLER_TIMEOUT,
+        as_of=as_of,
     )
     for event_id in event_ids:
         dispatch_event.delay(event_id)

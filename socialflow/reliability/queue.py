@@ -7,10 +7,12 @@ the ``DeferredTask`` table; ``redrive_deferred_tasks`` publishes it once the bro
 """
 
 import logging
+from datetime import datetime
 from importlib import import_module
 
 from celery import current_app
 from django.db import transaction
+from django.utils import timezone
 
 from socialflow.redis import REDIS_DOWN_ERRORS, redis_marked_down
 from socialflow.reliability.services import deferred_task_create
@@ -52,3 +54,19 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
     """``enqueue`` (a task or its name) once the current transaction commits (at once outside a
     transaction)."""
     transaction.on_commit(lambda: enqueue(task, *args, **kwargs))
+
+
+def behind_the_backlog(task, queued_at: str | None) -> datetime | None:
+    """For a periodic re-drive of lost messages: when it is called by beat (``queued_at`` None), it
+    sends ``task`` once more to the back of its queue, stamped with the time, and returns None; the
+    stamped call gets that time back.
+
+    The queue is first in, first out: by the time the stamped call runs, every message queued
+    before the stamp has been taken by a worker. Work still pending from before the stamp was
+    lost (or is still running), while work waiting in a long backlog is not: a re-drive judging
+    by the stamp, not by its own start, never floods a slow queue with duplicates of what it is
+    about to do anyway."""
+    if queued_at is not None:
+        return min(datetime.fromisoformat(queued_at), timezone.now())
+    task.delay(queued_at=timezone.now().isoformat())
+    return None

@@ -233,7 +233,7 @@ def test_it_redrives_events_whose_dispatch_was_lost(event_handler, django_captur
     events.redrive_events.delay()
     assert seen == []  # too young: its own message may still be on the way
     with _later(61):
-        assert events.redrive_events.delay().get() == 1
+        assert events.redrive_events(queued_at=timezone.now().isoformat()) == 1
     assert seen == [5]
     event.refresh_from_db()
     assert event.status == Event.Status.DONE
@@ -350,3 +350,28 @@ def test_it_lists_every_declared_event_in_the_architecture_doc():
         row = next((line for line in section.splitlines() if line.startswith(f"| `{name}` |")), None)
         assert row is not None, f"{name} is missing from docs/architecture.md"
         assert row.split(" | ")[1] == ", ".join(f"`{f}`" for f in spec.fields), name
+
+
+def test_the_redrive_judges_from_behind_the_backlog(event_handler, django_capture_on_commit_callbacks, monkeypatch):
+    """Beat's call only re-queues the re-drive, stamped; the stamped call ignores work that was not
+    yet overdue at the stamp (it may be waiting in the backlog the re-drive itself waited behind)."""
+    seen = []
+    event_handler("test.happened", lambda event: seen.append(event.pk), name="test.seen")
+    with django_capture_on_commit_callbacks(execute=False):
+        event = events.record("test.happened", thing_id=5)
+    queued = []
+    monkeypatch.setattr(events.redrive_events, "delay", lambda **kwargs: queued.append(kwargs))
+    with _later(61):
+        assert events.redrive_events() == 0
+        [stamp] = queued
+        assert seen == []
+    with _later(61 + 45):  # the stamped call ran 45 s later: at its stamp the event was 61 s old
+        assert events.redrive_events(**stamp) == 1
+    assert seen == [event.pk]
+
+    with django_capture_on_commit_callbacks(execute=False):
+        young = events.record("test.happened", thing_id=6)
+    stamp = {"queued_at": timezone.now().isoformat()}
+    with _later(45):  # overdue now, but 0 s old at the stamp: still in the backlog, not lost
+        assert events.redrive_events(**stamp) == 0
+    assert young.pk not in seen
