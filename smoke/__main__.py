@@ -249,7 +249,7 @@ def run(args) -> int:
     stack = Stack(wd, env)
     started = time.monotonic()
     try:
-        stack.clone_repo()
+        stack.clone_repo(reuse_venv=args.reuse_venv)
         figures["boot_s"] = round(stack.start(), 1)
         roles_at_boot = {role for role, pids in stack.kinds().items() if pids}
         log(f"up on {stack.base} in {figures['boot_s']} s; processes: {stack.kinds()}")
@@ -372,6 +372,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--threads", type=int, default=6, help="concurrent REST clients")
     parser.add_argument("--converge-s", type=float, default=300.0, help="how long tasks may take to settle")
     parser.add_argument("--keep", action="store_true", help="keep the clone and logs")
+    parser.add_argument(
+        "--reuse-venv", action="store_true", help="give the clone this checkout's .venv instead of building one"
+    )
     parser.add_argument(
         "--no-kill-worker", dest="kill_worker", action="store_false", help="skip killing the worker mid-way"
     )

@@ -127,8 +127,12 @@ class Stack:
         self.make: subprocess.Popen | None = None
         self.log_path = workdir / "make-run.log"
 
-    def clone_repo(self) -> None:
+    def clone_repo(self, *, reuse_venv: bool = False) -> None:
         subprocess.run(["git", "clone", "--quiet", str(REPO), str(self.clone)], check=True)
+        if reuse_venv and (REPO / ".venv" / "bin" / "python").exists():
+            # This checkout's virtualenv, not a new one: make run still checks it against the
+            # clone's requirements.txt. CI's embedded smoke builds its own, as a new user would.
+            (self.clone / ".venv").symlink_to(REPO / ".venv")
         head = subprocess.run(
             ["git", "-C", str(self.clone), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
         )
