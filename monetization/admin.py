@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 
 from monetization import services
-from monetization.models import Account, Entry, Payout, RevenueShare, Tip, TipRefund, Transaction
+from monetization.models import Account, Entry, Payout, RevenueShare, Tip, TipDispute, TipRefund, Transaction
 from socialflow.core.exceptions import DomainError
 from socialflow.core.money import Money
 
@@ -73,6 +73,21 @@ class TipRefundInline(admin.TabularInline):
         return False
 
 
+class TipDisputeInline(TipRefundInline):
+    """Chargebacks, from Stripe's dispute webhooks (read only: the fan's bank decides them)."""
+
+    model = TipDispute
+    fields = readonly_fields = [
+        "stripe_dispute_id",
+        "amount_minor",
+        "fee_minor",
+        "reason",
+        "status",
+        "opened_at",
+        "closed_at",
+    ]
+
+
 class TipRefundForm(forms.Form):
     amount_minor = forms.IntegerField(
         min_value=1, required=False, help_text="Minor units (cents); empty refunds all that remains."
@@ -106,7 +121,7 @@ class TipAdmin(ReadOnlyAdmin):
         "created_at",
         "paid_at",
     ]
-    inlines = [TipRefundInline]
+    inlines = [TipRefundInline, TipDisputeInline]
     actions = ["refund_in_full"]
     show_full_result_count = False
 

@@ -180,6 +180,8 @@ class Tip(models.Model):
         FAILED = "failed", "Payment failed"
         PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
         REFUNDED = "refunded", "Refunded"
+        DISPUTED = "disputed", "Disputed by the fan's bank"
+        CHARGED_BACK = "charged_back", "Charged back (dispute lost)"
 
     fan = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="tips_sent")
     creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tips_received")
@@ -241,6 +243,37 @@ class TipRefund(models.Model):
 
     def __str__(self):
         return f"refund {self.pk} of tip {self.tip_id}: {self.amount_minor}"
+
+
+class TipDispute(models.Model):
+    """A chargeback: the fan's bank disputes a tip's charge. Stripe takes the disputed amount and
+    its dispute fee from the platform's balance when the dispute opens, so the ledger takes them
+    back then (from the creator and the platform's fee, in the shares a refund would); a dispute
+    won gives them back, a lost one keeps them taken."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    tip = models.ForeignKey(Tip, on_delete=models.PROTECT, related_name="disputes")
+    stripe_dispute_id = models.CharField(max_length=255, unique=True)
+    amount_minor = models.BigIntegerField()
+    fee_minor = models.BigIntegerField(default=0)
+    reason = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="monetization_tipdispute_positive"),
+            models.CheckConstraint(condition=Q(fee_minor__gte=0), name="monetization_tipdispute_fee"),
+        ]
+
+    def __str__(self):
+        return f"dispute {self.stripe_dispute_id} of tip {self.tip_id}: {self.status}"
 
 
 # --- Stripe Connect (Express) and payouts ---------------------------------------------------------

@@ -35,6 +35,7 @@ from monetization.models import (
     RevenueShare,
     Source,
     Tip,
+    TipDispute,
     TipRefund,
     Transaction,
 )
@@ -505,6 +506,96 @@ def stripe_charge_refunded(charge: dict, *, event_id: str = "") -> None:
         before = tip.refunded_minor
         if _tip_apply_refunded(tip, refunded_total):
             TipRefund.objects.create(tip=tip, amount_minor=refunded_total - before, reason=f"Stripe {event_id}")
+
+
+# --- disputes (chargebacks) -----------------------------------------------------------------------
+
+
+def _tip_post_dispute(tip: Tip, dispute: TipDispute) -> Transaction:
+    """Take a disputed amount back as Stripe does when the dispute opens: from the creator and the
+    platform's fee in a refund's shares (of the tip's amount beyond what was refunded already),
+    and Stripe's dispute fee from the platform alone."""
+    creator_before, platform_before = _refund_shares(tip, tip.refunded_minor)
+    creator_after, platform_after = _refund_shares(tip, tip.refunded_minor + dispute.amount_minor)
+    currency = tip.currency
+    return ledger_post(
+        source=Source.CHARGEBACK,
+        idempotency_key=f"tip-dispute:{dispute.stripe_dispute_id}",
+        memo=f"Dispute {dispute.stripe_dispute_id} on tip {tip.pk}",
+        lines=[
+            (
+                platform_account(AccountKind.STRIPE_CLEARING, currency),
+                Money(dispute.amount_minor + dispute.fee_minor, currency),
+            ),
+            (
+                creator_account(tip.creator, AccountKind.CREATOR_PENDING, currency),
+                Money(-(creator_after - creator_before), currency),
+            ),
+            (
+                platform_account(AccountKind.PLATFORM_FEES, currency),
+                Money(-(platform_after - platform_before) - dispute.fee_minor, currency),
+            ),
+        ],
+    )
+
+
+def stripe_dispute_created(dispute: dict, *, event_id: str = "") -> None:
+    """The webhook ``charge.dispute.created``: a fan's bank disputes a tip's charge. The tip can no
+    longer be refunded, and the amount and the dispute fee leave the ledger once (keyed by the
+    dispute). Disputes on charges that are not tips are not ours to post."""
+    intent_id, dispute_id = dispute.get("payment_intent"), dispute.get("id")
+    if not intent_id or not dispute_id:
+        return
+    with transaction.atomic():
+        tip = Tip.objects.select_for_update().filter(payment_intent_id=intent_id).first()
+        if tip is None or TipDispute.objects.filter(stripe_dispute_id=dispute_id).exists():
+            return
+        if tip.status not in (Tip.Status.PAID, Tip.Status.PARTIALLY_REFUNDED):
+            logger.error("Dispute %s on tip %s in status %s: not posted", dispute_id, tip.pk, tip.status)
+            return
+        amount = min(int(dispute.get("amount") or 0), tip.refundable_minor)
+        if amount <= 0 or str(dispute.get("currency", "")).upper() != tip.currency:
+            logger.error("Dispute %s does not match tip %s: not posted", dispute_id, tip.pk)
+            return
+        opened = TipDispute.objects.create(
+            tip=tip,
+            stripe_dispute_id=dispute_id,
+            amount_minor=amount,
+            fee_minor=settings.MONETIZATION_DISPUTE_FEE_MINOR,
+            reason=str(dispute.get("reason") or "")[:100],
+        )
+        _tip_post_dispute(tip, opened)
+        tip.status = Tip.Status.DISPUTED
+        tip.save(update_fields=["status"])
+
+
+def stripe_dispute_closed(dispute: dict, *, event_id: str = "") -> None:
+    """The webhook ``charge.dispute.closed``: won gives the amount and the fee back (the opening
+    posting reversed, once); lost keeps them taken and the tip charged back."""
+    status = dispute.get("status")
+    with transaction.atomic():
+        opened = (
+            TipDispute.objects.select_for_update()
+            .select_related("tip")
+            .filter(stripe_dispute_id=dispute.get("id"), status=TipDispute.Status.OPEN)
+            .first()
+        )
+        if opened is None or status not in ("won", "lost"):
+            return
+        tip = Tip.objects.select_for_update().get(pk=opened.tip_id)
+        if status == "won":
+            original = Transaction.objects.get(idempotency_key=f"tip-dispute:{opened.stripe_dispute_id}")
+            ledger_reverse(
+                original=original,
+                idempotency_key=f"tip-dispute-won:{opened.stripe_dispute_id}",
+                memo=f"Dispute {opened.stripe_dispute_id} on tip {tip.pk} won",
+            )
+            tip.status = Tip.Status.PARTIALLY_REFUNDED if tip.refunded_minor else Tip.Status.PAID
+        else:
+            tip.status = Tip.Status.CHARGED_BACK
+        opened.status, opened.closed_at = status, timezone.now()
+        opened.save(update_fields=["status", "closed_at"])
+        tip.save(update_fields=["status"])
 
 
 # --- Stripe Connect (Express) and payouts ---------------------------------------------------------

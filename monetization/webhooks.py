@@ -67,6 +67,8 @@ HANDLERS = {
     "payment_intent.succeeded": services.stripe_payment_intent_succeeded,
     "payment_intent.payment_failed": services.stripe_payment_intent_failed,
     "charge.refunded": services.stripe_charge_refunded,
+    "charge.dispute.created": services.stripe_dispute_created,
+    "charge.dispute.closed": services.stripe_dispute_closed,
     "account.updated": services.stripe_account_updated,
     "transfer.created": services.stripe_transfer_created,
     "transfer.reversed": services.stripe_transfer_reversed,

@@ -1,6 +1,8 @@
 import pytest
 import stripe
 
+from monetization import webhooks
+from monetization.models import Tip
 from monetization.tests.stripe_local import LocalStripe
 
 
@@ -26,3 +28,22 @@ def local_stripe(_local_stripe_server, settings, monkeypatch):
     monkeypatch.setattr(stripe, "api_base", server.url)
     settings.STRIPE_API_HOST = server.url
     return server
+
+
+@pytest.fixture
+def endpoint(local_stripe):
+    # dj-stripe asks the server for the platform account (GET /v1/account) while recording events.
+    return webhooks.webhook_endpoint_ensure()
+
+
+@pytest.fixture
+def pending_tip(alice, bob):
+    return Tip.objects.create(
+        fan=bob,
+        creator=alice,
+        amount_minor=500,
+        currency="USD",
+        processing_fee_minor=45,
+        platform_fee_minor=50,
+        payment_intent_id="pi_test_1",
+    )

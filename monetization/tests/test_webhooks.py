@@ -17,25 +17,6 @@ from socialflow.core.models import Event
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def endpoint(local_stripe):
-    # dj-stripe asks the server for the platform account (GET /v1/account) while recording events.
-    return webhooks.webhook_endpoint_ensure()
-
-
-@pytest.fixture
-def pending_tip(alice, bob):
-    return Tip.objects.create(
-        fan=bob,
-        creator=alice,
-        amount_minor=500,
-        currency="USD",
-        processing_fee_minor=45,
-        platform_fee_minor=50,
-        payment_intent_id="pi_test_1",
-    )
-
-
 def _intent(tip, **overrides):
     return {
         "id": tip.payment_intent_id,

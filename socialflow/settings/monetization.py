@@ -30,6 +30,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
 
 # Tips (super chat): the currency, the smallest and largest tip, in minor units of that currency.
 MONETIZATION_CURRENCY = env.str("MONETIZATION_CURRENCY", default="USD").upper()
+# What Stripe charges the platform for a dispute (chargeback) on a charge, in the tip's currency's
+# minor units; returned when the dispute is won. The platform bears it, not the creator.
+MONETIZATION_DISPUTE_FEE_MINOR = env.int("MONETIZATION_DISPUTE_FEE_MINOR", default=1500)
 MONETIZATION_TIP_MIN_MINOR = env.int("MONETIZATION_TIP_MIN_MINOR", default=100)
 MONETIZATION_TIP_MAX_MINOR = env.int("MONETIZATION_TIP_MAX_MINOR", default=50_000)
 if not 0 < MONETIZATION_TIP_MIN_MINOR <= MONETIZATION_TIP_MAX_MINOR:
