@@ -168,9 +168,7 @@ def campaign_fund(*, campaign: Campaign, now: datetime | None = None) -> int:
         memo=f"Campaign {campaign.pk}: budget {'reserved' if delta > 0 else 'released'}",
         lines=[(prepaid, Money(-delta, currency)), (reserved, Money(delta, currency))],
     )
-    Campaign.objects.filter(pk=campaign.pk).update(
-        funded_minor=F("funded_minor") + delta, funding_version=version
-    )
+    Campaign.objects.filter(pk=campaign.pk).update(funded_minor=F("funded_minor") + delta, funding_version=version)
     campaign.funded_minor += delta
     campaign.funding_version = version
     return delta

@@ -25,7 +25,9 @@ ADS_TOP_UP_MAX_MINOR = env.int("ADS_TOP_UP_MAX_MINOR", default=1_000_000)
 # How often campaigns' accrued spend is posted to the ledger (and ended campaigns' rest released).
 ADS_BILLING_INTERVAL_S = env.int("ADS_BILLING_INTERVAL_S", default=600)
 if not 0 < ADS_TOP_UP_MIN_MINOR <= ADS_TOP_UP_MAX_MINOR or ADS_BILLING_INTERVAL_S <= 0:
-    raise ImproperlyConfigured("ADS_TOP_UP_MIN_MINOR <= ADS_TOP_UP_MAX_MINOR, both positive; ADS_BILLING_INTERVAL_S > 0")
+    raise ImproperlyConfigured(
+        "ADS_TOP_UP_MIN_MINOR <= ADS_TOP_UP_MAX_MINOR, both positive; ADS_BILLING_INTERVAL_S > 0"
+    )
 if ADS_RESERVE_CPM_MINOR <= 0 or ADS_DECISION_TTL_S <= 0 or ADS_FREQUENCY_CAP_DEFAULT <= 0:
     raise ImproperlyConfigured("ADS_RESERVE_CPM_MINOR, ADS_DECISION_TTL_S and ADS_FREQUENCY_CAP_DEFAULT are positive")
 if not 0 < ADS_BUDGET_MIN_MINOR <= ADS_BUDGET_MAX_MINOR or ADS_BID_MAX_CPM_MINOR < ADS_RESERVE_CPM_MINOR:

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import factory
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
@@ -50,5 +51,6 @@ class CampaignFactory(factory.django.DjangoModelFactory):
         if not create or extracted is False:
             return
         prepaid_credit(campaign.advertiser, campaign.budget_minor)
-        billing.campaign_fund(campaign=campaign)
+        with transaction.atomic():
+            billing.campaign_fund(campaign=Campaign.objects.select_for_update().get(pk=campaign.pk))
         campaign.refresh_from_db()

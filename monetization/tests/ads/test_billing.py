@@ -297,7 +297,9 @@ def test_spend_is_posted_in_whole_units_exactly_and_a_rerun_posts_nothing():
     assert billing.campaign_bill(campaign_id=campaign.pk) is False
     assert _balance(campaign.advertiser) == (0, 10_000 - 1235, 1235)
     assert _platform_revenue() == 1235
-    keys = list(Transaction.objects.filter(source=Source.AD_SPEND).order_by("id").values_list("idempotency_key", flat=True))
+    keys = list(
+        Transaction.objects.filter(source=Source.AD_SPEND).order_by("id").values_list("idempotency_key", flat=True)
+    )
     assert keys == [f"ad-spend:{campaign.pk}:1234", f"ad-spend:{campaign.pk}:1235"]
     _assert_books_balance()
 
