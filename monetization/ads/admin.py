@@ -3,7 +3,7 @@
 advertisers' top-ups and balances (finance staff)."""
 
 from django.contrib import admin, messages
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from monetization.ads import services
 from monetization.ads.models import AdTopUp, AdvertiserAccount, Campaign
@@ -137,7 +137,7 @@ class AdvertiserBalanceAdmin(_ReadOnly):
             super()
             .get_queryset(request)
             .filter(kind__in=ADVERTISER_KINDS)
-            .annotate(balance=Sum("entries__amount_minor", filter=Q(entries__isnull=False), default=0))
+            .annotate(balance=Sum("entries__amount_minor", default=0))
         )
 
     @admin.display(description="balance (minor units)", ordering="balance")
