@@ -87,6 +87,11 @@ def _new_campaign(video, **overrides):
 def _assert_books_balance():
     assert set(ledger_selectors.ledger_totals().values()) <= {0}
     assert ledger_selectors.ledger_unbalanced_transaction_ids() == []
+    # Each advertiser's reserve is what their campaigns hold and have not been billed.
+    for advertiser_id in Campaign.objects.values_list("advertiser_id", flat=True).distinct():
+        held = sum(c.funded_minor - c.billed_minor for c in Campaign.objects.filter(advertiser_id=advertiser_id))
+        reserved = Account.objects.filter(owner_id=advertiser_id, kind=AccountKind.ADVERTISER_RESERVED).first()
+        assert (ledger_selectors.account_balance(reserved).amount_minor if reserved else 0) == held
 
 
 # --- top-ups --------------------------------------------------------------------------------------
