@@ -28,10 +28,14 @@ class AccountKind(models.TextChoices):
     PLATFORM_FEES = "platform_fees", "Platform fees"
     STRIPE_CLEARING = "stripe_clearing", "Stripe clearing"
     PAYOUTS_IN_TRANSIT = "payouts_in_transit", "Payouts in transit"
+    ADVERTISER_PREPAID = "advertiser_prepaid", "Advertiser, prepaid (may fund campaigns)"
+    ADVERTISER_RESERVED = "advertiser_reserved", "Advertiser, reserved for campaign budgets"
 
 
 CREATOR_KINDS = (AccountKind.CREATOR_PENDING, AccountKind.CREATOR_AVAILABLE)
 CREATOR_KIND_CHOICES = [(kind.value, kind.label) for kind in CREATOR_KINDS]
+ADVERTISER_KINDS = (AccountKind.ADVERTISER_PREPAID, AccountKind.ADVERTISER_RESERVED)
+OWNED_KINDS = CREATOR_KINDS + ADVERTISER_KINDS  # the kinds with an owner; platform kinds have none
 
 
 class Source(models.TextChoices):
@@ -46,11 +50,15 @@ class Source(models.TextChoices):
     FEE = "fee", "Fee"
     # Internal: a creator's matured pending earnings moving to available (not an earning).
     HOLD_RELEASE = "hold_release", "Hold period ended"
+    # Advertisers (monetization/ads/billing.py): a card top-up, a budget reserved or released, spend.
+    AD_TOP_UP = "ad_top_up", "Advertiser top-up"
+    AD_BUDGET = "ad_budget", "Ad budget reserved or released"
+    AD_SPEND = "ad_spend", "Ad spend"
 
 
 class Account(models.Model):
-    """Whose money, of which kind, in which currency. Creator kinds have an owner, platform kinds
-    none; one account per (owner, kind, currency)."""
+    """Whose money, of which kind, in which currency. Creator and advertiser kinds have an owner,
+    platform kinds none; one account per (owner, kind, currency)."""
 
     owner = models.ForeignKey(
         # Protected: a purged creator is anonymised, their ledger stays.
@@ -77,8 +85,8 @@ class Account(models.Model):
                 name="monetization_account_platform_once",
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=CREATOR_KINDS, owner__isnull=False)
-                | (~Q(kind__in=CREATOR_KINDS) & Q(owner__isnull=True)),
+                condition=Q(kind__in=OWNED_KINDS, owner__isnull=False)
+                | (~Q(kind__in=OWNED_KINDS) & Q(owner__isnull=True)),
                 name="monetization_account_owner_iff_creator_kind",
             ),
         ]
@@ -428,4 +436,11 @@ class RevenueShare(models.Model):
 
 # --- ads (monetization/ads/models.py) --------------------------------------------------------------
 
-from monetization.ads.models import AdDecision, AdEvent, AdRevenueDay, Campaign  # noqa: E402, F401
+from monetization.ads.models import (  # noqa: E402, F401
+    AdDecision,
+    AdEvent,
+    AdRevenueDay,
+    AdTopUp,
+    AdvertiserAccount,
+    Campaign,
+)

@@ -11,6 +11,7 @@ from django.db.models.functions import TruncDay, TruncMonth
 
 from monetization.ads import selectors as ads_selectors
 from monetization.models import (
+    CREATOR_KINDS,
     Account,
     AccountKind,
     BalanceCheckpoint,
@@ -55,7 +56,7 @@ def account_balance(account: Account) -> Money:
 def earnings_balances(*, user) -> list[Balance]:
     """The user's pending (inside the hold period) and available earnings, one row per currency."""
     sums = (
-        Entry.objects.filter(account__owner=user)
+        Entry.objects.filter(account__owner=user, account__kind__in=CREATOR_KINDS)
         .values_list("currency", "account__kind")
         .annotate(total=Sum("amount_minor"))
         .order_by()
@@ -77,7 +78,7 @@ def earnings_by_source(*, user) -> list[SourceTotal]:
     """What the user's accounts received (net of refunds and payouts) per source and currency.
     Moving earnings from pending to available is internal and not listed."""
     sums = (
-        Entry.objects.filter(account__owner=user)
+        Entry.objects.filter(account__owner=user, account__kind__in=CREATOR_KINDS)
         .exclude(transaction__source=Source.HOLD_RELEASE)
         .values_list("transaction__source", "currency")
         .annotate(total=Sum("amount_minor"))
@@ -89,7 +90,7 @@ def earnings_by_source(*, user) -> list[SourceTotal]:
 def earnings_entries(*, user) -> QuerySet[Entry]:
     """The entries on the user's own accounts, newest first (cursor-paged by the API)."""
     return (
-        Entry.objects.filter(account__owner=user)
+        Entry.objects.filter(account__owner=user, account__kind__in=CREATOR_KINDS)
         .select_related("transaction", "account")
         .order_by("-created_at", "-id")
     )

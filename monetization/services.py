@@ -22,8 +22,9 @@ from accounts import selectors as accounts_selectors
 from live import selectors as live_selectors
 from live.services import chat as live_chat
 from monetization import gateway, selectors
+from monetization.ads import billing as ads_billing
 from monetization.models import (
-    CREATOR_KINDS,
+    OWNED_KINDS,
     Account,
     AccountKind,
     BalanceCheckpoint,
@@ -65,8 +66,10 @@ def account_get_or_create(*, kind: str, currency: str, owner=None) -> Account:
     """The one account of this kind and currency (a creator's when ``owner`` is given)."""
     if kind not in AccountKind.values:
         raise InvalidInput(f"Unknown account kind {kind!r}.", code="invalid_account_kind")
-    if (kind in CREATOR_KINDS) != (owner is not None):
-        raise InvalidInput("Creator accounts have an owner, platform accounts none.", code="invalid_account_kind")
+    if (kind in OWNED_KINDS) != (owner is not None):
+        raise InvalidInput(
+            "Creator and advertiser accounts have an owner, platform accounts none.", code="invalid_account_kind"
+        )
     currency = Money.zero(currency).currency  # refuses unknown codes, upper-cases
     try:
         with transaction.atomic():
@@ -353,7 +356,11 @@ def _tip_for_intent(intent: dict) -> Tip | None:
 
 def stripe_payment_intent_succeeded(intent: dict, *, event_id: str = "") -> None:
     """The webhook: a tip was paid. Credits the ledger once (keyed by the tip), records
-    ``tip.received`` and shows the tip highlighted in the stream's chat."""
+    ``tip.received`` and shows the tip highlighted in the stream's chat. An advertiser's top-up is
+    the ads package's."""
+    if ads_billing.is_top_up(intent):
+        ads_billing.stripe_top_up_succeeded(intent)
+        return
     with transaction.atomic():
         tip = _tip_for_intent(intent)
         if tip is None or tip.status != Tip.Status.PENDING:
@@ -405,6 +412,9 @@ def _tip_post_paid(tip: Tip) -> Transaction:
 
 
 def stripe_payment_intent_failed(intent: dict, *, event_id: str = "") -> None:
+    if ads_billing.is_top_up(intent):
+        ads_billing.stripe_top_up_failed(intent)
+        return
     with transaction.atomic():
         tip = _tip_for_intent(intent)
         if tip is not None and tip.status == Tip.Status.PENDING:

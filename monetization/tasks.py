@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from monetization import services
+from monetization.ads import billing as ads_billing
 
 
 @shared_task(acks_late=True)
@@ -21,3 +22,9 @@ def checkpoint_balances() -> int:
 def allocate_revenue_shares() -> int:
     """Periodic (daily): the last whole UTC days' ad revenue shared out to creators and claimants. Idempotent."""
     return services.revenue_share_allocate_recent_days()
+
+
+@shared_task(acks_late=True)
+def post_ad_spend() -> int:
+    """Periodic (ADS_BILLING_INTERVAL_S): campaigns' new spend posted, ended campaigns' rest released. Idempotent."""
+    return ads_billing.campaigns_bill()

@@ -1,10 +1,13 @@
 """Ad campaigns in the admin: moderators review them (approve, reject with a reason) through
-``monetization.ads.services``; every review is in the audit log. Spend is read-only."""
+``monetization.ads.services``; every review is in the audit log. Spend is read-only, and so are
+advertisers' top-ups and balances (finance staff)."""
 
 from django.contrib import admin, messages
+from django.db.models import Sum
 
 from monetization.ads import services
-from monetization.ads.models import Campaign
+from monetization.ads.models import AdTopUp, AdvertiserAccount, Campaign
+from monetization.models import ADVERTISER_KINDS
 from socialflow.core.admin_actions import confirmed_reason, reason_page
 from socialflow.core.exceptions import DomainError
 
@@ -19,6 +22,8 @@ class CampaignAdmin(admin.ModelAdmin):
         "budget_minor",
         "bid_cpm_minor",
         "spent_micros",
+        "funded_minor",
+        "billed_minor",
         "starts_at",
         "ends_at",
     ]
@@ -48,6 +53,9 @@ class CampaignAdmin(admin.ModelAdmin):
         "review_reason",
         "reviewed_by",
         "reviewed_at",
+        "funded_minor",
+        "billed_minor",
+        "funding_version",
         "created_at",
         "updated_at",
     ]
@@ -84,3 +92,54 @@ class CampaignAdmin(admin.ModelAdmin):
         done = self._review(request, queryset, services.campaign_reject, reason)
         if done:
             self.message_user(request, f"Rejected {done} campaign(s).", level=messages.SUCCESS)
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AdTopUp)
+class AdTopUpAdmin(_ReadOnly):
+    list_display = ["id", "advertiser", "amount_minor", "currency", "status", "created_at", "paid_at"]
+    list_filter = ["status", "currency", "created_at"]
+    search_fields = ["advertiser__username", "=payment_intent_id"]
+    list_select_related = ["advertiser"]
+    fields = readonly_fields = [
+        "advertiser",
+        "amount_minor",
+        "currency",
+        "status",
+        "payment_intent_id",
+        "created_at",
+        "paid_at",
+    ]
+
+
+@admin.register(AdvertiserAccount)
+class AdvertiserBalanceAdmin(_ReadOnly):
+    """Each advertiser's prepaid and reserved accounts with their balances (sums of entries)."""
+
+    list_display = ["id", "owner", "kind", "currency", "balance_minor"]
+    list_filter = ["kind", "currency"]
+    search_fields = ["owner__username"]
+    list_select_related = ["owner"]
+    fields = readonly_fields = ["owner", "kind", "currency", "balance_minor", "created_at"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(kind__in=ADVERTISER_KINDS)
+            .annotate(balance=Sum("entries__amount_minor", default=0))
+        )
+
+    @admin.display(description="balance (minor units)", ordering="balance")
+    def balance_minor(self, account):
+        return account.balance

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from monetization.models import Account  # defined before monetization.models imports this module
 from socialflow.core.money import Money
 
 MICROS = 1_000_000  # micro-units per minor unit
@@ -57,6 +58,12 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Billing (monetization/ads/billing.py): what of the advertiser's prepaid balance this campaign
+    # holds in reserve (its budget while it may still spend), the whole minor units of its spend
+    # posted to the platform so far, and a counter keying each change of the reservation.
+    funded_minor = models.BigIntegerField(default=0)
+    billed_minor = models.BigIntegerField(default=0)
+    funding_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -74,6 +81,10 @@ class Campaign(models.Model):
                 name="ads_campaign_spend_within_budget",
             ),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="ads_campaign_schedule"),
+            models.CheckConstraint(
+                condition=Q(billed_minor__gte=0) & Q(billed_minor__lte=models.F("funded_minor")),
+                name="ads_campaign_billed_within_funded",
+            ),
         ]
 
     def __str__(self):
@@ -165,3 +176,45 @@ class AdRevenueDay(models.Model):
 
     def __str__(self):
         return f"video {self.video_id} on {self.day}: {self.charged_micros} micro-{self.currency}"
+
+
+# --- advertiser billing (monetization/ads/billing.py) ----------------------------------------------
+
+
+class AdTopUp(models.Model):
+    """An advertiser's card payment into their prepaid balance (a PaymentIntent); the
+    ``payment_intent.succeeded`` webhook credits the ledger once and marks it paid."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for payment"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Payment failed"
+
+    advertiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ad_top_ups")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    client_secret = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["advertiser", "-created_at", "-id"], name="ads_topup_advertiser")]
+        constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="ads_topup_positive")]
+
+    def __str__(self):
+        return f"top-up {self.pk}: {self.amount_minor} {self.currency} by {self.advertiser_id}"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+
+class AdvertiserAccount(Account):
+    """The advertisers' ledger accounts (prepaid, reserved), for finance staff's admin page."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "advertiser balance"

@@ -4,9 +4,10 @@ each today, and the per-video ad revenue the revenue-share job pays out."""
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
-from monetization.ads.models import MICROS, AdDecision, AdRevenueDay, Campaign
+from monetization.ads.models import MICROS, AdDecision, AdRevenueDay, AdTopUp, Campaign
+from monetization.models import ADVERTISER_KINDS, AccountKind, Entry, Source
 from socialflow.core.exceptions import NotFound
 from socialflow.core.money import Money
 
@@ -94,3 +95,45 @@ def ad_revenue_by_video(*, start: date, end: date) -> list[VideoAdRevenue]:
         VideoAdRevenue(row["video_id"], row["creator_id"], row["impressions"], row["charged"], row["currency"])
         for row in rows
     ]
+
+
+# --- advertiser billing ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdvertiserBalance:
+    available: Money  # prepaid, not reserved: what new budgets can be funded from
+    reserved: Money  # held for campaigns' budgets, not billed yet
+    spent: Money  # billed spend, all time
+
+
+def advertiser_balance(*, advertiser, currency: str) -> AdvertiserBalance:
+    """The advertiser's prepaid balance in ``currency``, from the ledger (one query)."""
+    reserved_q = Q(account__kind=AccountKind.ADVERTISER_RESERVED)
+    sums = Entry.objects.filter(
+        account__owner=advertiser, account__kind__in=ADVERTISER_KINDS, currency=currency
+    ).aggregate(
+        available=Sum("amount_minor", filter=Q(account__kind=AccountKind.ADVERTISER_PREPAID)),
+        reserved=Sum("amount_minor", filter=reserved_q),
+        spent=Sum("amount_minor", filter=reserved_q & Q(transaction__source=Source.AD_SPEND)),
+    )
+    return AdvertiserBalance(
+        available=Money(sums["available"] or 0, currency),
+        reserved=Money(sums["reserved"] or 0, currency),
+        spent=Money(-(sums["spent"] or 0), currency),
+    )
+
+
+def top_ups_for(*, advertiser) -> QuerySet:
+    """The advertiser's top-ups, newest first (cursor-paged by the API)."""
+    return AdTopUp.objects.filter(advertiser=advertiser).order_by("-created_at", "-id")
+
+
+def campaigns_to_bill(*, ended_before: datetime) -> list[int]:
+    """Campaigns with a whole minor unit of spend not billed yet (and something reserved to bill it
+    from), or closed (rejected, or ended before ``ended_before``) and holding more than their spend."""
+    unbilled = Q(spent_micros__gte=(F("billed_minor") + 1) * MICROS, funded_minor__gt=F("billed_minor"))
+    closed = Q(status=Campaign.Status.REJECTED) | Q(ends_at__lte=ended_before)
+    # funded > spent // MICROS, in integers: funded × MICROS > spent
+    overfunded = Q(spent_micros__lt=F("funded_minor") * MICROS)
+    return list(Campaign.objects.filter(unbilled | (closed & overfunded)).order_by("id").values_list("id", flat=True))

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from monetization.ads import auction
+from monetization.ads import auction, billing
 from monetization.ads import selectors as ads_selectors
 from monetization.ads.models import MICROS, AdDecision, AdEvent, AdRevenueDay, Campaign, Device
 from socialflow.core import territory
@@ -119,7 +119,8 @@ def _validate(values: dict) -> None:
 
 
 def campaign_create(*, advertiser, creative_id, **fields) -> Campaign:
-    """A new campaign, waiting for a moderator's review; in the platform's currency."""
+    """A new campaign, waiting for a moderator's review; in the platform's currency. Its budget is
+    reserved from the advertiser's prepaid balance (``InsufficientBalance`` if it is not there)."""
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput(f"Unknown campaign fields: {sorted(unknown)}.")
@@ -136,12 +137,18 @@ def campaign_create(*, advertiser, creative_id, **fields) -> Campaign:
     }
     values["creative"] = _creative(video_id=creative_id, advertiser=advertiser)
     _validate(values)
-    return Campaign.objects.create(advertiser=advertiser, currency=settings.MONETIZATION_CURRENCY, **values)
+    with transaction.atomic():
+        campaign = Campaign.objects.create(advertiser=advertiser, currency=settings.MONETIZATION_CURRENCY, **values)
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        billing.campaign_fund(campaign=locked)
+    campaign.funded_minor, campaign.funding_version = locked.funded_minor, locked.funding_version
+    return campaign
 
 
 def campaign_update(*, campaign: Campaign, creative_id=None, **fields) -> Campaign:
     """Edit the caller's campaign. The budget never goes below what is spent; a change of what is
-    shown or to whom sends the campaign back to review."""
+    shown or to whom sends the campaign back to review. The reservation follows the budget (and
+    the schedule: a closed campaign's end moved on): raising it needs the prepaid balance."""
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise InvalidInput(f"Unknown campaign fields: {sorted(unknown)}.")
@@ -165,6 +172,7 @@ def campaign_update(*, campaign: Campaign, creative_id=None, **fields) -> Campai
             update.append("status")
         locked.updated_at = timezone.now()
         locked.save(update_fields=update)
+        billing.campaign_fund(campaign=locked, now=locked.updated_at)
     return locked
 
 
@@ -181,6 +189,8 @@ def _review(*, campaign: Campaign, by, status: str, reason: str, allowed: tuple)
         locked.status, locked.review_reason = status, reason[:500]
         locked.reviewed_by, locked.reviewed_at, locked.updated_at = by, now, now
         locked.save(update_fields=["status", "review_reason", "reviewed_by", "reviewed_at", "updated_at"])
+        if status == Campaign.Status.REJECTED:  # it spends no more: the unspent budget goes back
+            billing.campaign_fund(campaign=locked, now=now)
         audit_record(actor=by, action=f"ad_campaign.{status}", target=locked, reason=reason)
     return locked
 
@@ -314,9 +324,9 @@ def _impression(decision: AdDecision, now: datetime) -> tuple[AdEvent, bool]:
         existing = AdEvent.objects.filter(decision=decision, type=AdEvent.Type.IMPRESSION).first()
         if existing is not None:
             return existing, False
-        charge = auction.impression_charge_micros(
-            price_cpm_minor=decision.price_cpm_minor, remaining_micros=campaign.remaining_micros
-        )
+        # A rejected campaign's budget went back to the advertiser: its ads still in flight are free.
+        remaining = 0 if campaign.status == Campaign.Status.REJECTED else campaign.remaining_micros
+        charge = auction.impression_charge_micros(price_cpm_minor=decision.price_cpm_minor, remaining_micros=remaining)
         event = AdEvent.objects.create(
             decision=decision, campaign=campaign, type=AdEvent.Type.IMPRESSION, charged_micros=charge, created_at=now
         )

@@ -1,8 +1,9 @@
 """Shapes of the ads API. Amounts in: integer minor units; out: ``{"amount", "currency"}``."""
 
+from django.conf import settings
 from rest_framework import serializers
 
-from monetization.ads.models import MICROS, AdEvent, Campaign, Device
+from monetization.ads.models import MICROS, AdEvent, AdTopUp, Campaign, Device
 from socialflow.core.money import Money
 
 MAX_BIGINT = 2**63 - 1
@@ -106,3 +107,38 @@ class AdEventSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=AdEvent.Type.choices)
     recorded = serializers.BooleanField(help_text="False: this event of the decision was already recorded.")
     created_at = serializers.DateTimeField()
+
+
+class AdBalanceSerializer(serializers.Serializer):
+    available = MoneyOut(help_text="Prepaid and not reserved: what new or raised budgets are funded from.")
+    reserved = MoneyOut(help_text="Held for your campaigns' budgets, not billed yet.")
+    spent = MoneyOut(help_text="Billed spend, all time.")
+
+
+class TopUpInput(serializers.Serializer):
+    amount = serializers.IntegerField(
+        min_value=1, max_value=MAX_BIGINT, help_text="Minor units of the platform's currency (cents)."
+    )
+
+
+class TopUpSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    amount = MoneyOut(read_only=True)
+    status = serializers.ChoiceField(choices=AdTopUp.Status.choices, read_only=True)
+    client_secret = serializers.CharField(
+        read_only=True, help_text="Confirm the payment with it (Stripe.js, or the local server's)."
+    )
+    publishable_key = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    paid_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def to_representation(self, top_up: AdTopUp):
+        return {
+            "id": str(top_up.pk),
+            "amount": MoneyOut(top_up.amount).data,
+            "status": top_up.status,
+            "client_secret": top_up.client_secret if top_up.status == AdTopUp.Status.PENDING else "",
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+            "created_at": serializers.DateTimeField().to_representation(top_up.created_at),
+            "paid_at": serializers.DateTimeField().to_representation(top_up.paid_at) if top_up.paid_at else None,
+        }

@@ -6,4 +6,6 @@ urlpatterns = [
     route(r"ads/campaigns/(?P<campaign_id>[0-9]+)", views.CampaignDetailView.as_view(), "ads-campaign"),
     route("ads/serve", views.AdServeView.as_view(), "ads-serve"),
     route("ads/events", views.AdEventsView.as_view(), "ads-events"),
+    route("ads/balance", views.AdBalanceView.as_view(), "ads-balance"),
+    route("ads/balance/top-ups", views.TopUpsView.as_view(), "ads-top-ups"),
 ]

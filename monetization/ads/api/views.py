@@ -8,13 +8,22 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from monetization.ads import selectors, services
-from monetization.ads.api.serializers import AdDecisionSerializer, AdEventInput, AdEventSerializer, CampaignSerializer
+from monetization.ads import billing, selectors, services
+from monetization.ads.api.serializers import (
+    AdBalanceSerializer,
+    AdDecisionSerializer,
+    AdEventInput,
+    AdEventSerializer,
+    CampaignSerializer,
+    TopUpInput,
+    TopUpSerializer,
+)
 from socialflow.api.pagination import CURSOR_PARAMS, CursorPagination
 from socialflow.core.exceptions import InvalidInput
 
 CONFLICT = OpenApiResponse(description="Not possible in the campaign's or the ad's current state.")
 NOT_FOUND = OpenApiResponse(description="No such video (or not visible to the caller), or no such decision.")
+NO_FUNDS = OpenApiResponse(description="``insufficient_balance``: the prepaid balance does not cover the budget.")
 
 
 class CampaignPagination(CursorPagination):
@@ -38,7 +47,7 @@ class CampaignsView(generics.GenericAPIView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(CampaignSerializer(page, many=True).data)
 
-    @extend_schema(request=CampaignSerializer, responses={201: CampaignSerializer})
+    @extend_schema(request=CampaignSerializer, responses={201: CampaignSerializer, 409: NO_FUNDS})
     def post(self, request):
         data = CampaignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -56,7 +65,7 @@ class CampaignDetailView(APIView):
         campaign = selectors.campaign_get_own(campaign_id=campaign_id, advertiser=request.user)
         return Response(CampaignSerializer(campaign).data)
 
-    @extend_schema(request=CampaignSerializer(partial=True), responses=CampaignSerializer)
+    @extend_schema(request=CampaignSerializer(partial=True), responses={200: CampaignSerializer, 409: NO_FUNDS})
     def patch(self, request, campaign_id):
         campaign = selectors.campaign_get_own(campaign_id=campaign_id, advertiser=request.user)
         data = CampaignSerializer(campaign, data=request.data, partial=True)
@@ -126,3 +135,43 @@ class AdEventsView(APIView):
             "created_at": event.created_at,
         }
         return Response(AdEventSerializer(body).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class AdBalanceView(APIView):
+    """``GET ads/balance``: the caller's prepaid ad balance (available, reserved, spent)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=AdBalanceSerializer)
+    def get(self, request):
+        balance = selectors.advertiser_balance(advertiser=request.user, currency=settings.MONETIZATION_CURRENCY)
+        return Response(AdBalanceSerializer(balance).data)
+
+
+class TopUpPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+class TopUpsView(generics.GenericAPIView):
+    """``GET ads/balance/top-ups`` (the caller's, newest first), ``POST`` ``{amount}``: a card top-up
+    of the prepaid balance (a PaymentIntent; the payment webhook credits it)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = TopUpPagination
+    serializer_class = TopUpSerializer
+    filter_backends = ()
+
+    def get_queryset(self):
+        return selectors.top_ups_for(advertiser=self.request.user)
+
+    @extend_schema(parameters=CURSOR_PARAMS, responses=TopUpSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(TopUpSerializer(page, many=True).data)
+
+    @extend_schema(request=TopUpInput, responses={201: TopUpSerializer})
+    def post(self, request):
+        data = TopUpInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        top_up = billing.top_up_create(advertiser=request.user, amount_minor=data.validated_data["amount"])
+        return Response(TopUpSerializer(top_up).data, status=status.HTTP_201_CREATED)

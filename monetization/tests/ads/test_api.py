@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from conftest import bearer_client
 from monetization.ads.models import AdEvent, Campaign
-from monetization.tests.ads.factories import CampaignFactory
+from monetization.tests.ads.factories import CampaignFactory, prepaid_credit
 from socialflow.tests.openapi import assert_conforms
 from videos.tests.factories import VideoFactory
 
@@ -46,6 +46,7 @@ def _new_campaign(video, **overrides):
 
 def test_an_advertiser_creates_lists_reads_and_edits_their_campaign():
     creative = VideoFactory()
+    prepaid_credit(creative.author, 8000)
     client = bearer_client(creative.author)
     created = _call(client, "POST", CAMPAIGNS, _new_campaign(creative))
     assert created.status_code == 201, created.json()

@@ -1,14 +1,18 @@
 """Concurrent impressions on PostgreSQL: the campaign's row lock keeps spend exact and within the
-budget, and a repeated event is recorded once (SQLite serialises writers: skipped there)."""
+budget, and a repeated event is recorded once; concurrent budget reservations of one advertiser
+never take more than the prepaid balance (SQLite serialises writers: skipped there)."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
-from monetization.ads import services
+from accounts.tests.factories import UserFactory
+from monetization.ads import billing, selectors, services
 from monetization.ads.models import AdDecision, AdEvent, AdRevenueDay, Campaign
-from monetization.tests.ads.factories import CampaignFactory
+from monetization.tests.ads.factories import CampaignFactory, prepaid_credit
 from videos.tests.factories import VideoFactory
 
 pytestmark = [
@@ -17,7 +21,7 @@ pytestmark = [
 ]
 
 
-def _in_threads(calls):
+def _in_threads(calls, expected=()):
     barrier, errors = threading.Barrier(len(calls)), []
 
     def run(call):
@@ -34,7 +38,8 @@ def _in_threads(calls):
         thread.start()
     for thread in threads:
         thread.join()
-    assert not errors, errors
+    assert all(isinstance(error, expected) for error in errors) if expected else not errors, errors
+    return errors
 
 
 def test_concurrent_impressions_spend_exactly_and_never_past_the_budget():
@@ -63,3 +68,39 @@ def test_one_impression_sent_many_times_at_once_is_charged_once():
     _in_threads(calls)
     assert AdEvent.objects.filter(decision=decision).count() == 1
     assert Campaign.objects.get(pk=campaign.pk).spent_micros == 500_000
+
+
+def test_concurrent_campaigns_never_reserve_more_than_the_prepaid_balance():
+    advertiser = UserFactory()
+    videos = [VideoFactory(author=advertiser) for _ in range(6)]
+    prepaid_credit(advertiser, 10_000)  # room for two budgets of 5,000
+    now = timezone.now()
+    calls = [
+        lambda video=video: services.campaign_create(
+            advertiser=advertiser,
+            creative_id=video.pk,
+            name="Race",
+            budget_minor=5000,
+            bid_cpm_minor=400,
+            starts_at=now,
+            ends_at=now + timedelta(days=2),
+        )
+        for video in videos
+    ]
+    refused = _in_threads(calls, expected=(billing.InsufficientBalance,))
+    assert len(refused) == 4
+    assert Campaign.objects.filter(advertiser=advertiser).count() == 2
+    balance = selectors.advertiser_balance(advertiser=advertiser, currency="USD")
+    assert (balance.available.amount_minor, balance.reserved.amount_minor) == (0, 10_000)
+
+
+def test_concurrent_budget_raises_never_reserve_more_than_the_prepaid_balance():
+    advertiser = UserFactory()
+    campaigns = [CampaignFactory(advertiser=advertiser, budget_minor=1000) for _ in range(5)]
+    prepaid_credit(advertiser, 3000)
+    calls = [lambda c=c: services.campaign_update(campaign=c, budget_minor=2000) for c in campaigns]
+    refused = _in_threads(calls, expected=(billing.InsufficientBalance,))
+    assert len(refused) == 2
+    assert Campaign.objects.filter(advertiser=advertiser, budget_minor=2000).count() == 3
+    balance = selectors.advertiser_balance(advertiser=advertiser, currency="USD")
+    assert (balance.available.amount_minor, balance.reserved.amount_minor) == (0, 8000)

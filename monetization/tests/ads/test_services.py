@@ -10,7 +10,7 @@ from accounts.tests.factories import UserFactory
 from monetization import selectors as monetization_selectors
 from monetization.ads import services
 from monetization.ads.models import MICROS, AdDecision, AdEvent, AdRevenueDay, Campaign
-from monetization.tests.ads.factories import CampaignFactory
+from monetization.tests.ads.factories import CampaignFactory, prepaid_credit
 from socialflow.core import territory
 from socialflow.core.exceptions import Conflict, InvalidInput, NotFound
 from socialflow.core.models import AuditEntry
@@ -61,6 +61,7 @@ def _campaign_kwargs(**overrides):
 
 def test_a_new_campaign_waits_for_review_with_its_targeting_cleaned():
     creative = VideoFactory()
+    prepaid_credit(creative.author, 5000)
     campaign = services.campaign_create(
         advertiser=creative.author,
         creative_id=creative.pk,
@@ -118,6 +119,7 @@ def test_review_is_audited_and_follows_the_states():
 
 def test_editing_what_is_shown_sends_the_campaign_back_to_review_but_the_budget_does_not():
     campaign = CampaignFactory()
+    prepaid_credit(campaign.advertiser, 10_000)
     services.campaign_update(campaign=campaign, budget_minor=20_000, paused=True)
     campaign.refresh_from_db()
     assert (campaign.status, campaign.budget_minor, campaign.paused) == ("approved", 20_000, True)
