@@ -396,3 +396,6 @@ class RevenueShare(models.Model):
 # --- ads (monetization/ads/models.py) --------------------------------------------------------------
 
 from monetization.ads.models import AdDecision, AdEvent, AdRevenueDay, Campaign  # noqa: E402, F401
+
+# --- creator plans (monetization/plans/models.py) -------------------------------------------------
+from monetization.plans.models import CreatorSubscription, PlanPrice  # noqa: E402, F401

@@ -24,6 +24,7 @@ from djstripe.models import WebhookEndpoint
 from djstripe.signals import WEBHOOK_SIGNALS, webhook_pre_validate
 
 from monetization import services
+from monetization.plans import services as plan_services
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,21 @@ def _drop_secret_override(sender, instance, **kwargs) -> None:
         instance.headers = headers
 
 
+def _subscription_changed(subscription: dict, *, event_id: str = "") -> None:
+    # One Stripe subscription event, two kinds of subscription: a creator's plan or a fan's membership.
+    if plan_services.is_plan_subscription(subscription):
+        plan_services.stripe_plan_subscription_changed(subscription, event_id=event_id)
+    else:
+        services.stripe_subscription_changed(subscription, event_id=event_id)
+
+
+def _subscription_deleted(subscription: dict, *, event_id: str = "") -> None:
+    if plan_services.is_plan_subscription(subscription):
+        plan_services.stripe_plan_subscription_deleted(subscription, event_id=event_id)
+    else:
+        services.stripe_subscription_deleted(subscription, event_id=event_id)
+
+
 # Stripe event type -> the service that reacts, given the event's object (as Stripe signed it).
 HANDLERS = {
     "payment_intent.succeeded": services.stripe_payment_intent_succeeded,
@@ -70,9 +86,9 @@ HANDLERS = {
     "account.updated": services.stripe_account_updated,
     "transfer.created": services.stripe_transfer_created,
     "transfer.reversed": services.stripe_transfer_reversed,
-    "customer.subscription.created": services.stripe_subscription_changed,
-    "customer.subscription.updated": services.stripe_subscription_changed,
-    "customer.subscription.deleted": services.stripe_subscription_deleted,
+    "customer.subscription.created": _subscription_changed,
+    "customer.subscription.updated": _subscription_changed,
+    "customer.subscription.deleted": _subscription_deleted,
     "invoice.payment_succeeded": services.stripe_invoice_paid,
     "invoice.payment_failed": services.stripe_invoice_failed,
 }

@@ -51,6 +51,13 @@ MONETIZATION_CONNECT_COUNTRY = env.str("MONETIZATION_CONNECT_COUNTRY", default="
 MONETIZATION_TIER_MIN_MINOR = env.int("MONETIZATION_TIER_MIN_MINOR", default=100)
 MONETIZATION_TIER_MAX_MINOR = env.int("MONETIZATION_TIER_MAX_MINOR", default=100_000)
 
+# Creator plans (monetization/plans/catalogue.py): days of trial on a creator's first paid plan.
+# Whether socialflow.core.quotas refuses uploads and streams beyond the plan (off: quotas are shown only).
+CREATOR_QUOTAS_ENFORCED = env.bool("CREATOR_QUOTAS_ENFORCED", default=True)
+MONETIZATION_PLAN_TRIAL_DAYS = env.int("MONETIZATION_PLAN_TRIAL_DAYS", default=14)
+if MONETIZATION_PLAN_TRIAL_DAYS < 0:
+    raise ImproperlyConfigured("MONETIZATION_PLAN_TRIAL_DAYS cannot be negative")
+
 # Balance checkpoints: an account with this many entries since its last checkpoint gets a new one
 # (hourly), covering entries older than the lag (no transaction still in flight lands below it).
 MONETIZATION_CHECKPOINT_EVERY = env.int("MONETIZATION_CHECKPOINT_EVERY", default=10_000)
