@@ -2,13 +2,26 @@
 their API (403 quota_exceeded with the plan, the limit and the upgrade link), and the plan's state
 from Stripe's subscription webhooks."""
 
+import time
+from datetime import timedelta
+
 import pytest
+import requests
+import stripe
+from django.conf import settings as settings_module
+from django.utils import timezone
+from djstripe import event_handlers
+from djstripe.models import Event as StripeEvent
+from localstripe import resources as ls_resources
 
 from live.services import streams as stream_services
-from monetization.models import CreatorSubscription
+from monetization import webhooks
+from monetization.models import CreatorSubscription, PlanPrice
 from monetization.plans import catalogue, selectors
 from monetization.plans import services as plan_services
 from monetization.tests.factories import CreatorSubscriptionFactory
+from monetization.tests.stripe_local import event_body, sign, wait_for
+from monetization.tests.test_webhooks import _post
 from socialflow.core import quotas
 from videos.services import uploads
 from videos.tests.factories import VideoFactory
@@ -169,3 +182,136 @@ def test_plans_api(alice_client, api_client, alice):
     assert alice_client.post("/api/v1/monetization/plan", {"plan": "free"}, format="json").status_code == 400
     refused = alice_client.delete("/api/v1/monetization/plan")
     assert (refused.status_code, refused.json()["code"]) == (409, "no_plan")
+
+
+# --- Stripe: subscribe, upgrade, cancel on the local server; the webhooks ---------------------------
+
+
+def _connect_webhooks(local_stripe, live_server, settings, request):
+    settings.SITE_URL = live_server.url
+    endpoint = webhooks.webhook_endpoint_ensure()
+    local_stripe.webhooks_to(webhooks.webhook_url(), endpoint.secret)
+    request.addfinalizer(local_stripe.quiesce)
+
+
+def _remote(subscription_id: str):
+    return stripe.Subscription.retrieve(subscription_id, api_key=settings_module.STRIPE_SECRET_KEY)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_subscribes_with_a_trial_upgrades_and_cancels(
+    local_stripe, live_server, settings, alice, alice_client, request
+):
+    _connect_webhooks(local_stripe, live_server, settings, request)
+    settings.MONETIZATION_PLAN_TRIAL_DAYS = 14
+    response = alice_client.post("/api/v1/monetization/plan", {"plan": "basic"}, format="json")
+    assert response.status_code == 200, response.content
+    checkout_url = response.json()["checkout_url"]
+    assert checkout_url.startswith(local_stripe.url + "/_local/checkout/cs_test_")
+    assert response.json()["plan"]["status"] == "free"  # until Stripe says otherwise
+    assert requests.post(checkout_url, allow_redirects=False, timeout=10).status_code == 303
+
+    sub = wait_for(lambda: CreatorSubscription.objects.filter(user=alice, status="trialing").first())
+    assert sub.plan == "basic" and sub.stripe_customer_id.startswith("cus_")
+    assert abs((sub.trial_end - timezone.now()) - timedelta(days=14)) < timedelta(minutes=5)
+    state = alice_client.get("/api/v1/monetization/plan").json()
+    assert (state["plan"]["code"], state["status"]) == ("basic", "trialing")
+    assert state["trial_end"] is not None and state["current_period_end"] is not None
+    assert alice_client.get("/api/v1/monetization/plans").json()["current"] == "basic"
+    again = alice_client.post("/api/v1/monetization/plan", {"plan": "basic"}, format="json")
+    assert (again.status_code, again.json()["code"]) == (409, "plan_unchanged")
+
+    # Upgrade: the same subscription moves to premium's Price, prorated.
+    upgraded = alice_client.post("/api/v1/monetization/plan", {"plan": "premium"}, format="json")
+    assert upgraded.status_code == 200, upgraded.content
+    assert upgraded.json()["checkout_url"] is None
+    assert upgraded.json()["plan"]["plan"]["code"] == "premium"
+    premium_price = PlanPrice.objects.get(plan="premium").stripe_price_id
+    assert _remote(sub.stripe_subscription_id)["items"]["data"][0]["price"]["id"] == premium_price
+    assert CreatorSubscription.objects.get(user=alice).stripe_subscription_id == sub.stripe_subscription_id
+
+    # Cancel: at the end of the period (here the trial); the plan applies until then.
+    canceled = alice_client.delete("/api/v1/monetization/plan")
+    assert canceled.status_code == 200
+    assert (canceled.json()["plan"]["code"], canceled.json()["cancel_at_period_end"]) == ("premium", True)
+    assert _remote(sub.stripe_subscription_id)["cancel_at_period_end"] is True
+    # The webhooks of all this arrive later and agree.
+    wait_for(lambda: CreatorSubscription.objects.filter(user=alice, plan="premium", cancel_at_period_end=True).exists())
+    assert quotas.limits_for(alice).plan == "premium"
+    # Changing plan again withdraws the cancellation.
+    back = alice_client.post("/api/v1/monetization/plan", {"plan": "pro"}, format="json")
+    assert (back.json()["plan"]["plan"]["code"], back.json()["plan"]["cancel_at_period_end"]) == ("pro", False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_subscription_has_no_trial_and_upgrades_prorate(local_stripe, live_server, settings, alice, request):
+    _connect_webhooks(local_stripe, live_server, settings, request)
+    CreatorSubscriptionFactory(user=alice, plan="basic", status=CreatorSubscription.Status.CANCELED)
+    change = plan_services.plan_subscribe(user=alice, plan_code="pro")
+    requests.post(change.checkout_url, allow_redirects=False, timeout=10)
+    sub = wait_for(lambda: CreatorSubscription.objects.filter(user=alice, status="active", plan="pro").first())
+    assert sub.trial_end is None  # the trial is for the first paid plan only
+
+    plan_services.plan_subscribe(user=alice, plan_code="enterprise")
+    assert selectors.plan_for_user(user_id=alice.pk).code == "enterprise"
+    # localstripe credits the unused time of what was paid, as a proration invoice item.
+    prorations = [
+        item
+        for key, item in ls_resources.store.items()
+        if key.startswith("invoiceitem:") and item.subscription == sub.stripe_subscription_id
+    ]
+    assert [(item.amount, item.proration) for item in prorations] == [(-4999, True)]
+
+
+@pytest.fixture
+def endpoint(local_stripe, monkeypatch):
+    # dj-stripe's own handlers re-fetch the object from Stripe to sync its tables: not what this checks.
+    monkeypatch.setattr(event_handlers, "_handle_crud_like_event", lambda *args, **kwargs: None)
+    return webhooks.webhook_endpoint_ensure()
+
+
+def _subscription(sub_id: str, user, *, price_id: str, status: str = "active", **extra) -> dict:
+    return {
+        "id": sub_id,
+        "object": "subscription",
+        "customer": "cus_1",
+        "status": status,
+        "cancel_at_period_end": False,
+        "current_period_end": int(time.time()) + 30 * 86400,
+        "trial_end": None,
+        "metadata": {"socialflow_plan": "basic", "socialflow_user": str(user.pk)},
+        "items": {"object": "list", "data": [{"id": "si_1", "price": {"id": price_id, "object": "price"}}]},
+        **extra,
+    }
+
+
+@pytest.mark.django_db
+def test_the_same_webhook_twice_changes_the_plan_once(client, endpoint, alice):
+    PlanPrice.objects.create(plan="premium", price_minor=1999, currency="USD", stripe_price_id="price_premium")
+    body = event_body(
+        "customer.subscription.created",
+        _subscription("sub_a", alice, price_id="price_premium"),
+        event_id="evt_plan_1",
+    )
+    assert _post(client, body, sign(body, endpoint.secret)).status_code == 200
+    sub = CreatorSubscription.objects.get(user=alice)
+    # The plan is the Price's, not the metadata's (a change keeps the first plan in the metadata).
+    assert (sub.plan, sub.status, sub.stripe_subscription_id) == ("premium", "active", "sub_a")
+    stamp = sub.updated_at
+    assert _post(client, body, sign(body, endpoint.secret)).status_code == 200
+    assert StripeEvent.objects.filter(id="evt_plan_1").count() == 1
+    assert CreatorSubscription.objects.get().updated_at == stamp
+    # Called twice directly (a second event with the same state): still nothing changes.
+    plan_services.stripe_plan_subscription_changed(_subscription("sub_a", alice, price_id="price_premium"))
+    assert CreatorSubscription.objects.get().updated_at == stamp
+
+    # Ended, then a new subscription; the old one's late event changes nothing.
+    plan_services.stripe_plan_subscription_deleted(_subscription("sub_a", alice, price_id="price_premium"))
+    plan_services.stripe_plan_subscription_changed(_subscription("sub_b", alice, price_id="price_premium"))
+    plan_services.stripe_plan_subscription_changed(_subscription("sub_a", alice, price_id="price_premium"))
+    sub = CreatorSubscription.objects.get()
+    assert (sub.stripe_subscription_id, sub.status) == ("sub_b", "active")
+    # A membership's subscription event is not a plan's.
+    plan_count = CreatorSubscription.objects.count()
+    webhooks.HANDLERS["customer.subscription.updated"]({"id": "sub_m", "status": "active", "metadata": {}})
+    assert CreatorSubscription.objects.count() == plan_count
