@@ -9,6 +9,7 @@ import pytest
 import requests
 import stripe
 from django.conf import settings as settings_module
+from django.test import Client
 from django.utils import timezone
 from djstripe import event_handlers
 from djstripe.models import Event as StripeEvent
@@ -28,6 +29,7 @@ from videos.tests.factories import VideoFactory
 
 TUS = {"HTTP_TUS_RESUMABLE": "1.0.0"}
 GIB = 1 << 30
+PERIOD_END = int(time.time()) + 30 * 86400
 
 
 @pytest.fixture
@@ -277,7 +279,7 @@ def _subscription(sub_id: str, user, *, price_id: str, status: str = "active", *
         "customer": "cus_1",
         "status": status,
         "cancel_at_period_end": False,
-        "current_period_end": int(time.time()) + 30 * 86400,
+        "current_period_end": PERIOD_END,
         "trial_end": None,
         "metadata": {"socialflow_plan": "basic", "socialflow_user": str(user.pk)},
         "items": {"object": "list", "data": [{"id": "si_1", "price": {"id": price_id, "object": "price"}}]},
@@ -315,3 +317,42 @@ def test_the_same_webhook_twice_changes_the_plan_once(client, endpoint, alice):
     plan_count = CreatorSubscription.objects.count()
     webhooks.HANDLERS["customer.subscription.updated"]({"id": "sub_m", "status": "active", "metadata": {}})
     assert CreatorSubscription.objects.count() == plan_count
+
+
+# --- Studio -----------------------------------------------------------------------------------------
+
+STUDIO = "/studio/monetization/"
+
+
+@pytest.mark.django_db
+def test_studio_shows_the_plan_and_usage_against_its_quotas(alice):
+    client = Client()
+    client.force_login(alice)
+    VideoFactory.create_batch(3, author=alice, source_size=GIB // 2)
+    html = client.get(STUDIO).content.decode()
+    assert 'id="plan-name">Free<' in html
+    assert "Videos: 3" in html and "of 10" in html and "1.5\xa0GB" in html
+    assert 'data-plan="basic"' in html and "Upgrade to Basic ($9.99 / month)" in html
+    assert 'id="plan-cancel"' not in html
+
+    CreatorSubscriptionFactory(user=alice, plan="pro", cancel_at_period_end=False)
+    VideoFactory.create_batch(10, author=alice)
+    html = client.get(STUDIO).content.decode()
+    assert 'id="plan-name">Pro<' in html and "of 2000" in html
+    assert "Switch to Basic" in html and "Upgrade to Enterprise" in html and 'data-plan="pro"' not in html
+    assert 'id="plan-cancel"' in html
+    CreatorSubscription.objects.filter(user=alice).update(status=CreatorSubscription.Status.CANCELED)
+    html = client.get(STUDIO).content.decode()
+    assert "over the limit: new uploads are refused" in html  # 13 videos on free
+
+
+@pytest.mark.django_db
+def test_studio_upgrade_goes_to_checkout_and_cancel_is_at_period_end(local_stripe, alice):
+    client = Client()
+    client.force_login(alice)
+    response = client.post(STUDIO, {"action": "plan-change", "plan": "premium"})
+    assert response.status_code == 302 and response["Location"].startswith(local_stripe.url + "/_local/checkout/")
+    refused = client.post(STUDIO, {"action": "plan-change", "plan": "gold"}, follow=True)
+    assert "No such plan" in refused.content.decode()
+    refused = client.post(STUDIO, {"action": "plan-cancel"}, follow=True)
+    assert "You have no paid plan to cancel." in refused.content.decode()
