@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from monetization.models import CREATOR_KIND_CHOICES, Payout, Source
 from socialflow.api.pagination import MAX_PAGE_SIZE
+from socialflow.core import quotas
 from socialflow.core.money import Money
 
 
@@ -163,7 +164,7 @@ class PlansSerializer(serializers.Serializer):
 
 
 class UsageSerializer(serializers.Serializer):
-    resource = serializers.ChoiceField(choices=["videos", "storage", "live"], read_only=True)
+    resource = serializers.ChoiceField(choices=quotas.RESOURCES, read_only=True)
     used = serializers.IntegerField(read_only=True)
     limit = serializers.IntegerField(read_only=True, allow_null=True, help_text="null: unlimited.")
 

@@ -15,6 +15,7 @@ from djstripe import event_handlers
 from djstripe.models import Event as StripeEvent
 from localstripe import resources as ls_resources
 
+from accounts.tests.factories import UserFactory
 from live.services import streams as stream_services
 from monetization import webhooks
 from monetization.models import CreatorSubscription, PlanPrice
@@ -356,3 +357,16 @@ def test_studio_upgrade_goes_to_checkout_and_cancel_is_at_period_end(local_strip
     assert "No such plan" in refused.content.decode()
     refused = client.post(STUDIO, {"action": "plan-cancel"}, follow=True)
     assert "You have no paid plan to cancel." in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_plan_subscriptions_read_only(client, alice):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sub = CreatorSubscriptionFactory(user=alice, plan="premium")
+    url = "/admin/monetization/creatorsubscription/"
+    page = client.get(url, {"q": alice.username, "plan": "premium"})
+    assert (
+        page.status_code == 200 and f"/admin/monetization/creatorsubscription/{sub.pk}/change/" in page.content.decode()
+    )
+    assert client.get(f"{url}{sub.pk}/change/").status_code == 200
+    assert client.post(f"{url}{sub.pk}/change/", {"plan": "free"}).status_code == 403

@@ -25,6 +25,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {
         "LedgerSourceEnum": "monetization.models.Source",
         "LedgerAccountEnum": "monetization.models.CREATOR_KIND_CHOICES",
+        "QuotaResourceEnum": "socialflow.core.quotas.RESOURCES",
     }
 )
 
