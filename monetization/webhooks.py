@@ -63,17 +63,18 @@ def _drop_secret_override(sender, instance, **kwargs) -> None:
         instance.headers = headers
 
 
-def _subscription_changed(subscription: dict, *, event_id: str = "") -> None:
-    # One Stripe subscription event, two kinds of subscription: a creator's plan or a fan's membership.
+def _subscription_changed(subscription: dict, *, event_id: str = "", at=None) -> None:
+    # One Stripe subscription event, two kinds of subscription: a creator's plan (which keeps the
+    # newest state only: ``at`` is the event's creation) or a fan's membership.
     if plan_services.is_plan_subscription(subscription):
-        plan_services.stripe_plan_subscription_changed(subscription, event_id=event_id)
+        plan_services.stripe_plan_subscription_changed(subscription, event_id=event_id, at=at)
     else:
         services.stripe_subscription_changed(subscription, event_id=event_id)
 
 
-def _subscription_deleted(subscription: dict, *, event_id: str = "") -> None:
+def _subscription_deleted(subscription: dict, *, event_id: str = "", at=None) -> None:
     if plan_services.is_plan_subscription(subscription):
-        plan_services.stripe_plan_subscription_deleted(subscription, event_id=event_id)
+        plan_services.stripe_plan_subscription_deleted(subscription, event_id=event_id, at=at)
     else:
         services.stripe_subscription_deleted(subscription, event_id=event_id)
 
@@ -97,8 +98,13 @@ HANDLERS = {
 def _receiver(event_type: str):
     handler = HANDLERS[event_type]
 
+    timed = event_type.startswith("customer.subscription.")
+
     def receive(sender, event, **kwargs) -> None:
-        handler(event.data.get("object") or {}, event_id=event.id)
+        if timed:
+            handler(event.data.get("object") or {}, event_id=event.id, at=event.created)
+        else:
+            handler(event.data.get("object") or {}, event_id=event.id)
 
     receive.__name__ = f"on_{event_type.replace('.', '_')}"
     return receive

@@ -47,6 +47,9 @@ class CreatorSubscription(models.Model):
     trial_end = models.DateTimeField(null=True, blank=True)
     current_period_end = models.DateTimeField(null=True, blank=True)
     cancel_at_period_end = models.BooleanField(default=False)
+    # When Stripe was in the state stored here (the event's creation, or our call's answer): an
+    # event older than that is a late delivery and changes nothing.
+    state_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -163,10 +163,14 @@ def _plan_code(subscription: dict) -> str | None:
     return code if code in catalogue.PAID_CODES else None
 
 
-def stripe_plan_subscription_changed(subscription: dict, *, event_id: str = "") -> None:
+def stripe_plan_subscription_changed(subscription: dict, *, event_id: str = "", at: datetime | None = None) -> None:
     """created / updated / deleted: the creator's plan, status, trial and period follow the
-    subscription. Applying the same state twice changes nothing; an event about a subscription
-    other than the creator's current one is ignored unless the current one has ended (a new one)."""
+    subscription as it was ``at`` (the event's creation; now for the answer of our own call).
+
+    Applying the same state twice changes nothing; a state older than the one stored is a late
+    delivery and is ignored (Stripe does not deliver in order); an event about a subscription other
+    than the creator's current one is ignored unless the current one has ended (then it is new)."""
+    at = at or timezone.now()
     status = _STATUS.get(subscription.get("status"))
     metadata = subscription.get("metadata") or {}
     user_id = str(metadata.get(USER_METADATA) or "")
@@ -188,8 +192,10 @@ def stripe_plan_subscription_changed(subscription: dict, *, event_id: str = "") 
         row = CreatorSubscription.objects.select_for_update().filter(user_id=int(user_id)).first()
         if row is None:
             CreatorSubscription.objects.create(
-                user_id=int(user_id), stripe_subscription_id=subscription["id"], **fields
+                user_id=int(user_id), stripe_subscription_id=subscription["id"], state_at=at, **fields
             )
+            return
+        if row.stripe_subscription_id == subscription["id"] and row.state_at is not None and at < row.state_at:
             return
         if row.stripe_subscription_id != subscription["id"]:
             if row.is_live or status not in CreatorSubscription.LIVE_STATUSES:
@@ -200,9 +206,9 @@ def stripe_plan_subscription_changed(subscription: dict, *, event_id: str = "") 
             return
         for name in changed:
             setattr(row, name, fields[name])
-        row.updated_at = timezone.now()
-        row.save(update_fields=[*changed, "updated_at"])
+        row.state_at, row.updated_at = at, timezone.now()
+        row.save(update_fields=[*changed, "state_at", "updated_at"])
 
 
-def stripe_plan_subscription_deleted(subscription: dict, *, event_id: str = "") -> None:
-    stripe_plan_subscription_changed({**subscription, "status": "canceled"}, event_id=event_id)
+def stripe_plan_subscription_deleted(subscription: dict, *, event_id: str = "", at: datetime | None = None) -> None:
+    stripe_plan_subscription_changed({**subscription, "status": "canceled"}, event_id=event_id, at=at)

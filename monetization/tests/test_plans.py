@@ -22,8 +22,7 @@ from monetization.models import CreatorSubscription, PlanPrice
 from monetization.plans import catalogue, selectors
 from monetization.plans import services as plan_services
 from monetization.tests.factories import CreatorSubscriptionFactory
-from monetization.tests.stripe_local import event_body, sign, wait_for
-from monetization.tests.test_webhooks import _post
+from monetization.tests.stripe_local import event_body, post_webhook, sign, wait_for
 from socialflow.core import quotas
 from videos.services import uploads
 from videos.tests.factories import VideoFactory
@@ -296,12 +295,12 @@ def test_the_same_webhook_twice_changes_the_plan_once(client, endpoint, alice):
         _subscription("sub_a", alice, price_id="price_premium"),
         event_id="evt_plan_1",
     )
-    assert _post(client, body, sign(body, endpoint.secret)).status_code == 200
+    assert post_webhook(client, body, sign(body, endpoint.secret)).status_code == 200
     sub = CreatorSubscription.objects.get(user=alice)
     # The plan is the Price's, not the metadata's (a change keeps the first plan in the metadata).
     assert (sub.plan, sub.status, sub.stripe_subscription_id) == ("premium", "active", "sub_a")
     stamp = sub.updated_at
-    assert _post(client, body, sign(body, endpoint.secret)).status_code == 200
+    assert post_webhook(client, body, sign(body, endpoint.secret)).status_code == 200
     assert StripeEvent.objects.filter(id="evt_plan_1").count() == 1
     assert CreatorSubscription.objects.get().updated_at == stamp
     # Called twice directly (a second event with the same state): still nothing changes.
@@ -314,6 +313,11 @@ def test_the_same_webhook_twice_changes_the_plan_once(client, endpoint, alice):
     plan_services.stripe_plan_subscription_changed(_subscription("sub_a", alice, price_id="price_premium"))
     sub = CreatorSubscription.objects.get()
     assert (sub.stripe_subscription_id, sub.status) == ("sub_b", "active")
+    # Stripe does not deliver in order: a state older than the stored one changes nothing.
+    plan_services.stripe_plan_subscription_deleted(
+        _subscription("sub_b", alice, price_id="price_premium"), at=timezone.now() - timedelta(hours=1)
+    )
+    assert CreatorSubscription.objects.get().status == "active"
     # A membership's subscription event is not a plan's.
     plan_count = CreatorSubscription.objects.count()
     webhooks.HANDLERS["customer.subscription.updated"]({"id": "sub_m", "status": "active", "metadata": {}})
