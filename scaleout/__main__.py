@@ -540,7 +540,6 @@ def main(argv: list[str]) -> int:
         front_ports = {"front": free_port(), "rtmp": free_port(), "hls": free_port()}
         ingest_secret = secrets.token_urlsafe(24)
         common = {
-            "CREATOR_QUOTAS_ENFORCED": "false",  # fresh accounts (free plan) go live here
             # Identical everywhere (docs/deploy.md): the keys, the services, the bucket.
             "SECRET_KEY": secrets.token_urlsafe(50),
             "LIVE_INGEST_SECRET": ingest_secret,

@@ -230,13 +230,7 @@ def _chat_problems(chat: Chat, history: Counter) -> list[str]:
 
 def run(args) -> int:
     wd = workdir()
-    # New accounts are on the free plan, which may not go live: the smoke's streamer needs to.
-    env = {
-        "THROTTLE_REGISTER": "100000/hour",
-        "THROTTLE_LOGIN": "100000/min",
-        "LOG_FORMAT": "console",
-        "CREATOR_QUOTAS_ENFORCED": "false",
-    }
+    env = {"THROTTLE_REGISTER": "100000/hour", "THROTTLE_LOGIN": "100000/min", "LOG_FORMAT": "console"}
     redis = database = None
     failures: list[str] = []
     figures: dict = {"mode": args.mode}

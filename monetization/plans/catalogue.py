@@ -44,7 +44,7 @@ class Plan:
 FREE = "free"
 
 PLANS: tuple[Plan, ...] = (
-    Plan(FREE, "Free", 0, max_videos=10, storage_bytes=2 * GIB, live_streams=0),
+    Plan(FREE, "Free", 0, max_videos=50, storage_bytes=5 * GIB, live_streams=1),
     Plan("basic", "Basic", 999, max_videos=100, storage_bytes=50 * GIB, live_streams=1),
     Plan("premium", "Premium", 1999, max_videos=500, storage_bytes=250 * GIB, live_streams=1),
     Plan("pro", "Pro", 4999, max_videos=2000, storage_bytes=1024 * GIB, live_streams=3),

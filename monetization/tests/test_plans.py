@@ -51,7 +51,7 @@ def test_it_prices_the_catalogue_in_minor_units():
     ]
     assert str(catalogue.BY_CODE["premium"].price) == "$19.99"
     free = catalogue.BY_CODE["free"].limits
-    assert (free.max_videos, free.storage_bytes, free.live_streams) == (10, 2 * GIB, 0)
+    assert (free.max_videos, free.storage_bytes, free.live_streams) == (50, 5 * GIB, 1)
     enterprise = catalogue.BY_CODE["enterprise"].limits
     assert (enterprise.max_videos, enterprise.storage_bytes, enterprise.live_streams) == (None, None, None)
     # Each paid plan allows at least what the one below it does.
@@ -87,20 +87,20 @@ def test_it_applies_the_plan_in_effect(alice):
 
 
 @pytest.mark.django_db
-def test_it_refuses_the_eleventh_video_on_free(enforced, alice, alice_client):
-    VideoFactory.create_batch(10, author=alice)
+def test_it_refuses_the_fifty_first_video_on_free(enforced, alice, alice_client):
+    VideoFactory.create_batch(50, author=alice)
     with pytest.raises(quotas.QuotaExceeded) as refused:
         uploads.upload_create(user=alice, length=10, metadata={})
-    assert (refused.value.plan, refused.value.limit, refused.value.used) == ("free", 10, 10)
+    assert (refused.value.plan, refused.value.limit, refused.value.used) == ("free", 50, 50)
 
     response = _upload(alice_client)
     assert response.status_code == 403
     assert response.json() == {
-        "detail": "Your free plan allows 10 videos: upgrade your plan or delete a video to upload another.",
+        "detail": "Your free plan allows 50 videos: upgrade your plan or delete a video to upload another.",
         "code": "quota_exceeded",
         "plan": "free",
         "resource": "videos",
-        "limit": 10,
+        "limit": 50,
         "upgrade": "/api/v1/monetization/plans",
     }
     CreatorSubscriptionFactory(user=alice, plan="basic")
@@ -109,41 +109,37 @@ def test_it_refuses_the_eleventh_video_on_free(enforced, alice, alice_client):
 
 @pytest.mark.django_db
 def test_it_refuses_an_upload_beyond_the_storage(enforced, alice, alice_client):
-    VideoFactory(author=alice, source_size=2 * GIB - 100)
+    VideoFactory(author=alice, source_size=5 * GIB - 100)
     assert _upload(alice_client, length=100).status_code == 201  # exactly full
     response = _upload(alice_client, length=1)  # the unfinished upload above counts
     assert response.status_code == 403
     assert (response.json()["code"], response.json()["resource"]) == ("quota_exceeded", "storage")
-    assert response.json()["limit"] == 2 * GIB
-    assert "2 GiB" in response.json()["detail"]
+    assert response.json()["limit"] == 5 * GIB
+    assert "5 GiB" in response.json()["detail"]
 
 
 @pytest.mark.django_db
-def test_it_refuses_live_on_free_and_counts_concurrent_streams(enforced, alice, alice_client):
+def test_it_counts_concurrent_streams_against_the_plan(enforced, alice, alice_client):
+    created = alice_client.post("/api/v1/live/streams", {"title": "yes"}, format="json")
+    assert created.status_code == 201  # free allows one stream at a time
+    assert quotas.usage(alice, quotas.LIVE) == 1
     with pytest.raises(quotas.QuotaExceeded):
-        stream_services.stream_create(owner=alice, title="no")
-    response = alice_client.post("/api/v1/live/streams", {"title": "no"}, format="json")
-    assert response.status_code == 403
+        stream_services.stream_create(owner=alice, title="second")
+    response = alice_client.post("/api/v1/live/streams", {"title": "second"}, format="json")
+    assert response.status_code == 403  # the quota refuses before the one-active-stream rule
     body = response.json()
     assert (body["code"], body["plan"], body["limit"], body["upgrade"]) == (
         "quota_exceeded",
         "free",
-        0,
+        1,
         "/api/v1/monetization/plans",
     )
-    CreatorSubscriptionFactory(user=alice, plan="basic")
-    created = alice_client.post("/api/v1/live/streams", {"title": "yes"}, format="json")
-    assert created.status_code == 201
-    # basic allows one at a time: the active one counts (the second is refused by the quota first).
-    assert quotas.usage(alice, quotas.LIVE) == 1
-    with pytest.raises(quotas.QuotaExceeded):
-        stream_services.stream_create(owner=alice, title="second")
 
 
 @pytest.mark.django_db
 def test_it_allows_a_downgrade_below_usage_but_refuses_new_uploads(enforced, alice, alice_client):
     sub = CreatorSubscriptionFactory(user=alice, plan="basic")
-    VideoFactory.create_batch(12, author=alice)
+    VideoFactory.create_batch(52, author=alice)
     assert _upload(alice_client).status_code == 201
     plan_services.stripe_plan_subscription_deleted(
         {
@@ -153,11 +149,11 @@ def test_it_allows_a_downgrade_below_usage_but_refuses_new_uploads(enforced, ali
         }
     )
     assert selectors.plan_for_user(user_id=alice.pk).code == "free"
-    assert alice.videos.count() == 13  # nothing is taken away
+    assert alice.videos.count() == 53  # nothing is taken away
     assert _upload(alice_client).status_code == 403
     state = alice_client.get("/api/v1/monetization/plan").json()
     videos = next(line for line in state["usage"] if line["resource"] == "videos")
-    assert (state["status"], videos["used"], videos["limit"]) == ("free", 13, 10)
+    assert (state["status"], videos["used"], videos["limit"]) == ("free", 53, 50)
 
 
 @pytest.mark.django_db
@@ -336,19 +332,19 @@ def test_studio_shows_the_plan_and_usage_against_its_quotas(alice):
     VideoFactory.create_batch(3, author=alice, source_size=GIB // 2)
     html = client.get(STUDIO).content.decode()
     assert 'id="plan-name">Free<' in html
-    assert "Videos: 3" in html and "of 10" in html and "1.5\xa0GB" in html
+    assert "Videos: 3" in html and "of 50" in html and "1.5\xa0GB" in html
     assert 'data-plan="basic"' in html and "Upgrade to Basic ($9.99 / month)" in html
     assert 'id="plan-cancel"' not in html
 
     CreatorSubscriptionFactory(user=alice, plan="pro", cancel_at_period_end=False)
-    VideoFactory.create_batch(10, author=alice)
+    VideoFactory.create_batch(50, author=alice)
     html = client.get(STUDIO).content.decode()
     assert 'id="plan-name">Pro<' in html and "of 2000" in html
     assert "Switch to Basic" in html and "Upgrade to Enterprise" in html and 'data-plan="pro"' not in html
     assert 'id="plan-cancel"' in html
     CreatorSubscription.objects.filter(user=alice).update(status=CreatorSubscription.Status.CANCELED)
     html = client.get(STUDIO).content.decode()
-    assert "over the limit: new uploads are refused" in html  # 13 videos on free
+    assert "over the limit: new uploads are refused" in html  # 53 videos on free
 
 
 @pytest.mark.django_db
