@@ -5,11 +5,12 @@ class LiveConfig(AppConfig):
     name = "live"
 
     def ready(self):
-        from live import access, services
+        from live import access, selectors, services
         from live.models import ChatMessage
-        from socialflow.core import moderation
+        from socialflow.core import moderation, quotas
 
         access.register()
         moderation.register(
             ChatMessage, kind="chat_message", owner_field="user", on_change=services.chat_message_moderated
         )
+        quotas.set_usage(quotas.LIVE, selectors.quota_live_streams)

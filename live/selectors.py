@@ -138,3 +138,9 @@ def chat_context(*, message: ChatMessage, around: int = 5) -> list[ChatMessage]:
     before = list(base.filter(pk__lt=message.pk).order_by("-pk")[:around])
     after = list(base.filter(pk__gt=message.pk).order_by("pk")[:around])
     return [*reversed(before), message, *after]
+
+
+def quota_live_streams(user_id: int) -> int:
+    """The user's streams that are idle (about to go live) or live: registered with
+    ``socialflow.core.quotas`` as the concurrent live streams in use."""
+    return Stream.objects.filter(owner_id=user_id, status__in=Stream.ACTIVE_STATUSES).count()

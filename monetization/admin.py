@@ -8,7 +8,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 
 from monetization import services
-from monetization.models import Account, Entry, Payout, RevenueShare, Tip, TipDispute, TipRefund, Transaction
+from monetization.models import (
+    Account,
+    CreatorSubscription,
+    Entry,
+    Payout,
+    RevenueShare,
+    Tip,
+    TipDispute,
+    TipRefund,
+    Transaction,
+)
 from socialflow.core.exceptions import DomainError
 from socialflow.core.money import Money
 
@@ -227,6 +237,19 @@ class RevenueShareAdmin(ReadOnlyAdmin):
         "video_id", "period_start", "period_end", "gross_minor", "creators_minor", "currency", "created_at"
     ]  # fmt: skip
     show_full_result_count = False
+
+
+@admin.register(CreatorSubscription)
+class CreatorSubscriptionAdmin(ReadOnlyAdmin):
+    # Creator plans: the state Stripe's webhooks set; changes are made on Stripe (or by the creator).
+    list_display = ["user", "plan", "status", "cancel_at_period_end", "current_period_end", "updated_at"]
+    list_filter = ["plan", "status", "cancel_at_period_end"]
+    search_fields = ["user__username", "=stripe_subscription_id", "=stripe_customer_id"]
+    list_select_related = ["user"]
+    fields = readonly_fields = [
+        "user", "plan", "status", "stripe_subscription_id", "stripe_customer_id", "trial_end",
+        "current_period_end", "cancel_at_period_end", "created_at", "updated_at",
+    ]  # fmt: skip
 
 
 from monetization.ads import admin as ads_admin  # noqa: E402, F401  (registers the campaigns' admin)

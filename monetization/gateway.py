@@ -115,9 +115,19 @@ def price_create(*, amount_minor: int, currency: str, name: str, interval: str, 
 
 
 def checkout_session_create(
-    *, price_id: str, success_url: str, cancel_url: str, customer_email: str, metadata: dict, idempotency_key: str
+    *,
+    price_id: str,
+    success_url: str,
+    cancel_url: str,
+    customer_email: str,
+    metadata: dict,
+    idempotency_key: str,
+    trial_period_days: int | None = None,
 ):
     metadata = {key: str(value) for key, value in metadata.items()}
+    subscription_data: dict = {"metadata": metadata}
+    if trial_period_days:
+        subscription_data["trial_period_days"] = trial_period_days
     return _call(
         stripe.checkout.Session.create,
         mode="subscription",
@@ -126,10 +136,27 @@ def checkout_session_create(
         cancel_url=cancel_url,
         customer_email=customer_email or None,
         metadata=metadata,
-        subscription_data={"metadata": metadata},
+        subscription_data=subscription_data,
         idempotency_key=idempotency_key,
     )
 
 
 def subscription_retrieve(subscription_id: str):
     return _call(stripe.Subscription.retrieve, subscription_id)
+
+
+def subscription_change_price(*, subscription_id: str, item_id: str, price_id: str, idempotency_key: str):
+    """Move the subscription's one item to another Price, prorating the rest of the period; a
+    cancellation at period end is withdrawn (changing plan means staying)."""
+    return _call(
+        stripe.Subscription.modify,
+        subscription_id,
+        items=[{"id": item_id, "price": price_id}],
+        proration_behavior="create_prorations",
+        cancel_at_period_end=False,
+        idempotency_key=idempotency_key,
+    )
+
+
+def subscription_cancel_at_period_end(*, subscription_id: str, cancel: bool = True):
+    return _call(stripe.Subscription.modify, subscription_id, cancel_at_period_end=cancel)

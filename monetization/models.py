@@ -444,3 +444,6 @@ from monetization.ads.models import (  # noqa: E402, F401
     AdvertiserAccount,
     Campaign,
 )
+
+# --- creator plans (monetization/plans/models.py) -------------------------------------------------
+from monetization.plans.models import CreatorSubscription, PlanPrice  # noqa: E402, F401

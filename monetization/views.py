@@ -1,6 +1,7 @@
 """The Studio earnings page (server-rendered, /studio/monetization/): earnings over time by source
 (a Chart.js stacked bar chart per day or month), pending and available balances, membership tiers
-(create, edit, retire), payouts (request and list), Stripe Connect onboarding. Every change goes
+(create, edit, retire), payouts (request and list), Stripe Connect onboarding, the creator plan
+(usage against its quotas, upgrade and cancel). Every change goes
 through ``monetization.services``; what it refuses is shown as a message, never a 500."""
 
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,9 @@ from django.views.decorators.http import require_http_methods
 
 from monetization import selectors, services
 from monetization.forms import PayoutForm, TierCreateForm, TierEditForm
+from monetization.plans import catalogue as plan_catalogue
+from monetization.plans import selectors as plan_selectors
+from monetization.plans import services as plan_services
 from socialflow.core.exceptions import DomainError
 from socialflow.core.money import Money
 
@@ -36,7 +40,15 @@ def _post(request, action: str):
     user = request.user
     if action == "connect":
         return redirect(services.connect_onboarding_link(user=user))
-    if action == "tier-create":
+    if action == "plan-change":
+        change = plan_services.plan_subscribe(user=user, plan_code=request.POST.get("plan", ""))
+        if change.checkout_url:
+            return redirect(change.checkout_url)
+        messages.success(request, f"You are now on the {change.state.plan.name} plan.")
+    elif action == "plan-cancel":
+        state = plan_services.plan_cancel(user=user)
+        messages.success(request, f"Your {state.plan.name} plan ends at the end of the period.")
+    elif action == "tier-create":
         form = TierCreateForm(request.POST, prefix="tier")
         if not form.is_valid():
             return form
@@ -81,7 +93,7 @@ def index(request):
         if result is None:
             return redirect(request.get_full_path())
         if not hasattr(result, "is_valid"):
-            return result  # a redirect (Connect onboarding)
+            return result  # a redirect (Connect onboarding, plan Checkout)
         forms["tier_form" if action == "tier-create" else "payout_form"] = result
     by = request.GET.get("by", "day")
     if by not in selectors.EARNINGS_BUCKETS:
@@ -89,6 +101,7 @@ def index(request):
     start, end = _period(by, datetime.now(UTC))
     charts = selectors.earnings_over_time(user=user, start=start, end=end, by=by)
     connect_state = request.GET.get("connect")
+    plan = plan_selectors.plan_state(user=user)
     return render(
         request,
         "monetization/studio.html",
@@ -105,6 +118,10 @@ def index(request):
             "connect": selectors.connect_status(user=user),
             "connect_returned": connect_state in ("done", "refresh"),
             "currency": settings.MONETIZATION_CURRENCY,
+            "plan": plan,
+            "plan_usage": plan_selectors.plan_usage(user=user, plan=plan.plan),
+            "plans": plan_catalogue.PLANS,
+            "plan_returned": request.GET.get("plan") == "done",
             "payout_min": Money(settings.MONETIZATION_PAYOUT_MIN_MINOR, settings.MONETIZATION_CURRENCY),
         },
     )

@@ -24,6 +24,7 @@ from djstripe.models import WebhookEndpoint
 from djstripe.signals import WEBHOOK_SIGNALS, webhook_pre_validate
 
 from monetization import services
+from monetization.plans import services as plan_services
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,22 @@ def _drop_secret_override(sender, instance, **kwargs) -> None:
         instance.headers = headers
 
 
+def _subscription_changed(subscription: dict, *, event_id: str = "", at=None) -> None:
+    # One Stripe subscription event, two kinds of subscription: a creator's plan (which keeps the
+    # newest state only: ``at`` is the event's creation) or a fan's membership.
+    if plan_services.is_plan_subscription(subscription):
+        plan_services.stripe_plan_subscription_changed(subscription, event_id=event_id, at=at)
+    else:
+        services.stripe_subscription_changed(subscription, event_id=event_id)
+
+
+def _subscription_deleted(subscription: dict, *, event_id: str = "", at=None) -> None:
+    if plan_services.is_plan_subscription(subscription):
+        plan_services.stripe_plan_subscription_deleted(subscription, event_id=event_id, at=at)
+    else:
+        services.stripe_subscription_deleted(subscription, event_id=event_id)
+
+
 # Stripe event type -> the service that reacts, given the event's object (as Stripe signed it).
 HANDLERS = {
     "payment_intent.succeeded": services.stripe_payment_intent_succeeded,
@@ -72,9 +89,9 @@ HANDLERS = {
     "account.updated": services.stripe_account_updated,
     "transfer.created": services.stripe_transfer_created,
     "transfer.reversed": services.stripe_transfer_reversed,
-    "customer.subscription.created": services.stripe_subscription_changed,
-    "customer.subscription.updated": services.stripe_subscription_changed,
-    "customer.subscription.deleted": services.stripe_subscription_deleted,
+    "customer.subscription.created": _subscription_changed,
+    "customer.subscription.updated": _subscription_changed,
+    "customer.subscription.deleted": _subscription_deleted,
     "invoice.payment_succeeded": services.stripe_invoice_paid,
     "invoice.payment_failed": services.stripe_invoice_failed,
 }
@@ -83,8 +100,13 @@ HANDLERS = {
 def _receiver(event_type: str):
     handler = HANDLERS[event_type]
 
+    timed = event_type.startswith("customer.subscription.")
+
     def receive(sender, event, **kwargs) -> None:
-        handler(event.data.get("object") or {}, event_id=event.id)
+        if timed:
+            handler(event.data.get("object") or {}, event_id=event.id, at=event.created)
+        else:
+            handler(event.data.get("object") or {}, event_id=event.id)
 
     receive.__name__ = f"on_{event_type.replace('.', '_')}"
     return receive

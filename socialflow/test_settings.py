@@ -38,6 +38,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 # The automatic classifiers (models loaded per process) run only in the tests that turn them on.
 MODERATION_AUTO_CLASSIFY = False
+# Creator plans' quotas apply only in the tests that turn them on (fixtures make dozens of videos).
+CREATOR_QUOTAS_ENFORCED = False
 CELERY_BROKER_URL = "memory://"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

@@ -5,11 +5,13 @@ class VideosConfig(AppConfig):
     name = "videos"
 
     def ready(self):
-        from socialflow.core import links, moderation
-        from videos import access, public, services
+        from socialflow.core import links, moderation, quotas
+        from videos import access, public, selectors, services
         from videos.models import Comment, Video
 
         access.register()
         moderation.register(Video, kind="video", owner_field="author", on_change=services.video_moderated)
         moderation.register(Comment, kind="comment", owner_field="author", on_change=services.comment_moderated)
         links.register_oembed("video", public.oembed_video)
+        quotas.set_usage(quotas.VIDEOS, selectors.quota_video_count)
+        quotas.set_usage(quotas.STORAGE, selectors.quota_storage_bytes)

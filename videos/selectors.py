@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from accounts import access as graph
 from socialflow.core import access, recommendations
@@ -319,3 +319,21 @@ def channel_videos(*, author_id: int, viewer, limit: int = 24) -> list[Video]:
     """A channel's public page: the author's videos ``viewer`` may find in lists, newest first
     (the owner sees what everyone sees there; the Studio lists the rest)."""
     return list(_listed(viewer).filter(author_id=author_id).order_by("-published_at", "-id")[:limit])
+
+
+# --- quota usage (registered with socialflow.core.quotas in VideosConfig.ready) ------------------
+
+
+def quota_video_count(user_id: int) -> int:
+    """The user's videos (uploads under way, live recordings and failed ones included: a deleted
+    video is gone, so every row counts)."""
+    return Video.objects.filter(author_id=user_id).count()
+
+
+def quota_storage_bytes(user_id: int) -> int:
+    """Bytes of the user's video sources, plus the declared length of uploads not yet complete."""
+    stored = Video.objects.filter(author_id=user_id).aggregate(total=Sum("source_size"))["total"] or 0
+    pending = (
+        Upload.objects.filter(user_id=user_id, completed_at__isnull=True).aggregate(total=Sum("length"))["total"] or 0
+    )
+    return stored + pending

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from live.lib.broadcast import room_send_safely
 from live.models import LiveChannel, Stream, new_stream_key
-from socialflow.core import events, restrictions
+from socialflow.core import events, quotas, restrictions
 from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import Conflict
 from socialflow.reliability.queue import task_named
@@ -48,9 +48,11 @@ def stream_create(
     """Create the owner's stream (and their channel, with its stream key, on the first one).
 
     The database allows one idle/live stream per owner: a second -> 409. 403 while the account may
-    not go live (strikes or a moderator's limit: ``socialflow.core.restrictions``).
+    not go live (strikes or a moderator's limit: ``socialflow.core.restrictions``), or when the
+    owner's plan allows no more concurrent streams (``socialflow.core.quotas``: ``quota_exceeded``).
     """
     restrictions.check(owner, restrictions.LIVE)
+    quotas.check_live(owner)
     try:
         with transaction.atomic():
             channel_get_or_create(owner=owner)

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from monetization.models import CREATOR_KIND_CHOICES, Payout, Source
 from socialflow.api.pagination import MAX_PAGE_SIZE
+from socialflow.core import quotas
 from socialflow.core.money import Money
 
 
@@ -134,3 +135,76 @@ class CheckoutRequestSerializer(serializers.Serializer):
 
 class CheckoutSerializer(serializers.Serializer):
     checkout_url = serializers.URLField(read_only=True)
+
+
+# --- creator plans --------------------------------------------------------------------------------
+
+
+class QuotasSerializer(serializers.Serializer):
+    max_videos = serializers.IntegerField(allow_null=True, help_text="Videos you may have; null: unlimited.")
+    storage_bytes = serializers.IntegerField(allow_null=True, help_text="Bytes of video sources; null: unlimited.")
+    live_streams = serializers.IntegerField(allow_null=True, help_text="Concurrent live streams; null: unlimited.")
+
+
+class PlanSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    price = MoneySerializer(read_only=True, help_text="Per month.")
+    quotas = serializers.SerializerMethodField()
+
+    def get_quotas(self, plan) -> QuotasSerializer:
+        return QuotasSerializer(
+            {"max_videos": plan.max_videos, "storage_bytes": plan.storage_bytes, "live_streams": plan.live_streams}
+        ).data
+
+
+class PlansSerializer(serializers.Serializer):
+    current = serializers.CharField(read_only=True, help_text="The code of your plan in effect.")
+    plans = PlanSerializer(many=True, read_only=True)
+
+
+class UsageSerializer(serializers.Serializer):
+    resource = serializers.ChoiceField(choices=quotas.RESOURCES, read_only=True)
+    used = serializers.IntegerField(read_only=True)
+    limit = serializers.IntegerField(read_only=True, allow_null=True, help_text="null: unlimited.")
+
+
+class PlanStateSerializer(serializers.Serializer):
+    plan = PlanSerializer(read_only=True, help_text="The plan in effect (free without a live subscription).")
+    status = serializers.ChoiceField(
+        choices=["free", "trialing", "active", "past_due"],
+        read_only=True,
+        help_text="free: no paid plan; past_due: Stripe is retrying the payment (the plan still applies).",
+    )
+    trial_end = serializers.DateTimeField(read_only=True, allow_null=True)
+    current_period_end = serializers.DateTimeField(read_only=True, allow_null=True)
+    cancel_at_period_end = serializers.BooleanField(read_only=True)
+    usage = UsageSerializer(many=True, read_only=True)
+
+    def to_representation(self, state):
+        sub = state.subscription if state.subscription is not None and state.subscription.is_live else None
+        return {
+            "plan": PlanSerializer(state.plan).data,
+            "status": state.status,
+            "trial_end": serializers.DateTimeField().to_representation(sub.trial_end)
+            if sub and sub.trial_end
+            else None,
+            "current_period_end": (
+                serializers.DateTimeField().to_representation(sub.current_period_end)
+                if sub and sub.current_period_end
+                else None
+            ),
+            "cancel_at_period_end": bool(sub and sub.cancel_at_period_end),
+            "usage": UsageSerializer(self.context.get("usage", []), many=True).data,
+        }
+
+
+class PlanChooseSerializer(serializers.Serializer):
+    plan = serializers.CharField(max_length=20, help_text="A paid plan's code: basic, premium, pro, enterprise.")
+
+
+class PlanChangeSerializer(serializers.Serializer):
+    checkout_url = serializers.URLField(
+        read_only=True, allow_null=True, help_text="A first subscription: pay here. null: the plan was changed."
+    )
+    plan = PlanStateSerializer(read_only=True)

@@ -8,6 +8,8 @@ urlpatterns = [
     route("monetization/tips", views.TipCreateView.as_view(), "monetization-tips"),
     route("monetization/connect", views.ConnectView.as_view(), "monetization-connect"),
     route("monetization/payouts", views.PayoutsView.as_view(), "monetization-payouts"),
+    route("monetization/plans", views.PlansView.as_view(), "monetization-plans"),
+    route("monetization/plan", views.PlanView.as_view(), "monetization-plan"),
     route("monetization/tiers", views.TiersView.as_view(), "monetization-tiers"),
     route(
         r"monetization/memberships/(?P<username>[^/]+)/checkout",

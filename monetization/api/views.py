@@ -18,11 +18,19 @@ from monetization.api.serializers import (
     EntrySerializer,
     PayoutCreateSerializer,
     PayoutSerializer,
+    PlanChangeSerializer,
+    PlanChooseSerializer,
+    PlanSerializer,
+    PlansSerializer,
+    PlanStateSerializer,
     SourceTotalSerializer,
     TierSerializer,
     TipCreateSerializer,
     TipSerializer,
 )
+from monetization.plans import catalogue as plan_catalogue
+from monetization.plans import selectors as plan_selectors
+from monetization.plans import services as plan_services
 from socialflow.api.pagination import CURSOR_PARAMS, CursorPagination
 from socialflow.core import access
 from socialflow.core.exceptions import NotFound
@@ -187,3 +195,46 @@ class MembershipCheckoutView(APIView):
             user=request.user, creator_username=username, tier_id=data.validated_data["tier_id"]
         )
         return Response({"checkout_url": url})
+
+
+class PlansView(APIView):
+    # GET monetization/plans: the creator plan catalogue and the caller's plan in effect.
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=PlansSerializer)
+    def get(self, request):
+        state = plan_selectors.plan_state(user=request.user)
+        return Response({"current": state.plan.code, "plans": PlanSerializer(plan_catalogue.PLANS, many=True).data})
+
+
+def _plan_state_data(user, state) -> dict:
+    usage = plan_selectors.plan_usage(user=user, plan=state.plan)
+    return PlanStateSerializer(state, context={"usage": usage}).data
+
+
+class PlanView(APIView):
+    # GET monetization/plan: the caller's plan, its Stripe state and usage against its quotas.
+    # POST {plan}: subscribe (Checkout, trial on the first paid plan) or change plan (prorated).
+    # DELETE: cancel at the end of the period.
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=PlanStateSerializer)
+    def get(self, request):
+        return Response(_plan_state_data(request.user, plan_selectors.plan_state(user=request.user)))
+
+    @extend_schema(
+        request=PlanChooseSerializer,
+        responses={200: PlanChangeSerializer, 409: OpenApiResponse(description="Already on that plan.")},
+    )
+    def post(self, request):
+        data = PlanChooseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = plan_services.plan_subscribe(user=request.user, plan_code=data.validated_data["plan"])
+        return Response({"checkout_url": change.checkout_url, "plan": _plan_state_data(request.user, change.state)})
+
+    @extend_schema(
+        request=None,
+        responses={200: PlanStateSerializer, 409: OpenApiResponse(description="No paid plan to cancel.")},
+    )
+    def delete(self, request):
+        return Response(_plan_state_data(request.user, plan_services.plan_cancel(user=request.user)))

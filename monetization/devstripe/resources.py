@@ -196,6 +196,79 @@ class Transfer(StripeObject):
         schedule_webhook(Event("transfer.created", self))
 
 
+# --- Subscriptions: Prices, trials, plan changes -------------------------------------------------
+
+
+def _plan_for_price(price) -> str:
+    """localstripe bills Plans: the Plan standing for a Price (``plan_<price id>``), made once."""
+    plan_id = "plan_" + price.id
+    if store.get("plan:" + plan_id) is None:
+        ls.Plan(
+            id=plan_id,
+            amount=price.unit_amount,
+            currency=price.currency,
+            interval=price.recurring["interval"],
+            interval_count=price.recurring["interval_count"],
+            product=price.product,
+        )
+    return plan_id
+
+
+def _item_price(self):
+    """Stripe's subscription items name their Price; localstripe's only their Plan."""
+    plan_id = self.plan.id if self.plan is not None else ""
+    if plan_id.startswith("plan_price_"):
+        return {"id": plan_id[len("plan_") :], "object": "price"}
+    return None
+
+
+ls.SubscriptionItem.price = property(_item_price)
+
+
+def _trial_fix(subscription) -> None:
+    """localstripe leaves a subscription made with ``trial_period_days`` ``incomplete`` with no
+    trial end; Stripe makes it ``trialing`` until now + the days."""
+    days = try_convert_to_int(getattr(subscription, "trial_period_days", None))
+    if subscription.status == "incomplete" and type(days) is int and days > 0 and subscription.trial_end is None:
+        now = int(time.time())
+        subscription.status, subscription.trial_start, subscription.trial_end = "trialing", now, now + days * 86400
+
+
+_event_init = Event.__init__
+
+
+def _event_init_fixed(self, type, data):
+    if isinstance(data, ls.Subscription):
+        _trial_fix(data)  # before the event exports the object
+    _event_init(self, type, data)
+
+
+Event.__init__ = _event_init_fixed
+
+_subscription_update = ls.Subscription._update
+
+
+def _subscription_update_ours(self, items=None, proration_behavior=None, **data):
+    """Stripe's way of changing plan, over localstripe's: items name a ``price``,
+    ``proration_behavior`` is taken (localstripe always prorates against the paid invoices), and
+    every update sends ``customer.subscription.updated`` (localstripe sends none)."""
+    _bad(proration_behavior in (None, "create_prorations", "none", "always_invoice"), "Invalid proration_behavior")
+    if items is not None:
+        _bad(type(items) is list, "items")
+        items = [dict(item) for item in items]
+        for item in items:
+            price_id = item.pop("price", None)
+            if price_id is not None:
+                _bad(isinstance(price_id, str), "items[price]")
+                item["plan"] = _plan_for_price(Price._api_retrieve(price_id))
+    _subscription_update(self, items=items, **data)
+    store[self.object + ":" + self.id] = self  # persisted
+    schedule_webhook(Event("customer.subscription.updated", self))
+
+
+ls.Subscription._update = _subscription_update_ours
+
+
 # --- Checkout Session -----------------------------------------------------------------------------
 
 
@@ -239,6 +312,7 @@ class CheckoutSession(StripeObject):
         self.client_reference_id = client_reference_id
         self.metadata = metadata or {}
         self.subscription_metadata = (subscription_data or {}).get("metadata", {})
+        self.subscription_trial_days = (subscription_data or {}).get("trial_period_days")
         self.payment_status = "unpaid"
         self.status = "open"
         self.subscription = None
@@ -254,22 +328,13 @@ class CheckoutSession(StripeObject):
         PaymentMethod._api_attach(pm.id, customer=self.customer)
         Customer._api_update(self.customer, invoice_settings={"default_payment_method": pm.id})
         if self.mode == "subscription":
-            price = Price._api_retrieve(self.price)
-            plan_id = "plan_" + price.id
-            if store.get("plan:" + plan_id) is None:
-                ls.Plan(
-                    id=plan_id,
-                    amount=price.unit_amount,
-                    currency=price.currency,
-                    interval=price.recurring["interval"],
-                    interval_count=price.recurring["interval_count"],
-                    product=price.product,
-                )
+            plan_id = _plan_for_price(Price._api_retrieve(self.price))
             subscription = ls.Subscription(
                 customer=self.customer,
                 items=[{"plan": plan_id, "quantity": self.quantity, "tax_rates": []}],
                 metadata=dict(self.subscription_metadata),
                 default_tax_rates=[],
+                trial_period_days=getattr(self, "subscription_trial_days", None),
             )
             self.subscription = subscription.id
         else:

@@ -1,7 +1,7 @@
 import factory
 
 from accounts.tests.factories import UserFactory
-from monetization.models import Account, AccountKind
+from monetization.models import Account, AccountKind, CreatorSubscription
 
 
 class CreatorAccountFactory(factory.django.DjangoModelFactory):
@@ -24,3 +24,16 @@ class PlatformAccountFactory(factory.django.DjangoModelFactory):
     owner = None
     kind = AccountKind.STRIPE_CLEARING
     currency = "USD"
+
+
+class CreatorSubscriptionFactory(factory.django.DjangoModelFactory):
+    """A creator's live plan subscription (basic, active); ``plan=``, ``status=`` for others."""
+
+    class Meta:
+        model = CreatorSubscription
+
+    user = factory.SubFactory(UserFactory)
+    plan = "basic"
+    status = CreatorSubscription.Status.ACTIVE
+    stripe_subscription_id = factory.Sequence(lambda n: f"sub_plan_{n}")
+    stripe_customer_id = factory.Sequence(lambda n: f"cus_plan_{n}")

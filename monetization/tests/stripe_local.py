@@ -15,6 +15,7 @@ from django.db import OperationalError
 from localstripe import resources as ls_resources
 from localstripe import webhooks as ls_webhooks
 
+from monetization import webhooks
 from monetization.devstripe import server
 
 
@@ -128,3 +129,9 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
             return result
         time.sleep(interval)
     raise AssertionError("timed out waiting")
+
+
+def post_webhook(client, body: bytes, signature: str):
+    """POST a signed event to dj-stripe's endpoint (our ``webhooks.webhook_url()``) with a test client."""
+    path = "/" + webhooks.webhook_url().split("://", 1)[-1].split("/", 1)[1]
+    return client.post(path, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)

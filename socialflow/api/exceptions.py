@@ -66,6 +66,8 @@ def _from_domain(exc: domain.DomainError, context) -> exceptions.APIException:
     )
     api_exc = exceptions.APIException(detail=exc.message, code=exc.code)
     api_exc.status_code = status_code
+    # Facts a client acts on (a quota's plan, limit and upgrade link) beside detail and code.
+    api_exc.extra = dict(getattr(exc, "extra", None) or {})
     if isinstance(exc, domain.Unavailable) and exc.retry_after_s:
         api_exc.wait = exc.retry_after_s
     return api_exc
@@ -111,6 +113,7 @@ def exception_handler(exc, context):
         if isinstance(code, list):
             code = code[0] if code else exc.default_code
         response.data = {"detail": _text(data["detail"]), "code": code or exc.default_code}
+        response.data.update({k: v for k, v in getattr(exc, "extra", {}).items() if k not in response.data})
     elif isinstance(data, dict) and {"detail", "code"} <= set(data):
         # simplejwt adds a "messages" list per token class: internals, not part of the format.
         response.data = {"detail": _text(data["detail"]), "code": str(data["code"])}

@@ -25,6 +25,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {
         "LedgerSourceEnum": "monetization.models.Source",
         "LedgerAccountEnum": "monetization.models.CREATOR_KIND_CHOICES",
+        "QuotaResourceEnum": "socialflow.core.quotas.RESOURCES",
     }
 )
 
@@ -53,6 +54,13 @@ MONETIZATION_CONNECT_COUNTRY = env.str("MONETIZATION_CONNECT_COUNTRY", default="
 # Membership tiers: the price range of a monthly tier (minor units of MONETIZATION_CURRENCY).
 MONETIZATION_TIER_MIN_MINOR = env.int("MONETIZATION_TIER_MIN_MINOR", default=100)
 MONETIZATION_TIER_MAX_MINOR = env.int("MONETIZATION_TIER_MAX_MINOR", default=100_000)
+
+# Creator plans (monetization/plans/catalogue.py): days of trial on a creator's first paid plan.
+# Whether socialflow.core.quotas refuses uploads and streams beyond the plan (off: quotas are shown only).
+CREATOR_QUOTAS_ENFORCED = env.bool("CREATOR_QUOTAS_ENFORCED", default=True)
+MONETIZATION_PLAN_TRIAL_DAYS = env.int("MONETIZATION_PLAN_TRIAL_DAYS", default=14)
+if MONETIZATION_PLAN_TRIAL_DAYS < 0:
+    raise ImproperlyConfigured("MONETIZATION_PLAN_TRIAL_DAYS cannot be negative")
 
 # Balance checkpoints: an account with this many entries since its last checkpoint gets a new one
 # (hourly), covering entries older than the lag (no transaction still in flight lands below it).

@@ -404,6 +404,11 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ("monetization-payouts", "GET"): Plain(signed_in(200)),
     ("monetization-payouts", "POST"): Plain(signed_in(400), body={}),
     ("monetization-tiers", "GET"): Plain(signed_in(200)),
+    # creator plans: the caller's own (monetization/tests/test_plans.py)
+    ("monetization-plans", "GET"): Plain(signed_in(200)),
+    ("monetization-plan", "GET"): Plain(signed_in(200)),
+    ("monetization-plan", "POST"): Plain(signed_in(400), body={}),
+    ("monetization-plan", "DELETE"): Plain(signed_in(409)),
     ("monetization-tiers", "POST"): Plain(signed_in(400), body={}),
     ("monetization-membership-checkout", "POST"): Exempt(
         "a creator's tier by username: monetization/tests/test_memberships.py"
@@ -708,6 +713,8 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "monetization-connect": "monetization/connect",
         "monetization-payouts": "monetization/payouts",
         "monetization-tiers": "monetization/tiers",
+        "monetization-plans": "monetization/plans",
+        "monetization-plan": "monetization/plan",
         "ads-campaigns": "ads/campaigns",
         "ads-events": "ads/events",
         "notifications-list": "notifications",

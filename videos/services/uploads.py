@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from socialflow.core import restrictions
+from socialflow.core import quotas, restrictions
 from socialflow.core.exceptions import Conflict
 from videos import storage
 from videos.models import Upload, Video
@@ -56,8 +56,12 @@ def _s3_client():
 @transaction.atomic
 def upload_create(*, user, length: int, metadata: dict, visibility: str = "public") -> Upload:
     """Create the Upload and its Video (``uploading``). ``length`` is already checked against the limit.
-    403 while the account may not upload (strikes or a moderator's limit: ``socialflow.core.restrictions``)."""
+    403 while the account may not upload (strikes or a moderator's limit: ``socialflow.core.restrictions``),
+    or when the creator's plan has no room for one more video of ``length`` bytes
+    (``socialflow.core.quotas``: ``quota_exceeded``)."""
     restrictions.check(user, restrictions.UPLOAD)
+    quotas.check_videos(user)
+    quotas.check_storage(user, length)
     filename = (metadata.get("filename") or metadata.get("name") or "")[:255]
     title = (metadata.get("title") or Path(filename).stem or "Untitled")[:255]
     video = video_create(
