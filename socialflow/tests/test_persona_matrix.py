@@ -422,6 +422,10 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ("ads-campaign", "PATCH"): Plain(signed_in(404), body={"name": "renamed"}),
     ("ads-serve", "GET"): Obj("video", read(204)),
     ("ads-events", "POST"): Plain(everyone(400), body={}),
+    # advertiser billing: the caller's own balance and top-ups (monetization/tests/ads/test_billing.py)
+    ("ads-balance", "GET"): Plain(signed_in(200)),
+    ("ads-top-ups", "GET"): Plain(signed_in(200)),
+    ("ads-top-ups", "POST"): Plain(signed_in(400), body={}),
     # notifications
     ("notifications-list", "GET"): Plain(signed_in(200), kind="notification", listed=lambda p, s, sees: p == "owner"),
     ("notifications-unread-count", "GET"): Plain(signed_in(200)),
@@ -717,6 +721,8 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "monetization-plan": "monetization/plan",
         "ads-campaigns": "ads/campaigns",
         "ads-events": "ads/events",
+        "ads-balance": "ads/balance",
+        "ads-top-ups": "ads/balance/top-ups",
         "notifications-list": "notifications",
         "notifications-unread-count": "notifications/unread-count",
         "notifications-mark-read": "notifications/mark-read",
