@@ -435,27 +435,37 @@ def _refund_shares(tip: Tip, refunded_minor: int) -> tuple[int, int]:
     return creator_part.amount_minor, platform_part.amount_minor
 
 
-def _tip_post_refund(tip: Tip, before_minor: int, after_minor: int) -> Transaction:
-    """Reverse the ledger for the refunds taking the total refunded from ``before`` to ``after``;
-    keyed by the running total, so the API and the ``charge.refunded`` webhook post it once."""
+def _tip_take_back_lines(tip: Tip, before_minor: int, after_minor: int, *, fee_minor: int = 0) -> list:
+    """Ledger lines taking back what a tip's running total taken back (refunds, disputes) adds from
+    ``before`` to ``after``: out of Stripe clearing, from the creator and the platform's fee in their
+    shares; ``fee_minor`` (a dispute fee) also leaves clearing, from the platform alone."""
     creator_before, platform_before = _refund_shares(tip, before_minor)
     creator_after, platform_after = _refund_shares(tip, after_minor)
     currency = tip.currency
+    return [
+        (
+            platform_account(AccountKind.STRIPE_CLEARING, currency),
+            Money(after_minor - before_minor + fee_minor, currency),
+        ),
+        (
+            creator_account(tip.creator, AccountKind.CREATOR_PENDING, currency),
+            Money(-(creator_after - creator_before), currency),
+        ),
+        (
+            platform_account(AccountKind.PLATFORM_FEES, currency),
+            Money(-(platform_after - platform_before) - fee_minor, currency),
+        ),
+    ]
+
+
+def _tip_post_refund(tip: Tip, before_minor: int, after_minor: int) -> Transaction:
+    """Reverse the ledger for the refunds taking the total refunded from ``before`` to ``after``;
+    keyed by the running total, so the API and the ``charge.refunded`` webhook post it once."""
     return ledger_post(
         source=Source.REFUND,
         idempotency_key=f"tip-refund:{tip.pk}:{after_minor}",
         memo=f"Refund of tip {tip.pk}",
-        lines=[
-            (platform_account(AccountKind.STRIPE_CLEARING, currency), Money(after_minor - before_minor, currency)),
-            (
-                creator_account(tip.creator, AccountKind.CREATOR_PENDING, currency),
-                Money(-(creator_after - creator_before), currency),
-            ),
-            (
-                platform_account(AccountKind.PLATFORM_FEES, currency),
-                Money(-(platform_after - platform_before), currency),
-            ),
-        ],
+        lines=_tip_take_back_lines(tip, before_minor, after_minor),
     )
 
 
@@ -522,30 +532,15 @@ def stripe_charge_refunded(charge: dict, *, event_id: str = "") -> None:
 
 
 def _tip_post_dispute(tip: Tip, dispute: TipDispute) -> Transaction:
-    """Take a disputed amount back as Stripe does when the dispute opens: from the creator and the
-    platform's fee in a refund's shares (of the tip's amount beyond what was refunded already),
-    and Stripe's dispute fee from the platform alone."""
-    creator_before, platform_before = _refund_shares(tip, tip.refunded_minor)
-    creator_after, platform_after = _refund_shares(tip, tip.refunded_minor + dispute.amount_minor)
-    currency = tip.currency
+    """Take a disputed amount back as Stripe does when the dispute opens: in a refund's shares (of
+    the tip's amount beyond what was refunded already), and Stripe's dispute fee from the platform."""
     return ledger_post(
         source=Source.CHARGEBACK,
         idempotency_key=f"tip-dispute:{dispute.stripe_dispute_id}",
         memo=f"Dispute {dispute.stripe_dispute_id} on tip {tip.pk}",
-        lines=[
-            (
-                platform_account(AccountKind.STRIPE_CLEARING, currency),
-                Money(dispute.amount_minor + dispute.fee_minor, currency),
-            ),
-            (
-                creator_account(tip.creator, AccountKind.CREATOR_PENDING, currency),
-                Money(-(creator_after - creator_before), currency),
-            ),
-            (
-                platform_account(AccountKind.PLATFORM_FEES, currency),
-                Money(-(platform_after - platform_before) - dispute.fee_minor, currency),
-            ),
-        ],
+        lines=_tip_take_back_lines(
+            tip, tip.refunded_minor, tip.refunded_minor + dispute.amount_minor, fee_minor=dispute.fee_minor
+        ),
     )
 
 
