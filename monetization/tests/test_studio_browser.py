@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 from django.conf import settings
-from django.test import Client
 
 from accounts.tests.factories import UserFactory
 from monetization import services
 from monetization.models import MembershipTier, Source
 from socialflow.core.money import Money
-from socialflow.tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, browser_marks, playwright_sync
+from socialflow.tests.browser import SCREENSHOTS, browser_marks, signed_in_page
 
 CHART_JS = settings.NPM_STATIC["chart.js"] / "chart.umd.min.js"
 
@@ -46,46 +45,34 @@ def test_earnings_chart_balances_and_tiers_in_a_browser(live_server, settings, m
     _earn(alice, 800, "tip-2", Source.TIP, now - timedelta(days=1))
     _earn(alice, 499, "member-1", Source.MEMBERSHIP, now - timedelta(days=1))
     _earn(alice, 3000, "share-1", Source.REVENUE_SHARE, now - timedelta(days=3))
-    client = Client()
-    client.force_login(alice)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with signed_in_page(live_server, alice, viewport={"width": 1280, "height": 900}) as page:
+        console: list[str] = []
+        page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
 
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
-            page = context.new_page()
-            console: list[str] = []
-            page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+        page.goto(live_server.url + "/studio/monetization/")
+        page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('chart-earnings-usd'))")
+        state = page.evaluate(PAINTED)
+        assert state["width"] > 0 and state["painted"] > 500 and state["stacked"], (state, console)
+        assert dict(state["datasets"]) == {"Membership": 4.99, "Tip": 20.5, "Revenue share": 30.0}
+        assert page.inner_text("#pending-usd") == "$55.49"
+        page.screenshot(path=str(SCREENSHOTS / "earnings-1-by-day.png"), full_page=True)
 
-            page.goto(live_server.url + "/studio/monetization/")
-            page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('chart-earnings-usd'))")
-            state = page.evaluate(PAINTED)
-            assert state["width"] > 0 and state["painted"] > 500 and state["stacked"], (state, console)
-            assert dict(state["datasets"]) == {"Membership": 4.99, "Tip": 20.5, "Revenue share": 30.0}
-            assert page.inner_text("#pending-usd") == "$55.49"
-            page.screenshot(path=str(SCREENSHOTS / "earnings-1-by-day.png"), full_page=True)
+        page.click("text=Last 12 months, by month")
+        page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('chart-earnings-usd'))")
+        by_month = page.evaluate(PAINTED)
+        assert by_month["painted"] > 500 and len(by_month["datasets"]) == 3, by_month
 
-            page.click("text=Last 12 months, by month")
-            page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('chart-earnings-usd'))")
-            by_month = page.evaluate(PAINTED)
-            assert by_month["painted"] > 500 and len(by_month["datasets"]) == 3, by_month
-
-            # A tier through the page's form (a Stripe Price on the local server), then renamed.
-            page.fill("#tier-create input[name=tier-name]", "Gold <b>fans</b>")
-            page.fill("#tier-create input[name=tier-price]", "4.99")
-            page.click("#tier-create button[type=submit]")
-            tier = f"form.tier[data-tier-id='{MembershipTier.objects.get(creator=alice).pk}']"
-            page.wait_for_selector(tier)
-            assert page.input_value(f"{tier} input[name=name]") == "Gold <b>fans</b>"  # text, not markup
-            assert "$4.99 / month" in page.inner_text(tier)
-            page.fill(f"{tier} input[name=name]", "Platinum")
-            page.click(f"{tier} button[type=submit]")
-            page.wait_for_selector("text=Tier saved.")
-            assert MembershipTier.objects.get(creator=alice).name == "Platinum"
-            page.screenshot(path=str(SCREENSHOTS / "earnings-2-tiers.png"), full_page=True)
-            assert not console, console
-        finally:
-            browser.close()
+        # A tier through the page's form (a Stripe Price on the local server), then renamed.
+        page.fill("#tier-create input[name=tier-name]", "Gold <b>fans</b>")
+        page.fill("#tier-create input[name=tier-price]", "4.99")
+        page.click("#tier-create button[type=submit]")
+        tier = f"form.tier[data-tier-id='{MembershipTier.objects.get(creator=alice).pk}']"
+        page.wait_for_selector(tier)
+        assert page.input_value(f"{tier} input[name=name]") == "Gold <b>fans</b>"  # text, not markup
+        assert "$4.99 / month" in page.inner_text(tier)
+        page.fill(f"{tier} input[name=name]", "Platinum")
+        page.click(f"{tier} button[type=submit]")
+        page.wait_for_selector("text=Tier saved.")
+        assert MembershipTier.objects.get(creator=alice).name == "Platinum"
+        page.screenshot(path=str(SCREENSHOTS / "earnings-2-tiers.png"), full_page=True)
+        assert not console, console
