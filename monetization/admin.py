@@ -11,11 +11,13 @@ from monetization import services
 from monetization.models import (
     Account,
     CreatorSubscription,
+    Dispute,
     Entry,
+    Membership,
+    MembershipPayment,
     Payout,
     RevenueShare,
     Tip,
-    TipDispute,
     TipRefund,
     Transaction,
 )
@@ -83,10 +85,10 @@ class TipRefundInline(admin.TabularInline):
         return False
 
 
-class TipDisputeInline(TipRefundInline):
+class DisputeInline(TipRefundInline):
     """Chargebacks, from Stripe's dispute webhooks (read only: the fan's bank decides them)."""
 
-    model = TipDispute
+    model = Dispute
     fields = readonly_fields = [
         "stripe_dispute_id",
         "amount_minor",
@@ -131,7 +133,7 @@ class TipAdmin(ReadOnlyAdmin):
         "created_at",
         "paid_at",
     ]
-    inlines = [TipRefundInline, TipDisputeInline]
+    inlines = [TipRefundInline, DisputeInline]
     actions = ["refund_in_full"]
     show_full_result_count = False
 
@@ -249,6 +251,48 @@ class CreatorSubscriptionAdmin(ReadOnlyAdmin):
     fields = readonly_fields = [
         "user", "plan", "status", "stripe_subscription_id", "stripe_customer_id", "trial_end",
         "current_period_end", "cancel_at_period_end", "created_at", "updated_at",
+    ]  # fmt: skip
+
+
+class MembershipPaymentInline(TipRefundInline):
+    model = MembershipPayment
+    fields = readonly_fields = [
+        "stripe_invoice_id", "amount_minor", "currency", "platform_fee_minor", "refunded_minor", "status", "paid_at",
+    ]  # fmt: skip
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdmin):
+    # Fans' memberships: the state Stripe's subscription webhooks set, and each paid invoice.
+    list_display = ["id", "user", "creator", "tier", "status", "duplicate_of", "created_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["user__username", "creator__username", "=stripe_subscription_id"]
+    list_select_related = ["user", "creator", "tier"]
+    fields = readonly_fields = [
+        "user", "creator", "tier", "status", "stripe_subscription_id", "duplicate_of", "state_at", "created_at",
+        "updated_at",
+    ]  # fmt: skip
+    inlines = [MembershipPaymentInline]
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdmin):
+    # Chargebacks on tips and membership payments (the payer's bank decides them: read only).
+    list_display = [
+        "stripe_dispute_id",
+        "tip",
+        "membership_payment",
+        "amount_minor",
+        "fee_minor",
+        "status",
+        "opened_at",
+    ]
+    list_filter = ["status", "opened_at"]
+    search_fields = ["=stripe_dispute_id", "=membership_payment__stripe_invoice_id"]
+    list_select_related = ["tip", "membership_payment"]
+    fields = readonly_fields = [
+        "stripe_dispute_id", "tip", "membership_payment", "amount_minor", "fee_minor", "reason", "status",
+        "opened_at", "closed_at",
     ]  # fmt: skip
 
 

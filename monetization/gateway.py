@@ -160,3 +160,40 @@ def subscription_change_price(*, subscription_id: str, item_id: str, price_id: s
 
 def subscription_cancel_at_period_end(*, subscription_id: str, cancel: bool = True):
     return _call(stripe.Subscription.modify, subscription_id, cancel_at_period_end=cancel)
+
+
+def subscription_cancel(*, subscription_id: str):
+    """Cancel now (not at the period's end): a subscription that should not exist."""
+    return _call(stripe.Subscription.cancel, subscription_id)
+
+
+# --- shapes that changed between API versions -----------------------------------------------------
+
+
+def invoice_subscription_id(invoice: dict) -> str:
+    """The invoice's subscription: a top-level field before API 2025-03-31 (and on the local
+    server), under ``parent.subscription_details`` since."""
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    found = invoice.get("subscription") or details.get("subscription") or ""
+    return found if isinstance(found, str) else found.get("id", "")
+
+
+def invoice_subscription_metadata(invoice: dict) -> dict | None:
+    """The subscription's metadata as the invoice carries it (API 2025-03-31 and later); None
+    where the invoice does not carry it (older versions, the local server)."""
+    details = (invoice.get("parent") or {}).get("subscription_details")
+    return details.get("metadata") or {} if details else None
+
+
+def invoice_payment_intent_id(invoice: dict) -> str:
+    """The PaymentIntent that paid the invoice: top-level before API 2025-03-31 (and on the local
+    server), in ``payments`` since."""
+    found = invoice.get("payment_intent")
+    if not found:
+        for row in (invoice.get("payments") or {}).get("data") or []:
+            found = (row.get("payment") or {}).get("payment_intent")
+            if found:
+                break
+    if not found:
+        return ""
+    return found if isinstance(found, str) else found.get("id", "")

@@ -48,6 +48,8 @@ class Source(models.TextChoices):
     REFUND = "refund", "Refund"
     CHARGEBACK = "chargeback", "Chargeback"
     FEE = "fee", "Fee"
+    # A creator's plan (their subscription to Social Flow): the platform's revenue.
+    PLAN = "plan", "Creator plan"
     # Internal: a creator's matured pending earnings moving to available (not an earning).
     HOLD_RELEASE = "hold_release", "Hold period ended"
     # Advertisers (monetization/ads/billing.py): a card top-up, a budget reserved or released, spend.
@@ -253,18 +255,21 @@ class TipRefund(models.Model):
         return f"refund {self.pk} of tip {self.tip_id}: {self.amount_minor}"
 
 
-class TipDispute(models.Model):
-    """A chargeback: the fan's bank disputes a tip's charge. Stripe takes the disputed amount and
-    its dispute fee from the platform's balance when the dispute opens, so the ledger takes them
-    back then (from the creator and the platform's fee, in the shares a refund would); a dispute
-    won gives them back, a lost one keeps them taken."""
+class Dispute(models.Model):
+    """A chargeback: the payer's bank disputes the charge of a tip or of a membership payment.
+    Stripe takes the disputed amount and its dispute fee from the platform's balance when the
+    dispute opens, so the ledger takes them back then (from the creator and the platform's fee, in
+    the shares a refund would); a dispute won gives them back, a lost one keeps them taken."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         WON = "won", "Won"
         LOST = "lost", "Lost"
 
-    tip = models.ForeignKey(Tip, on_delete=models.PROTECT, related_name="disputes")
+    tip = models.ForeignKey(Tip, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes")
+    membership_payment = models.ForeignKey(
+        "MembershipPayment", null=True, blank=True, on_delete=models.PROTECT, related_name="disputes"
+    )
     stripe_dispute_id = models.CharField(max_length=255, unique=True)
     amount_minor = models.BigIntegerField()
     fee_minor = models.BigIntegerField(default=0)
@@ -278,10 +283,20 @@ class TipDispute(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="monetization_tipdispute_positive"),
             models.CheckConstraint(condition=Q(fee_minor__gte=0), name="monetization_tipdispute_fee"),
+            models.CheckConstraint(
+                condition=Q(tip__isnull=False, membership_payment__isnull=True)
+                | Q(tip__isnull=True, membership_payment__isnull=False),
+                name="monetization_dispute_one_payment",
+            ),
         ]
 
     def __str__(self):
-        return f"dispute {self.stripe_dispute_id} of tip {self.tip_id}: {self.status}"
+        return f"dispute {self.stripe_dispute_id} of {self.payment}: {self.status}"
+
+    @property
+    def payment(self):
+        """The disputed tip or membership payment."""
+        return self.tip if self.tip_id else self.membership_payment
 
 
 # --- Stripe Connect (Express) and payouts ---------------------------------------------------------
@@ -377,6 +392,13 @@ class Membership(models.Model):
     tier = models.ForeignKey(MembershipTier, on_delete=models.PROTECT, related_name="memberships")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     stripe_subscription_id = models.CharField(max_length=255, unique=True)
+    # When Stripe made the state stored (the event's creation): an older event is a late delivery.
+    state_at = models.DateTimeField(null=True, blank=True)
+    # A second subscription to a creator the fan was already a member of (two Checkout pages paid
+    # at once): canceled on Stripe and its payments refunded (``services.membership_settle_duplicate``).
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -386,6 +408,44 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user_id} → {self.creator_id} ({self.status})"
+
+
+class MembershipPayment(models.Model):
+    """One paid invoice of a membership (the first payment or a renewal), credited to the creator
+    less the platform's fee. Like a tip it can be refunded (on Stripe's dashboard, or when it paid
+    for a duplicate subscription) and disputed; ``refunded_minor`` is what refunds took back."""
+
+    Status = Tip.Status  # paid, partially refunded, refunded, disputed, charged back
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="payments")
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="membership_payments_received"
+    )
+    stripe_invoice_id = models.CharField(max_length=255, unique=True)
+    payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    platform_fee_minor = models.BigIntegerField()
+    refunded_minor = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Tip.Status.choices, default=Tip.Status.PAID)
+    paid_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-paid_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="monetization_mpayment_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_minor__gte=0) & Q(refunded_minor__lte=models.F("amount_minor")),
+                name="monetization_mpayment_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return f"membership payment {self.stripe_invoice_id}: {self.amount_minor} {self.currency}"
+
+    @property
+    def refundable_minor(self) -> int:
+        return self.amount_minor - self.refunded_minor
 
 
 class BalanceCheckpoint(models.Model):

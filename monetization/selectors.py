@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet, Sum
-from django.db.models.functions import TruncDay, TruncMonth
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDay, TruncMonth
 
 from monetization.ads import selectors as ads_selectors
 from monetization.models import (
@@ -39,30 +39,38 @@ class SourceTotal:
     amount: Money
 
 
-def account_balance(account: Account) -> Money:
-    """The sum of the account's entries: its latest checkpoint plus the entries after it (two
-    indexed queries, however long the account's history)."""
-    checkpoint = (
-        BalanceCheckpoint.objects.filter(account=account)
-        .order_by("-through_entry_id")
-        .values_list("through_entry_id", "total_minor")
-        .first()
+def _with_balances(accounts: QuerySet[Account]) -> QuerySet[Account]:
+    """``accounts`` annotated with ``balance_minor``: each account's latest checkpoint plus the sum of
+    its entries after it (on the ``(account, id)`` index), in the one query, however long the
+    account's history."""
+    latest = BalanceCheckpoint.objects.filter(account=OuterRef("pk")).order_by("-through_entry_id")
+    tail = (
+        Entry.objects.filter(account=OuterRef("pk"), id__gt=OuterRef("checkpoint_through"))
+        .order_by()
+        .values("account")
+        .annotate(total=Sum("amount_minor"))
+        .values("total")
     )
-    through, base = checkpoint or (0, 0)
-    tail = Entry.objects.filter(account=account, id__gt=through).aggregate(total=Sum("amount_minor"))["total"]
-    return Money(base + (tail or 0), account.currency)
+    return accounts.annotate(
+        checkpoint_through=Coalesce(Subquery(latest.values("through_entry_id")[:1]), Value(0)),
+        checkpoint_total=Coalesce(Subquery(latest.values("total_minor")[:1]), Value(0)),
+    ).annotate(balance_minor=F("checkpoint_total") + Coalesce(Subquery(tail), Value(0)))
+
+
+def account_balance(account: Account) -> Money:
+    """The sum of the account's entries: its latest checkpoint plus the entries after it."""
+    total = _with_balances(Account.objects.filter(pk=account.pk)).values_list("balance_minor", flat=True).get()
+    return Money(total, account.currency)
 
 
 def earnings_balances(*, user) -> list[Balance]:
-    """The user's pending (inside the hold period) and available earnings, one row per currency."""
-    sums = (
-        Entry.objects.filter(account__owner=user, account__kind__in=CREATOR_KINDS)
-        .values_list("currency", "account__kind")
-        .annotate(total=Sum("amount_minor"))
-        .order_by()
+    """The user's pending (inside the hold period) and available earnings, one row per currency
+    (one query, from the accounts' checkpoints)."""
+    rows = _with_balances(Account.objects.filter(owner=user, kind__in=CREATOR_KINDS)).values_list(
+        "currency", "kind", "balance_minor"
     )
     by_currency: dict[str, dict[str, int]] = defaultdict(dict)
-    for currency, kind, total in sums:
+    for currency, kind, total in rows:
         by_currency[currency][kind] = total
     return [
         Balance(

@@ -29,14 +29,15 @@ from monetization.models import (
     AccountKind,
     BalanceCheckpoint,
     ConnectAccount,
+    Dispute,
     Entry,
     Membership,
+    MembershipPayment,
     MembershipTier,
     Payout,
     RevenueShare,
     Source,
     Tip,
-    TipDispute,
     TipRefund,
     Transaction,
 )
@@ -77,6 +78,23 @@ def account_get_or_create(*, kind: str, currency: str, owner=None) -> Account:
     except IntegrityError:  # created concurrently: the unique constraints keep one
         account = Account.objects.get(owner=owner, kind=kind, currency=currency)
     return account
+
+
+def accounts_get_or_create(specs: list[tuple[object, str, str]]) -> list[Account]:
+    """The accounts ``(owner or None, kind, currency)``, in order: one query when they all exist
+    (the usual case on a hot path), each missing one made as ``account_get_or_create`` does."""
+    wanted = [(getattr(owner, "pk", None), kind, Money.zero(currency).currency) for owner, kind, currency in specs]
+    query = Q()
+    for owner_id, kind, currency in wanted:
+        query |= Q(owner_id=owner_id, kind=kind, currency=currency)
+    found = {(a.owner_id, a.kind, a.currency): a for a in Account.objects.filter(query)}
+    out = []
+    for (owner, kind, currency), key in zip(specs, wanted, strict=True):
+        account = found.get(key)
+        if account is None:
+            account = found[key] = account_get_or_create(kind=kind, currency=currency, owner=owner)
+        out.append(account)
+    return out
 
 
 def creator_account(user, kind: str, currency: str) -> Account:
@@ -204,15 +222,18 @@ def ledger_post_earning(
     if gross.amount_minor <= 0:
         raise InvalidInput("An earning is a positive amount.", code="invalid_amount")
     share, fee = fee_split(gross, fee_bps=fee_bps)
+    funding, pending, fees = accounts_get_or_create(
+        [
+            (None, funded_by, gross.currency),
+            (creator, AccountKind.CREATOR_PENDING, gross.currency),
+            (None, AccountKind.PLATFORM_FEES, gross.currency),
+        ]
+    )
     return ledger_post(
         source=source,
         idempotency_key=idempotency_key,
         memo=memo,
-        lines=[
-            (platform_account(funded_by, gross.currency), -gross),
-            (creator_account(creator, AccountKind.CREATOR_PENDING, gross.currency), share),
-            (platform_account(AccountKind.PLATFORM_FEES, gross.currency), fee),
-        ],
+        lines=[(funding, -gross), (pending, share), (fees, fee)],
     )
 
 
@@ -422,33 +443,33 @@ def stripe_payment_intent_failed(intent: dict, *, event_id: str = "") -> None:
             tip.save(update_fields=["status"])
 
 
-def _refund_shares(tip: Tip, refunded_minor: int) -> tuple[int, int]:
+def _refund_shares(payment: Tip | MembershipPayment, refunded_minor: int) -> tuple[int, int]:
     """How much of ``refunded_minor`` (a running total) comes back from the creator and from the
-    platform's fee: in proportion to what each took of the whole amount (the processing fee is not
-    returned by the processor, so the creator's part carries it), largest remainder, so the parts of
-    a running total never drift from those of its steps."""
+    platform's fee: in proportion to what each took of the whole amount (a tip's processing fee is
+    not returned by the processor, so the creator's part carries it), largest remainder, so the
+    parts of a running total never drift from those of its steps."""
     if refunded_minor == 0:
         return 0, 0
-    creator_part, platform_part = Money(refunded_minor, tip.currency).split(
-        [tip.amount_minor - tip.platform_fee_minor, tip.platform_fee_minor]
+    creator_part, platform_part = Money(refunded_minor, payment.currency).split(
+        [payment.amount_minor - payment.platform_fee_minor, payment.platform_fee_minor]
     )
     return creator_part.amount_minor, platform_part.amount_minor
 
 
-def _tip_take_back_lines(tip: Tip, before_minor: int, after_minor: int, *, fee_minor: int = 0) -> list:
-    """Ledger lines taking back what a tip's running total taken back (refunds, disputes) adds from
-    ``before`` to ``after``: out of Stripe clearing, from the creator and the platform's fee in their
-    shares; ``fee_minor`` (a dispute fee) also leaves clearing, from the platform alone."""
-    creator_before, platform_before = _refund_shares(tip, before_minor)
-    creator_after, platform_after = _refund_shares(tip, after_minor)
-    currency = tip.currency
+def _take_back_lines(payment: Tip | MembershipPayment, before_minor: int, after_minor: int, *, fee_minor: int = 0):
+    """Ledger lines taking back what a payment's running total taken back (refunds, disputes) adds
+    from ``before`` to ``after``: out of Stripe clearing, from the creator and the platform's fee in
+    their shares; ``fee_minor`` (a dispute fee) also leaves clearing, from the platform alone."""
+    creator_before, platform_before = _refund_shares(payment, before_minor)
+    creator_after, platform_after = _refund_shares(payment, after_minor)
+    currency = payment.currency
     return [
         (
             platform_account(AccountKind.STRIPE_CLEARING, currency),
             Money(after_minor - before_minor + fee_minor, currency),
         ),
         (
-            creator_account(tip.creator, AccountKind.CREATOR_PENDING, currency),
+            creator_account(payment.creator, AccountKind.CREATOR_PENDING, currency),
             Money(-(creator_after - creator_before), currency),
         ),
         (
@@ -458,27 +479,28 @@ def _tip_take_back_lines(tip: Tip, before_minor: int, after_minor: int, *, fee_m
     ]
 
 
-def _tip_post_refund(tip: Tip, before_minor: int, after_minor: int) -> Transaction:
-    """Reverse the ledger for the refunds taking the total refunded from ``before`` to ``after``;
-    keyed by the running total, so the API and the ``charge.refunded`` webhook post it once."""
-    return ledger_post(
-        source=Source.REFUND,
-        idempotency_key=f"tip-refund:{tip.pk}:{after_minor}",
-        memo=f"Refund of tip {tip.pk}",
-        lines=_tip_take_back_lines(tip, before_minor, after_minor),
-    )
+def _key_prefix(payment: Tip | MembershipPayment) -> str:
+    return "tip" if isinstance(payment, Tip) else "membership"
 
 
-def _tip_apply_refunded(tip: Tip, refunded_total: int) -> bool:
-    """Bring the (locked) tip and the ledger up to a refunded total; False if nothing was new."""
-    if refunded_total <= tip.refunded_minor:
+def _apply_refunded(payment: Tip | MembershipPayment, refunded_total: int) -> bool:
+    """Bring the (locked) payment and the ledger up to a refunded total; False if nothing was new.
+    The posting is keyed by the running total, so the API, the task and the ``charge.refunded``
+    webhook post each step once."""
+    if refunded_total <= payment.refunded_minor:
         return False
-    if refunded_total > tip.amount_minor:
-        raise InvalidInput(f"Tip {tip.pk} cannot be refunded above its amount.", code="refund_too_large")
-    _tip_post_refund(tip, tip.refunded_minor, refunded_total)
-    tip.refunded_minor = refunded_total
-    tip.status = Tip.Status.REFUNDED if refunded_total == tip.amount_minor else Tip.Status.PARTIALLY_REFUNDED
-    tip.save(update_fields=["refunded_minor", "status"])
+    if refunded_total > payment.amount_minor:
+        raise InvalidInput(f"{payment} cannot be refunded above its amount.", code="refund_too_large")
+    prefix = _key_prefix(payment)
+    ledger_post(
+        source=Source.REFUND,
+        idempotency_key=f"{prefix}-refund:{payment.pk}:{refunded_total}",
+        memo=f"Refund of {payment}",
+        lines=_take_back_lines(payment, payment.refunded_minor, refunded_total),
+    )
+    payment.refunded_minor = refunded_total
+    payment.status = Tip.Status.REFUNDED if refunded_total == payment.amount_minor else Tip.Status.PARTIALLY_REFUNDED
+    payment.save(update_fields=["refunded_minor", "status"])
     return True
 
 
@@ -489,7 +511,7 @@ def tip_refund(*, tip: Tip, amount_minor: int | None = None, by=None, reason: st
         raise PermissionDenied("Only finance staff refund tips.")
     with transaction.atomic():
         tip = Tip.objects.select_for_update().get(pk=tip.pk)
-        if tip.status not in (Tip.Status.PAID, Tip.Status.PARTIALLY_REFUNDED):
+        if tip.status not in REFUNDABLE_STATUSES:
             raise Conflict("Only a paid tip can be refunded.", code="tip_not_refundable")
         amount = tip.refundable_minor if amount_minor is None else amount_minor
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
@@ -508,8 +530,19 @@ def tip_refund(*, tip: Tip, amount_minor: int | None = None, by=None, reason: st
         )
         refund.stripe_refund_id = stripe_refund["id"]
         refund.save(update_fields=["stripe_refund_id"])
-        _tip_apply_refunded(tip, tip.refunded_minor + amount)
+        _apply_refunded(tip, tip.refunded_minor + amount)
     return refund
+
+
+REFUNDABLE_STATUSES = (Tip.Status.PAID, Tip.Status.PARTIALLY_REFUNDED)
+
+
+def _paid_by_intent(intent_id: str) -> Tip | MembershipPayment | None:
+    """The tip or membership payment a PaymentIntent paid, locked; None for anyone else's."""
+    tip = Tip.objects.select_for_update().filter(payment_intent_id=intent_id).first()
+    if tip is not None:
+        return tip
+    return MembershipPayment.objects.select_for_update().filter(payment_intent_id=intent_id).first()
 
 
 def stripe_charge_refunded(charge: dict, *, event_id: str = "") -> None:
@@ -519,88 +552,88 @@ def stripe_charge_refunded(charge: dict, *, event_id: str = "") -> None:
     if not intent_id:
         return
     with transaction.atomic():
-        tip = Tip.objects.select_for_update().filter(payment_intent_id=intent_id).first()
-        if tip is None or tip.status not in (Tip.Status.PAID, Tip.Status.PARTIALLY_REFUNDED):
+        payment = _paid_by_intent(intent_id)
+        if payment is None or payment.status not in REFUNDABLE_STATUSES:
             return
         refunded_total = int(charge.get("amount_refunded") or 0)
-        before = tip.refunded_minor
-        if _tip_apply_refunded(tip, refunded_total):
-            TipRefund.objects.create(tip=tip, amount_minor=refunded_total - before, reason=f"Stripe {event_id}")
+        before = payment.refunded_minor
+        if _apply_refunded(payment, refunded_total) and isinstance(payment, Tip):
+            TipRefund.objects.create(tip=payment, amount_minor=refunded_total - before, reason=f"Stripe {event_id}")
 
 
 # --- disputes (chargebacks) -----------------------------------------------------------------------
 
 
-def _tip_post_dispute(tip: Tip, dispute: TipDispute) -> Transaction:
-    """Take a disputed amount back as Stripe does when the dispute opens: in a refund's shares (of
-    the tip's amount beyond what was refunded already), and Stripe's dispute fee from the platform."""
-    return ledger_post(
-        source=Source.CHARGEBACK,
-        idempotency_key=f"tip-dispute:{dispute.stripe_dispute_id}",
-        memo=f"Dispute {dispute.stripe_dispute_id} on tip {tip.pk}",
-        lines=_tip_take_back_lines(
-            tip, tip.refunded_minor, tip.refunded_minor + dispute.amount_minor, fee_minor=dispute.fee_minor
-        ),
-    )
+def _dispute_key(dispute: Dispute) -> str:
+    return f"{_key_prefix(dispute.payment)}-dispute:{dispute.stripe_dispute_id}"
 
 
 def stripe_dispute_created(dispute: dict, *, event_id: str = "") -> None:
-    """The webhook ``charge.dispute.created``: a fan's bank disputes a tip's charge. The tip can no
-    longer be refunded, and the amount and the dispute fee leave the ledger once (keyed by the
-    dispute). Disputes on charges that are not tips are not ours to post."""
+    """The webhook ``charge.dispute.created``: a payer's bank disputes the charge of a tip or of a
+    membership payment. The payment can no longer be refunded, and the amount (in a refund's
+    shares of what was not refunded yet) and the dispute fee (the platform's) leave the ledger
+    once, keyed by the dispute. Disputes on other charges are not ours to post."""
     intent_id, dispute_id = dispute.get("payment_intent"), dispute.get("id")
     if not intent_id or not dispute_id:
         return
     with transaction.atomic():
-        tip = Tip.objects.select_for_update().filter(payment_intent_id=intent_id).first()
-        if tip is None or TipDispute.objects.filter(stripe_dispute_id=dispute_id).exists():
+        payment = _paid_by_intent(intent_id)
+        if payment is None or Dispute.objects.filter(stripe_dispute_id=dispute_id).exists():
             return
-        if tip.status not in (Tip.Status.PAID, Tip.Status.PARTIALLY_REFUNDED):
-            logger.error("Dispute %s on tip %s in status %s: not posted", dispute_id, tip.pk, tip.status)
+        if payment.status not in REFUNDABLE_STATUSES:
+            logger.error("Dispute %s on %s in status %s: not posted", dispute_id, payment, payment.status)
             return
-        amount = min(int(dispute.get("amount") or 0), tip.refundable_minor)
-        if amount <= 0 or str(dispute.get("currency", "")).upper() != tip.currency:
-            logger.error("Dispute %s does not match tip %s: not posted", dispute_id, tip.pk)
+        amount = min(int(dispute.get("amount") or 0), payment.refundable_minor)
+        if amount <= 0 or str(dispute.get("currency", "")).upper() != payment.currency:
+            logger.error("Dispute %s does not match %s: not posted", dispute_id, payment)
             return
-        opened = TipDispute.objects.create(
-            tip=tip,
+        opened = Dispute.objects.create(
+            tip=payment if isinstance(payment, Tip) else None,
+            membership_payment=payment if isinstance(payment, MembershipPayment) else None,
             stripe_dispute_id=dispute_id,
             amount_minor=amount,
             fee_minor=settings.MONETIZATION_DISPUTE_FEE_MINOR,
             reason=str(dispute.get("reason") or "")[:100],
         )
-        _tip_post_dispute(tip, opened)
-        tip.status = Tip.Status.DISPUTED
-        tip.save(update_fields=["status"])
+        ledger_post(
+            source=Source.CHARGEBACK,
+            idempotency_key=_dispute_key(opened),
+            memo=f"Dispute {dispute_id} on {payment}",
+            lines=_take_back_lines(
+                payment, payment.refunded_minor, payment.refunded_minor + amount, fee_minor=opened.fee_minor
+            ),
+        )
+        payment.status = Tip.Status.DISPUTED
+        payment.save(update_fields=["status"])
 
 
 def stripe_dispute_closed(dispute: dict, *, event_id: str = "") -> None:
     """The webhook ``charge.dispute.closed``: won gives the amount and the fee back (the opening
-    posting reversed, once); lost keeps them taken and the tip charged back."""
+    posting reversed, once); lost keeps them taken and the payment charged back."""
     status = dispute.get("status")
     with transaction.atomic():
         opened = (
-            TipDispute.objects.select_for_update()
-            .select_related("tip")
-            .filter(stripe_dispute_id=dispute.get("id"), status=TipDispute.Status.OPEN)
+            Dispute.objects.select_for_update()
+            .filter(stripe_dispute_id=dispute.get("id"), status=Dispute.Status.OPEN)
             .first()
         )
         if opened is None or status not in ("won", "lost"):
             return
-        tip = Tip.objects.select_for_update().get(pk=opened.tip_id)
+        model = Tip if opened.tip_id else MembershipPayment
+        payment = model.objects.select_for_update().get(pk=opened.tip_id or opened.membership_payment_id)
         if status == "won":
-            original = Transaction.objects.get(idempotency_key=f"tip-dispute:{opened.stripe_dispute_id}")
+            key = _dispute_key(opened)
             ledger_reverse(
-                original=original,
-                idempotency_key=f"tip-dispute-won:{opened.stripe_dispute_id}",
-                memo=f"Dispute {opened.stripe_dispute_id} on tip {tip.pk} won",
+                original=Transaction.objects.get(idempotency_key=key),
+                idempotency_key=key.replace("-dispute:", "-dispute-won:"),
+                memo=f"Dispute {opened.stripe_dispute_id} on {payment} won",
             )
-            tip.status = Tip.Status.PARTIALLY_REFUNDED if tip.refunded_minor else Tip.Status.PAID
+            payment.status = Tip.Status.PARTIALLY_REFUNDED if payment.refunded_minor else Tip.Status.PAID
         else:
-            tip.status = Tip.Status.CHARGED_BACK
+            payment.status = Tip.Status.CHARGED_BACK
         opened.status, opened.closed_at = status, timezone.now()
         opened.save(update_fields=["status", "closed_at"])
-        tip.save(update_fields=["status"])
+        payment.save(update_fields=["status"])
 
 
 # --- Stripe Connect (Express) and payouts ---------------------------------------------------------
@@ -851,7 +884,11 @@ _SUBSCRIPTION_STATUS = {
 
 
 def _membership_from_subscription(subscription: dict) -> Membership | None:
-    """The membership a subscription is (created on first sight, from its metadata)."""
+    """The membership a subscription is (created on first sight, from its metadata, locked).
+
+    A fan who paid two Checkout pages for one creator (opened in two tabs) has two subscriptions:
+    the second one seen becomes a canceled duplicate, canceled on Stripe with its payments refunded
+    once the transaction commits (``membership_settle_duplicate``)."""
     membership = Membership.objects.select_for_update().filter(stripe_subscription_id=subscription.get("id")).first()
     if membership is not None:
         return membership
@@ -860,38 +897,100 @@ def _membership_from_subscription(subscription: dict) -> Membership | None:
     if not (tier_id.isdigit() and user_id.isdigit()):
         return None
     tier = MembershipTier.objects.filter(pk=int(tier_id)).first()
-    if tier is None:
+    fan = get_user_model().objects.select_for_update().filter(pk=int(user_id)).first()
+    if tier is None or fan is None:
         return None
+    # The fan's row is locked: two subscriptions seen at once are taken one after the other.
+    current = Membership.objects.filter(
+        user=fan, creator_id=tier.creator_id, status__in=Membership.MEMBER_STATUSES
+    ).first()
     membership = Membership.objects.create(
-        user_id=int(user_id), creator=tier.creator, tier=tier, stripe_subscription_id=subscription["id"]
+        user=fan,
+        creator=tier.creator,
+        tier=tier,
+        stripe_subscription_id=subscription["id"],
+        status=Membership.Status.CANCELED if current else Membership.Status.ACTIVE,
+        duplicate_of=current,
     )
+    if current is not None:
+        logger.warning("Subscription %s duplicates membership %s: canceling it", subscription["id"], current.pk)
+        _settle_duplicate_on_commit(membership)
+        return membership
     events.record(
         "membership.started", membership_id=membership.pk, user_id=membership.user_id, creator_id=tier.creator_id
     )
     return membership
 
 
-def stripe_subscription_changed(subscription: dict, *, event_id: str = "") -> None:
-    """created / updated / deleted: the membership's status follows the subscription's."""
+def _settle_duplicate_on_commit(membership: Membership) -> None:
+    from monetization import tasks  # tasks import services
+
+    transaction.on_commit(lambda: tasks.membership_settle_duplicate.delay(membership.pk))
+
+
+def membership_settle_duplicate(*, membership_id: int) -> int:
+    """Cancel a duplicate membership's subscription on Stripe and refund its payments in full
+    (each refund keyed by the payment, so a re-run refunds nothing twice). Returns how many
+    payments it refunded."""
+    membership = Membership.objects.filter(pk=membership_id, duplicate_of__isnull=False).first()
+    if membership is None:
+        return 0
+    remote = gateway.subscription_retrieve(membership.stripe_subscription_id)
+    if remote.get("status") not in ("canceled", "incomplete_expired"):
+        gateway.subscription_cancel(subscription_id=membership.stripe_subscription_id)
+    refunded = 0
+    for payment_id in membership.payments.values_list("pk", flat=True):
+        with transaction.atomic():
+            payment = MembershipPayment.objects.select_for_update().get(pk=payment_id)
+            if payment.status not in REFUNDABLE_STATUSES or not payment.payment_intent_id:
+                continue
+            gateway.refund_create(
+                payment_intent_id=payment.payment_intent_id,
+                amount_minor=payment.refundable_minor,
+                metadata={"socialflow_membership_payment": payment.pk, "reason": "duplicate subscription"},
+                idempotency_key=f"membership-duplicate-refund-{payment.pk}",
+            )
+            _apply_refunded(payment, payment.amount_minor)
+            refunded += 1
+    return refunded
+
+
+def stripe_subscription_changed(subscription: dict, *, event_id: str = "", at: datetime | None = None) -> None:
+    """created / updated / deleted: the membership's status follows the subscription's as it was
+    ``at`` (the event's creation). Stripe does not deliver in order: a state older than the one
+    stored is a late delivery and is ignored; canceled is final; a duplicate stays canceled."""
+    at = at or timezone.now()
     status = _SUBSCRIPTION_STATUS.get(subscription.get("status"))
     with transaction.atomic():
         membership = _membership_from_subscription(subscription)
-        if membership is None or status is None or membership.status == status:
+        if membership is None or status is None or membership.duplicate_of_id is not None:
             return
-        membership.status, membership.updated_at = status, timezone.now()
-        membership.save(update_fields=["status", "updated_at"])
+        if membership.state_at is not None and at < membership.state_at:
+            return
+        if membership.status == Membership.Status.CANCELED and status != Membership.Status.CANCELED:
+            return
+        membership.state_at = at
+        fields = ["state_at"]
+        if membership.status != status:
+            membership.status, membership.updated_at = status, timezone.now()
+            fields += ["status", "updated_at"]
+        membership.save(update_fields=fields)
 
 
-def stripe_subscription_deleted(subscription: dict, *, event_id: str = "") -> None:
-    stripe_subscription_changed({**subscription, "status": "canceled"}, event_id=event_id)
+def stripe_subscription_deleted(subscription: dict, *, event_id: str = "", at: datetime | None = None) -> None:
+    stripe_subscription_changed({**subscription, "status": "canceled"}, event_id=event_id, at=at)
 
 
 def stripe_invoice_paid(invoice: dict, *, event_id: str = "") -> None:
-    """A membership's first payment or a renewal: the creator earns it less the platform fee,
-    once per invoice; a past-due membership is active again."""
-    subscription_id = invoice.get("subscription")
-    if not subscription_id or int(invoice.get("amount_paid") or 0) <= 0:
+    """A membership's first payment or a renewal: the creator's earning less the platform fee (a
+    ``MembershipPayment``, once per invoice), and a past-due membership is active again. A
+    duplicate membership's payment is credited, then refunded. (A creator plan's invoice is
+    ``plans.services.stripe_plan_invoice_paid``'s.)"""
+    subscription_id = gateway.invoice_subscription_id(invoice)
+    amount = int(invoice.get("amount_paid") or 0)
+    if not subscription_id or amount <= 0:
         return
+    gross = Money(amount, str(invoice.get("currency", "")).upper())
     with transaction.atomic():
         membership = Membership.objects.select_for_update().filter(stripe_subscription_id=subscription_id).first()
         if membership is None:
@@ -899,7 +998,18 @@ def stripe_invoice_paid(invoice: dict, *, event_id: str = "") -> None:
             membership = _membership_from_subscription(gateway.subscription_retrieve(subscription_id))
         if membership is None:
             return
-        gross = Money(int(invoice["amount_paid"]), str(invoice.get("currency", "")).upper())
+        share, fee = fee_split(gross)
+        payment, created = MembershipPayment.objects.get_or_create(
+            stripe_invoice_id=str(invoice.get("id")),
+            defaults={
+                "membership": membership,
+                "creator_id": membership.creator_id,
+                "payment_intent_id": gateway.invoice_payment_intent_id(invoice),
+                "amount_minor": gross.amount_minor,
+                "currency": gross.currency,
+                "platform_fee_minor": fee.amount_minor,
+            },
+        )
         ledger_post_earning(
             creator=membership.creator,
             gross=gross,
@@ -907,13 +1017,16 @@ def stripe_invoice_paid(invoice: dict, *, event_id: str = "") -> None:
             idempotency_key=f"membership-invoice:{invoice.get('id')}",
             memo=f"Membership {membership.pk}",
         )
-        if membership.status != Membership.Status.ACTIVE:
+        if membership.duplicate_of_id is not None:
+            if created:
+                _settle_duplicate_on_commit(membership)
+        elif membership.status == Membership.Status.PAST_DUE:
             membership.status, membership.updated_at = Membership.Status.ACTIVE, timezone.now()
             membership.save(update_fields=["status", "updated_at"])
 
 
 def stripe_invoice_failed(invoice: dict, *, event_id: str = "") -> None:
-    subscription_id = invoice.get("subscription")
+    subscription_id = gateway.invoice_subscription_id(invoice)
     if subscription_id:
         Membership.objects.filter(stripe_subscription_id=subscription_id, status=Membership.Status.ACTIVE).update(
             status=Membership.Status.PAST_DUE, updated_at=timezone.now()

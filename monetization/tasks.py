@@ -28,3 +28,9 @@ def allocate_revenue_shares() -> int:
 def post_ad_spend() -> int:
     """Periodic (ADS_BILLING_INTERVAL_S): campaigns' new spend posted, ended campaigns' rest released. Idempotent."""
     return ads_billing.campaigns_bill()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=8)
+def membership_settle_duplicate(membership_id: int) -> int:
+    """A fan's second subscription to one creator: cancel it on Stripe and refund its payments. Idempotent."""
+    return services.membership_settle_duplicate(membership_id=membership_id)

@@ -64,19 +64,26 @@ def _drop_secret_override(sender, instance, **kwargs) -> None:
 
 
 def _subscription_changed(subscription: dict, *, event_id: str = "", at=None) -> None:
-    # One Stripe subscription event, two kinds of subscription: a creator's plan (which keeps the
-    # newest state only: ``at`` is the event's creation) or a fan's membership.
+    # One Stripe subscription event, two kinds of subscription: a creator's plan or a fan's
+    # membership. Both keep the newest state only: ``at`` is the event's creation.
     if plan_services.is_plan_subscription(subscription):
         plan_services.stripe_plan_subscription_changed(subscription, event_id=event_id, at=at)
     else:
-        services.stripe_subscription_changed(subscription, event_id=event_id)
+        services.stripe_subscription_changed(subscription, event_id=event_id, at=at)
 
 
 def _subscription_deleted(subscription: dict, *, event_id: str = "", at=None) -> None:
     if plan_services.is_plan_subscription(subscription):
         plan_services.stripe_plan_subscription_deleted(subscription, event_id=event_id, at=at)
     else:
-        services.stripe_subscription_deleted(subscription, event_id=event_id)
+        services.stripe_subscription_deleted(subscription, event_id=event_id, at=at)
+
+
+def _invoice_paid(invoice: dict, *, event_id: str = "") -> None:
+    if plan_services.invoice_is_plan(invoice):
+        plan_services.stripe_plan_invoice_paid(invoice, event_id=event_id)
+    else:
+        services.stripe_invoice_paid(invoice, event_id=event_id)
 
 
 # Stripe event type -> the service that reacts, given the event's object (as Stripe signed it).
@@ -92,7 +99,7 @@ HANDLERS = {
     "customer.subscription.created": _subscription_changed,
     "customer.subscription.updated": _subscription_changed,
     "customer.subscription.deleted": _subscription_deleted,
-    "invoice.payment_succeeded": services.stripe_invoice_paid,
+    "invoice.payment_succeeded": _invoice_paid,
     "invoice.payment_failed": services.stripe_invoice_failed,
 }
 

@@ -52,9 +52,9 @@ def stream_create(
     owner's plan allows no more concurrent streams (``socialflow.core.quotas``: ``quota_exceeded``).
     """
     restrictions.check(owner, restrictions.LIVE)
-    quotas.check_live(owner)
     try:
         with transaction.atomic():
+            quotas.check_live(owner)
             channel_get_or_create(owner=owner)
             return Stream.objects.create(
                 owner=owner,

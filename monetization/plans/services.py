@@ -15,11 +15,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from monetization import gateway
+from monetization import services as ledger
+from monetization.models import AccountKind, Membership, Source
 from monetization.plans import catalogue, selectors
 from monetization.plans.catalogue import Plan
 from monetization.plans.models import CreatorSubscription, PlanPrice
 from socialflow.core import quotas
 from socialflow.core.exceptions import Conflict, InvalidInput
+from socialflow.core.money import Money
 
 logger = logging.getLogger(__name__)
 
@@ -212,3 +215,38 @@ def stripe_plan_subscription_changed(subscription: dict, *, event_id: str = "", 
 
 def stripe_plan_subscription_deleted(subscription: dict, *, event_id: str = "", at: datetime | None = None) -> None:
     stripe_plan_subscription_changed({**subscription, "status": "canceled"}, event_id=event_id, at=at)
+
+
+def invoice_is_plan(invoice: dict) -> bool:
+    """Whether the invoice bills a creator plan (not a membership): a subscription we know as a
+    plan, else the subscription's metadata (on the invoice, or asked of Stripe when the invoice
+    comes before the subscription's own events)."""
+    subscription_id = gateway.invoice_subscription_id(invoice)
+    if not subscription_id:
+        return False
+    if CreatorSubscription.objects.filter(stripe_subscription_id=subscription_id).exists():
+        return True
+    if Membership.objects.filter(stripe_subscription_id=subscription_id).exists():
+        return False
+    metadata = gateway.invoice_subscription_metadata(invoice)
+    if metadata is None:
+        metadata = gateway.subscription_retrieve(subscription_id).get("metadata") or {}
+    return PLAN_METADATA in metadata
+
+
+def stripe_plan_invoice_paid(invoice: dict, *, event_id: str = "") -> None:
+    """A creator paid for their plan (the first period after a trial, a renewal, a prorated
+    upgrade): money Stripe collected is the platform's revenue, posted once per invoice."""
+    amount = int(invoice.get("amount_paid") or 0)
+    if amount <= 0:
+        return  # a trial's zero invoice
+    gross = Money(amount, str(invoice.get("currency", "")).upper())
+    ledger.ledger_post(
+        source=Source.PLAN,
+        idempotency_key=f"plan-invoice:{invoice.get('id')}",
+        memo=f"Creator plan, invoice {invoice.get('id')}",
+        lines=[
+            (ledger.platform_account(AccountKind.STRIPE_CLEARING, gross.currency), -gross),
+            (ledger.platform_account(AccountKind.PLATFORM_REVENUE, gross.currency), gross),
+        ],
+    )

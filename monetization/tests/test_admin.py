@@ -115,3 +115,23 @@ def test_payout_review_returns_only_stuck_payouts(admin_client, alice):
     assert selectors.account_balance(available).amount_minor == 5000
     assert admin_client.get(f"{url}{stuck.pk}/change/").status_code == 200
     assert admin_client.get("/admin/monetization/revenueshare/").status_code == 200
+
+
+def test_memberships_their_payments_and_disputes_are_listed_read_only(admin_client, alice, bob):
+    from monetization.models import Dispute, Membership, MembershipPayment, MembershipTier
+
+    tier = MembershipTier.objects.create(
+        creator=alice, name="Fan", price_minor=500, currency="USD", stripe_price_id="p"
+    )
+    membership = Membership.objects.create(user=bob, creator=alice, tier=tier, stripe_subscription_id="sub_a1")
+    payment = MembershipPayment.objects.create(
+        membership=membership, creator=alice, stripe_invoice_id="in_a1", amount_minor=500, currency="USD",
+        platform_fee_minor=50,
+    )  # fmt: skip
+    Dispute.objects.create(membership_payment=payment, stripe_dispute_id="dp_a1", amount_minor=500)
+    page = admin_client.get("/admin/monetization/membership/", {"q": "bob"}).content.decode()
+    assert "sub_a1" not in page and str(membership.pk) in page
+    detail = admin_client.get(f"/admin/monetization/membership/{membership.pk}/change/")
+    assert detail.status_code == 200 and "in_a1" in detail.content.decode()
+    assert "dp_a1" in admin_client.get("/admin/monetization/dispute/", {"status": "open"}).content.decode()
+    assert admin_client.post(f"/admin/monetization/membership/{membership.pk}/change/", {}).status_code == 403

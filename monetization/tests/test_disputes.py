@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from monetization import selectors, services
-from monetization.models import Source, Tip, TipDispute, Transaction
+from monetization.models import Dispute, Source, Tip, Transaction
 from monetization.tests.stripe_local import event_body, sign
 from monetization.tests.test_webhooks import _intent, _no_remote_sync, _post  # noqa: F401 (autouse fixture)
 from socialflow.core.exceptions import Conflict
@@ -52,8 +52,8 @@ def test_an_opened_dispute_takes_the_amount_and_the_fee_back_once(client, endpoi
 
     paid_tip.refresh_from_db()
     assert paid_tip.status == Tip.Status.DISPUTED
-    dispute = TipDispute.objects.get()
-    assert (dispute.amount_minor, dispute.fee_minor, dispute.status) == (500, 1500, TipDispute.Status.OPEN)
+    dispute = Dispute.objects.get()
+    assert (dispute.amount_minor, dispute.fee_minor, dispute.status) == (500, 1500, Dispute.Status.OPEN)
     assert Transaction.objects.filter(source=Source.CHARGEBACK).count() == 1
     # The creator gives back what a full refund would take (450 of the 500, of which 405 were
     # theirs: the processing fee was theirs to carry); the platform its 50 and the 15.00 fee.
@@ -70,7 +70,7 @@ def test_a_won_dispute_gives_everything_back_once(client, endpoint, paid_tip, al
 
     paid_tip.refresh_from_db()
     assert paid_tip.status == Tip.Status.PAID
-    assert TipDispute.objects.get().status == TipDispute.Status.WON
+    assert Dispute.objects.get().status == Dispute.Status.WON
     assert _pending(alice) == 405
     assert Transaction.objects.filter(source=Source.CHARGEBACK).count() == 2  # the posting and its reversal
     assert selectors.ledger_totals() == {"USD": 0}
@@ -82,7 +82,7 @@ def test_a_lost_dispute_keeps_the_money_taken(client, endpoint, paid_tip, alice)
 
     paid_tip.refresh_from_db()
     assert paid_tip.status == Tip.Status.CHARGED_BACK
-    assert TipDispute.objects.get().status == TipDispute.Status.LOST
+    assert Dispute.objects.get().status == Dispute.Status.LOST
     assert _pending(alice) == 405 - 450
     assert selectors.ledger_totals() == {"USD": 0}
 
@@ -92,7 +92,7 @@ def test_a_dispute_after_a_partial_refund_takes_only_what_remains(client, endpoi
     _send(client, endpoint, "charge.refunded", charge, "evt_refund")
     _send(client, endpoint, "charge.dispute.created", _dispute(paid_tip, amount=500), "evt_open")
 
-    dispute = TipDispute.objects.get()
+    dispute = Dispute.objects.get()
     assert dispute.amount_minor == 300
     # Refund (180 of 200) and dispute (270 of 300) together take the creator's whole 450.
     assert _pending(alice) == 405 - 450
@@ -110,7 +110,7 @@ def test_a_dispute_after_a_partial_refund_takes_only_what_remains(client, endpoi
 )
 def test_a_dispute_that_is_not_about_a_paid_tip_posts_nothing(client, endpoint, paid_tip, change):
     _send(client, endpoint, "charge.dispute.created", {**_dispute(paid_tip), **change}, "evt_odd")
-    assert not TipDispute.objects.exists()
+    assert not Dispute.objects.exists()
     assert not Transaction.objects.filter(source=Source.CHARGEBACK).exists()
 
 

@@ -10,7 +10,9 @@ Two kinds of provider, registered from ``AppConfig.ready()`` so nothing here imp
   int``. ``videos`` counts videos and source bytes, ``live`` streams live right now. A resource
   nobody counts is never refused.
 
-``check_videos`` / ``check_storage`` / ``check_live`` raise :class:`QuotaExceeded` (403,
+The checks run inside the transaction that creates what they count: a limited user's row is
+locked there, so concurrent requests cannot both take the last place. ``check_videos`` /
+``check_storage`` / ``check_live`` raise :class:`QuotaExceeded` (403,
 ``quota_exceeded``), which carries the plan, the limit and where to upgrade; the API adds those to
 its error body. A limit of ``None`` is unlimited. A plan changed to one below what the user already
 has is allowed: nothing is taken away, only new uploads and streams are refused.
@@ -22,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from socialflow.core.exceptions import PermissionDenied
 
@@ -119,6 +123,14 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
+def _hold(user) -> None:
+    """Lock the user's row to the end of the caller's transaction, so two uploads (or streams)
+    checked at once are counted one after the other: the second sees the first's row."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("check quotas inside the transaction that creates what they count")
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+
+
 def _check(user, resource: str, adding: int) -> None:
     if not getattr(settings, "CREATOR_QUOTAS_ENFORCED", True):
         return
@@ -126,6 +138,7 @@ def _check(user, resource: str, adding: int) -> None:
     limit = limits.limit(resource)
     if limit is None:
         return
+    _hold(user)
     used = usage(user, resource)
     if used + adding > limit:
         message = _MESSAGES[resource].format(plan=limits.plan, limit=limit, size=_size(limit))
