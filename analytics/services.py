@@ -45,6 +45,7 @@ from socialflow.cache import fallback_cache
 from socialflow.core import tracking
 from socialflow.core.tracking import TRACKING_BUFFER_KEY, TRACKING_FLUSHING_PREFIX
 from socialflow.redis import get_redis
+from videos import services as video_services
 
 logger = logging.getLogger(__name__)
 
@@ -189,10 +190,13 @@ def tracking_drain() -> int:
 
 
 def tracking_flush() -> dict:
-    """The beat task's work: drain the buffer, then fold every pending raw row into the aggregates."""
+    """The beat task's work: apply the heartbeats the lean watch path buffered (they become raw
+    rows, with their sessions), drain the buffer, then fold every pending raw row into the
+    aggregates."""
+    heartbeats = video_services.view_heartbeats_flush()
     drained = tracking_drain()
     aggregated = aggregate_pending()
-    return {"drained": drained, "aggregated": aggregated}
+    return {"heartbeats": heartbeats, "drained": drained, "aggregated": aggregated}
 
 
 # --- folding raw rows into daily aggregates ----------------------------------------------------

@@ -66,6 +66,11 @@ def flush_view_counts() -> int:
     return services.view_counts_flush()
 
 
+@shared_task(ignore_result=True)
+def flush_heartbeats() -> int:
+    return services.view_heartbeats_flush()
+
+
 @shared_task
 def publish_scheduled() -> int:
     return services.video_publish_due()

@@ -6,7 +6,8 @@ JSON payload (``kind`` plus ids and integers). The record is appended to a Redis
 the request path — and ``analytics.tasks.flush_tracking`` drains the list in batches into raw rows
 and daily aggregates. While Redis is down or absent (``get_redis()`` is ``None``) the record goes to
 the sink ``analytics`` registers with :func:`set_sink` (a raw row written directly), so nothing is
-lost; with no sink registered (``analytics`` not installed) records are dropped.
+lost; with no sink registered (``analytics`` not installed) records are dropped. Batch flushes that
+must commit records with their own bookkeeping (``videos``' heartbeat flush) use :func:`write_now`.
 
 This module imports no domain app.
 """
@@ -48,6 +49,19 @@ def _push(record: dict) -> None:
             logger.warning("analytics record kept in the database: redis unavailable (%s)", exc)
     if _sink is not None:
         _sink([record])
+
+
+def write_now(records: list[dict]) -> None:
+    """Write already-built records through the sink at once, in the caller's transaction: for a
+    batch flush that must commit its records with its own bookkeeping (exactly once). Records are
+    dropped when no sink is registered (``analytics`` not installed)."""
+    if not records:
+        return
+    for record in records:
+        if record.get("kind") not in KINDS:
+            raise ValueError(f"unknown tracking kind {record.get('kind')!r}")
+    if _sink is not None:
+        _sink(records)
 
 
 def track(kind: str, **fields) -> None:

@@ -33,6 +33,15 @@ VIDEO_TRANSCODE_DEADLINE = timedelta(minutes=env.int("VIDEO_TRANSCODE_DEADLINE_M
 VIDEO_TRANSCODE_MAX_ATTEMPTS = env.int("VIDEO_TRANSCODE_MAX_ATTEMPTS", default=3)
 VIDEO_VIEW_MIN_WATCH_MS = env.int("VIDEO_VIEW_MIN_WATCH_MS", default=10_000)
 VIDEO_VIEW_DEDUP = timedelta(hours=24)
+# Watch heartbeats (videos.heartbeats): POST videos/{id}/watch answered ahead of Django from Redis
+# (VIDEO_HEARTBEAT_LEAN=false sends them all through Django again); the session state lives in
+# Redis this long after its last heartbeat; viewer and video access decisions are reused for
+# VIDEO_HEARTBEAT_ACCESS_TTL_S; the buffered heartbeats reach VideoView and analytics every
+# VIDEO_HEARTBEAT_FLUSH_S.
+VIDEO_HEARTBEAT_LEAN = env.bool("VIDEO_HEARTBEAT_LEAN", default=True)
+VIDEO_HEARTBEAT_SESSION_TTL_S = env.int("VIDEO_HEARTBEAT_SESSION_TTL_S", default=6 * 3600)
+VIDEO_HEARTBEAT_ACCESS_TTL_S = env.float("VIDEO_HEARTBEAT_ACCESS_TTL_S", default=30.0)
+VIDEO_HEARTBEAT_FLUSH_S = env.int("VIDEO_HEARTBEAT_FLUSH_S", default=5)
 VIDEO_UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE["videos-expire-uploads"] = {
     "task": "videos.tasks.expire_uploads",
@@ -45,6 +54,10 @@ CELERY_BEAT_SCHEDULE["videos-reconcile-transcodes"] = {
 CELERY_BEAT_SCHEDULE["videos-flush-view-counts"] = {
     "task": "videos.tasks.flush_view_counts",
     "schedule": timedelta(seconds=30),
+}
+CELERY_BEAT_SCHEDULE["videos-flush-heartbeats"] = {
+    "task": "videos.tasks.flush_heartbeats",
+    "schedule": timedelta(seconds=VIDEO_HEARTBEAT_FLUSH_S),
 }
 CELERY_BEAT_SCHEDULE["videos-publish-scheduled"] = {
     "task": "videos.tasks.publish_scheduled",

@@ -45,7 +45,14 @@ from videos.services.videos import (
     video_retranscode,
     video_update,
 )
-from videos.services.views import view_counts_flush, view_heartbeat, view_start
+from videos.services.views import (
+    view_count_crossed,
+    view_counts_flush,
+    view_heartbeat,
+    view_heartbeats_flush,
+    view_start,
+    view_threshold_ms,
+)
 
 __all__ = [
     "video_thumbnail_set",
@@ -85,7 +92,10 @@ __all__ = [
     "video_retranscode",
     "video_unreact",
     "video_update",
+    "view_count_crossed",
     "view_counts_flush",
     "view_heartbeat",
+    "view_heartbeats_flush",
     "view_start",
+    "view_threshold_ms",
 ]
