@@ -203,7 +203,12 @@ def test_supervisord_replaces_a_killed_web_worker_and_stops_every_worker_on_sigt
         assert not alive, [p.pid for p in alive]
     finally:
         if process.poll() is None:
-            process.kill()
+            # SIGTERM, so supervisord stops the web group too (a SIGKILL would orphan uvicorn).
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
         log.close()
 
 
