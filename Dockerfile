@@ -4,7 +4,8 @@
 FROM node:20-slim AS npm
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+# Only what the pages serve: the dev tools (the chat benchmark's `ws`) stay out of the image.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 
 FROM python:3.11-slim AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -20,4 +21,6 @@ COPY --from=npm /app/node_modules ./node_modules
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v 0
 USER socialflow
 EXPOSE 8000
-CMD ["uvicorn", "socialflow.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off", "--proxy-headers", "--timeout-keep-alive", "75", "--workers", "2"]
+# WEB_WORKERS uvicorn processes (default: one per core this container may use); their Prometheus
+# samples go to one directory that /metrics sums, whichever process answers the scrape.
+CMD ["sh", "-c", "rm -rf /tmp/prometheus && mkdir /tmp/prometheus && PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus exec uvicorn socialflow.asgi:application --host 0.0.0.0 --port 8000 --lifespan off --proxy-headers --timeout-keep-alive 75 --workers \"${WEB_WORKERS:-$(nproc)}\""]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from socialflow.embedded.redis_server import DEFAULT_PORT, EmbeddedRedis, ping, server_arguments
-from socialflow.embedded.supervisor import programs, render
+from socialflow.embedded.supervisor import programs, prometheus_dir, render, web_workers_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent
@@ -32,6 +33,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     args = parser.parse_args(argv)
+    try:
+        web_workers = web_workers_from_env()
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
 
     var_dir = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var").resolve()
     (var_dir / "run").mkdir(parents=True, exist_ok=True)
@@ -58,6 +64,9 @@ def main(argv: list[str]) -> int:
             _setup()
 
     redis_command = server_arguments(var_dir, redis_port) if embedded_redis else None
+    # The web workers' metric files: a fresh start counts from zero (no dead process's gauges).
+    shutil.rmtree(prometheus_dir(var_dir), ignore_errors=True)
+    prometheus_dir(var_dir).mkdir(parents=True)
     config = render(
         programs=programs(
             bin_dir=BIN,
@@ -67,6 +76,7 @@ def main(argv: list[str]) -> int:
             redis_command=redis_command,
             # Without real Stripe keys, payments go to the local Stripe-compatible server.
             local_stripe=not (os.environ.get("STRIPE_SECRET_KEY") or os.environ.get("STRIPE_SECRET_KEY_FILE")),
+            web_workers=web_workers,
         ),
         var_dir=var_dir,
         directory=BASE_DIR,
@@ -74,7 +84,8 @@ def main(argv: list[str]) -> int:
     config_path = var_dir / "run" / "supervisord.conf"
     config_path.write_text(config)
     print(
-        f"Social Flow on http://{args.host}:{args.port}/  (API docs /api/docs/, admin /admin/, studio /studio/)",
+        f"Social Flow on http://{args.host}:{args.port}/  (API docs /api/docs/, admin /admin/, studio /studio/; "
+        f"{web_workers} web worker{'s' if web_workers != 1 else ''}, WEB_WORKERS)",
         flush=True,
     )
     supervisord = str(BIN / "supervisord")

@@ -9,8 +9,9 @@ also says which program it started, which one died and how, and which one it res
 
 from __future__ import annotations
 
+import os
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -21,10 +22,43 @@ class Program:
     priority: int  # started in ascending order, stopped in descending order
     stop_wait_s: int = 10
     start_s: int = 3
+    environment: dict[str, str] = field(default_factory=dict)  # on top of supervisord's own
+
+
+def web_workers_from_env() -> int:
+    """``WEB_WORKERS``: ASGI worker processes of the web program; default one per CPU core."""
+    raw = os.environ.get("WEB_WORKERS", "").strip()
+    if not raw:
+        return os.cpu_count() or 1
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"WEB_WORKERS={raw!r}: give a whole number of processes, at least 1")
+    return int(raw)
+
+
+def web_command(*, bin_dir: Path, host: str, port: int, workers: int) -> list[str]:
+    """The ASGI server: ``workers`` uvicorn processes sharing one listening socket.
+
+    With more than one, uvicorn's parent process only supervises: it replaces a worker that dies
+    or stops answering its health ping, and on SIGTERM/SIGINT stops every worker and waits for them.
+    """
+    return (
+        [str(bin_dir / "uvicorn"), "socialflow.asgi:application", "--host", host, "--port", str(port)]
+        + ["--workers", str(workers), "--lifespan", "off", "--proxy-headers", "--log-level", "warning"]
+        # Idle keep-alive connections stay open longer than a client or proxy keeps them idle,
+        # so the server is not the one closing a connection just as a request goes out on it.
+        + ["--timeout-keep-alive", "75"]
+    )
 
 
 def programs(
-    *, bin_dir: Path, host: str, port: int, var_dir: Path, redis_command: list[str] | None, local_stripe: bool = False
+    *,
+    bin_dir: Path,
+    host: str,
+    port: int,
+    var_dir: Path,
+    redis_command: list[str] | None,
+    local_stripe: bool = False,
+    web_workers: int = 1,
 ) -> list[Program]:
     celery = str(bin_dir / "celery")
     listed = []
@@ -33,12 +67,11 @@ def programs(
     listed += [
         Program(
             "web",
-            [str(bin_dir / "uvicorn"), "socialflow.asgi:application", "--host", host, "--port", str(port)]
-            + ["--lifespan", "off", "--proxy-headers", "--log-level", "warning"]
-            # Idle keep-alive connections stay open longer than a client or proxy keeps them idle,
-            # so the server is not the one closing a connection just as a request goes out on it.
-            + ["--timeout-keep-alive", "75"],
+            web_command(bin_dir=bin_dir, host=host, port=port, workers=web_workers),
             priority=20,
+            # Every worker writes its Prometheus samples here and /metrics sums them, whichever
+            # worker answers the scrape (prometheus_client's multiprocess mode).
+            environment={"PROMETHEUS_MULTIPROC_DIR": str(prometheus_dir(var_dir))},
         ),
         # A warm shutdown lets running tasks finish (a transcode may take a while).
         Program(
@@ -64,6 +97,10 @@ def programs(
     return listed
 
 
+def prometheus_dir(var_dir: Path) -> Path:
+    return var_dir / "run" / "prometheus-web"
+
+
 def render(*, programs: list[Program], var_dir: Path, directory: Path) -> str:
     """The configuration file's text; programs inherit supervisord's environment."""
     run_dir = var_dir / "run"
@@ -87,6 +124,7 @@ serverurl=unix://{run_dir / "supervisor.sock"}
 """
     ]
     for program in programs:
+        environment = ",".join(f"{key}={_quoted(value)}" for key, value in program.environment.items())
         sections.append(
             f"""[program:{program.name}]
 command={shlex.join(program.command)}
@@ -104,5 +142,12 @@ redirect_stderr=true
 stdout_logfile=/dev/stdout
 stdout_logfile_maxbytes=0
 """
+            + (f"environment={environment}\n" if environment else "")
         )
     return "\n".join(sections)
+
+
+def _quoted(value: str) -> str:
+    # supervisord's environment= syntax: a double-quoted value, backslash escapes.
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+    return f'"{escaped}"'

@@ -48,6 +48,8 @@ def test_web_scales_behind_nginx(services):
     web, nginx = services["web"], services["nginx"]
     assert "ports" not in web  # --scale web=N would collide on a fixed host port
     assert "uvicorn" in command(web) and "--proxy-headers" in command(web)
+    # Several uvicorn processes per replica (WEB_WORKERS, default the cores) sharing one metrics directory.
+    assert "--workers" in command(web) and "WEB_WORKERS" in command(web) and "PROMETHEUS_MULTIPROC_DIR" in command(web)
     assert web["environment"]["FORWARDED_ALLOW_IPS"]  # else uvicorn ignores nginx's X-Forwarded-For
     assert "8000:80" in nginx["ports"] and "1935:1935" in nginx["ports"]
     assert nginx["depends_on"]["web"]["condition"] == "service_healthy"

@@ -2,22 +2,28 @@
 runs the processes; the settings refuse half-configured deployments."""
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import psutil
 import pytest
 import redis
+import requests
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 from kombu import Connection
 
-from socialflow.embedded.redis_server import EmbeddedRedis
-from socialflow.embedded.supervisor import programs, render
+from socialflow.embedded.redis_server import EmbeddedRedis, free_port
+from socialflow.embedded.supervisor import programs, prometheus_dir, render, web_workers_from_env
 from socialflow.redis import channel_layers_config, redis_db
 from socialflow.reliability.unacked import restore_unacked_before
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_embedded_mode_brokers_tasks_through_redis_not_files():
@@ -112,6 +118,120 @@ def test_supervisord_runs_every_process_with_restarts_and_a_separate_beat(tmp_pa
     assert config.count("autorestart=true") == 5
     assert config.count("stopasgroup=true") == 5  # a worker's ffmpeg stops with it
     assert "--port 8123" in config
+    web = next(p for p in listed if p.name == "web")
+    assert web.command[web.command.index("--workers") + 1] == "1"
+    assert f'environment=PROMETHEUS_MULTIPROC_DIR="{prometheus_dir(tmp_path)}"' in config
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, os.cpu_count()), ("", os.cpu_count()), ("1", 1), ("3", 3)])
+def test_it_runs_as_many_web_workers_as_cores_unless_told(monkeypatch, value, expected):
+    if value is None:
+        monkeypatch.delenv("WEB_WORKERS", raising=False)
+    else:
+        monkeypatch.setenv("WEB_WORKERS", value)
+    assert web_workers_from_env() == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5"])
+def test_it_refuses_a_web_worker_count_that_is_not_a_whole_positive_number(monkeypatch, value):
+    monkeypatch.setenv("WEB_WORKERS", value)
+    with pytest.raises(ValueError, match="WEB_WORKERS"):
+        web_workers_from_env()
+
+
+def _uvicorn_workers(supervisord: psutil.Process) -> tuple[psutil.Process | None, list[psutil.Process]]:
+    """The web program's uvicorn parent and its worker processes (multiprocessing spawn children)."""
+    for child in supervisord.children():
+        with contextlib.suppress(psutil.Error):
+            if "uvicorn" in " ".join(child.cmdline()):
+                workers = [w for w in child.children() if "spawn_main" in " ".join(w.cmdline())]
+                return child, workers
+    return None, []
+
+
+@pytest.mark.slow
+def test_supervisord_replaces_a_killed_web_worker_and_stops_every_worker_on_sigterm(tmp_path):
+    port = free_port()
+    web = next(
+        p
+        for p in programs(
+            bin_dir=Path(sys.executable).parent,
+            host="127.0.0.1",
+            port=port,
+            var_dir=tmp_path,
+            redis_command=None,
+            web_workers=2,
+        )
+        if p.name == "web"
+    )
+    (tmp_path / "run").mkdir()
+    prometheus_dir(tmp_path).mkdir()
+    config = tmp_path / "supervisord.conf"
+    config.write_text(render(programs=[web], var_dir=tmp_path, directory=ROOT))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "socialflow.settings", "VAR_DIR": str(tmp_path)}
+    log = (tmp_path / "supervisord.out").open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "supervisord"), "--configuration", str(config)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    supervisord = psutil.Process(process.pid)
+    try:
+        parent, workers = _wait_for(lambda: _ready_workers(supervisord, url, count=2), timeout_s=90)
+        killed = workers[0]
+        killed.send_signal(signal.SIGKILL)
+        answers = []
+
+        def replaced():
+            answers.append(requests.get(f"{url}/livez", timeout=5).status_code)
+            now_parent, now_workers = _uvicorn_workers(supervisord)
+            if now_parent is None:  # a process table read that raced a process's start or exit
+                return False
+            pids = {w.pid for w in now_workers}
+            return now_parent.pid == parent.pid and len(pids) == 2 and killed.pid not in pids
+
+        _wait_for(replaced, timeout_s=60)
+        # The port answered all along (the other worker), and the uvicorn parent itself never restarted.
+        assert answers and set(answers) == {200}
+        assert requests.get(f"{url}/metrics", timeout=5).status_code == 200
+        everything = [parent, *_uvicorn_workers(supervisord)[1]]
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        gone, alive = psutil.wait_procs(everything, timeout=10)
+        assert not alive, [p.pid for p in alive]
+    finally:
+        if process.poll() is None:
+            # SIGTERM, so supervisord stops the web group too (a SIGKILL would orphan uvicorn).
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+
+
+def _ready_workers(supervisord: psutil.Process, url: str, *, count: int):
+    parent, workers = _uvicorn_workers(supervisord)
+    if parent is None or len(workers) != count:
+        return None
+    try:
+        if requests.get(f"{url}/livez", timeout=2).status_code != 200:
+            return None
+    except requests.ConnectionError:
+        return None
+    return parent, workers
+
+
+def _wait_for(check, *, timeout_s: float):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"not within {timeout_s} s")
 
 
 @pytest.mark.parametrize(
