@@ -168,6 +168,27 @@ def _scope(video: Video, directory: str) -> media_access.MediaScope:
     return media_access.MediaScope(prefix=prefix, public=public, version=version)
 
 
+def media_public_known(video: Video, *, public: bool) -> None:
+    """Record the answer ``_scope`` would query for (may an anonymous viewer see ``video``?) when
+    the caller has just had it: an anonymous viewer's ``can_view`` is that very question."""
+    video._media_public = public
+
+
+def media_public_prime(videos: list[Video]) -> None:
+    """Answer ``_scope``'s question for a page of videos in one query instead of one per video
+    (``visible_q`` for an anonymous viewer is ``can_view(None, video)`` as a filter)."""
+    pending = [video for video in videos if getattr(video, "_media_public", None) is None]
+    if not pending:
+        return
+    public = set(
+        access.visible_to("video", None, queryset=Video.objects.filter(pk__in=[v.pk for v in pending])).values_list(
+            "pk", flat=True
+        )
+    )
+    for video in pending:
+        video._media_public = video.pk in public
+
+
 def comments_on_visible_video_q(viewer) -> Q:
     """Comments ``viewer`` may see among those of a video they may see (a comment list)."""
     return access.policy_for("comment").on_video_q(viewer) & access.rules_q("comment", viewer)

@@ -12,6 +12,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from accounts import access as graph
 from socialflow.core import access, recommendations
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
+from videos import access as video_access
 from videos import storage
 from videos.access import comments_on_visible_video_q, listed_q, published_q
 from videos.lib.viewers import viewer_key_for
@@ -73,6 +74,8 @@ def video_get_visible(*, video_id, viewer) -> Video:
         raise NotFound("Video not found.") from exc
     if not video_can_view(video=video, viewer=viewer):
         raise NotFound("Video not found.")
+    if not _authed(viewer):
+        video_access.media_public_known(video, public=True)
     return video
 
 

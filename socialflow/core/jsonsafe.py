@@ -5,11 +5,21 @@ a ``RecursionError`` (a 500 with a long traceback), and it accepts lone surrogat
 strings that cannot be encoded back to UTF-8 (the database and the websocket send then fail).
 orjson refuses both (it stops at a fixed depth of 1024 and rejects invalid surrogates); code that
 walks the result recursively (serializers, copies, our own renderers) gets a lower limit still.
+
+orjson reads an integer past 64 bits as a float (precision lost); a text with a run of 19 digits
+or more is read again by the standard library, which keeps such integers exact (its recursion is
+safe by then: the depth was checked on orjson's result).
 """
+
+import json
+import re
 
 import orjson
 
 MAX_DEPTH = 64
+# Any integer orjson may not read exactly has at least 19 digits (2**63 has 19).
+_LONG_DIGITS = re.compile(r"\d{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
 
 
 class JSONError(ValueError):
@@ -26,6 +36,8 @@ def loads(data: bytes | bytearray | memoryview | str, *, max_depth: int = MAX_DE
         raise JSONError("Invalid JSON: the text is not valid Unicode.") from exc
     if depth_exceeds(value, max_depth):
         raise JSONError(f"Invalid JSON: nested deeper than {max_depth} levels.")
+    if (_LONG_DIGITS if isinstance(data, str) else _LONG_DIGITS_BYTES).search(data):
+        value = json.loads(data if isinstance(data, str | bytes | bytearray) else bytes(data))
     return value
 
 

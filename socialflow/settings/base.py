@@ -328,6 +328,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "socialflow.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "socialflow.api.exceptions.exception_handler",
+    # DRF's JSON, written by orjson (socialflow.api.renderers); the browsable API as before.
+    "DEFAULT_RENDERER_CLASSES": [
+        "socialflow.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     # Bounded nesting and strict Unicode: a deeply nested body is a 400, never a RecursionError.
     "DEFAULT_PARSER_CLASSES": [
         "socialflow.api.parsers.JSONParser",

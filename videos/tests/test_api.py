@@ -171,6 +171,68 @@ def test_it_lists_within_a_query_budget(api_client, bob_client, alice, django_as
         assert len(bob_client.get("/api/v1/videos?q=video").json()["results"]) == 15
 
 
+def _with_media(video: Video) -> Video:
+    """Give ``video`` a published generation's names (renditions, playlist, poster, sprite)."""
+    g = f"videos/{video.pk}/g1"
+    video.renditions = [
+        {"height": h, "width": h * 16 // 9, "bitrate": h * 3000, "playlist": f"{g}/{h}p/index.m3u8"} for h in (720, 360)
+    ]
+    video.master_playlist, video.thumbnail = f"{g}/master.m3u8", f"{g}/poster.jpg"
+    video.preview_sprite, video.preview_vtt, video.media_prefix = f"{g}/sprite.jpg", f"{g}/sprite.vtt", g
+    video.save()
+    return video
+
+
+def test_it_lists_videos_with_media_within_a_query_budget(api_client, bob_client, alice, django_assert_max_num_queries):
+    for i in range(15):
+        _with_media(VideoFactory(author=alice)).tags.add(Tag.objects.get_or_create(name=f"t{i % 3}")[0])
+    # Whether each video's media is public is decided for the whole page at once, not per video.
+    with django_assert_max_num_queries(4):
+        body = api_client.get("/api/v1/videos").json()
+    assert len(body["results"]) == 15 and all(v["hls_url"] and "/media/s/" not in v["hls_url"] for v in body["results"])
+    with django_assert_max_num_queries(6):
+        assert len(bob_client.get("/api/v1/videos").json()["results"]) == 15
+
+
+def test_it_shows_a_video_within_a_query_budget(api_client, bob_client, alice, django_assert_max_num_queries):
+    video = _with_media(VideoFactory(author=alice))
+    video.tags.add(Tag.objects.get_or_create(name="t")[0])
+    # The video, its tags, the copyright rule (asked once: an anonymous viewer's can_view is the
+    # question media URLs ask too).
+    with django_assert_max_num_queries(3):
+        assert api_client.get(f"/api/v1/videos/{video.pk}").json()["tags"] == ["t"]
+    # The user, last seen, the video, its tags, blocks, the copyright rule for bob and for anyone
+    # (media URLs), bob's reaction.
+    with django_assert_max_num_queries(8):
+        assert bob_client.get(f"/api/v1/videos/{video.pk}").status_code == 200
+
+
+@pytest.mark.parametrize("visibility", ["public", "followers", "private"])
+def test_it_represents_videos_as_drf_would(rf, alice, bob, visibility):
+    """The hand-written ``to_representation`` of the video shapes is DRF's generic one, key for key."""
+    from rest_framework import serializers
+
+    from videos import selectors
+    from videos.api.serializers import VideoDetailSerializer, VideoSerializer
+
+    Follow.objects.create(follower=bob, followee=alice)
+    made = [
+        _with_media(VideoFactory(author=alice, visibility=visibility, sensitive=True, error="x", views_count=7)),
+        VideoFactory(author=alice, visibility=visibility, published_at=None, duration_ms=None, width=None),
+        VideoFactory(author=alice, visibility=visibility, published_at=timezone.now() + timedelta(days=1)),
+    ]
+    made[0].tags.add(Tag.objects.get_or_create(name="b")[0], Tag.objects.get_or_create(name="a")[0])
+    request = rf.get("/")
+    for viewer in (alice, bob):
+        for made_video in made:
+            video = selectors.video_get_visible(video_id=made_video.pk, viewer=alice)
+            context = {"request": request, "viewer": viewer, "viewer_reaction": "like"}
+            for shape in (VideoSerializer, VideoDetailSerializer):
+                fast = shape(video, context=context).data
+                generic = serializers.ModelSerializer.to_representation(shape(video, context=context), video)
+                assert list(fast.items()) == list(generic.items())
+
+
 def test_it_lets_the_owner_edit(alice_client, bob_client, api_client, alice):
     video = VideoFactory(author=alice)
     url = f"/api/v1/videos/{video.pk}"
