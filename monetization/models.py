@@ -499,6 +499,8 @@ class RevenueShare(models.Model):
 from monetization.ads.models import (  # noqa: E402, F401
     AdDecision,
     AdEvent,
+    AdRefund,
+    AdRefundPart,
     AdRevenueDay,
     AdTopUp,
     AdvertiserAccount,

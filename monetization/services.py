@@ -547,9 +547,13 @@ def _paid_by_intent(intent_id: str) -> Tip | MembershipPayment | None:
 
 def stripe_charge_refunded(charge: dict, *, event_id: str = "") -> None:
     """The webhook: a charge's refunded total. Catches refunds made outside the app (Stripe's
-    dashboard); ours are already posted, and the running-total key makes a repeat post nothing."""
+    dashboard); ours are already posted, and the running-total key makes a repeat post nothing. An
+    advertiser's top-up is the ads package's (the same catch-up, out of the prepaid balance)."""
     intent_id = charge.get("payment_intent")
     if not intent_id:
+        return
+    if ads_billing.is_top_up_charge(charge):
+        ads_billing.stripe_top_up_charge_refunded(charge, event_id=event_id)
         return
     with transaction.atomic():
         payment = _paid_by_intent(intent_id)

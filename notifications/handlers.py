@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from accounts import selectors as accounts_selectors
 from live import selectors as live_selectors
 from notifications.services import notifications_delete_for_targets, notify, notify_followers
+from notifications.text import format_amount
 from posts import selectors as posts_selectors
 from socialflow.core import events, moderation
 from videos import selectors as videos_selectors
@@ -408,6 +409,55 @@ def on_payout_sent(event) -> None:
         notify(recipient=user, kind="payout_sent", data={"amount": amount, "payout_id": str(payload["payout_id"])})
 
 
+# --- ads (monetization) ---------------------------------------------------------------------------
+
+
+def on_ad_campaign_reviewed(event) -> None:
+    """The advertiser hears a moderator's decision; a rejection with the moderator's reason."""
+    payload = event.payload
+    (advertiser,) = _users(payload["advertiser_id"])
+    if advertiser is None:
+        return
+    name = payload["campaign_name"]
+    if payload["status"] == "rejected":
+        sentence = f"Your ad campaign “{name}” was rejected"
+        sentence = f"{sentence}: {payload['reason']}" if payload["reason"] else sentence
+    else:
+        sentence = f"Your ad campaign “{name}” was approved and may now be shown"
+    data = {
+        "sentence": sentence,
+        "title": name,
+        "campaign_id": str(payload["campaign_id"]),
+        "status": payload["status"],
+        "reason": payload["reason"],
+    }
+    notify(recipient=advertiser, kind="ad_campaign_reviewed", data=data)
+
+
+def on_ad_campaign_ended(event) -> None:
+    payload = event.payload
+    (advertiser,) = _users(payload["advertiser_id"])
+    if advertiser is None:
+        return
+    currency = str(payload["currency"]).lower()
+    spent = {"amount": payload["spent_minor"], "currency": currency}
+    budget = {"amount": payload["budget_minor"], "currency": currency}
+    name = payload["campaign_name"]
+    if payload["reason"] == "budget_spent":
+        sentence = f"Your ad campaign “{name}” has spent its budget of {format_amount(budget)}"
+    else:
+        sentence = f"Your ad campaign “{name}” has ended: it spent {format_amount(spent)} of {format_amount(budget)}"
+    data = {
+        "sentence": sentence,
+        "title": name,
+        "campaign_id": str(payload["campaign_id"]),
+        "reason": payload["reason"],
+        "amount": spent,
+        "budget": budget,
+    }
+    notify(recipient=advertiser, kind="ad_campaign_ended", data=data)
+
+
 HANDLERS = {
     "user.followed": on_user_followed,
     "user.follow_requested": on_follow_requested,
@@ -437,6 +487,8 @@ HANDLERS = {
     "tip.received": on_tip_received,
     "payout.sent": on_payout_sent,
     "membership.started": on_membership_started,
+    "ad_campaign.reviewed": on_ad_campaign_reviewed,
+    "ad_campaign.ended": on_ad_campaign_ended,
 }
 
 

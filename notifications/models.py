@@ -40,6 +40,8 @@ class Kind(models.TextChoices):
     NEW_MEMBER = "new_member", "New member"
     MODERATION_ACTION = "moderation_action", "Moderation action on your content"
     REPORT_RESOLVED = "report_resolved", "Your report was reviewed"
+    AD_CAMPAIGN_REVIEWED = "ad_campaign_reviewed", "Your ad campaign was reviewed"
+    AD_CAMPAIGN_ENDED = "ad_campaign_ended", "Your ad campaign ended"
 
 
 # Fan-out kinds: once per (recipient, author, target), however often a chunk task is delivered.

@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Channels] = {
     Kind.MODERATION_ACTION: Channels(in_app=True, email=True, push=False),
     # An outcome, not news: in the inbox only unless the user asks for more.
     Kind.REPORT_RESOLVED: Channels(in_app=True, email=False, push=False),
+    # Advertisers: a rejection (with its reason) or a finished campaign asks them to act.
+    Kind.AD_CAMPAIGN_REVIEWED: Channels(in_app=True, email=True, push=False),
+    Kind.AD_CAMPAIGN_ENDED: Channels(in_app=True, email=True, push=False),
 }
 
 # Bursts of these collapse into one row per target ("alice and 12 others liked your post").

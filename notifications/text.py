@@ -36,6 +36,9 @@ SENTENCES: dict[str, str] = {
     Kind.NEW_MEMBER: "{actors} became a member",
     Kind.MODERATION_ACTION: "A moderator took action on your content{reason_suffix}",
     Kind.REPORT_RESOLVED: "Your report was reviewed",
+    # The handlers write the whole sentence (approved or rejected and why; spent or ended).
+    Kind.AD_CAMPAIGN_REVIEWED: "Your ad campaign{title_suffix} was reviewed",
+    Kind.AD_CAMPAIGN_ENDED: "Your ad campaign{title_suffix} has ended",
 }
 
 

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import Sum
 
 from monetization.ads import services
-from monetization.ads.models import AdTopUp, AdvertiserAccount, Campaign
+from monetization.ads.models import AdRefund, AdRefundPart, AdTopUp, AdvertiserAccount, Campaign
 from monetization.models import ADVERTISER_KINDS
 from socialflow.core.admin_actions import confirmed_reason, reason_page
 from socialflow.core.exceptions import DomainError
@@ -87,6 +87,9 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.action(description="Reject selected campaigns (asks why)")
     def reject(self, request, queryset):
         reason = confirmed_reason(request)
+        if reason == "":  # the advertiser is told why: a rejection without a reason is not accepted
+            self.message_user(request, "A rejection needs a reason: the advertiser is told it.", level=messages.ERROR)
+            reason = None
         if reason is None:
             return reason_page(self, request, queryset, title="Reject campaigns")
         done = self._review(request, queryset, services.campaign_reject, reason)
@@ -107,19 +110,46 @@ class _ReadOnly(admin.ModelAdmin):
 
 @admin.register(AdTopUp)
 class AdTopUpAdmin(_ReadOnly):
-    list_display = ["id", "advertiser", "amount_minor", "currency", "status", "created_at", "paid_at"]
+    list_display = ["id", "advertiser", "amount_minor", "refunded_minor", "currency", "status", "created_at", "paid_at"]
     list_filter = ["status", "currency", "created_at"]
     search_fields = ["advertiser__username", "=payment_intent_id"]
     list_select_related = ["advertiser"]
     fields = readonly_fields = [
         "advertiser",
         "amount_minor",
+        "refunded_minor",
         "currency",
         "status",
         "payment_intent_id",
         "created_at",
         "paid_at",
     ]
+
+
+class AdRefundPartInline(admin.TabularInline):
+    model = AdRefundPart
+    fields = readonly_fields = ["top_up", "amount_minor", "status", "stripe_refund_id", "failure_message"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AdRefund)
+class AdRefundAdmin(_ReadOnly):
+    """Advertisers' balance refunds (and top-ups refunded on Stripe's dashboard), with one Stripe
+    refund per top-up; finance staff read them here."""
+
+    list_display = ["id", "advertiser", "requested_minor", "amount_minor", "currency", "origin", "created_at"]
+    list_filter = ["origin", "currency", "created_at"]
+    search_fields = ["advertiser__username", "=parts__stripe_refund_id"]
+    list_select_related = ["advertiser"]
+    fields = readonly_fields = ["advertiser", "requested_minor", "amount_minor", "currency", "origin", "created_at"]
+    inlines = [AdRefundPartInline]
 
 
 @admin.register(AdvertiserAccount)

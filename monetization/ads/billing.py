@@ -12,11 +12,16 @@ advertiser's two accounts and the platform's:
   reserving more than the prepaid balance holds is refused (``insufficient_balance``, 409);
 - **spend** (``spent_micros``, exact) is posted in whole minor units from ``advertiser_reserved``
   to ``platform_revenue`` by a periodic task, keyed by the running total billed
-  (``ad-spend:<campaign>:<billed>``); the part below a unit waits for the next run.
+  (``ad-spend:<campaign>:<billed>``); the part below a unit waits for the next run;
+- a **refund** of unused balance (what ``available`` holds, never a running campaign's budget)
+  goes back to the cards of the paid top-ups, newest first: ``advertiser_prepaid`` −amount,
+  ``stripe_clearing`` +amount, keyed ``ad-refund:<id>`` (a refund made on Stripe's dashboard, seen
+  in ``charge.refunded``: ``ad-top-up-refund:<top-up>:<refunded total>``).
 
 Locks: the campaign row, then the advertiser's prepaid account row (``select_for_update``) while
-its balance is read and a reservation posted, so concurrent reservations of one advertiser are
-served one after the other and together never take more than the balance.
+its balance is read and a reservation posted; a refund takes the prepaid account row, then the
+top-ups'. So concurrent reservations and refunds of one advertiser are served one after the other
+and together never take more than the balance.
 """
 
 import logging
@@ -30,9 +35,10 @@ from django.utils import timezone
 from monetization import gateway
 from monetization import services as ledger
 from monetization.ads import selectors as ads_selectors
-from monetization.ads.models import MICROS, AdTopUp, Campaign
+from monetization.ads.models import MICROS, AdRefund, AdRefundPart, AdTopUp, Campaign
 from monetization.models import Account, AccountKind, Source
-from socialflow.core.exceptions import Conflict, InvalidInput
+from socialflow.core import events
+from socialflow.core.exceptions import Conflict, DomainError, InvalidInput
 from socialflow.core.money import Money
 
 logger = logging.getLogger(__name__)
@@ -122,6 +128,125 @@ def stripe_top_up_failed(intent: dict) -> None:
             top_up.save(update_fields=["status"])
 
 
+# --- refunds of unused balance --------------------------------------------------------------------
+
+
+def balance_refund(*, advertiser, amount_minor=None) -> AdRefund:
+    """Give ``amount_minor`` (default: all that is refundable) of the advertiser's unused prepaid
+    balance back to the cards it came from: Stripe refunds of their paid top-ups, newest first, none
+    above what remains of its top-up; posted out of ``advertiser_prepaid`` (source ``refund``, keyed
+    ``ad-refund:<refund>``).
+
+    Locks the advertiser's prepaid account row (as reservations do), then their refundable top-ups,
+    while the balance is read, Stripe is asked and the refund posted: concurrent refunds and budget
+    reservations are served one after the other and together never take more than the balance.
+    A top-up whose refund Stripe refuses (an old or disputed charge) is skipped for the next older
+    one, so the refund may come out smaller than asked; if Stripe refunds nothing, its error is
+    raised and nothing is recorded. Raises ``InsufficientBalance`` (409) above what is refundable."""
+    if amount_minor is not None and (isinstance(amount_minor, bool) or not isinstance(amount_minor, int)):
+        raise InvalidInput("The amount is an integer count of the currency's minor unit.", field="amount")
+    if amount_minor is not None and amount_minor <= 0:
+        raise InvalidInput("A refund is a positive amount.", field="amount")
+    currency = Money.zero(settings.MONETIZATION_CURRENCY).currency
+    prepaid = advertiser_account(advertiser, AccountKind.ADVERTISER_PREPAID, currency)
+    with transaction.atomic():
+        Account.objects.select_for_update().get(pk=prepaid.pk)
+        top_ups = list(ads_selectors.top_ups_refundable(advertiser=advertiser, currency=currency).select_for_update())
+        refundable = ads_selectors.advertiser_refundable(advertiser=advertiser, currency=currency)
+        amount = refundable.amount_minor if amount_minor is None else amount_minor
+        if amount <= 0 or amount > refundable.amount_minor:
+            raise InsufficientBalance(
+                f"{refundable} of your prepaid ad balance can be refunded now: what your running campaigns' "
+                "budgets hold is not refundable until they end."
+            )
+        refund = AdRefund.objects.create(
+            advertiser=advertiser, requested_minor=amount, amount_minor=amount, currency=currency
+        )
+        refunded, refused = _refund_top_ups(refund, top_ups, amount)
+        if refunded == 0:
+            raise refused  # nothing was refunded: roll everything back, the caller hears Stripe's reason
+        if refunded != amount:
+            AdRefund.objects.filter(pk=refund.pk).update(amount_minor=refunded)
+            refund.amount_minor = refunded
+        money = refund.amount
+        ledger.ledger_post(
+            source=Source.REFUND,
+            idempotency_key=f"ad-refund:{refund.pk}",
+            memo=f"Ad balance refund {refund.pk}",
+            lines=[(prepaid, -money), (ledger.platform_account(AccountKind.STRIPE_CLEARING, currency), money)],
+        )
+    return refund
+
+
+def _refund_top_ups(refund: AdRefund, top_ups: list[AdTopUp], amount: int) -> tuple[int, DomainError]:
+    """Refund ``amount`` from the (locked) top-ups in order; ``(refunded, the last refusal)``."""
+    left, refused = amount, Conflict("Nothing could be refunded.", code="refund_refused")
+    for top_up in top_ups:
+        if left == 0:
+            break
+        take = min(left, top_up.refundable_minor)
+        part = AdRefundPart.objects.create(refund=refund, top_up=top_up, amount_minor=take)
+        try:
+            stripe_refund = gateway.refund_create(
+                payment_intent_id=top_up.payment_intent_id,
+                amount_minor=take,
+                metadata={"socialflow_ad_refund": refund.pk, "socialflow_ad_top_up": top_up.pk},
+                idempotency_key=f"ad-refund-{refund.pk}-{top_up.pk}",
+            )
+        except (gateway.PaymentRefused, gateway.PaymentProviderError) as exc:
+            logger.warning("Stripe refused refund %s of top-up %s: %s", refund.pk, top_up.pk, exc)
+            part.status, part.failure_message, refused = AdRefundPart.Status.REFUSED, exc.message[:500], exc
+            part.save(update_fields=["status", "failure_message"])
+            continue
+        part.stripe_refund_id = stripe_refund["id"]
+        part.save(update_fields=["stripe_refund_id"])
+        AdTopUp.objects.filter(pk=top_up.pk).update(refunded_minor=F("refunded_minor") + take)
+        left -= take
+    return amount - left, refused
+
+
+def is_top_up_charge(charge: dict) -> bool:
+    """Whether a charge paid an advertiser's top-up (its PaymentIntent is one of ours)."""
+    intent_id = charge.get("payment_intent")
+    return bool(intent_id) and AdTopUp.objects.filter(payment_intent_id=intent_id).exists()
+
+
+def stripe_top_up_charge_refunded(charge: dict, *, event_id: str = "") -> None:
+    """The ``charge.refunded`` webhook for a top-up's charge: the charge's refunded total. Our own
+    refunds are recorded already (the top-up's ``refunded_minor`` moved with them), so this posts
+    only what was refunded outside the app (Stripe's dashboard, or one of ours whose transaction
+    never committed): out of the prepaid balance (it may go below zero: then no budget can be
+    reserved until a top-up), as an ``AdRefund`` of origin ``stripe``, keyed by the running total."""
+    top_up = AdTopUp.objects.filter(payment_intent_id=charge.get("payment_intent")).first()
+    if top_up is None:
+        return
+    prepaid = advertiser_account(top_up.advertiser, AccountKind.ADVERTISER_PREPAID, top_up.currency)
+    with transaction.atomic():
+        Account.objects.select_for_update().get(pk=prepaid.pk)  # the lock order of balance_refund
+        top_up = AdTopUp.objects.select_for_update().get(pk=top_up.pk)
+        total = min(int(charge.get("amount_refunded") or 0), top_up.amount_minor)
+        new = total - top_up.refunded_minor
+        if top_up.status != AdTopUp.Status.PAID or new <= 0:
+            return
+        refund = AdRefund.objects.create(
+            advertiser=top_up.advertiser,
+            requested_minor=new,
+            amount_minor=new,
+            currency=top_up.currency,
+            origin=AdRefund.Origin.STRIPE,
+        )
+        AdRefundPart.objects.create(refund=refund, top_up=top_up, amount_minor=new)
+        money = refund.amount
+        ledger.ledger_post(
+            source=Source.REFUND,
+            idempotency_key=f"ad-top-up-refund:{top_up.pk}:{total}",
+            memo=f"Top-up {top_up.pk} refunded on Stripe ({event_id or 'webhook'})",
+            lines=[(prepaid, -money), (ledger.platform_account(AccountKind.STRIPE_CLEARING, money.currency), money)],
+        )
+        top_up.refunded_minor = total
+        top_up.save(update_fields=["refunded_minor"])
+
+
 # --- reservations ---------------------------------------------------------------------------------
 
 
@@ -201,7 +326,25 @@ def campaign_bill(*, campaign_id: int, now: datetime | None = None) -> bool:
             Campaign.objects.filter(pk=campaign.pk).update(billed_minor=billed)
             campaign.billed_minor = billed
         released = campaign_fund(campaign=campaign, now=now) if campaign_closed(campaign, now) else 0
+        if released < 0 and campaign.status != Campaign.Status.REJECTED:
+            # Its schedule ended with budget left (releasing the rest happens once per end; a spent
+            # budget was told when it ran out, a rejection when it was rejected).
+            campaign_ended_record(campaign=campaign, reason="schedule_ended", spent_minor=campaign.billed_minor)
     return delta > 0 or released != 0
+
+
+def campaign_ended_record(*, campaign: Campaign, reason: str, spent_minor: int) -> None:
+    """Record ``ad_campaign.ended`` (the advertiser is told): ``budget_spent`` or ``schedule_ended``."""
+    events.record(
+        "ad_campaign.ended",
+        campaign_id=campaign.pk,
+        advertiser_id=campaign.advertiser_id,
+        campaign_name=campaign.name,
+        reason=reason,
+        spent_minor=spent_minor,
+        budget_minor=campaign.budget_minor,
+        currency=campaign.currency,
+    )
 
 
 def campaigns_bill(*, now: datetime | None = None) -> int:

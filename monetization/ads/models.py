@@ -196,13 +196,21 @@ class AdTopUp(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     client_secret = models.CharField(max_length=255, blank=True)
+    # Refunded to the card so far (the advertiser's balance refunds, or Stripe's dashboard).
+    refunded_minor = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["advertiser", "-created_at", "-id"], name="ads_topup_advertiser")]
-        constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="ads_topup_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="ads_topup_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_minor__gte=0) & Q(refunded_minor__lte=models.F("amount_minor")),
+                name="ads_topup_refund_within_amount",
+            ),
+        ]
 
     def __str__(self):
         return f"top-up {self.pk}: {self.amount_minor} {self.currency} by {self.advertiser_id}"
@@ -210,6 +218,73 @@ class AdTopUp(models.Model):
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+    @property
+    def refundable_minor(self) -> int:
+        return self.amount_minor - self.refunded_minor if self.status == self.Status.PAID else 0
+
+
+class AdRefund(models.Model):
+    """Unused prepaid balance given back: refunded to the cards of the advertiser's paid top-ups,
+    newest first (``AdRefundPart``, one Stripe refund each), and posted out of the prepaid account.
+    Asked for through the API, or seen in a ``charge.refunded`` webhook when someone refunded a
+    top-up on Stripe's dashboard."""
+
+    class Origin(models.TextChoices):
+        ADVERTISER = "advertiser", "Asked for by the advertiser"
+        STRIPE = "stripe", "Made on Stripe (outside the app)"
+
+    advertiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ad_refunds")
+    requested_minor = models.BigIntegerField()
+    # What the card processor accepted (less than asked only when it refused a top-up's refund).
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.ADVERTISER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["advertiser", "-created_at", "-id"], name="ads_refund_advertiser")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_minor__gt=0) & Q(amount_minor__lte=models.F("requested_minor")),
+                name="ads_refund_amount_within_requested",
+            )
+        ]
+
+    def __str__(self):
+        return f"refund {self.pk}: {self.amount_minor} {self.currency} to {self.advertiser_id}"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+    @property
+    def requested(self) -> Money:
+        return Money(self.requested_minor, self.currency)
+
+
+class AdRefundPart(models.Model):
+    """The part of a refund taken from one top-up's payment: one Stripe refund, or the top-up
+    Stripe refused to refund (then nothing was taken from it)."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Refunded"
+        REFUSED = "refused", "Refused by the card processor"
+
+    refund = models.ForeignKey(AdRefund, on_delete=models.PROTECT, related_name="parts")
+    top_up = models.ForeignKey(AdTopUp, on_delete=models.PROTECT, related_name="refund_parts")
+    amount_minor = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUCCEEDED)
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="ads_refund_part_positive")]
+
+    def __str__(self):
+        return f"{self.amount_minor} of top-up {self.top_up_id} ({self.status})"
 
 
 class AdvertiserAccount(Account):

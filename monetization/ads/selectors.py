@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from monetization.ads.models import MICROS, AdDecision, AdRevenueDay, AdTopUp, Campaign
+from monetization.ads.models import MICROS, AdDecision, AdRefund, AdRevenueDay, AdTopUp, Campaign
 from monetization.models import ADVERTISER_KINDS, AccountKind, Entry, Source
 from socialflow.core.exceptions import NotFound
 from socialflow.core.money import Money
@@ -127,6 +127,31 @@ def advertiser_balance(*, advertiser, currency: str) -> AdvertiserBalance:
 def top_ups_for(*, advertiser) -> QuerySet:
     """The advertiser's top-ups, newest first (cursor-paged by the API)."""
     return AdTopUp.objects.filter(advertiser=advertiser).order_by("-created_at", "-id")
+
+
+def top_ups_refundable(*, advertiser, currency: str) -> QuerySet:
+    """Paid top-ups with something left to refund, newest first: the order a balance refund takes
+    them in (the most recent payment is the likeliest still refundable to its card)."""
+    return AdTopUp.objects.filter(
+        advertiser=advertiser, currency=currency, status=AdTopUp.Status.PAID, refunded_minor__lt=F("amount_minor")
+    ).order_by("-paid_at", "-id")
+
+
+def advertiser_refundable(*, advertiser, currency: str, balance: AdvertiserBalance | None = None) -> Money:
+    """What a balance refund may give back now: the available prepaid balance, at most what the paid
+    top-ups have left to refund. Campaigns that may still spend hold their whole budget (less billed
+    spend) in ``reserved``, not in ``available``, so it is never refundable while they run; an ended
+    campaign's unspent rest becomes refundable when the billing job releases it (docs/ads.md)."""
+    balance = balance or advertiser_balance(advertiser=advertiser, currency=currency)
+    left = top_ups_refundable(advertiser=advertiser, currency=currency).aggregate(
+        left=Sum(F("amount_minor") - F("refunded_minor"))
+    )["left"]
+    return Money(max(0, min(balance.available.amount_minor, left or 0)), currency)
+
+
+def refunds_for(*, advertiser) -> QuerySet:
+    """The advertiser's balance refunds with their parts, newest first (cursor-paged by the API)."""
+    return AdRefund.objects.filter(advertiser=advertiser).prefetch_related("parts").order_by("-created_at", "-id")
 
 
 def campaigns_to_bill(*, ended_before: datetime) -> list[int]:

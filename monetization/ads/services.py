@@ -18,7 +18,7 @@ from django.utils import timezone
 from monetization.ads import auction, billing
 from monetization.ads import selectors as ads_selectors
 from monetization.ads.models import MICROS, AdDecision, AdEvent, AdRevenueDay, Campaign, Device
-from socialflow.core import territory
+from socialflow.core import events, territory
 from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from videos import selectors as video_selectors
@@ -192,6 +192,15 @@ def _review(*, campaign: Campaign, by, status: str, reason: str, allowed: tuple)
         if status == Campaign.Status.REJECTED:  # it spends no more: the unspent budget goes back
             billing.campaign_fund(campaign=locked, now=now)
         audit_record(actor=by, action=f"ad_campaign.{status}", target=locked, reason=reason)
+        # The advertiser hears the outcome (notifications); the moderator's identity stays out of it.
+        events.record(
+            "ad_campaign.reviewed",
+            campaign_id=locked.pk,
+            advertiser_id=locked.advertiser_id,
+            campaign_name=locked.name,
+            status=status,
+            reason=locked.review_reason,
+        )
     return locked
 
 
@@ -202,8 +211,12 @@ def campaign_approve(*, campaign: Campaign, by, reason: str = "") -> Campaign:
     )
 
 
-def campaign_reject(*, campaign: Campaign, by, reason: str = "") -> Campaign:
-    """A moderator refuses a pending campaign or stops an approved one (audited; told the reason)."""
+def campaign_reject(*, campaign: Campaign, by, reason: str) -> Campaign:
+    """A moderator refuses a pending campaign or stops an approved one (audited). The reason is
+    required: it is stored on the campaign (``review_reason``, in the API) and told to the advertiser."""
+    reason = (reason or "").strip()
+    if not reason or "\x00" in reason:
+        raise InvalidInput("A rejection needs a reason: the advertiser is told it.", field="reason")
     return _review(
         campaign=campaign,
         by=by,
@@ -332,6 +345,10 @@ def _impression(decision: AdDecision, now: datetime) -> tuple[AdEvent, bool]:
         )
         if charge:
             Campaign.objects.filter(pk=campaign.pk).update(spent_micros=F("spent_micros") + charge)
+            if charge == remaining:  # this impression took the last of the budget (once: under the lock)
+                billing.campaign_ended_record(
+                    campaign=campaign, reason="budget_spent", spent_minor=campaign.budget_minor
+                )
         _record_revenue(decision=decision, charged_micros=charge, currency=campaign.currency, now=now)
     return event, True
 

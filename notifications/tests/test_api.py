@@ -192,7 +192,13 @@ def test_it_shows_default_preferences(alice_client):
         "email": False,
         "push": False,
     }
-    assert len(body["kinds"]) == 23
+    assert body["kinds"]["ad_campaign_reviewed"] == {
+        "label": "Your ad campaign was reviewed",
+        "in_app": True,
+        "email": True,
+        "push": False,
+    }
+    assert len(body["kinds"]) == 25
 
 
 def test_it_updates_preferences_partially(alice, alice_client):

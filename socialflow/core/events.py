@@ -169,6 +169,15 @@ CATALOG: dict[str, EventSpec] = {
     "payout.sent": EventSpec(
         ("payout_id", "user_id", "amount_minor", "currency"), "a creator's payout left for their Stripe account"
     ),
+    # monetization: ads (its name and amounts travel: notifications may not read monetization)
+    "ad_campaign.reviewed": EventSpec(
+        ("campaign_id", "advertiser_id", "campaign_name", "status", "reason"),
+        "a moderator approved or rejected an advertiser's campaign (reason: the moderator's, for a rejection)",
+    ),
+    "ad_campaign.ended": EventSpec(
+        ("campaign_id", "advertiser_id", "campaign_name", "reason", "spent_minor", "budget_minor", "currency"),
+        "a campaign stopped serving: its budget is spent (reason budget_spent) or its schedule ended (schedule_ended)",
+    ),
 }
 
 _registry: dict[str, dict[str, Handler]] = {}

@@ -44,6 +44,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "AdCampaignStatusEnum": "monetization.ads.models.Campaign.Status",
         "AdDeviceEnum": "monetization.ads.models.Device",
         "AdTopUpStatusEnum": "monetization.ads.models.AdTopUp.Status",
+        "AdRefundOriginEnum": "monetization.ads.models.AdRefund.Origin",
+        "AdRefundPartStatusEnum": "monetization.ads.models.AdRefundPart.Status",
         # posts' ``type`` keeps its name now that ads' events have a ``type`` too
         "TypeEnum": ["post", "repost"],
     }

@@ -422,10 +422,14 @@ ENDPOINTS: dict[tuple[str, str], Obj | Plain | Exempt] = {
     ("ads-campaign", "PATCH"): Plain(signed_in(404), body={"name": "renamed"}),
     ("ads-serve", "GET"): Obj("video", read(204)),
     ("ads-events", "POST"): Plain(everyone(400), body={}),
-    # advertiser billing: the caller's own balance and top-ups (monetization/tests/ads/test_billing.py)
+    # advertiser billing: the caller's own balance, top-ups and refunds (monetization/tests/ads/test_billing.py,
+    # test_refunds.py)
     ("ads-balance", "GET"): Plain(signed_in(200)),
     ("ads-top-ups", "GET"): Plain(signed_in(200)),
     ("ads-top-ups", "POST"): Plain(signed_in(400), body={}),
+    # a refund of all the caller's refundable balance: nobody here has any (409 insufficient_balance)
+    ("ads-refunds", "GET"): Plain(signed_in(200)),
+    ("ads-refunds", "POST"): Plain(signed_in(409), body={}),
     # notifications
     ("notifications-list", "GET"): Plain(signed_in(200), kind="notification", listed=lambda p, s, sees: p == "owner"),
     ("notifications-unread-count", "GET"): Plain(signed_in(200)),
@@ -723,6 +727,7 @@ def _url(world: World, name: str, kind: str | None, state: str | None) -> str:
         "ads-events": "ads/events",
         "ads-balance": "ads/balance",
         "ads-top-ups": "ads/balance/top-ups",
+        "ads-refunds": "ads/balance/refunds",
         "notifications-list": "notifications",
         "notifications-unread-count": "notifications/unread-count",
         "notifications-mark-read": "notifications/mark-read",

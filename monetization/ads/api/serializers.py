@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from monetization.ads.models import MICROS, AdEvent, AdTopUp, Campaign, Device
+from monetization.ads.models import MICROS, AdEvent, AdRefund, AdRefundPart, AdTopUp, Campaign, Device
 from socialflow.core.money import Money
 
 MAX_BIGINT = 2**63 - 1
@@ -37,6 +37,7 @@ class CampaignSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     status = serializers.ChoiceField(choices=Campaign.Status.choices, read_only=True)
     review_reason = serializers.CharField(read_only=True, help_text="The moderator's reason, when rejected.")
+    reviewed_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="When a moderator decided.")
     creative = serializers.IntegerField(
         source="creative_id", min_value=1, max_value=MAX_BIGINT, help_text="One of your videos, ready."
     )
@@ -113,6 +114,10 @@ class AdBalanceSerializer(serializers.Serializer):
     available = MoneyOut(help_text="Prepaid and not reserved: what new or raised budgets are funded from.")
     reserved = MoneyOut(help_text="Held for your campaigns' budgets, not billed yet.")
     spent = MoneyOut(help_text="Billed spend, all time.")
+    refundable = MoneyOut(
+        help_text="What a balance refund may give back now: the available balance, at most what your paid "
+        "top-ups have left to refund."
+    )
 
 
 class TopUpInput(serializers.Serializer):
@@ -141,4 +146,38 @@ class TopUpSerializer(serializers.Serializer):
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
             "created_at": serializers.DateTimeField().to_representation(top_up.created_at),
             "paid_at": serializers.DateTimeField().to_representation(top_up.paid_at) if top_up.paid_at else None,
+        }
+
+
+class RefundInput(serializers.Serializer):
+    amount = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_BIGINT,
+        required=False,
+        help_text="Minor units of the platform's currency; left out: all that is refundable.",
+    )
+
+
+class RefundPartSerializer(serializers.Serializer):
+    top_up = serializers.CharField(source="top_up_id", help_text="The top-up whose card payment is refunded.")
+    amount = serializers.IntegerField(source="amount_minor", help_text="Minor units.")
+    status = serializers.ChoiceField(choices=AdRefundPart.Status.choices)
+
+
+class RefundSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    requested = MoneyOut(read_only=True)
+    amount = MoneyOut(read_only=True, help_text="Refunded: less than requested only when Stripe refused a top-up.")
+    origin = serializers.ChoiceField(choices=AdRefund.Origin.choices, read_only=True)
+    parts = RefundPartSerializer(many=True, read_only=True, help_text="One Stripe refund per top-up, newest first.")
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, refund: AdRefund):
+        return {
+            "id": str(refund.pk),
+            "requested": MoneyOut(refund.requested).data,
+            "amount": MoneyOut(refund.amount).data,
+            "origin": refund.origin,
+            "parts": RefundPartSerializer(refund.parts.all(), many=True).data,
+            "created_at": serializers.DateTimeField().to_representation(refund.created_at),
         }

@@ -8,4 +8,5 @@ urlpatterns = [
     route("ads/events", views.AdEventsView.as_view(), "ads-events"),
     route("ads/balance", views.AdBalanceView.as_view(), "ads-balance"),
     route("ads/balance/top-ups", views.TopUpsView.as_view(), "ads-top-ups"),
+    route("ads/balance/refunds", views.RefundsView.as_view(), "ads-refunds"),
 ]

@@ -15,6 +15,8 @@ from monetization.ads.api.serializers import (
     AdEventInput,
     AdEventSerializer,
     CampaignSerializer,
+    RefundInput,
+    RefundSerializer,
     TopUpInput,
     TopUpSerializer,
 )
@@ -24,6 +26,9 @@ from socialflow.core.exceptions import InvalidInput
 CONFLICT = OpenApiResponse(description="Not possible in the campaign's or the ad's current state.")
 NOT_FOUND = OpenApiResponse(description="No such video (or not visible to the caller), or no such decision.")
 NO_FUNDS = OpenApiResponse(description="``insufficient_balance``: the prepaid balance does not cover the budget.")
+NOT_REFUNDABLE = OpenApiResponse(
+    description="``insufficient_balance``: more than is refundable (running campaigns' budgets are held for them)."
+)
 
 
 class CampaignPagination(CursorPagination):
@@ -144,8 +149,16 @@ class AdBalanceView(APIView):
 
     @extend_schema(responses=AdBalanceSerializer)
     def get(self, request):
-        balance = selectors.advertiser_balance(advertiser=request.user, currency=settings.MONETIZATION_CURRENCY)
-        return Response(AdBalanceSerializer(balance).data)
+        currency = settings.MONETIZATION_CURRENCY
+        balance = selectors.advertiser_balance(advertiser=request.user, currency=currency)
+        refundable = selectors.advertiser_refundable(advertiser=request.user, currency=currency, balance=balance)
+        body = {
+            "available": balance.available,
+            "reserved": balance.reserved,
+            "spent": balance.spent,
+            "refundable": refundable,
+        }
+        return Response(AdBalanceSerializer(body).data)
 
 
 class TopUpPagination(CursorPagination):
@@ -175,3 +188,32 @@ class TopUpsView(generics.GenericAPIView):
         data.is_valid(raise_exception=True)
         top_up = billing.top_up_create(advertiser=request.user, amount_minor=data.validated_data["amount"])
         return Response(TopUpSerializer(top_up).data, status=status.HTTP_201_CREATED)
+
+
+class RefundPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+class RefundsView(generics.GenericAPIView):
+    """``GET ads/balance/refunds`` (the caller's, newest first), ``POST`` ``{amount}``: give unused
+    prepaid balance back to the cards of your top-ups (all that is refundable without an amount)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = RefundPagination
+    serializer_class = RefundSerializer
+    filter_backends = ()
+
+    def get_queryset(self):
+        return selectors.refunds_for(advertiser=self.request.user)
+
+    @extend_schema(parameters=CURSOR_PARAMS, responses=RefundSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(RefundSerializer(page, many=True).data)
+
+    @extend_schema(request=RefundInput, responses={201: RefundSerializer, 409: NOT_REFUNDABLE})
+    def post(self, request):
+        data = RefundInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        refund = billing.balance_refund(advertiser=request.user, amount_minor=data.validated_data.get("amount"))
+        return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)

@@ -54,3 +54,13 @@ class CampaignFactory(factory.django.DjangoModelFactory):
         with transaction.atomic():
             billing.campaign_fund(campaign=Campaign.objects.select_for_update().get(pk=campaign.pk))
         campaign.refresh_from_db()
+
+
+def paid_top_up(local_stripe, advertiser, amount_minor: int) -> AdTopUp:
+    """A top-up paid by card on the local Stripe server (so it can be refunded there), credited by
+    its webhook's service."""
+    top_up = billing.top_up_create(advertiser=advertiser, amount_minor=amount_minor)
+    intent = local_stripe.pay(top_up.payment_intent_id)
+    billing.stripe_top_up_succeeded(intent.to_dict())
+    top_up.refresh_from_db()
+    return top_up

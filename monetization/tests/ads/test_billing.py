@@ -122,6 +122,7 @@ def test_it_tops_up_by_card_through_the_signed_webhook_once(client, endpoint, al
         "available": {"amount": 5000, "currency": "usd"},
         "reserved": {"amount": 0, "currency": "usd"},
         "spent": {"amount": 0, "currency": "usd"},
+        "refundable": {"amount": 5000, "currency": "usd"},
     }
     _assert_books_balance()
 

@@ -1,6 +1,6 @@
 """Concurrent impressions on PostgreSQL: the campaign's row lock keeps spend exact and within the
-budget, and a repeated event is recorded once; concurrent budget reservations of one advertiser
-never take more than the prepaid balance (SQLite serialises writers: skipped there)."""
+budget, and a repeated event is recorded once; concurrent budget reservations and balance refunds
+of one advertiser never take more than the prepaid balance (SQLite serialises writers: skipped there)."""
 
 import threading
 from datetime import timedelta
@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from monetization.ads import billing, selectors, services
-from monetization.ads.models import AdDecision, AdEvent, AdRevenueDay, Campaign
-from monetization.tests.ads.factories import CampaignFactory, prepaid_credit
+from monetization.ads.models import AdDecision, AdEvent, AdRefund, AdRevenueDay, Campaign
+from monetization.devstripe import resources as devstripe
+from monetization.tests.ads.factories import CampaignFactory, paid_top_up, prepaid_credit
 from videos.tests.factories import VideoFactory
 
 pytestmark = [
@@ -104,3 +105,53 @@ def test_concurrent_budget_raises_never_reserve_more_than_the_prepaid_balance():
     assert Campaign.objects.filter(advertiser=advertiser, budget_minor=2000).count() == 3
     balance = selectors.advertiser_balance(advertiser=advertiser, currency="USD")
     assert (balance.available.amount_minor, balance.reserved.amount_minor) == (0, 8000)
+
+
+# --- balance refunds ------------------------------------------------------------------------------
+
+
+def _refunded_on_stripe(local_stripe, top_up) -> int:
+    return local_stripe.call(
+        lambda: devstripe.PaymentIntent._api_retrieve(top_up.payment_intent_id).latest_charge.amount_refunded
+    )
+
+
+def test_two_concurrent_refunds_never_take_more_than_the_refundable_balance(local_stripe, settings):
+    settings.MONETIZATION_CURRENCY = "USD"
+    advertiser = UserFactory()
+    top_up = paid_top_up(local_stripe, advertiser, 5000)
+    calls = [lambda: billing.balance_refund(advertiser=advertiser, amount_minor=3000) for _ in range(2)]
+    refused = _in_threads(calls, expected=(billing.InsufficientBalance,))
+    assert len(refused) == 1 and refused[0].code == "insufficient_balance"
+    assert AdRefund.objects.filter(advertiser=advertiser).count() == 1
+    assert _refunded_on_stripe(local_stripe, top_up) == 3000
+    top_up.refresh_from_db()
+    assert top_up.refunded_minor == 3000
+    balance = selectors.advertiser_balance(advertiser=advertiser, currency="USD")
+    assert balance.available.amount_minor == 2000
+
+
+def test_a_refund_racing_a_campaigns_reservation_never_takes_the_same_money_twice(local_stripe, settings):
+    settings.MONETIZATION_CURRENCY = "USD"
+    advertiser = UserFactory()
+    video = VideoFactory(author=advertiser)
+    paid_top_up(local_stripe, advertiser, 5000)
+    now = timezone.now()
+    calls = [
+        lambda: billing.balance_refund(advertiser=advertiser, amount_minor=3000),
+        lambda: services.campaign_create(
+            advertiser=advertiser,
+            creative_id=video.pk,
+            name="Race",
+            budget_minor=3000,
+            bid_cpm_minor=400,
+            starts_at=now,
+            ends_at=now + timedelta(days=2),
+        ),
+    ]
+    refused = _in_threads(calls, expected=(billing.InsufficientBalance,))
+    assert len(refused) == 1
+    done = AdRefund.objects.count() + Campaign.objects.count()
+    assert done == 1
+    balance = selectors.advertiser_balance(advertiser=advertiser, currency="USD")
+    assert balance.available.amount_minor + balance.reserved.amount_minor == 2000 + 3000 * Campaign.objects.count()
