@@ -21,11 +21,16 @@ from monetization.ads.models import MICROS, AdRefund, AdRefundPart, AdTopUp, Cam
 from monetization.devstripe import resources as devstripe
 from monetization.models import Source, Transaction
 from monetization.tests.ads.factories import paid_top_up
-from monetization.tests.ads.test_billing import _assert_books_balance, _balance, _new_campaign
+from monetization.tests.ads.test_billing import (  # noqa: F401 (_ads_settings: an autouse fixture)
+    _ads_settings,
+    _assert_books_balance,
+    _balance,
+    _call,
+    _new_campaign,
+)
 from monetization.tests.stripe_local import event_body, sign, wait_for
 from monetization.tests.test_webhooks import _no_remote_sync, _post  # noqa: F401 (autouse fixture)
 from socialflow.core.exceptions import InvalidInput
-from socialflow.tests.openapi import assert_conforms
 from videos.tests.factories import VideoFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,21 +38,6 @@ pytestmark = pytest.mark.django_db
 BALANCE = "/api/v1/ads/balance"
 REFUNDS = "/api/v1/ads/balance/refunds"
 STRIPE_KEY = "sk_test_socialflowlocalstripe000"
-
-
-@pytest.fixture(autouse=True)
-def _ads_settings(settings):
-    settings.ADS_RESERVE_CPM_MINOR = 100
-    settings.ADS_DECISION_TTL_S = 3600
-    settings.ADS_TOP_UP_MIN_MINOR = 1000
-    settings.ADS_TOP_UP_MAX_MINOR = 1_000_000
-    settings.MONETIZATION_CURRENCY = "USD"
-
-
-def _call(client, method, url, data=None):
-    response = getattr(client, method.lower())(url, data, format="json")
-    assert_conforms(response, method, url.split("?")[0])
-    return response
 
 
 def _refunded_on_stripe(local_stripe, top_up) -> int:
