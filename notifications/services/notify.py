@@ -7,12 +7,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, JSONField, Value
 from django.utils import timezone
 
 from accounts.selectors import hidden_author_ids_for
 from notifications import realtime, selectors, text
+from notifications.lib.bulk import insert_from_select
 from notifications.models import (
     Channel,
     Delivery,
@@ -97,7 +99,9 @@ def notify(*, recipient, kind: str, actor=None, target=None, data: dict | None =
         if notification is None:
             return None
         delivery_ids = (
-            _create_deliveries(notifications=[notification], channels={recipient.pk: channels}) if created else []
+            _create_deliveries(rows=[(notification.pk, recipient.pk)], channels={recipient.pk: channels})
+            if created
+            else []
         )
     _after_commit(notification_ids=[notification.pk] if notification.in_app else [], delivery_ids=delivery_ids)
     return notification
@@ -161,9 +165,12 @@ def _join_group(*, notification: Notification, actor, data: dict, now) -> Notifi
     return notification
 
 
-def _create_deliveries(*, notifications: list[Notification], channels: dict[int, Channels]) -> list[int]:
-    """Outbox rows for email and push, per each recipient's channels and email mode."""
-    recipient_ids = [n.recipient_id for n in notifications]
+def _create_deliveries(*, rows: list[tuple[int, int]], channels: dict[int, Channels]) -> list[int]:
+    """Outbox rows for email and push, per each recipient's channels and email mode.
+
+    ``rows``: (notification id, recipient id) of new notifications. Returns the ids of the
+    deliveries to send now (digest ones wait for the daily digest)."""
+    recipient_ids = [uid for _pk, uid in rows]
     wants_email = [uid for uid in recipient_ids if channels[uid].email]
     modes = selectors.email_modes_for_many(user_ids=wants_email) if wants_email else {}
     wants_push = [uid for uid in recipient_ids if channels[uid].push]
@@ -172,28 +179,23 @@ def _create_deliveries(*, notifications: list[Notification], channels: dict[int,
         if wants_push
         else set()
     )
-    rows = []
-    for n in notifications:
-        mode = modes.get(n.recipient_id, EmailMode.OFF)
+    deliveries = []
+    for pk, uid in rows:
+        mode = modes.get(uid, EmailMode.OFF)
         if mode != EmailMode.OFF:
             status = Delivery.Status.DIGEST if mode == EmailMode.DIGEST else Delivery.Status.PENDING
-            rows.append(Delivery(notification=n, channel=Channel.EMAIL, status=status))
-        if n.recipient_id in with_devices:
-            rows.append(Delivery(notification=n, channel=Channel.PUSH))
-    created = Delivery.objects.bulk_create(rows)
+            deliveries.append(Delivery(notification_id=pk, channel=Channel.EMAIL, status=status))
+        if uid in with_devices:
+            deliveries.append(Delivery(notification_id=pk, channel=Channel.PUSH))
+    created = Delivery.objects.bulk_create(deliveries)
     return [d.pk for d in created if d.status == Delivery.Status.PENDING]
 
 
-def _after_commit(
-    *, notification_ids: list[int], delivery_ids: list[int], loaded: list[Notification] | None = None
-) -> None:
-    """Queue the websocket push and the outbox deliveries for after commit. ``loaded``: rows that
-    already carry what the push serializes (a fan-out chunk), so they are not read back."""
+def _after_commit(*, notification_ids: list[int], delivery_ids: list[int]) -> None:
+    """Queue the websocket push and the outbox deliveries for after commit."""
     # robust: a channel layer or broker outage must not fail the caller's committed request; pending
     # deliveries are re-driven by the periodic reconcile task.
-    if loaded:
-        transaction.on_commit(lambda: realtime.push_rows(rows=loaded), robust=True)
-    elif notification_ids:
+    if notification_ids:
         transaction.on_commit(lambda: realtime.push_notifications(notification_ids=notification_ids), robust=True)
     if delivery_ids:
         enqueue_on_commit("notifications.tasks.send_deliveries", delivery_ids)
@@ -237,13 +239,17 @@ def notification_fan_out_chunk(
     target_object_id: str,
     data: dict,
     recipient_ids: list[int],
-) -> list[Notification]:
-    """Create one follower-kind notification per recipient of a chunk (idempotent on rerun).
+) -> list[int]:
+    """Create one follower-kind notification per recipient of a chunk (idempotent on rerun); returns
+    the ids of the rows created.
 
-    Batch reads: recipients, blocks/mutes, preferences, email modes and devices are one query
-    each for the whole chunk; rows and deliveries are bulk-inserted. Recipients who already have
-    the row are skipped; a duplicate task racing this one loses on the unique constraint
-    ``notifications_follower_kind_once`` and, tried again, finds the rows there.
+    The rows are one ``INSERT … SELECT`` whose SELECT applies every rule of ``notify`` to the
+    chunk (``selectors.fan_out_recipients``); then one read of the recipients' preference rows,
+    one of email modes and one of devices for the outbox, and one bulk insert of deliveries.
+    Recipients who already have the row are skipped on the unique constraint
+    ``notifications_follower_kind_once`` (``ON CONFLICT DO NOTHING``), which also settles a
+    duplicate task racing this one: the second insert waits for the first and skips its rows.
+    An integrity error all the same (a recipient deleted meanwhile) is tried again.
     """
     for _attempt in range(3):
         try:
@@ -268,51 +274,73 @@ def _fan_out_chunk(
     target_object_id: str,
     data: dict,
     recipient_ids: list[int],
-) -> list[Notification]:
+) -> list[int]:
     kind = Kind(kind).value
-    user_model = get_user_model()
-    author = user_model.objects.filter(pk=author_id, deleted_at__isnull=True).first()
+    author = get_user_model().objects.filter(pk=author_id, deleted_at__isnull=True).first()
     if author is None:
         return []
-    candidates = set(
-        user_model.objects.filter(pk__in=recipient_ids, is_active=True, deleted_at__isnull=True).values_list(
-            "pk", flat=True
-        )
+    recipients = selectors.fan_out_recipients(
+        author=author,
+        kind=kind,
+        target_content_type_id=target_content_type_id,
+        target_object_id=target_object_id,
+        recipient_ids=recipient_ids,
     )
-    candidates.discard(author_id)
-    candidates -= selectors.users_hiding(author_id=author_id, user_ids=list(candidates))
-    already = set(
-        Notification.objects.filter(
-            recipient_id__in=candidates,
-            kind=kind,
-            actor_id=author_id,
-            target_content_type_id=target_content_type_id,
-            target_object_id=target_object_id,
-        ).values_list("recipient_id", flat=True)
-    )
-    candidates -= already
-    channels = selectors.channels_for_many(user_ids=sorted(candidates), kind=kind)
+    now = timezone.now()  # one creation time for the chunk's rows
+    columns = {
+        "recipient_id": F("pk"),
+        "kind": Value(kind),
+        "actor_id": Value(author_id),
+        "actors_count": Value(1),
+        "target_object_id": Value(target_object_id),
+        "data": Value(data, output_field=JSONField(encoder=DjangoJSONEncoder)),
+        "group_open": Value(False),
+        "in_app": F("ch_in_app"),
+        "created_at": Value(now, output_field=DateTimeField()),
+        "updated_at": Value(now, output_field=DateTimeField()),
+    }
+    if target_content_type_id is not None:
+        columns["target_content_type_id"] = Value(target_content_type_id)
     with transaction.atomic():
-        notifications = Notification.objects.bulk_create(
-            [
+        # One INSERT … SELECT: the chunk's filters and rows never make a trip through Python.
+        inserted = insert_from_select(
+            model=Notification,
+            queryset=recipients,
+            columns=columns,
+            returning=("id", "recipient_id", "in_app"),
+            ignore_conflicts=True,  # told already: notifications_follower_kind_once
+        )
+        inserted.sort()
+        rows = [(pk, uid) for pk, uid, _in_app in inserted]
+        delivery_ids = []
+        if rows:
+            channels = selectors.channels_for_many(user_ids=[uid for _pk, uid in rows], kind=kind)
+            delivery_ids = _create_deliveries(rows=rows, channels=channels)
+        visible = {uid: pk for pk, uid, in_app in inserted if in_app}
+
+        def build(user_ids: set[int]) -> list[Notification]:
+            """The rows as the push serializes them, for the recipients who will get one."""
+            content_type = ContentType.objects.get_for_id(target_content_type_id) if target_content_type_id else None
+            return [
                 Notification(
+                    pk=visible[uid],
                     recipient_id=uid,
                     kind=kind,
-                    actor_id=author_id,
+                    actor=author,
                     actors_count=1,
-                    target_content_type_id=target_content_type_id,
+                    target_content_type=content_type,
                     target_object_id=target_object_id,
                     data=data,
-                    in_app=channels[uid].in_app,
+                    in_app=True,
+                    created_at=now,
+                    updated_at=now,
                 )
-                for uid in sorted(candidates)
-                if channels[uid].any
+                for uid in sorted(user_ids)
             ]
-        )
-        delivery_ids = _create_deliveries(notifications=notifications, channels=channels) if notifications else []
-        content_type = ContentType.objects.get_for_id(target_content_type_id) if target_content_type_id else None
-        for n in notifications:
-            n.actor, n.target_content_type = author, content_type
-        visible = [n for n in notifications if n.in_app]
-        _after_commit(notification_ids=[n.pk for n in visible], delivery_ids=delivery_ids, loaded=visible)
-    return notifications
+
+        if visible:
+            # Made only for recipients with a socket open: most of a chunk is offline.
+            transaction.on_commit(lambda: realtime.push_built(recipient_ids=list(visible), build=build), robust=True)
+        if delivery_ids:
+            enqueue_on_commit("notifications.tasks.send_deliveries", delivery_ids)
+    return [pk for pk, _uid in rows]

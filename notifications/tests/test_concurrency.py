@@ -39,3 +39,39 @@ def test_it_aggregates_concurrent_likes_into_one_row(alice, target):
     n = Notification.objects.get()
     assert n.actors_count == len(likers)
     assert NotificationActor.objects.filter(notification=n).count() == len(likers)
+
+
+def test_two_copies_of_a_fan_out_chunk_at_once_tell_each_follower_once(alice, target):
+    """A chunk task delivered twice and run by two workers at the same moment: the second insert
+    waits on the first's uncommitted rows and skips them (ON CONFLICT DO NOTHING), no error."""
+    from django.contrib.contenttypes.models import ContentType
+
+    followers = UserFactory.create_batch(40)
+    args = {
+        "author_id": alice.pk,
+        "kind": "new_video",
+        "target_content_type_id": ContentType.objects.get_for_model(target).pk,
+        "target_object_id": str(target.pk),
+        "data": {},
+        "recipient_ids": [u.pk for u in followers],
+    }
+    barrier = threading.Barrier(4)
+    created, errors = [], []
+
+    def run_chunk():
+        try:
+            barrier.wait()
+            created.extend(services.notification_fan_out_chunk(**args))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run_chunk) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(created) == sorted(Notification.objects.values_list("pk", flat=True))
+    assert sorted(Notification.objects.values_list("recipient_id", flat=True)) == sorted(u.pk for u in followers)
