@@ -2,7 +2,7 @@
 
 Watch heartbeats (``POST /api/v1/videos/{id}/watch``) meet a lean path first
 (``videos.api.heartbeat_app``): it answers the ordinary ones from Redis and passes every other
-request, unchanged, to Django."""
+request, unchanged, to Django (timed by ``socialflow.server_timing`` when ``SERVER_TIMING`` is on)."""
 
 import os
 
@@ -18,13 +18,16 @@ from accounts.api.authentication import user_for_bearer  # noqa: E402
 from accounts.websocket_auth import JWTAuthMiddlewareStack  # noqa: E402
 from socialflow.body_limit import RequestBodyLimitMiddleware  # noqa: E402
 from socialflow.routing import websocket_urlpatterns  # noqa: E402
+from socialflow.server_timing import ServerTimingMiddleware  # noqa: E402
 from socialflow.unavailable import WebsocketDependencyGuard  # noqa: E402
 from socialflow.websocket_origin import BrowserOriginValidator  # noqa: E402
 from videos.api.heartbeat_app import WatchHeartbeatApp  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": WatchHeartbeatApp(RequestBodyLimitMiddleware(django_asgi_app), authenticate=user_for_bearer),
+        "http": WatchHeartbeatApp(
+            ServerTimingMiddleware(RequestBodyLimitMiddleware(django_asgi_app)), authenticate=user_for_bearer
+        ),
         "websocket": WebsocketDependencyGuard(
             BrowserOriginValidator(JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
