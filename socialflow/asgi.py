@@ -6,10 +6,14 @@ request, unchanged, to Django (timed by ``socialflow.server_timing`` when ``SERV
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialflow.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from socialflow.asgi_handler import SyncChainASGIHandler  # noqa: E402
+
+django_asgi_app = SyncChainASGIHandler()
 
 # Imported after Django is set up: routing imports consumers, which import models.
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
