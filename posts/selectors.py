@@ -125,14 +125,23 @@ class ViewerGraph:
     muted: frozenset[int]
 
 
+BIG_ACCOUNTS_LOCAL_S = 10
+
+
 def big_account_ids() -> list[int]:
-    """Accounts with at least FEED_CELEBRITY_FOLLOWERS followers (cached for a minute): their
+    """Accounts with at least FEED_CELEBRITY_FOLLOWERS followers (cached for a minute in the
+    shared cache, and for BIG_ACCOUNTS_LOCAL_S in the process: every feed page reads this): their
     posts are merged into feeds at read time instead of being fanned out."""
     from django.conf import settings
+    from django.core.cache import caches
 
     from socialflow.cache import fallback_cache as cache
 
     key = f"posts:big-accounts:{settings.FEED_CELEBRITY_FOLLOWERS}"
+    local = caches["local"]
+    ids = local.get(key)
+    if ids is not None:
+        return ids
     ids = cache.get(key)
     if ids is None:
         ids = list(
@@ -141,6 +150,7 @@ def big_account_ids() -> list[int]:
             ).values_list("pk", flat=True)[:10_000]
         )
         cache.set(key, ids, 60)
+    local.set(key, ids, BIG_ACCOUNTS_LOCAL_S)
     return ids
 
 

@@ -2,14 +2,18 @@
 
 Watch heartbeats (``POST /api/v1/videos/{id}/watch``) meet a lean path first
 (``videos.api.heartbeat_app``): it answers the ordinary ones from Redis and passes every other
-request, unchanged, to Django."""
+request, unchanged, to Django (timed by ``socialflow.server_timing`` when ``SERVER_TIMING`` is on)."""
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialflow.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from socialflow.asgi_handler import SyncChainASGIHandler  # noqa: E402
+
+django_asgi_app = SyncChainASGIHandler()
 
 # Imported after Django is set up: routing imports consumers, which import models.
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
@@ -18,13 +22,16 @@ from accounts.api.authentication import user_for_bearer  # noqa: E402
 from accounts.websocket_auth import JWTAuthMiddlewareStack  # noqa: E402
 from socialflow.body_limit import RequestBodyLimitMiddleware  # noqa: E402
 from socialflow.routing import websocket_urlpatterns  # noqa: E402
+from socialflow.server_timing import ServerTimingMiddleware  # noqa: E402
 from socialflow.unavailable import WebsocketDependencyGuard  # noqa: E402
 from socialflow.websocket_origin import BrowserOriginValidator  # noqa: E402
 from videos.api.heartbeat_app import WatchHeartbeatApp  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": WatchHeartbeatApp(RequestBodyLimitMiddleware(django_asgi_app), authenticate=user_for_bearer),
+        "http": WatchHeartbeatApp(
+            ServerTimingMiddleware(RequestBodyLimitMiddleware(django_asgi_app)), authenticate=user_for_bearer
+        ),
         "websocket": WebsocketDependencyGuard(
             BrowserOriginValidator(JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),

@@ -43,7 +43,9 @@ class HomeFeedView(generics.GenericAPIView):
     @extend_schema(responses=PostSerializer(many=True), parameters=CURSOR_PARAMS, operation_id="feed_home")
     def get(self, request, *args, **kwargs):
         page = home_feed_page(viewer=request.user, max_id=cursor_from(request), limit=page_size_from(request))
-        return list_response(request, self.get_serializer(page.posts, many=True).data, page.next_max_id)
+        # PostSerializer's rendering, given the hidden authors the feed already holds (no query).
+        results = serialize_posts(page.posts, viewer=request.user, hidden_author_ids=page.hidden_author_ids)
+        return list_response(request, results, page.next_max_id)
 
 
 # Not a queryset (a ranked window): its cursor is an offset into the ranking.

@@ -112,12 +112,15 @@ def serialize_post(post, *, viewer=None, hidden_author_ids: frozenset | None = N
     return data
 
 
-def serialize_posts(posts, *, viewer) -> list[dict]:
+def serialize_posts(posts, *, viewer, hidden_author_ids: frozenset | None = None) -> list[dict]:
     """``serialize_post`` for a page: quoted posts by authors the viewer blocks, is blocked by
-    or mutes show as unavailable (one query, only when the page holds a quote)."""
-    hidden = None if access.is_authenticated(viewer) else frozenset()
+    or mutes show as unavailable (one query, only when the page holds a quote and the caller
+    did not pass ``hidden_author_ids``, as the home feed does from its viewer graph)."""
+    hidden = hidden_author_ids
+    if hidden is None and not access.is_authenticated(viewer):
+        hidden = frozenset()
     quoting = any(p.quote_of_id or (p.repost_of_id and p.repost_of.quote_of_id) for p in posts)
-    if quoting and viewer is not None and viewer.is_authenticated:
+    if hidden is None and quoting:
         hidden = frozenset(hidden_author_ids_for(viewer_id=viewer.pk))
     return [serialize_post(p, viewer=viewer, hidden_author_ids=hidden) for p in posts]
 

@@ -6,10 +6,11 @@ pipelined batches of FEED_FANOUT_BATCH. Replies reach only followers who also fo
 account (Mastodon's rule); direct posts only the people mentioned. Authors with at least
 FEED_CELEBRITY_FOLLOWERS followers are not fanned out: their posts are merged in when read.
 
-Read path (``home_feed_page``): touch the timeline (a cold one is rebuilt from the database: own
-posts plus each followee's recent posts, bounded), take ids below the cursor, add the followed big
-accounts' posts from the same id range, hydrate everything with ONE query that also applies
-visibility, blocks and mutes, and continue from the database when the capped timeline runs out.
+Read path (``home_feed_page``): touch the timeline and take ids below the cursor (one round trip;
+a cold timeline is rebuilt from the database first: own posts plus each followee's recent posts,
+bounded), add the followed big accounts' posts from the same id range, hydrate them (one query, a
+second when the page quotes or reposts; ``feeds.hydrate``), apply visibility, blocks and mutes in
+Python, and continue from the database when the capped timeline runs out.
 Cursors are post ids, so pages never repeat or skip an entry while new posts arrive on top.
 While the timeline store (Redis) is unreachable, pages come from the database alone.
 """
@@ -177,6 +178,9 @@ def timeline_remove_posts(*, post_ids: list[int], store: TimelineStore | None = 
 class FeedPage:
     posts: list[Post]
     next_max_id: int | None
+    # Blocked either way or muted (from the viewer graph): rendering hides quotes by them with
+    # no query of its own.
+    hidden_author_ids: frozenset[int] = frozenset()
 
 
 def _celebrity_ids(*, author_ids: list[int], max_id: int | None, min_id: int | None, limit: int) -> list[int]:
@@ -218,13 +222,17 @@ def home_feed_page(*, viewer, max_id: int | None = None, limit: int = 20, store:
 
     Queries for a page: the viewer's graph (one UNION), the timeline (none with Redis; the state
     row and a page of entries with the database store), the followed big accounts' posts (only if
-    there are any), and one hydration query; the database continuation replaces the big-account
-    query once the timeline runs out.
+    there are any), and one hydration query (two when the page holds quotes or reposts); the
+    database continuation replaces the big-account query once the timeline runs out. Rendering
+    needs none: quotes by hidden authors are found with the graph's ``hidden_author_ids``.
     """
     store = store or get_store()
     from_store = True
+    fetch = limit * 2
+    first_ids = None  # the first round's page, read with the touch (one Redis round trip)
     try:
-        if not store.touch(user_id=viewer.pk):
+        first_ids = store.touch_page(user_id=viewer.pk, max_id=max_id, limit=fetch)
+        if first_ids is None:
             timeline_rebuild(user_id=viewer.pk, store=store)
     except REDIS_DOWN_ERRORS as exc:
         # Degraded, not down: the same selection straight from the database (as below the
@@ -233,12 +241,13 @@ def home_feed_page(*, viewer, max_id: int | None = None, limit: int = 20, store:
         from_store = False
     graph = viewer_graph(viewer_id=viewer.pk)
     celebrities = list(graph.big_followees)
-    fetch = limit * 2
     posts: list[Post] = []
     cursor = max_id
     for _ in range(MAX_READ_ROUNDS):
         ids = None
-        if from_store:
+        if from_store and first_ids is not None:
+            ids, first_ids = first_ids, None
+        elif from_store:
             try:
                 ids = store.page(user_id=viewer.pk, max_id=cursor, limit=fetch)
             except REDIS_DOWN_ERRORS as exc:
@@ -278,4 +287,8 @@ def home_feed_page(*, viewer, max_id: int | None = None, limit: int = 20, store:
             break
     page = posts[:limit]
     has_more = len(posts) > limit or (len(page) == limit and cursor is not None)
-    return FeedPage(posts=page, next_max_id=page[-1].pk if page and has_more else None)
+    return FeedPage(
+        posts=page,
+        next_max_id=page[-1].pk if page and has_more else None,
+        hidden_author_ids=graph.blocked | graph.muted,
+    )

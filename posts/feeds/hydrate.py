@@ -1,11 +1,15 @@
-"""The home feed's hot path in SQL: hydration (one statement, light row objects) and the viewer graph.
+"""The home feed's hot path in SQL: hydration (two small statements, light row objects) and the viewer graph.
 
 An ORM queryset for this (select_related over four users, EXISTS annotations) spent more time
-compiling and building model instances than the database spent answering it. This module sends
-the same join once (post, author, quoted post and author, reposted post and author, and the
-reposted post's quote), with the viewer's like/repost/bookmark flags and "follows the author"
-checks as EXISTS columns, and wraps each row in plain objects with the attributes that
-``serialize_post`` and ``selectors.can_see`` read. Works on PostgreSQL and SQLite.
+compiling and building model instances than the database spent answering it. One hand-written
+statement joining everything (post, author, quoted post and author, reposted post and author, the
+reposted post's quote) was no better on PostgreSQL: planning its eight joins took 2-6 ms against
+~1 ms of execution. So a chunk is hydrated in two statements that each plan in a fraction of a
+millisecond: the page's posts with their authors and the viewer's like/repost/bookmark and
+"follows the author" flags as EXISTS columns, then (only when the chunk holds quotes or reposts)
+the referenced posts with their authors, their own quoted post and whether the viewer follows
+their author. Rows become plain objects with the attributes that ``serialize_post`` and
+``selectors.can_see`` read. Works on PostgreSQL and SQLite.
 """
 
 # ruff: noqa: S608 - the SQL is built from model metadata only; every value is a bound parameter.
@@ -28,17 +32,11 @@ POST_COLUMNS = (
     "video_id", "attachments", "entities", "likes_count", "reposts_count", "replies_count", "quotes_count",
     "created_at", "edited_at", "deleted_at", "moderation_status", "moderation_reason", "sensitive",
 )  # fmt: skip
-DATETIMES = {"created_at", "edited_at", "deleted_at"}
-JSONS = {"attachments", "entities"}
-# (alias, joined on) for each post in a row, and the alias of its author.
-POST_ALIASES = (("p", None), ("q", "p.quote_of_id"), ("r", "p.repost_of_id"), ("rq", "r.quote_of_id"))
-FLAGS = (
-    "viewer_liked",
-    "viewer_reposted",
-    "viewer_bookmarked",
-    "viewer_follows_author",
-    "viewer_follows_original_author",
-)
+DATETIMES = ("created_at", "edited_at", "deleted_at")
+JSONS = ("attachments", "entities")
+WIDTH = len(POST_COLUMNS) + len(USER_COLUMNS)
+# The page's posts: flags about the shown post (the original for a repost) and its author.
+FLAGS = ("viewer_liked", "viewer_reposted", "viewer_bookmarked", "viewer_follows_author")
 
 
 class Avatar:
@@ -82,30 +80,55 @@ class FeedPost:
         return self.id
 
 
-def _sql(count: int) -> str:
-    post_table, user_table = Post._meta.db_table, User._meta.db_table
-    columns = []
-    joins = [f"{post_table} p", f"JOIN {user_table} pa ON pa.id = p.author_id"]
-    for alias, on in POST_ALIASES:
-        columns += [f"{alias}.{c}" for c in POST_COLUMNS] + [f"{alias}a.{c}" for c in USER_COLUMNS]
-        if on:
-            joins.append(f"LEFT JOIN {post_table} {alias} ON {alias}.id = {on}")
-            joins.append(f"LEFT JOIN {user_table} {alias}a ON {alias}a.id = {alias}.author_id")
-    target = "COALESCE(p.repost_of_id, p.id)"
+def _columns(alias: str) -> list[str]:
+    return [f"{alias}.{c}" for c in POST_COLUMNS] + [f"{alias}a.{c}" for c in USER_COLUMNS]
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+def _page_sql(count: int) -> str:
+    post, user = Post._meta.db_table, User._meta.db_table
     like, bookmark, follow = Like._meta.db_table, Bookmark._meta.db_table, Follow._meta.db_table
-    columns += [
+    target = "COALESCE(p.repost_of_id, p.id)"
+    flags = [
         f"EXISTS (SELECT 1 FROM {like} l WHERE l.user_id = %s AND l.post_id = {target})",
-        f"EXISTS (SELECT 1 FROM {post_table} x WHERE x.author_id = %s AND x.repost_of_id = {target} "
+        f"EXISTS (SELECT 1 FROM {post} x WHERE x.author_id = %s AND x.repost_of_id = {target} "
         "AND x.deleted_at IS NULL)",
         f"EXISTS (SELECT 1 FROM {bookmark} b WHERE b.user_id = %s AND b.post_id = {target})",
         f"EXISTS (SELECT 1 FROM {follow} f WHERE f.follower_id = %s AND f.followee_id = p.author_id)",
-        f"EXISTS (SELECT 1 FROM {follow} g WHERE g.follower_id = %s AND g.followee_id = r.author_id)",
     ]
-    placeholders = ", ".join(["%s"] * count)
-    return f"SELECT {', '.join(columns)} FROM {' '.join(joins)} WHERE p.id IN ({placeholders})"
+    return (
+        f"SELECT {', '.join(_columns('p') + flags)} FROM {post} p JOIN {user} pa ON pa.id = p.author_id "
+        f"WHERE p.id IN ({_placeholders(count)})"
+    )
 
 
-_SQL_CACHE: dict[int, str] = {}
+def _referenced_sql(count: int) -> str:
+    """Quoted and reposted posts: each with its author, its own quoted post (a reposted quote
+    renders it) and whether the viewer follows its author (a repost's visibility needs it)."""
+    post, user, follow = Post._meta.db_table, User._meta.db_table, Follow._meta.db_table
+    columns = [
+        *_columns("r"),
+        *_columns("q"),
+        f"EXISTS (SELECT 1 FROM {follow} f WHERE f.follower_id = %s AND f.followee_id = r.author_id)",
+    ]
+    return (
+        f"SELECT {', '.join(columns)} FROM {post} r JOIN {user} ra ON ra.id = r.author_id "
+        f"LEFT JOIN {post} q ON q.id = r.quote_of_id LEFT JOIN {user} qa ON qa.id = q.author_id "
+        f"WHERE r.id IN ({_placeholders(count)})"
+    )
+
+
+_SQL_CACHE: dict[tuple[str, int], str] = {}
+
+
+def _cached_sql(kind: str, count: int) -> str:
+    sql = _SQL_CACHE.get((kind, count))
+    if sql is None:
+        sql = _SQL_CACHE.setdefault((kind, count), (_page_sql if kind == "page" else _referenced_sql)(count))
+    return sql
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
@@ -121,7 +144,8 @@ def _datetime(value):
     return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _post_values(row, offset: int) -> dict | None:
+def _post(row, offset: int) -> FeedPost | None:
+    """The post (and its author) whose columns start at ``offset``; None for an empty LEFT JOIN."""
     if row[offset] is None:
         return None
     values = dict(zip(POST_COLUMNS, row[offset : offset + len(POST_COLUMNS)], strict=True))
@@ -131,39 +155,38 @@ def _post_values(row, offset: int) -> dict | None:
         if isinstance(values[name], str):
             values[name] = json.loads(values[name])
     values["sensitive"] = bool(values["sensitive"])  # SQLite answers 0/1
-    return values
-
-
-def _user(row, offset: int) -> FeedUser:
-    values = dict(zip(USER_COLUMNS, row[offset : offset + len(USER_COLUMNS)], strict=True))
-    values["is_private"] = bool(values["is_private"])
-    values["deleted_at"] = _datetime(values["deleted_at"])
-    return FeedUser(values)
+    author = dict(zip(USER_COLUMNS, row[offset + len(POST_COLUMNS) : offset + WIDTH], strict=True))
+    author["is_private"] = bool(author["is_private"])
+    author["deleted_at"] = _datetime(author["deleted_at"])
+    return FeedPost(values, FeedUser(author))
 
 
 def hydrate(*, ids: list[int], viewer_id: int) -> dict[int, FeedPost]:
-    """``{id: FeedPost}`` for the ids that exist (one query)."""
+    """``{id: FeedPost}`` for the ids that exist: one query, two when some quote or repost."""
     if not ids:
         return {}
-    sql = _SQL_CACHE.get(len(ids))
-    if sql is None:
-        sql = _SQL_CACHE.setdefault(len(ids), _sql(len(ids)))
-    rows = _fetch(sql, [viewer_id] * len(FLAGS) + list(ids))
-    width = len(POST_COLUMNS) + len(USER_COLUMNS)
+    rows = _fetch(_cached_sql("page", len(ids)), [viewer_id] * len(FLAGS) + list(ids))
     result = {}
     for row in rows:
-        posts = []
-        for index in range(len(POST_ALIASES)):
-            values = _post_values(row, index * width)
-            posts.append(None if values is None else FeedPost(values, _user(row, index * width + len(POST_COLUMNS))))
-        post, quote, repost, repost_quote = posts
-        post.quote_of = quote
-        if repost is not None:
-            repost.quote_of = repost_quote
-            post.repost_of = repost
-        for name, value in zip(FLAGS, row[len(POST_ALIASES) * width :], strict=True):
+        post = _post(row, 0)
+        for name, value in zip(FLAGS, row[WIDTH:], strict=True):
             setattr(post, name, bool(value))
         result[post.id] = post
+    referenced = sorted({i for p in result.values() for i in (p.quote_of_id, p.repost_of_id) if i})
+    if referenced:
+        originals = {}
+        follows = {}
+        for row in _fetch(_cached_sql("referenced", len(referenced)), [viewer_id, *referenced]):
+            original = _post(row, 0)
+            original.quote_of = _post(row, WIDTH)
+            originals[original.id] = original
+            follows[original.id] = bool(row[2 * WIDTH])
+        for post in result.values():
+            if post.quote_of_id:
+                post.quote_of = originals.get(post.quote_of_id)
+            if post.repost_of_id:
+                post.repost_of = originals.get(post.repost_of_id)
+                post.viewer_follows_original_author = follows.get(post.repost_of_id, False)
     return result
 
 

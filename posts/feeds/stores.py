@@ -50,13 +50,19 @@ return 1
 # set reads as cold, so that timeline is rebuilt (merged) from the database on its next read.
 # KEYS[1] warm marker; ARGV[1] its TTL in seconds. TOUCH returns 1 when warm.
 _RUN_ID = "local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')\n"
-TOUCH_SCRIPT = (
-    _RUN_ID
-    + """
+_TOUCH = """
 local was = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], run, 'EX', ARGV[1])
-if was == run then return 1 end
-return 0
+"""
+TOUCH_SCRIPT = _RUN_ID + _TOUCH + "if was == run then return 1 end\nreturn 0\n"
+# The same touch, then (when warm) the first page: one round trip for a feed read.
+# KEYS[1] warm marker, KEYS[2] timeline; ARGV: TTL, upper score ("+inf" or "(<id>"), limit.
+# Returns nil when cold, else the page's ids.
+TOUCH_PAGE_SCRIPT = (
+    _RUN_ID
+    + _TOUCH
+    + """if was ~= run then return false end
+return redis.call('ZREVRANGEBYSCORE', KEYS[2], ARGV[2], '-inf', 'LIMIT', 0, ARGV[3])
 """
 )
 MARK_WARM_SCRIPT = _RUN_ID + "redis.call('SET', KEYS[1], run, 'EX', ARGV[1])\nreturn 1\n"
@@ -94,6 +100,12 @@ class TimelineStore(abc.ABC):
         """Record a read. True if the timeline is warm (it received every fan-out since it was
         last marked warm); False if it is cold and must be rebuilt, then ``mark_warm``-ed."""
 
+    def touch_page(self, *, user_id: int, max_id: int | None, limit: int) -> list[int] | None:
+        """``touch``, then ``page`` if the timeline is warm: the page's ids, or None when cold."""
+        if not self.touch(user_id=user_id):
+            return None
+        return self.page(user_id=user_id, max_id=max_id, limit=limit)
+
     @abc.abstractmethod
     def mark_warm(self, *, user_id: int) -> None:
         """Record a read: the owner is active, so fan-outs reach this timeline from now on."""
@@ -119,6 +131,7 @@ class RedisTimelineStore(TimelineStore):
         self.redis = client or get_redis()
         self._push = self.redis.register_script(PUSH_SCRIPT)
         self._touch = self.redis.register_script(TOUCH_SCRIPT)
+        self._touch_page = self.redis.register_script(TOUCH_PAGE_SCRIPT)
         self._mark_warm = self.redis.register_script(MARK_WARM_SCRIPT)
 
     def key(self, user_id: int) -> str:
@@ -144,6 +157,13 @@ class RedisTimelineStore(TimelineStore):
         upper = f"({max_id}" if max_id is not None else "+inf"
         ids = self.redis.zrevrangebyscore(self.key(user_id), upper, "-inf", start=0, num=limit)
         return [int(i) for i in ids]
+
+    def touch_page(self, *, user_id, max_id, limit):
+        key = self.key(user_id)
+        ttl = int(self.warm_ttl().total_seconds())
+        upper = f"({max_id}" if max_id is not None else "+inf"
+        ids = self._touch_page(keys=[f"{key}:warm", key], args=[ttl, upper, limit])
+        return None if ids is None else [int(i) for i in ids]
 
     def remove(self, *, user_ids, post_ids):
         if not post_ids:

@@ -338,3 +338,22 @@ def test_it_takes_a_blocked_authors_posts_out_of_both_timelines(store, alice, bo
     with django_capture_on_commit_callbacks(execute=True):
         accounts_services.block_create(blocker=alice, blocked=bob)
     assert stored(store, alice) == [alices.pk] and stored(store, bob) == [bobs.pk]
+
+
+def test_touch_page_is_a_touch_then_a_page(store, alice, bob, django_capture_on_commit_callbacks):
+    """The feed's first read (one Redis round trip): None while cold, else the page ``page`` gives;
+    the warm marker logic is ``touch``'s (a marker another Redis run set reads as cold)."""
+    accounts_services.follow_create(follower=bob, followee=alice)
+    activate(alice, bob)
+    assert store.touch_page(user_id=bob.pk, max_id=None, limit=10) is None
+    store.mark_warm(user_id=bob.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        posts = [post(alice, f"p{i}") for i in range(3)]
+    newest_first = [p.pk for p in reversed(posts)]
+    assert store.touch_page(user_id=bob.pk, max_id=None, limit=10) == newest_first
+    assert store.touch_page(user_id=bob.pk, max_id=posts[2].pk, limit=1) == [posts[1].pk]
+    assert store.touch_page(user_id=bob.pk, max_id=posts[0].pk, limit=5) == []
+    if store.__class__.__name__ == "RedisTimelineStore":
+        store.redis.set(f"{store.key(bob.pk)}:warm", "run-id-of-the-server-before-the-restart")
+        assert store.touch_page(user_id=bob.pk, max_id=None, limit=10) is None
+        assert store.touch(user_id=bob.pk) is True  # re-marked by this run, as touch does

@@ -323,3 +323,17 @@ def test_it_notifies_a_quoted_author_who_is_also_mentioned_once(alice, bob, djan
         original = services.post_create(author=bob, text="original")
         services.post_create(author=alice, text="see @bob", quote_of_id=original.pk)
     assert list(Notification.objects.filter(recipient=bob).values_list("kind", flat=True)) == ["quote"]
+
+
+def test_big_account_ids_are_kept_in_process_memory_briefly(settings, alice, django_assert_num_queries):
+    from django.core.cache import caches
+
+    settings.FEED_CELEBRITY_FOLLOWERS = 1
+    User.objects.filter(pk=alice.pk).update(followers_count=5)
+    assert selectors.big_account_ids() == [alice.pk]
+    caches["default"].delete("posts:big-accounts:1")  # the shared copy gone: the process still answers
+    with django_assert_num_queries(0):
+        assert selectors.big_account_ids() == [alice.pk]
+    caches["local"].clear()  # expired locally: read again
+    User.objects.filter(pk=alice.pk).update(followers_count=0)
+    assert selectors.big_account_ids() == []

@@ -393,6 +393,8 @@ DJANGO_GUID = {
     "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)],
 }
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# ``Server-Timing: app;dur=<ms>`` on HTTP responses (socialflow.server_timing); benchmarks turn it on.
+SERVER_TIMING = env.bool("SERVER_TIMING", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
