@@ -2,7 +2,9 @@
 
 Watch heartbeats (``POST /api/v1/videos/{id}/watch``) meet a lean path first
 (``videos.api.heartbeat_app``): it answers the ordinary ones from Redis and passes every other
-request, unchanged, to Django."""
+request, unchanged, to Django. Ordinary tus PATCHes (``/api/v1/uploads/{id}``) meet another
+(``videos.api.tus_app``), behind the body-size limit: their bodies stream straight into the upload
+instead of being spooled by Django first."""
 
 import os
 
@@ -21,10 +23,14 @@ from socialflow.routing import websocket_urlpatterns  # noqa: E402
 from socialflow.unavailable import WebsocketDependencyGuard  # noqa: E402
 from socialflow.websocket_origin import BrowserOriginValidator  # noqa: E402
 from videos.api.heartbeat_app import WatchHeartbeatApp  # noqa: E402
+from videos.api.tus_app import TusPatchApp  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": WatchHeartbeatApp(RequestBodyLimitMiddleware(django_asgi_app), authenticate=user_for_bearer),
+        "http": WatchHeartbeatApp(
+            RequestBodyLimitMiddleware(TusPatchApp(django_asgi_app, authenticate=user_for_bearer)),
+            authenticate=user_for_bearer,
+        ),
         "websocket": WebsocketDependencyGuard(
             BrowserOriginValidator(JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
