@@ -1,16 +1,15 @@
 """The lean tus PATCH path (videos.api.tus_app) through the real ASGI application.
 
-Requests are raw ASGI calls to ``socialflow.asgi.application`` (so a test can cut a body short or
-change the row while the body arrives); the Django application alone, or the same request with
-``VIDEO_UPLOAD_LEAN`` off, gives the reference answers. Django runs its views in a worker thread,
-so these tests commit their data (transactional).
+Requests are raw ASGI calls to ``socialflow.asgi.application`` (so a test can cut a body short);
+the Django application alone, or the same request with ``VIDEO_UPLOAD_LEAN`` off, gives the
+reference answers. Django runs its views in a worker thread, so these tests commit their data
+(transactional).
 """
 
 import asyncio
 import fcntl
 
 import pytest
-from asgiref.sync import sync_to_async
 from django.core.files.storage import default_storage
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -49,9 +48,9 @@ class Answer:
         self.body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
 
 
-def call(method, path, headers, chunks=(), *, disconnect=False, between=None, app=application) -> Answer:
+def call(method, path, headers, chunks=(), *, disconnect=False, app=application) -> Answer:
     """One ASGI request: the body in ``chunks`` (one message each), then ``http.disconnect`` instead of
-    the end when ``disconnect``; ``between(i)`` (async) runs before chunk ``i`` is handed over."""
+    the end when ``disconnect``."""
     chunks = list(chunks)
     scope = {
         "type": "http",
@@ -76,8 +75,6 @@ def call(method, path, headers, chunks=(), *, disconnect=False, between=None, ap
         async def receive():
             nonlocal index
             if index < len(chunks):
-                if between is not None:
-                    await between(index)
                 index += 1
                 more = index < len(chunks) or disconnect
                 return {"type": "http.request", "body": chunks[index - 1], "more_body": more}
@@ -253,16 +250,19 @@ def test_a_locked_upload_goes_to_django(alice, handovers):
     assert handovers == [f"/api/v1/uploads/{upload.pk}"]
 
 
-def test_a_row_changed_mid_body_answers_409_with_the_new_offset(alice, handovers):
+def test_a_row_changed_mid_body_answers_409_with_the_new_offset(alice, handovers, monkeypatch):
     """The offset's compare-and-swap still guards the lean path: a change while the body arrives is
     a 409 in the API's error format, with where to resume."""
     upload = new_upload(alice, 10)
+    finish = services.upload_append_finish
 
-    async def meanwhile(index):
-        if index == 1:
-            await sync_to_async(Upload.objects.filter(pk=upload.pk).update)(offset=2)
+    def changed_meanwhile(*, append):
+        Upload.objects.filter(pk=upload.pk).update(offset=2)
+        return finish(append=append)
 
-    answer = patch(alice, upload, 0, [b"hel", b"lo"], between=meanwhile)
+    monkeypatch.setattr(tus_app.services, "upload_append_finish", changed_meanwhile)
+
+    answer = patch(alice, upload, 0, [b"hel", b"lo"])
 
     assert answer.status == 409
     assert answer.body == b'{"detail":"The upload changed during this request.","code":"offset_mismatch"}'
