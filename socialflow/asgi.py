@@ -2,7 +2,10 @@
 
 Watch heartbeats (``POST /api/v1/videos/{id}/watch``) meet a lean path first
 (``videos.api.heartbeat_app``): it answers the ordinary ones from Redis and passes every other
-request, unchanged, to Django (timed by ``socialflow.server_timing`` when ``SERVER_TIMING`` is on)."""
+request, unchanged, to Django (timed by ``socialflow.server_timing`` when ``SERVER_TIMING`` is on).
+Ordinary tus PATCHes (``/api/v1/uploads/{id}``) meet another (``videos.api.tus_app``), behind the
+body-size limit: their bodies stream straight into the upload instead of being spooled by Django
+first."""
 
 import os
 
@@ -26,11 +29,15 @@ from socialflow.server_timing import ServerTimingMiddleware  # noqa: E402
 from socialflow.unavailable import WebsocketDependencyGuard  # noqa: E402
 from socialflow.websocket_origin import BrowserOriginValidator  # noqa: E402
 from videos.api.heartbeat_app import WatchHeartbeatApp  # noqa: E402
+from videos.api.tus_app import TusPatchApp  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": WatchHeartbeatApp(
-            ServerTimingMiddleware(RequestBodyLimitMiddleware(django_asgi_app)), authenticate=user_for_bearer
+            ServerTimingMiddleware(
+                RequestBodyLimitMiddleware(TusPatchApp(django_asgi_app, authenticate=user_for_bearer))
+            ),
+            authenticate=user_for_bearer,
         ),
         "websocket": WebsocketDependencyGuard(
             BrowserOriginValidator(JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))

@@ -42,6 +42,9 @@ VIDEO_HEARTBEAT_LEAN = env.bool("VIDEO_HEARTBEAT_LEAN", default=True)
 VIDEO_HEARTBEAT_SESSION_TTL_S = env.int("VIDEO_HEARTBEAT_SESSION_TTL_S", default=6 * 3600)
 VIDEO_HEARTBEAT_ACCESS_TTL_S = env.float("VIDEO_HEARTBEAT_ACCESS_TTL_S", default=30.0)
 VIDEO_HEARTBEAT_FLUSH_S = env.int("VIDEO_HEARTBEAT_FLUSH_S", default=5)
+# tus PATCH bodies are written straight into the upload ahead of Django (videos.api.tus_app; false:
+# all through Django, which spools each body to a temporary file first).
+VIDEO_UPLOAD_LEAN = env.bool("VIDEO_UPLOAD_LEAN", default=True)
 VIDEO_UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE["videos-expire-uploads"] = {
     "task": "videos.tasks.expire_uploads",

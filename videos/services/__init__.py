@@ -30,7 +30,15 @@ from videos.services.transcode import (
     transcode_run,
     transcodes_reconcile,
 )
-from videos.services.uploads import upload_append, upload_create, upload_expire_abandoned, upload_terminate
+from videos.services.uploads import (
+    LocalAppend,
+    upload_append,
+    upload_append_finish,
+    upload_append_start,
+    upload_create,
+    upload_expire_abandoned,
+    upload_terminate,
+)
 from videos.services.videos import (
     video_announce_if_due,
     video_count_refresh,
@@ -74,7 +82,10 @@ __all__ = [
     "transcode_claim_next",
     "transcode_run",
     "transcodes_reconcile",
+    "LocalAppend",
     "upload_append",
+    "upload_append_finish",
+    "upload_append_start",
     "upload_create",
     "upload_expire_abandoned",
     "upload_terminate",

@@ -100,10 +100,9 @@ def upload_append(*, upload: Upload, offset: int, stream, content_length: int | 
     The new offset is committed with a compare-and-swap on the row, so two racing requests cannot
     both advance it. ``UploadOffsetConflict`` (409) when the earlier bytes are out of reach.
     """
-    if upload.s3_upload_id:
-        upload = _append_s3(upload=upload, offset=offset, stream=stream, content_length=content_length)
-    else:
-        upload = _append_local(upload=upload, offset=offset, stream=stream, content_length=content_length)
+    if not upload.s3_upload_id:
+        return _append_local(upload=upload, offset=offset, stream=stream, content_length=content_length)
+    upload = _append_s3(upload=upload, offset=offset, stream=stream, content_length=content_length)
     if upload.offset == upload.length:
         return _complete(upload)
     return upload
@@ -133,13 +132,43 @@ def _wind_back(upload: Upload, to: int) -> None:
     )
 
 
-def _append_local(*, upload: Upload, offset: int, stream, content_length: int | None) -> Upload:
-    """Holds an exclusive lock on the upload file while writing."""
+class LocalAppend:
+    """A local-mode append under way (``upload_append_start``): the upload file locked (flock) and
+    positioned at the acknowledged offset. ``write`` the body as it arrives, then
+    ``upload_append_finish`` (durable, then the offset moves) or ``abort`` (nothing acknowledged;
+    the next append truncates what was written)."""
+
+    def __init__(self, upload: Upload, handle, room: int):
+        self.upload = upload
+        self.room = room  # bytes this append may still take (Upload-Length, Content-Length)
+        self.written = 0
+        self._handle = handle
+
+    def write(self, data) -> None:
+        """Append ``data`` (bytes or a memoryview; past ``room`` it is dropped) without copying it."""
+        view = memoryview(data)[: self.room]
+        fd = self._handle.fileno()
+        while view:
+            done = os.write(fd, view)
+            view = view[done:]
+            self.written += done
+            self.room -= done
+
+    def abort(self) -> None:
+        self._handle.close()
+
+
+def upload_append_start(*, upload: Upload, offset: int, content_length: int | None) -> LocalAppend:
+    """Local mode: lock the upload file and check ``offset`` against the row (409 ``Conflict`` when
+    another request holds the lock, the offset is not the upload's, or the earlier bytes are not in
+    this process's upload dir: ``UploadOffsetConflict``, wound back). The caller writes the body to
+    the returned ``LocalAppend`` and ends it with ``upload_append_finish`` or ``abort``."""
     path = upload_path(upload)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch()
-    with open(path, "r+b") as handle:
+    handle = open(path, "r+b", buffering=0)  # noqa: SIM115 -- closed by finish or abort
+    try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -156,18 +185,46 @@ def _append_local(*, upload: Upload, offset: int, stream, content_length: int | 
                 f"resume at {held}.",
                 offset=held,
             )
-        handle.truncate(upload.offset)
+        handle.truncate(upload.offset)  # bytes past the offset were never acknowledged
         handle.seek(upload.offset)
-        written = _copy_body(stream, handle, _remaining(upload, content_length))
-        os.fdatasync(handle.fileno())  # acknowledged bytes are on disk before the offset moves
-        new_offset = upload.offset + written
+    except BaseException:
+        handle.close()
+        raise
+    return LocalAppend(upload, handle, _remaining(upload, content_length))
+
+
+def upload_append_finish(*, append: LocalAppend) -> Upload:
+    """Make the written bytes durable, then move the offset (compare-and-swap: 409 ``Conflict`` when
+    the upload changed meanwhile); completes the upload when its last byte is in."""
+    upload = append.upload
+    try:
+        os.fdatasync(append._handle.fileno())  # acknowledged bytes are on disk before the offset moves
+        new_offset = upload.offset + append.written
         changed = Upload.objects.filter(pk=upload.pk, offset=upload.offset, completed_at__isnull=True).update(
             offset=new_offset, updated_at=timezone.now(), expires_at=timezone.now() + settings.VIDEO_UPLOAD_EXPIRY
         )
         if not changed:
             raise Conflict("The upload changed during this request.", code="offset_mismatch")
         upload.offset = new_offset
+    finally:
+        append.abort()
+    if upload.offset == upload.length:
+        return _complete(upload)
     return upload
+
+
+def _append_local(*, upload: Upload, offset: int, stream, content_length: int | None) -> Upload:
+    append = upload_append_start(upload=upload, offset=offset, content_length=content_length)
+    try:
+        while append.room:
+            chunk = stream.read(min(READ_CHUNK, append.room))
+            if not chunk:
+                break
+            append.write(chunk)
+    except BaseException:
+        append.abort()
+        raise
+    return upload_append_finish(append=append)
 
 
 def _append_s3(*, upload: Upload, offset: int, stream, content_length: int | None) -> Upload:
