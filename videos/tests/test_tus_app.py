@@ -21,6 +21,7 @@ from videos.storage import upload_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
 def _find_lean(app):
     # heartbeat path -> server timing -> body limit -> this: follow the wrapped apps down to it.
     while not isinstance(app, tus_app.TusPatchApp):
