@@ -35,8 +35,6 @@ import redis
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import parse_cookie
-from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
 from rest_framework.settings import api_settings as drf_settings
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -45,6 +43,7 @@ from socialflow.core import jsonsafe, territory
 from socialflow.core.exceptions import NotFound
 from socialflow.redis import REDIS_DOWN_ERRORS, redis_marked_down
 from videos import heartbeats, selectors, services
+from videos.api import lean
 from videos.lib.viewers import viewer_key_for
 from videos.services.views import WATCH_GRACE_MS, WATCH_SPEED_SLACK
 
@@ -153,20 +152,7 @@ class _Request:
             name, _, value = param.partition("=")
             if name.strip().lower() != "charset" or value.strip().strip('"').lower() not in ("utf-8", "utf8"):
                 return False
-        accept = self.header(b"accept")
-        if accept is not None and any(
-            part.strip() not in ("*/*", "application/*", "application/json") for part in accept.split(",")
-        ):
-            return False
-        if settings.SESSION_COOKIE_NAME in parse_cookie(self.header(b"cookie") or ""):
-            return False
-        if settings.USE_X_FORWARDED_HOST and b"x-forwarded-host" in self.headers:
-            return False
-        domain, _ = split_domain_port(self.header(b"host") or "")
-        allowed = settings.ALLOWED_HOSTS
-        if settings.DEBUG and not allowed:
-            allowed = [".localhost", "127.0.0.1", "[::1]"]
-        return bool(domain) and validate_host(domain, allowed)
+        return lean.answered_plainly(self)
 
     def bearer(self) -> str | None | bool:
         """The Bearer token; ``None`` without an Authorization header; ``False`` for any other

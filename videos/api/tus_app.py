@@ -27,14 +27,12 @@ import uuid
 import orjson
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.http import parse_cookie
-from django.http.request import split_domain_port, validate_host
 from django.utils.http import http_date
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from socialflow.core.exceptions import Conflict, NotFound
 from videos import selectors, services, storage
-from videos.api import tus
+from videos.api import lean, tus
 
 logger = logging.getLogger(__name__)
 
@@ -131,20 +129,7 @@ class _Request:
         length = self.header(b"content-length") or ""
         if not (offset.isascii() and offset.isdigit() and length.isascii() and length.isdigit()):
             return None
-        accept = self.header(b"accept")
-        if accept is not None and any(
-            part.strip() not in ("*/*", "application/*", "application/json") for part in accept.split(",")
-        ):
-            return None
-        if settings.SESSION_COOKIE_NAME in parse_cookie(self.header(b"cookie") or ""):
-            return None
-        if settings.USE_X_FORWARDED_HOST and b"x-forwarded-host" in self.headers:
-            return None
-        domain, _ = split_domain_port(self.header(b"host") or "")
-        allowed = settings.ALLOWED_HOSTS
-        if settings.DEBUG and not allowed:
-            allowed = [".localhost", "127.0.0.1", "[::1]"]
-        if not (domain and validate_host(domain, allowed)):
+        if not lean.answered_plainly(self):
             return None
         parts = (self.headers.get(b"authorization") or b"").split()
         if len(parts) != 2 or parts[0].decode("latin-1") not in jwt_settings.AUTH_HEADER_TYPES:
@@ -219,10 +204,10 @@ class TusPatchApp:
         if match is None or not settings.VIDEO_UPLOAD_LEAN or not storage.is_local():
             return await self.app(scope, receive, send)
         request = _Request(scope)
-        lean = request.lean()
-        if lean is None:
+        plain = request.lean()
+        if plain is None:
             return await self.app(scope, receive, send)
-        token, offset, length = lean
+        token, offset, length = plain
         upload_id = match[1]
         try:
             started = await self._start(
