@@ -26,6 +26,7 @@ from django.utils import timezone
 from socialflow.core import quotas, restrictions
 from socialflow.core.exceptions import Conflict
 from videos import storage
+from videos.lib import writeback
 from videos.models import Upload, Video
 from videos.services.videos import source_storage_name, video_create, video_delete, video_source_attached
 from videos.storage import upload_path
@@ -143,6 +144,7 @@ class LocalAppend:
         self.room = room  # bytes this append may still take (Upload-Length, Content-Length)
         self.written = 0
         self._handle = handle
+        self._written_back = 0  # bytes of this append whose writeback has been started
 
     def write(self, data) -> None:
         """Append ``data`` (bytes or a memoryview; past ``room`` it is dropped) without copying it."""
@@ -153,6 +155,10 @@ class LocalAppend:
             view = view[done:]
             self.written += done
             self.room -= done
+        if self.written - self._written_back >= writeback.KICK_EVERY_BYTES:
+            # The disk starts on these pages now, while the rest of the body is still arriving.
+            writeback.start_writeback(fd, self.upload.offset + self._written_back, self.written - self._written_back)
+            self._written_back = self.written
 
     def abort(self) -> None:
         self._handle.close()
