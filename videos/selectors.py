@@ -79,6 +79,23 @@ def video_get_visible(*, video_id, viewer) -> Video:
     return video
 
 
+def videos_by_ids(*, video_ids: list[int]) -> list[Video]:
+    """Videos by id with what their representation reads (author, tags), no access check: for
+    ids a visibility-checked list query just returned."""
+    return list(_base().filter(pk__in=video_ids))
+
+
+def video_ids_visible_to_anonymous(*, video_ids: list[int]) -> set[int]:
+    """Which of ``video_ids`` an anonymous viewer may see (in the current territory context)."""
+    return set(
+        access.visible_to("video", None, queryset=Video.objects.filter(pk__in=video_ids)).values_list("pk", flat=True)
+    )
+
+
+def video_ids_of_authors(author_ids: list[int]) -> list[int]:
+    return list(Video.objects.filter(author_id__in=author_ids).values_list("pk", flat=True))
+
+
 def video_get_owned(*, video_id, user) -> Video:
     """The caller's own video (for edits): 404 if the caller cannot see it, 403 if it is not theirs."""
     video = video_get_visible(video_id=video_id, viewer=user)  # 404 for what the caller cannot see

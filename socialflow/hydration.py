@@ -1,0 +1,139 @@
+"""Hydration caches: viewer-independent representations in the shared cache (Redis), each valid
+under a *generation* token that every write to what it shows replaces.
+
+Keys (in ``caches["default"]``): the entry ``hy:<kind>:<id>`` holds ``(token, payload)``; the
+generation ``hy:<kind>:<id>:g`` holds the current token (absent = ``""``).
+
+Reading (:func:`hydration_read`) is one ``MGET`` of every entry and its generation: an entry whose
+token is the current one is a hit. A miss comes back with the token read *before* the caller reads
+the database; :func:`hydration_store` files the fresh payload under that token.
+
+Writing (:func:`hydration_invalidate`, called explicitly by the services that write) sets a new
+random token after the transaction commits. Why this is exact, with no lock: a payload read from
+the database before a write committed was filed under a token read before that write's new token
+was set (the token is replaced only after commit), so the entry is already stale when the write's
+token lands — a reader racing a writer can never re-fill a stale entry. A fresh random token (not
+a counter) means a generation that expired and came back never matches an old entry; generations
+outlive entries by an hour, so an entry is never older than the generation it was filed under.
+
+Redis down (or marked down by the breaker, ``socialflow.redis``): reads miss, stores and
+invalidations are skipped with a warning. A write whose invalidation could not reach Redis leaves
+at most ``HYDRATION_TTL_S`` of staleness: entries expire on their own.
+
+Cascades: a kind whose representation embeds another kind (a video embeds its author) registers
+how to find the dependent ids (:func:`register_cascade`); invalidating the embedded object also
+invalidates them, looked up both when invalidation is asked (rows about to be deleted) and after
+commit (rows created meanwhile).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+
+from socialflow.redis import REDIS_DOWN_ERRORS, redis_marked_down
+
+logger = logging.getLogger(__name__)
+
+GENERATION_GRACE_S = 3600  # generations outlive the entries filed under them by this much
+
+_cascades: dict[str, list[tuple[str, Callable[[list[int]], Iterable[int]]]]] = {}
+
+
+def _entry_key(kind: str, pk: int) -> str:
+    return f"hy:{kind}:{pk}"
+
+
+def _generation_key(kind: str, pk: int) -> str:
+    return f"hy:{kind}:{pk}:g"
+
+
+def _cache():
+    return caches["default"]
+
+
+def hydration_read(*, kind: str, ids: list[int]) -> tuple[dict[int, bytes], dict[int, str]]:
+    """``(hits, tokens)``: the current payloads by id, and for every other id the token to file a
+    fresh payload under (read now, before the caller reads the database). One ``MGET``."""
+    if not ids:
+        return {}, {}
+    keys = [_entry_key(kind, pk) for pk in ids] + [_generation_key(kind, pk) for pk in ids]
+    if redis_marked_down():
+        return {}, {}
+    try:
+        found = _cache().get_many(keys)
+    except REDIS_DOWN_ERRORS as exc:
+        logger.warning("hydration cache unavailable (%s); reading the database", exc)
+        return {}, {}
+    hits, tokens = {}, {}
+    for pk in ids:
+        token = found.get(_generation_key(kind, pk)) or ""
+        entry = found.get(_entry_key(kind, pk))
+        if entry is not None and entry[0] == token:
+            hits[pk] = entry[1]
+        else:
+            tokens[pk] = token
+    return hits, tokens
+
+
+def hydration_store(*, kind: str, payloads: dict[int, bytes], tokens: dict[int, str]) -> None:
+    """File fresh payloads under the tokens :func:`hydration_read` gave for them (one pipeline)."""
+    entries = {_entry_key(kind, pk): (tokens[pk], payload) for pk, payload in payloads.items() if pk in tokens}
+    if not entries or redis_marked_down():
+        return
+    try:
+        _cache().set_many(entries, timeout=settings.HYDRATION_TTL_S)
+    except REDIS_DOWN_ERRORS as exc:
+        logger.warning("hydration cache unavailable (%s); not storing", exc)
+
+
+def _bump(kind: str, ids: set[int]) -> None:
+    if not ids or redis_marked_down():
+        if ids:
+            logger.warning("hydration cache marked down; %s %s stay cached until they expire", kind, sorted(ids))
+        return
+    token = secrets.token_hex(8)
+    try:
+        _cache().set_many(
+            {_generation_key(kind, pk): token for pk in ids},
+            timeout=settings.HYDRATION_TTL_S + GENERATION_GRACE_S,
+        )
+    except REDIS_DOWN_ERRORS as exc:
+        logger.warning("hydration cache unavailable (%s); %s %s stay cached until they expire", exc, kind, sorted(ids))
+
+
+def _with_dependents(kind: str, ids: list[int]) -> dict[str, set[int]]:
+    targets: dict[str, set[int]] = {kind: set(ids)}
+    for dependent_kind, ids_of in _cascades.get(kind, ()):
+        targets.setdefault(dependent_kind, set()).update(ids_of(ids))
+    return targets
+
+
+def hydration_invalidate(*, kind: str, ids: Iterable[int]) -> None:
+    """Make the cached representations of ``ids`` (and of what embeds them) stale once the current
+    transaction commits (at once outside one). Call it from every service that changes what the
+    representation shows or who may see it."""
+    ids = sorted({int(pk) for pk in ids})
+    if not ids:
+        return
+    before = _with_dependents(kind, ids)
+
+    def bump_after_commit():
+        after = _with_dependents(kind, ids)
+        for name in before.keys() | after.keys():
+            _bump(name, before.get(name, set()) | after.get(name, set()))
+
+    transaction.on_commit(bump_after_commit)
+
+
+def register_cascade(kind: str, *, dependent_kind: str, ids_of: Callable[[list[int]], Iterable[int]]) -> None:
+    """Invalidating ``kind`` ids also invalidates ``ids_of(ids)`` of ``dependent_kind`` (an app
+    registers this from ``AppConfig.ready()``: videos embed their author)."""
+    entries = _cascades.setdefault(kind, [])
+    entries[:] = [entry for entry in entries if entry[0] != dependent_kind]
+    entries.append((dependent_kind, ids_of))
