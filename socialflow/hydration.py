@@ -9,7 +9,7 @@ token is the current one is a hit. A miss comes back with the token read *before
 the database; :func:`hydration_store` files the fresh payload under that token.
 
 Writing (:func:`hydration_invalidate`, called explicitly by the services that write) sets a new
-random token after the transaction commits. Why this is exact, with no lock: a payload read from
+random token at once and again after the transaction commits. Why this is exact, with no lock: a payload read from
 the database before a write committed was filed under a token read before that write's new token
 was set (the token is replaced only after commit), so the entry is already stale when the write's
 token lands — a reader racing a writer can never re-fill a stale entry. A fresh random token (not
@@ -115,13 +115,18 @@ def _with_dependents(kind: str, ids: list[int]) -> dict[str, set[int]]:
 
 
 def hydration_invalidate(*, kind: str, ids: Iterable[int]) -> None:
-    """Make the cached representations of ``ids`` (and of what embeds them) stale once the current
-    transaction commits (at once outside one). Call it from every service that changes what the
+    """Make the cached representations of ``ids`` (and of what embeds them) stale: at once, and
+    again once the current transaction commits. Call it from every service that changes what the
     representation shows or who may see it."""
     ids = sorted({int(pk) for pk in ids})
     if not ids:
         return
     before = _with_dependents(kind, ids)
+    # Now as well as after commit: readers in this transaction (and tests, whose transaction never
+    # commits) see the change at once; a reader that files the old rows under this token in the
+    # meantime is made stale again by the bump after commit.
+    for name, pks in before.items():
+        _bump(name, pks)
 
     def bump_after_commit():
         after = _with_dependents(kind, ids)
