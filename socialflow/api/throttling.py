@@ -8,7 +8,8 @@ log: the log is a get plus a set of a list of timestamps per request (two round 
 of parallel requests all read the same list and slip through), while a counter cannot be raced and
 costs one call. The price is the window edge: up to twice the rate across a boundary, which for
 abuse limits is acceptable (the lean heartbeat path and per-action rate limits count the same way).
-``Retry-After`` is the time left in the window.
+``Retry-After`` is the time left in the window. With the default classes a request makes one
+call: ``anon`` counts anonymous requests, ``user`` signed-in ones.
 
 Redis down (the breaker in ``socialflow.redis`` marks it, or a call fails): the count goes to the
 per-process ``local`` cache with a warning — limits per process instead of global, looser by the
@@ -45,4 +46,10 @@ class AnonRateThrottle(throttling.AnonRateThrottle, FixedWindowThrottle):
 
 
 class UserRateThrottle(throttling.UserRateThrottle, FixedWindowThrottle):
-    pass
+    """Signed-in users only: anonymous requests are ``AnonRateThrottle``'s (DRF's would count them
+    a second time, per IP, under the looser ``user`` rate: a second Redis call for nothing)."""
+
+    def get_cache_key(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)

@@ -65,9 +65,9 @@ class VideoViewSet(viewsets.GenericViewSet):
         if request.query_params.get("q"):  # search: ranked and distinct, hydrated as it is paged
             page = self.paginate_queryset(queryset)
             return self.get_paginated_response(s.VideoSerializer(page, many=True).data)
-        # The page's ids by one query, their representations from the hydration cache.
-        ids = self.paginate_queryset(queryset.select_related(None).prefetch_related(None).values_list("pk", flat=True))
-        return self.get_paginated_response(representations.video_page(video_ids=list(ids)))
+        # The page's ids (and the count) by one query, their representations from the hydration cache.
+        ids = self.paginator.paginate_ids(queryset, request, view=self)
+        return self.get_paginated_response(representations.video_page(video_ids=ids))
 
     @extend_schema(responses=s.VideoDetailSerializer)
     def retrieve(self, request, pk=None):
