@@ -212,3 +212,22 @@ def test_it_reads_the_database_while_redis_is_down(outage_redis, api_client, vid
     services.video_update(video=video, title="While down")
     assert api_client.get(_url(video)).json()["title"] == "While down"
     assert api_client.get("/api/v1/videos").status_code == 200
+
+
+def test_the_list_pages_and_counts_as_before(api_client, alice):
+    for _ in range(23):
+        VideoFactory(author=alice)
+    first = api_client.get("/api/v1/videos?page_size=10").json()
+    assert first["count"] == 23 and len(first["results"]) == 10 and first["previous"] is None
+    assert "page=2" in first["next"]
+    last = api_client.get("/api/v1/videos?page_size=10&page=3").json()
+    assert (last["count"], len(last["results"]), last["next"]) == (23, 3, None)
+    ids = [
+        v["id"]
+        for page in (1, 2, 3)
+        for v in api_client.get(f"/api/v1/videos?page_size=10&page={page}").json()["results"]
+    ]
+    assert len(set(ids)) == 23
+    assert api_client.get("/api/v1/videos?page=4&page_size=10").status_code == 404
+    assert api_client.get("/api/v1/videos?page=last&page_size=10").json()["results"] == last["results"]
+    assert api_client.get("/api/v1/videos?page=x").status_code == 404
