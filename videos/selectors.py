@@ -14,7 +14,7 @@ from socialflow.core import access, recommendations
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from videos import access as video_access
 from videos import storage
-from videos.access import comments_on_visible_video_q, listed_q, published_q
+from videos.access import LISTED, comments_on_visible_video_q, listed_q, published_q
 from videos.lib.viewers import viewer_key_for
 from videos.models import (
     Comment,
@@ -44,10 +44,13 @@ def _listed(viewer, qs: QuerySet | None = None) -> QuerySet:
     """Videos ``viewer`` may find in lists, search and recommendations: visible to them, listed
     (not unlisted, private, hidden or scheduled), and not by an author they block, are blocked by
     or mute."""
-    qs = access.visible_to("video", viewer, queryset=(_base() if qs is None else qs).filter(listed_q()))
-    if _authed(viewer):
-        qs = qs.exclude(graph.blocked_either_way_q(viewer) | graph.muted_q(viewer))
-    return qs
+    qs = _base() if qs is None else qs
+    if not _authed(viewer):
+        # An anonymous viewer's visible_q already holds listed_q's "published": only its
+        # visibilities are added (the list's hot path: a filter built per request).
+        return access.visible_to("video", viewer, queryset=qs.filter(visibility__in=LISTED))
+    qs = access.visible_to("video", viewer, queryset=qs.filter(listed_q()))
+    return qs.exclude(graph.blocked_either_way_q(viewer) | graph.muted_q(viewer))
 
 
 def channel_video_count(*, author_id: int) -> int:

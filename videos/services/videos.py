@@ -96,9 +96,8 @@ def video_source_attached(*, video: Video, source_name: str, size: int) -> Video
     changed = Video.objects.filter(pk=video.pk, status=Video.Status.UPLOADING).update(
         status=Video.Status.PROCESSING, source_name=source_name, source_size=size, queued_at=now, progress=0
     )
-    if changed:
+    if changed:  # no cache invalidation: neither an uploading video nor this one is playable yet
         _queue_transcode(video.pk)
-        video_cache_invalidate(video_ids=[video.pk])
     video.refresh_from_db()
     return video
 
