@@ -17,6 +17,7 @@ number of processes, never absent (``socialflow.cache``).
 """
 
 from rest_framework import throttling
+from rest_framework.settings import api_settings
 
 from socialflow.cache import window_hit
 
@@ -24,6 +25,12 @@ from socialflow.cache import window_hit
 class FixedWindowThrottle(throttling.SimpleRateThrottle):
     """``SimpleRateThrottle`` (rate, cache key, 429 and ``Retry-After`` through DRF) counted by
     ``window_hit``. Put it after a DRF throttle in the bases to keep that throttle's keying."""
+
+    def get_rate(self):
+        # The rates as configured now (DRF binds them at import): overrides apply, as for the
+        # scoped throttles.
+        self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        return super().get_rate()
 
     def allow_request(self, request, view):
         if self.rate is None:
