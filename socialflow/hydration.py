@@ -2,19 +2,21 @@
 under a *generation* token that every write to what it shows replaces.
 
 Keys (in ``caches["default"]``): the entry ``hy:<kind>:<id>`` holds ``(token, payload)``; the
-generation ``hy:<kind>:<id>:g`` holds the current token (absent = ``""``).
+generation ``hy:<kind>:<id>:g`` holds the current token, a random one (a reader that finds none
+starts one; an entry is never filed without one, so an expired or evicted generation never matches
+an old entry).
 
 Reading (:func:`hydration_read`) is one ``MGET`` of every entry and its generation: an entry whose
 token is the current one is a hit. A miss comes back with the token read *before* the caller reads
 the database; :func:`hydration_store` files the fresh payload under that token.
 
 Writing (:func:`hydration_invalidate`, called explicitly by the services that write) sets a new
-random token at once and again after the transaction commits. Why this is exact, with no lock: a payload read from
-the database before a write committed was filed under a token read before that write's new token
-was set (the token is replaced only after commit), so the entry is already stale when the write's
-token lands — a reader racing a writer can never re-fill a stale entry. A fresh random token (not
-a counter) means a generation that expired and came back never matches an old entry; generations
-outlive entries by an hour, so an entry is never older than the generation it was filed under.
+random token at once and again after the transaction commits. Why this is exact, with no lock: a
+reader files what it read under the token it read *before* reading the database; rows read before a
+write committed were read before that write's after-commit token was set, so they were filed under
+an older token and are stale the moment it lands — a reader racing a writer can never re-fill a
+stale entry. (The bump at once only makes the change visible inside the writing transaction, and
+to tests, whose transaction never commits.) Generations outlive entries by an hour.
 
 Redis down (or marked down by the breaker, ``socialflow.redis``): reads miss, stores and
 invalidations are skipped with a warning. A write whose invalidation could not reach Redis leaves
@@ -72,13 +74,39 @@ def hydration_read(*, kind: str, ids: list[int]) -> tuple[dict[int, bytes], dict
         return {}, {}
     hits, tokens = {}, {}
     for pk in ids:
-        token = found.get(_generation_key(kind, pk)) or ""
+        token = found.get(_generation_key(kind, pk))
         entry = found.get(_entry_key(kind, pk))
-        if entry is not None and entry[0] == token:
+        if token is not None and entry is not None and entry[0] == token:
             hits[pk] = entry[1]
         else:
             tokens[pk] = token
+    absent = [pk for pk, token in tokens.items() if token is None]
+    if absent:
+        try:
+            tokens.update(_start_generations(kind, absent))
+        except REDIS_DOWN_ERRORS as exc:
+            logger.warning("hydration cache unavailable (%s); reading the database", exc)
+            return {}, {}
     return hits, tokens
+
+
+def _start_generations(kind: str, ids: list[int]) -> dict[int, str]:
+    """Give ids without a generation a random one (``SET NX``; a racing writer's wins) and return
+    the current ones: one pipeline. Entries are only ever filed under a random token, so a
+    generation that expired or was evicted can never match an old entry."""
+    cache = _cache()
+    client = cache.client.get_client(write=True)
+    pipe = client.pipeline(transaction=False)
+    for pk in ids:
+        key = cache.make_key(_generation_key(kind, pk))
+        pipe.set(key, cache.client.encode(secrets.token_hex(8)), nx=True, ex=_generation_ttl_s())
+        pipe.get(key)
+    replies = pipe.execute()
+    return {pk: cache.client.decode(value) for pk, value in zip(ids, replies[1::2], strict=True) if value is not None}
+
+
+def _generation_ttl_s() -> int:
+    return settings.HYDRATION_TTL_S + GENERATION_GRACE_S
 
 
 def hydration_store(*, kind: str, payloads: dict[int, bytes], tokens: dict[int, str]) -> None:
@@ -99,10 +127,7 @@ def _bump(kind: str, ids: set[int]) -> None:
         return
     token = secrets.token_hex(8)
     try:
-        _cache().set_many(
-            {_generation_key(kind, pk): token for pk in ids},
-            timeout=settings.HYDRATION_TTL_S + GENERATION_GRACE_S,
-        )
+        _cache().set_many({_generation_key(kind, pk): token for pk in ids}, timeout=_generation_ttl_s())
     except REDIS_DOWN_ERRORS as exc:
         logger.warning("hydration cache unavailable (%s); %s %s stay cached until they expire", exc, kind, sorted(ids))
 

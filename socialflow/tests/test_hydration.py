@@ -44,3 +44,14 @@ def test_it_misses_and_stores_nothing_while_redis_is_down(outage_redis):
     outage_redis.kill()
     assert hydration_read(kind="thing", ids=[1]) == ({}, {})
     hydration_invalidate(kind="thing", ids=[1])  # logged, not raised
+
+
+def test_an_evicted_generation_never_revives_an_old_entry():
+    from django.core.cache import cache
+
+    _, tokens = hydration_read(kind="thing", ids=[1])
+    assert tokens[1]  # a random generation started by the reader, never ""
+    hydration_store(kind="thing", payloads={1: b"old"}, tokens=tokens)
+    cache.delete("hy:thing:1:g")  # evicted (or expired)
+    hits, fresh = hydration_read(kind="thing", ids=[1])
+    assert hits == {} and fresh[1] != tokens[1]
