@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import PERMANENT_BAN_UNTIL, Block, Follow, User
 from socialflow.core.exceptions import InvalidInput
+from socialflow.hydration import hydration_invalidate
 
 BAN_DURATIONS = [
     ("1", "1 day"),
@@ -142,6 +143,11 @@ class UserAdmin(DjangoUserAdmin):
         if request.user.is_superuser:
             return self.readonly_fields
         return [f.name for f in User._meta.fields] + ["groups"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:  # a superuser's edit of fields other apps embed (a video's author)
+            hydration_invalidate(kind="user", ids=[obj.pk])
 
     # --- actions ----------------------------------------------------------------------------------
     def _targets(self, request, queryset):

@@ -6,7 +6,11 @@ in the product's URLconf). The bench seeds API_BENCH_VIDEOS public videos (each 
 a poster, a sprite and 3 tags) by 20 authors, renders the DRF detail of one and the first list page
 once through Django's test client, and the bare views answer exactly those bytes: the same server,
 the same middleware stack, without DRF, queries or throttles. Requests are anonymous (public
-videos), so the anonymous throttle is raised out of the way (it still counts, in Redis).
+videos), so the anonymous throttle is raised out of the way (it still counts, in Redis: one Lua
+call per request). The DRF side serves representations from the hydration cache
+(``socialflow/hydration.py``, docs/videos.md) after the first request fills it: the detail with no
+query, the list with one (the page's ids and the count); the query counts reported are those of
+the first, cold requests.
 
 Rounds are interleaved (bare, DRF, bare, DRF, …, BENCH_ROUNDS, at least 3), each a wrk run of
 API_BENCH_SECONDS (default 10) with 64 connections and 2 threads; the figure is requests/s, the

@@ -23,6 +23,7 @@ from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import Conflict, InvalidInput, PermissionDenied
 from socialflow.reliability.queue import enqueue_on_commit
 from videos import selectors as videos_selectors
+from videos import services as videos_services
 
 REFERENCE_EXTENSIONS = {".mp3", ".m4a", ".aac", ".wav", ".flac", ".ogg", ".opus", ".mp4", ".mov", ".mkv", ".webm"}
 
@@ -244,6 +245,7 @@ def _claim_create(*, video, reference, claimant_id, actor=None, **fields) -> Cla
             )
     except IntegrityError:
         return None
+    videos_services.video_cache_invalidate(video_ids=[video.pk])  # a block may hide it now
     events.record(
         "copyright.claim_created",
         claim_id=claim.pk,
@@ -345,6 +347,7 @@ def _transition(*, claim: Claim, actor, to: str, allowed_from, action: str, reas
         for field, value in changes.items():
             setattr(locked, field, value)
         locked.save()
+        videos_services.video_cache_invalidate(video_ids=[locked.video_id])  # a block may start or end
         audit_record(
             actor=actor,
             action=f"copyright.{action}",

@@ -7,20 +7,14 @@ unreachable they count per process (``socialflow.cache``).
 
 import time
 
-from socialflow.cache import fallback_cache as cache
+from socialflow.cache import window_hit
 from socialflow.core.exceptions import RateLimited
 
 
 def action_rate_limit_hit(*, key: str, limit: int, period_s: int) -> None:
     """Count one action under ``key``; raise ``RateLimited`` once ``limit`` is exceeded."""
     window = int(time.time() // period_s)
-    cache_key = f"ratelimit:{key}:{window}"
-    cache.add(cache_key, 0, timeout=period_s + 1)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(cache_key, 1, timeout=period_s + 1)
-        count = 1
+    count = window_hit(f"ratelimit:{key}:{window}", ttl_s=period_s + 1)
     if count > limit:
         retry_after = (window + 1) * period_s - time.time()
         raise RateLimited(

@@ -6,12 +6,15 @@ class VideosConfig(AppConfig):
 
     def ready(self):
         from socialflow.core import links, moderation, quotas
+        from socialflow.hydration import register_cascade
         from videos import access, public, selectors, services
         from videos.models import Comment, Video
 
         access.register()
         moderation.register(Video, kind="video", owner_field="author", on_change=services.video_moderated)
         moderation.register(Comment, kind="comment", owner_field="author", on_change=services.comment_moderated)
+        # A video's cached representation embeds its author.
+        register_cascade("user", dependent_kind="video", ids_of=selectors.video_ids_of_authors)
         links.register_oembed("video", public.oembed_video)
         quotas.set_usage(quotas.VIDEOS, selectors.quota_video_count)
         quotas.set_usage(quotas.STORAGE, selectors.quota_storage_bytes)

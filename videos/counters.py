@@ -20,6 +20,7 @@ from django.db.models import F, Max
 from socialflow.core import events
 from socialflow.redis import REDIS_DOWN_ERRORS, get_redis, redis_marked_down
 from videos.models import CounterFlush, PendingViewCount, Video
+from videos.services.cache import video_cache_invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,7 @@ def _apply(pending: Counter) -> None:
     for video_id, delta in pending.items():
         if delta and Video.objects.filter(pk=video_id).update(views_count=F("views_count") + delta):
             events.record("view.counted", video_id=video_id, views=delta)
+    video_cache_invalidate(video_ids=[video_id for video_id, delta in pending.items() if delta])
 
 
 def counter_store():

@@ -14,7 +14,7 @@ from socialflow.core import access, recommendations
 from socialflow.core.exceptions import InvalidInput, NotFound, PermissionDenied
 from videos import access as video_access
 from videos import storage
-from videos.access import comments_on_visible_video_q, listed_q, published_q
+from videos.access import LISTED, comments_on_visible_video_q, listed_q, published_q
 from videos.lib.viewers import viewer_key_for
 from videos.models import (
     Comment,
@@ -44,10 +44,13 @@ def _listed(viewer, qs: QuerySet | None = None) -> QuerySet:
     """Videos ``viewer`` may find in lists, search and recommendations: visible to them, listed
     (not unlisted, private, hidden or scheduled), and not by an author they block, are blocked by
     or mute."""
-    qs = access.visible_to("video", viewer, queryset=(_base() if qs is None else qs).filter(listed_q()))
-    if _authed(viewer):
-        qs = qs.exclude(graph.blocked_either_way_q(viewer) | graph.muted_q(viewer))
-    return qs
+    qs = _base() if qs is None else qs
+    if not _authed(viewer):
+        # An anonymous viewer's visible_q already holds listed_q's "published": only its
+        # visibilities are added (the list's hot path: a filter built per request).
+        return access.visible_to("video", viewer, queryset=qs.filter(visibility__in=LISTED))
+    qs = access.visible_to("video", viewer, queryset=qs.filter(listed_q()))
+    return qs.exclude(graph.blocked_either_way_q(viewer) | graph.muted_q(viewer))
 
 
 def channel_video_count(*, author_id: int) -> int:
@@ -77,6 +80,23 @@ def video_get_visible(*, video_id, viewer) -> Video:
     if not _authed(viewer):
         video_access.media_public_known(video, public=True)
     return video
+
+
+def videos_by_ids(*, video_ids: list[int]) -> list[Video]:
+    """Videos by id with what their representation reads (author, tags), no access check: for
+    ids a visibility-checked list query just returned."""
+    return list(_base().filter(pk__in=video_ids))
+
+
+def video_ids_visible_to_anonymous(*, video_ids: list[int]) -> set[int]:
+    """Which of ``video_ids`` an anonymous viewer may see (in the current territory context)."""
+    return set(
+        access.visible_to("video", None, queryset=Video.objects.filter(pk__in=video_ids)).values_list("pk", flat=True)
+    )
+
+
+def video_ids_of_authors(author_ids: list[int]) -> list[int]:
+    return list(Video.objects.filter(author_id__in=author_ids).values_list("pk", flat=True))
 
 
 def video_get_owned(*, video_id, user) -> Video:

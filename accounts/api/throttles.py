@@ -1,27 +1,25 @@
-"""Throttles for the sensitive endpoints. Counters live in the default cache — Redis in
-production — so limits hold across processes and servers. Rates come from
+"""Throttles for the sensitive endpoints. Counters live in Redis (one atomic call per request,
+``socialflow.api.throttling``), so limits hold across processes and servers. Rates come from
 ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` and are read per request (tests override them)."""
 
 import hashlib
 
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 
-from socialflow.cache import fallback_cache
+from socialflow.api.throttling import FixedWindowThrottle
 
 
-class _ScopedThrottle(SimpleRateThrottle):
-    """Fixed-window counter with an atomic increment (Redis INCR in production).
+class _ScopedThrottle(FixedWindowThrottle):
+    """A fixed-window counter in one atomic Redis call (``socialflow.api.throttling``).
 
     DRF's default keeps a list of timestamps with get-then-set, which a burst of parallel requests
-    (exactly what a password guesser sends) slips through; ``add`` + ``incr`` cannot be raced.
+    (exactly what a password guesser sends) slips through; an atomic increment cannot be raced.
 
     ``scope`` names the rate; ``bucket`` (default: the scope) names the counter, so two endpoints
     may share a rate without one using up the other's allowance.
     """
 
     bucket: str = ""
-    cache = fallback_cache  # counts per process while Redis is unreachable
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
@@ -34,27 +32,6 @@ class _ScopedThrottle(SimpleRateThrottle):
         # resolved X-Forwarded-For from trusted proxies. DRF's default (NUM_PROXIES unset) would
         # trust a client-sent X-Forwarded-For and let a guesser rotate fake addresses.
         return request.META.get("REMOTE_ADDR") or "unknown"
-
-    def allow_request(self, request, view):
-        if self.rate is None:
-            return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
-        now = self.timer()
-        window = int(now // self.duration)
-        key = f"{self.key}:{window}"
-        self.cache.add(key, 0, timeout=self.duration + 1)
-        try:
-            count = self.cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            self.cache.set(key, 1, timeout=self.duration + 1)
-            count = 1
-        self._wait = (window + 1) * self.duration - now
-        return count <= self.num_requests
-
-    def wait(self):
-        return self._wait
 
 
 class _PerIPThrottle(_ScopedThrottle):

@@ -14,6 +14,7 @@ from accounts.services.tokens import tokens_revoke_all
 from socialflow.core import events
 from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import InvalidInput
+from socialflow.hydration import hydration_invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ def user_ban(*, user: User, by: User | None, until: datetime | None = None, reas
     user.banned_until = until or PERMANENT_BAN_UNTIL
     user.ban_reason = (reason or "").strip()[: User._meta.get_field("ban_reason").max_length]
     user.save(update_fields=["banned_until", "ban_reason"])
+    hydration_invalidate(kind="user", ids=[user.pk])
     tokens_revoke_all(user_id=user.pk)
     audit_record(
         actor=by,
@@ -51,6 +53,7 @@ def user_unban(*, user: User, by: User | None) -> User:
     user.banned_until = None
     user.ban_reason = ""
     user.save(update_fields=["banned_until", "ban_reason"])
+    hydration_invalidate(kind="user", ids=[user.pk])
     audit_record(actor=by, action="user.unban", target=user)
     events.record("user.unbanned", user_id=user.pk, by_id=getattr(by, "pk", None))
     logger.info("user unbanned", extra={"user_id": user.pk, "by": getattr(by, "pk", None)})

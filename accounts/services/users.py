@@ -24,6 +24,7 @@ from accounts.services.tokens import tokens_revoke_all
 from socialflow.core import events
 from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import InvalidInput
+from socialflow.hydration import hydration_invalidate
 from socialflow.reliability.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -220,6 +221,7 @@ def user_profile_update(
         raise InvalidInput(errors=errors)
     if fields:
         user.save(update_fields=fields)
+        hydration_invalidate(kind="user", ids=[user.pk])  # embedded in what they wrote (videos)
     new_avatar = user.avatar.name if user.avatar else ""
     if old_avatar and old_avatar != new_avatar:
         transaction.on_commit(lambda: default_storage.delete(old_avatar))
@@ -237,6 +239,7 @@ def user_delete(*, user: User, by: User | None = None) -> User:
     if User.objects.filter(pk=user.pk, deleted_at__isnull=True).update(deleted_at=now, is_active=False):
         user.deleted_at = now
         user.is_active = False
+        hydration_invalidate(kind="user", ids=[user.pk])
         if by is not None and by.pk != user.pk:
             audit_record(actor=by, action="user.delete", target=user)
         events.record("user.deleted", user_id=user.pk)
@@ -252,6 +255,7 @@ def user_restore(*, user: User, by: User | None = None) -> User:
     ):
         user.deleted_at = None
         user.is_active = True
+        hydration_invalidate(kind="user", ids=[user.pk])
         if by is not None:
             audit_record(actor=by, action="user.restore", target=user)
     return user
@@ -277,6 +281,8 @@ def user_purge(*, user_id: int) -> str | None:
         if user is None:
             return None
         avatar = user.avatar.name if user.avatar else ""
+        # Before the row goes: the cascade finds what embeds it (their videos) while it exists.
+        hydration_invalidate(kind="user", ids=[user.pk])
         followers, following = _follow_neighbours(user.pk)
         for follower_id in followers:
             user_counter_add(user_id=follower_id, field="following_count", delta=-1)

@@ -3,14 +3,13 @@
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
-from socialflow.cache import fallback_cache
+from socialflow.api.throttling import FixedWindowThrottle
 
 
-class ReportCreateThrottle(ScopedRateThrottle):
+class ReportCreateThrottle(ScopedRateThrottle, FixedWindowThrottle):
     """The view's ``throttle_scope`` rate, per user, counted for POST only (reading one's own
-    reports is free). The rate is read per request, so tests can override it."""
-
-    cache = fallback_cache  # counts per process while Redis is unreachable
+    reports is free), in a fixed window (``socialflow.api.throttling``). The rate is read per
+    request, so tests can override it."""
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

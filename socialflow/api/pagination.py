@@ -49,6 +49,28 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
+    def paginate_ids(self, queryset, request, view=None) -> list:
+        """The page's primary keys, for a view that hydrates the page itself, with the list's count
+        from the same query (``COUNT(*) OVER ()``) instead of a second one. An empty page (past
+        the end, or an empty list) or an unusual page number goes the ordinary way, so its answer
+        and errors are DRF's."""
+        ids = queryset.select_related(None).prefetch_related(None)
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID):
+            return list(self.paginate_queryset(ids.values_list("pk", flat=True), request, view))
+        number, size = int(raw), self.get_page_size(request)
+        bottom = (number - 1) * size
+        rows = list(
+            ids.annotate(_total=models.Window(models.Count("*"))).values_list("pk", "_total")[bottom : bottom + size]
+        )
+        if not rows:
+            return list(self.paginate_queryset(ids.values_list("pk", flat=True), request, view))
+        paginator = self.django_paginator_class(ids, size)
+        paginator.__dict__["count"] = rows[0][1]  # the cached property, known already
+        self.page = paginator.page(number)
+        self.request = request
+        return [pk for pk, _ in rows]
+
     def get_paginated_response(self, data):
         return Response(
             OrderedDict(

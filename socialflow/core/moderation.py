@@ -31,6 +31,7 @@ from socialflow.core import events
 from socialflow.core.audit import audit_record
 from socialflow.core.exceptions import NotFound
 from socialflow.core.models import AuditEntry
+from socialflow.hydration import hydration_invalidate
 
 
 class ModerationStatus(models.TextChoices):
@@ -139,6 +140,7 @@ def moderation_apply(*, actor, target, status: str, reason: str = "") -> AuditEn
     }
     if not manager.filter(pk=target.pk, moderation_status=previous).update(**state):
         return None
+    hydration_invalidate(kind=spec.kind, ids=[target.pk])  # who may see it changed
     for name, value in state.items():
         setattr(target, name, value)
     entry = audit_record(
@@ -179,6 +181,7 @@ def moderation_mark_sensitive(*, actor, target, sensitive: bool = True, reason: 
     if current == sensitive:
         return None
     manager.filter(pk=target.pk).update(sensitive=sensitive)
+    hydration_invalidate(kind=spec.kind, ids=[target.pk])  # ``sensitive`` is shown
     target.sensitive = sensitive
     actor = actor if getattr(actor, "pk", None) is not None else None
     entry = audit_record(

@@ -151,6 +151,9 @@ REDIS_URL = env.str("REDIS_URL", default="") or embedded_redis_url(EMBEDDED_REDI
 REDIS_CONNECT_TIMEOUT_S = env.float("REDIS_CONNECT_TIMEOUT_S", default=0.5)
 REDIS_SOCKET_TIMEOUT_S = env.float("REDIS_SOCKET_TIMEOUT_S", default=0.5)
 REDIS_BREAKER_S = env.float("REDIS_BREAKER_S", default=2.0)
+# Hydration caches (socialflow.hydration): how long an entry lives. Writes invalidate entries
+# exactly; this only bounds staleness after a write that could not reach Redis.
+HYDRATION_TTL_S = env.int("HYDRATION_TTL_S", default=300)
 DEPENDENCY_RETRY_AFTER_S = env.int("DEPENDENCY_RETRY_AFTER_S", default=5)  # Retry-After of those 503s
 # channels-redis blocks in BZPOPMIN for this long when receiving; its socket timeout must be longer.
 CHANNEL_LAYER_RECEIVE_BLOCK_S = 1

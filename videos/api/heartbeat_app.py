@@ -17,7 +17,7 @@ What it reuses, and for how long (``VIDEO_HEARTBEAT_ACCESS_TTL_S``, in process m
   (video, user, country) — a video made private or blocked is refused after at most the TTL;
 - the throttle: DRF's ``anon``/``user`` rates, per IP or user as DRF keys them, counted in Redis
   by fixed windows inside the heartbeat's own script. It is a budget of its own: these requests
-  are not in the history DRF's throttles keep for the other endpoints.
+  are not in the windows DRF's throttles count for the other endpoints.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from socialflow.api.parsers import JSONParser
 from socialflow.core import access
 from socialflow.core.exceptions import TooLarge
 from videos import selectors, services
+from videos.api import representations
 from videos.api import serializers as s
 from videos.models import Comment, VideoReaction
 
@@ -60,15 +61,17 @@ class VideoViewSet(viewsets.GenericViewSet):
         ]
     )
     def list(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(s.VideoSerializer(page, many=True).data)
+        queryset = self.get_queryset()
+        if request.query_params.get("q"):  # search: ranked and distinct, hydrated as it is paged
+            page = self.paginate_queryset(queryset)
+            return self.get_paginated_response(s.VideoSerializer(page, many=True).data)
+        # The page's ids (and the count) by one query, their representations from the hydration cache.
+        ids = self.paginator.paginate_ids(queryset, request, view=self)
+        return self.get_paginated_response(representations.video_page(video_ids=ids))
 
     @extend_schema(responses=s.VideoDetailSerializer)
     def retrieve(self, request, pk=None):
-        video = self._visible(pk)
-        reaction = selectors.video_reactions_for(viewer=request.user, video_ids=[video.pk]).get(video.pk)
-        context = {"viewer_reaction": reaction, "viewer": request.user}
-        return Response(s.VideoDetailSerializer(video, context=context).data)
+        return Response(representations.video_detail(video_id=pk, viewer=request.user))
 
     @extend_schema(request=s.VideoCreateSerializer, responses={201: s.VideoSerializer})
     @idempotent

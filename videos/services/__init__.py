@@ -3,6 +3,7 @@
 Split by topic; import from here (``videos.services.video_create_from_file`` is a cross-app contract).
 """
 
+from videos.services.cache import video_cache_invalidate
 from videos.services.playlists import (
     playlist_create,
     playlist_delete,
@@ -63,6 +64,7 @@ from videos.services.views import (
 )
 
 __all__ = [
+    "video_cache_invalidate",
     "video_thumbnail_set",
     "comment_approve",
     "comment_create",

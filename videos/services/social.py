@@ -12,12 +12,15 @@ from socialflow.core import events
 from socialflow.core.exceptions import NotFound
 from socialflow.core.moderation import ModerationStatus, moderation_apply
 from videos.models import Comment, CommentLike, Video, VideoReaction
+from videos.services.cache import video_cache_invalidate
 
 _COUNTER = {VideoReaction.Kind.LIKE: "likes_count", VideoReaction.Kind.DISLIKE: "dislikes_count"}
 
 
 def _add(model, pk: int, field: str, delta: int) -> None:
     model.objects.filter(pk=pk).update(**{field: Greatest(F(field) + delta, 0)})
+    if model is Video:  # its counts are in its cached representation
+        video_cache_invalidate(video_ids=[pk])
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from PIL import Image, UnidentifiedImageError
 from socialflow.core.exceptions import InvalidInput
 from videos import storage
 from videos.models import Video
+from videos.services.cache import video_cache_invalidate
 
 THUMBNAIL_MAX = (1280, 720)
 CUSTOM_DIR = "custom"
@@ -53,6 +54,7 @@ def video_thumbnail_set(*, video: Video, image_file) -> Video:
     with transaction.atomic():
         old = Video.objects.select_for_update().values_list("thumbnail", flat=True).get(pk=video.pk)
         Video.objects.filter(pk=video.pk).update(thumbnail=name)
+        video_cache_invalidate(video_ids=[video.pk])
         if is_custom_thumbnail(video.pk, old):
             transaction.on_commit(lambda: storage.delete_name(old))
     video.thumbnail = name

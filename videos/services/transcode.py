@@ -27,6 +27,7 @@ from videos import storage
 from videos.lib import ffmpeg
 from videos.lib.probe import ProbeError, probe
 from videos.models import Video
+from videos.services.cache import video_cache_invalidate
 from videos.services.thumbnails import is_custom_thumbnail
 from videos.services.videos import video_announce_if_due, video_mark_failed
 
@@ -112,6 +113,7 @@ class _ProgressWriter:
             Video.objects.filter(pk=self.claim.video_id, claim_token=self.claim.token).update(
                 progress=value, claimed_at=timezone.now()
             )
+            video_cache_invalidate(video_ids=[self.claim.video_id])  # progress is shown
             self.last_pct, self.last_write = value, now
 
 
@@ -192,6 +194,7 @@ def _publish(*, claim: Claim, out_dir: Path, plan: ffmpeg.Plan, final: bool, ext
         if not changed:
             transaction.on_commit(lambda: storage.delete_prefix(prefix))
             return False
+        video_cache_invalidate(video_ids=[claim.video_id])
         if old_prefix and old_prefix != prefix:
             transaction.on_commit(lambda: storage.delete_prefix(old_prefix))
         if final:
@@ -258,6 +261,7 @@ def transcode_run(*, claim: Claim) -> str:
             Video.objects.filter(pk=video.pk, claim_token=claim.token).update(
                 width=result.width, height=result.height, duration_ms=int(result.duration_s * 1000)
             )
+            video_cache_invalidate(video_ids=[video.pk])
             plan = _plan(result)
             # A re-transcode keeps serving the previous full ladder until the new one replaces it.
             quick = (

@@ -17,6 +17,7 @@ from socialflow.reliability.queue import enqueue_on_commit
 from videos import storage
 from videos.models import Comment, Playlist, Tag, Upload, Video, Visibility
 from videos.selectors import channel_video_count
+from videos.services.cache import video_cache_invalidate
 
 MAX_TAGS = 20
 # comment.deleted events for a deleted video's comments carry at most this many ids each.
@@ -95,7 +96,7 @@ def video_source_attached(*, video: Video, source_name: str, size: int) -> Video
     changed = Video.objects.filter(pk=video.pk, status=Video.Status.UPLOADING).update(
         status=Video.Status.PROCESSING, source_name=source_name, source_size=size, queued_at=now, progress=0
     )
-    if changed:
+    if changed:  # no cache invalidation: neither an uploading video nor this one is playable yet
         _queue_transcode(video.pk)
     video.refresh_from_db()
     return video
@@ -193,6 +194,7 @@ def video_update(
         video.save(update_fields=[*fields, "updated_at"])
     if tags is not None:
         _set_tags(video, tags)
+    video_cache_invalidate(video_ids=[video.pk])
     video_announce_if_due(video=video)
     if {"visibility", "published_at"} & set(fields):
         video_count_refresh(author_id=video.author_id)
@@ -217,6 +219,7 @@ def video_delete(*, video: Video, by=None) -> None:
     # Its playlist items cascade away with the row; the playlists' counts must follow.
     Playlist.objects.filter(items__video=video).update(items_count=Greatest(F("items_count") - 1, 0))
     video.delete()
+    video_cache_invalidate(video_ids=[video_id])
     if unfinished is not None:  # the row cascades; its spooled bytes must go too
         spool = storage.upload_path(unfinished)
         transaction.on_commit(lambda: spool.unlink(missing_ok=True))
@@ -237,6 +240,7 @@ def video_mark_failed(*, video_id: int, error: str, token: str | None = None) ->
         qs = qs.filter(claim_token=token)
     changed = qs.update(status=Video.Status.FAILED, error=error[:500], claimed_at=None, claim_token="")
     if changed:
+        video_cache_invalidate(video_ids=[video_id])
         video = Video.objects.get(pk=video_id)
         events.record("video.failed", video_id=video.pk, author_id=video.author_id, error=video.error)
         video_count_refresh(author_id=video.author_id)
@@ -324,5 +328,6 @@ def video_retranscode(*, video: Video) -> Video:
     )
     if changed:
         _queue_transcode(video.pk)
+        video_cache_invalidate(video_ids=[video.pk])
     video.refresh_from_db()
     return video
