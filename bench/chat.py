@@ -138,7 +138,8 @@ def _prepare_room(senders: int) -> tuple[int, list[str]]:
 def _start_server(port: int, workers: int, clients: int, metrics_dir: str) -> subprocess.Popen:
     command = web_command(bin_dir=Path(sys.executable).parent, host="127.0.0.1", port=port, workers=workers)
     command += ["--no-access-log", "--ws-max-queue", "1024", "--ws", os.environ.get("CHAT_BENCH_WS", "auto")]
-    command += ["--ws-per-message-deflate", os.environ.get("CHAT_BENCH_DEFLATE", "true")]
+    if os.environ.get("CHAT_BENCH_SERVER_DEFLATE"):  # to compare; web_command turns it off
+        command += ["--ws-per-message-deflate", os.environ["CHAT_BENCH_SERVER_DEFLATE"]]
     server = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -202,6 +203,7 @@ def run() -> Result:
     port = _env_int("CHAT_BENCH_PORT", 8104)
     workers = _env_int("CHAT_BENCH_WORKERS", 0) or web_workers_from_env()
     deflate = os.environ.get("CHAT_BENCH_DEFLATE", "true").lower() in ("1", "true", "yes")
+    server_deflate = os.environ.get("CHAT_BENCH_SERVER_DEFLATE", "false").lower() in ("1", "true", "yes")
     # Each sender at most 1 msg/s: under the room's rate limit (3 per 2 s), as real chatters are.
     senders = min(clients, _env_int("CHAT_BENCH_SENDERS", 0) or max(50, math.ceil(max(rates))))
     _raise_nofile(clients * 2 + 1000)
@@ -272,7 +274,8 @@ def run() -> Result:
             "seconds": seconds,
             "senders": senders,
             "uvicorn_workers": workers,
-            "deflate": deflate,
+            "deflate_offered": deflate,
+            "deflate_accepted": server_deflate,
             "rounds": rounds,
             "cores": os.cpu_count(),
             "loadavg_before": [round(x, 2) for x in load_before],
