@@ -16,6 +16,7 @@ instead of sitting in a room that no longer hears anything.
 """
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from collections import deque
@@ -232,10 +233,9 @@ async def _close(reader: asyncio.Task | None, pubsub) -> None:
     if reader is not None and reader is not asyncio.current_task():
         reader.cancel()
     if pubsub is not None:
-        try:
+        # A broken connection has nothing left to close cleanly.
+        with contextlib.suppress(Exception):
             await pubsub.aclose()
-        except Exception:  # noqa: S110 - a broken connection has nothing left to close cleanly
-            pass
 
 
 def _log_failure(task: asyncio.Task) -> None:

@@ -4,7 +4,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from socialflow.envtools import env, env_secret
-
 from socialflow.redis import pubsub_prefix
 
 from .base import CELERY_BEAT_SCHEDULE, CHANNEL_LAYER_PREFIX, REDIS_URL, SECRET_KEY, SITE_URL, VAR_DIR
