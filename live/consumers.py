@@ -23,6 +23,7 @@ from live.lib.broadcast import room_frame
 from live.lib.hub import hub
 from live.services.chat import message_payload
 from socialflow.core import jsonsafe
+from socialflow.websocket_send import FRAME_SEND
 
 # stream id -> its announcer task while this process has sockets in the room.
 _announcers: dict[int, asyncio.Task] = {}
@@ -90,7 +91,8 @@ class LiveChatConsumer(AsyncJsonWebsocketConsumer):
         # Redis that cannot subscribe raises here and the socket is closed with 1013
         # (socialflow.unavailable).
         await self.accept()
-        self.listener = await hub().join(self.stream_id, self.base_send)
+        # Room frames skip the middlewares' per-message work (socialflow.websocket_send).
+        self.listener = await hub().join(self.stream_id, self.scope.get(FRAME_SEND) or self.base_send)
         self.joined = True
         self.connected_at = time.monotonic()
         self.last_touch = time.monotonic()
