@@ -40,52 +40,64 @@ def room_channel(stream_id: int) -> str:
 
 
 class Listener:
-    """One local socket of a room: its frames in order, at most ``limit`` waiting."""
+    """One local socket of a room: its frames in order, at most ``limit`` waiting.
 
-    __slots__ = ("_send", "_backlog", "_limit", "_wake", "_writer", "closed")
+    A frame is written at once, from the hub's own task: the server's send returns without
+    suspending unless the socket's write buffer is full, so a room message costs no task wake-up
+    per socket. A send that does suspend is finished by a task of this socket, which then drains
+    what queued up meanwhile.
+    """
+
+    __slots__ = ("_send", "_backlog", "_limit", "_writer", "closed")
 
     def __init__(self, send: Send, *, limit: int):
         self._send = send
         self._backlog: deque[str] = deque()
         self._limit = limit
-        self._wake: asyncio.Future | None = None
+        self._writer: asyncio.Task | None = None  # while a send waits for the transport
         self.closed = False
-        self._writer = asyncio.get_running_loop().create_task(self._write())
 
     def push(self, text: str) -> bool:
-        """Queue a frame; False when the backlog is full (the client is not keeping up)."""
+        """Write or queue a frame; False when the backlog is full (the client is not keeping up)."""
         if self.closed:
             return True
-        if len(self._backlog) >= self._limit:
-            return False
-        self._backlog.append(text)
-        wake = self._wake
-        if wake is not None and not wake.done():
-            wake.set_result(None)
+        if self._writer is not None:
+            if len(self._backlog) >= self._limit:
+                return False
+            self._backlog.append(text)
+            return True
+        sending = self._send({"type": "websocket.send", "text": text})
+        try:
+            waiting_on = sending.send(None)
+        except StopIteration:
+            return True
+        except Exception:
+            self._gone()
+            return True
+        self._writer = asyncio.get_running_loop().create_task(self._finish(sending, waiting_on))
         return True
 
-    async def _write(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            # Drain everything queued, then sleep until the next push: one wake-up per burst.
+    async def _finish(self, sending, waiting_on) -> None:
+        try:
+            await _Resumed(sending, waiting_on)
             while self._backlog:
-                try:
-                    await self._send({"type": "websocket.send", "text": self._backlog.popleft()})
-                except Exception:
-                    # The socket is closing under us (the ASGI server refuses sends after a close):
-                    # its consumer's disconnect takes it out of the room.
-                    self.closed = True
-                    self._backlog.clear()
-                    return
-            self._wake = loop.create_future()
-            await self._wake
-            self._wake = None
+                await self._send({"type": "websocket.send", "text": self._backlog.popleft()})
+        except Exception:
+            self._gone()
+        finally:
+            self._writer = None
+
+    def _gone(self) -> None:
+        # The socket is closing under us (the server refuses sends after a close): its consumer's
+        # disconnect takes it out of the room.
+        self.closed = True
+        self._backlog.clear()
 
     def stop(self) -> None:
         """Stop writing (the socket left the room); frames still queued are dropped."""
-        self.closed = True
-        self._backlog.clear()
-        self._writer.cancel()
+        self._gone()
+        if self._writer is not None:
+            self._writer.cancel()
 
     def close(self, *, reason: str) -> asyncio.Task:
         """Stop writing and close the socket with 1013; the consumer's disconnect then runs as usual."""
@@ -95,6 +107,34 @@ class Listener:
         return asyncio.get_running_loop().create_task(
             self._send({"type": "websocket.close", "code": TRY_AGAIN_LATER, "reason": reason})
         )
+
+
+class _Resumed:
+    """Awaits the rest of a coroutine started by hand (``coroutine.send(None)``) that suspended on
+    ``waiting_on``: what ``await`` would have done had a task started it. The awaiting task waits
+    for each future the coroutine yields and resumes it (or throws a cancellation into it)."""
+
+    __slots__ = ("_coroutine", "_waiting_on")
+
+    def __init__(self, coroutine, waiting_on):
+        self._coroutine = coroutine
+        self._waiting_on = waiting_on
+
+    def __await__(self):
+        coroutine, waiting_on = self._coroutine, self._waiting_on
+        while True:
+            try:
+                yield waiting_on
+            except BaseException as exc:
+                try:
+                    waiting_on = coroutine.throw(exc)
+                except StopIteration:
+                    return
+                continue
+            try:
+                waiting_on = coroutine.send(None)
+            except StopIteration:
+                return
 
 
 class RoomHub:
