@@ -2,8 +2,10 @@
 highest rate that still meets p99 <= 250 ms with 0 lost and 0 disconnects.
 
 The server is the real one, run as ``make run`` runs it: ``socialflow.embedded.supervisor.web_command``
-— several uvicorn worker processes (CHAT_BENCH_WORKERS, default WEB_WORKERS, default one per core) over
-the chat's channels-redis pub/sub layer (REDIS_URL), one stream. The clients are one Node process
+— several uvicorn worker processes (CHAT_BENCH_WORKERS, default WEB_WORKERS, default one per core),
+each with its chat room hub (``live.lib.hub``: one Redis pub/sub subscription per room per process,
+each message decoded once and its text frame written to every local socket), one stream, REDIS_URL.
+The clients are one Node process
 (bench/chat_load.js, the ``ws`` package from package.json's devDependencies: ``npm ci``), so the
 load generator is not the bottleneck; its CPU time, its send lag and its event-loop delay are
 reported beside the figures. CHAT_BENCH_SENDERS of the sockets are signed in and take turns
@@ -19,8 +21,9 @@ Knobs (env): CHAT_BENCH_CLIENTS=1000, CHAT_BENCH_RATES=10 (comma-separated msg/s
 turn; the first is the headline figure), CHAT_BENCH_SECONDS=60 (at least 10),
 CHAT_BENCH_SENDERS=auto, CHAT_BENCH_WORKERS, CHAT_BENCH_ROUNDS=1 (baseline, chat, baseline, … per
 rate; the median round is reported), CHAT_BENCH_WS=auto (uvicorn --ws), CHAT_BENCH_DEFLATE=true
-(permessage-deflate offered by the clients and accepted by uvicorn), CHAT_BENCH_PORT=8104. Needs
-REDIS_URL and node.
+(permessage-deflate offered by the clients, as browsers do), CHAT_BENCH_SERVER_DEFLATE (unset: the
+server declines it, as ``web_command`` runs uvicorn; ``true`` accepts it, to compare),
+CHAT_BENCH_PORT=8104. Needs REDIS_URL and node.
 """
 
 import json
