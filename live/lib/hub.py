@@ -182,11 +182,13 @@ class RoomHub:
         if self._publisher is None:
             # Bounded like every Redis call on a request path, and one immediate retry on a
             # connection error: after a Redis restart the pooled connection is dead.
-            # A few connections that publishes wait for, not one per concurrent sender.
+            # A few connections that publishes wait their turn for, not one per concurrent sender:
+            # under a burst (or a starved event loop) a publish waits rather than fails; each one on
+            # a connection is still bounded by the socket timeout, so a frozen Redis drains the queue.
             pool = aioredis.BlockingConnectionPool.from_url(
                 settings.REDIS_URL,
-                max_connections=4,
-                timeout=settings.REDIS_SOCKET_TIMEOUT_S * 4,
+                max_connections=8,
+                timeout=None,
                 socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT_S,
                 socket_timeout=settings.REDIS_SOCKET_TIMEOUT_S,
             )
