@@ -180,11 +180,10 @@ class RoomHub:
     async def publish(self, stream_id: int, text: str) -> None:
         """Send a frame to the room in every process (this one included, through Redis)."""
         if self._publisher is None:
-            # Bounded like every Redis call on a request path, and one immediate retry on a
-            # connection error: after a Redis restart the pooled connection is dead.
             # A few connections that publishes wait their turn for, not one per concurrent sender:
-            # under a burst (or a starved event loop) a publish waits rather than fails; each one on
-            # a connection is still bounded by the socket timeout, so a frozen Redis drains the queue.
+            # under a burst (or a starved event loop) a publish waits rather than fails. Each one is
+            # still bounded by the socket timeout (a frozen Redis drains the queue), with one
+            # immediate retry on a connection error: after a Redis restart the pooled one is dead.
             pool = aioredis.BlockingConnectionPool.from_url(
                 settings.REDIS_URL,
                 max_connections=8,
