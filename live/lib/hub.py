@@ -104,9 +104,12 @@ class Listener:
         self.stop()
         # The close waits for the transport like any send: a client that reads nothing is let go by
         # the server's keepalive (its pongs never come), which ends the wait.
-        return asyncio.get_running_loop().create_task(
-            self._send({"type": "websocket.close", "code": TRY_AGAIN_LATER, "reason": reason})
-        )
+        return asyncio.get_running_loop().create_task(self._send_close(reason))
+
+    async def _send_close(self, reason: str) -> None:
+        # A client already gone (the server raises ClientDisconnected) needs no close.
+        with contextlib.suppress(OSError):
+            await self._send({"type": "websocket.close", "code": TRY_AGAIN_LATER, "reason": reason})
 
 
 class _Resumed:
