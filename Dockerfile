@@ -22,5 +22,6 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v 0
 USER socialflow
 EXPOSE 8000
 # WEB_WORKERS uvicorn processes (default: one per core this container may use); their Prometheus
-# samples go to one directory that /metrics sums, whichever process answers the scrape.
-CMD ["sh", "-c", "rm -rf /tmp/prometheus && mkdir /tmp/prometheus && PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus exec uvicorn socialflow.asgi:application --host 0.0.0.0 --port 8000 --lifespan off --proxy-headers --timeout-keep-alive 75 --workers \"${WEB_WORKERS:-$(nproc)}\""]
+# samples go to one directory that /metrics sums, whichever process answers the scrape. No
+# permessage-deflate on websockets: small chat frames, compressed once per socket (docs/live.md).
+CMD ["sh", "-c", "rm -rf /tmp/prometheus && mkdir /tmp/prometheus && PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus exec uvicorn socialflow.asgi:application --host 0.0.0.0 --port 8000 --lifespan off --proxy-headers --timeout-keep-alive 75 --ws-per-message-deflate false --workers \"${WEB_WORKERS:-$(nproc)}\""]

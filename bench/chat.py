@@ -2,8 +2,10 @@
 highest rate that still meets p99 <= 250 ms with 0 lost and 0 disconnects.
 
 The server is the real one, run as ``make run`` runs it: ``socialflow.embedded.supervisor.web_command``
-— several uvicorn worker processes (CHAT_BENCH_WORKERS, default WEB_WORKERS, default one per core) over
-the chat's channels-redis pub/sub layer (REDIS_URL), one stream. The clients are one Node process
+— several uvicorn worker processes (CHAT_BENCH_WORKERS, default WEB_WORKERS, default one per core),
+each with its chat room hub (``live.lib.hub``: one Redis pub/sub subscription per room per process,
+each message decoded once and its text frame written to every local socket), one stream, REDIS_URL.
+The clients are one Node process
 (bench/chat_load.js, the ``ws`` package from package.json's devDependencies: ``npm ci``), so the
 load generator is not the bottleneck; its CPU time, its send lag and its event-loop delay are
 reported beside the figures. CHAT_BENCH_SENDERS of the sockets are signed in and take turns
@@ -19,8 +21,9 @@ Knobs (env): CHAT_BENCH_CLIENTS=1000, CHAT_BENCH_RATES=10 (comma-separated msg/s
 turn; the first is the headline figure), CHAT_BENCH_SECONDS=60 (at least 10),
 CHAT_BENCH_SENDERS=auto, CHAT_BENCH_WORKERS, CHAT_BENCH_ROUNDS=1 (baseline, chat, baseline, … per
 rate; the median round is reported), CHAT_BENCH_WS=auto (uvicorn --ws), CHAT_BENCH_DEFLATE=true
-(permessage-deflate offered by the clients and accepted by uvicorn), CHAT_BENCH_PORT=8104. Needs
-REDIS_URL and node.
+(permessage-deflate offered by the clients, as browsers do), CHAT_BENCH_SERVER_DEFLATE (unset: the
+server declines it, as ``web_command`` runs uvicorn; ``true`` accepts it, to compare),
+CHAT_BENCH_PORT=8104. Needs REDIS_URL and node.
 """
 
 import json
@@ -138,7 +141,8 @@ def _prepare_room(senders: int) -> tuple[int, list[str]]:
 def _start_server(port: int, workers: int, clients: int, metrics_dir: str) -> subprocess.Popen:
     command = web_command(bin_dir=Path(sys.executable).parent, host="127.0.0.1", port=port, workers=workers)
     command += ["--no-access-log", "--ws-max-queue", "1024", "--ws", os.environ.get("CHAT_BENCH_WS", "auto")]
-    command += ["--ws-per-message-deflate", os.environ.get("CHAT_BENCH_DEFLATE", "true")]
+    if os.environ.get("CHAT_BENCH_SERVER_DEFLATE"):  # to compare; web_command turns it off
+        command += ["--ws-per-message-deflate", os.environ["CHAT_BENCH_SERVER_DEFLATE"]]
     server = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -202,6 +206,7 @@ def run() -> Result:
     port = _env_int("CHAT_BENCH_PORT", 8104)
     workers = _env_int("CHAT_BENCH_WORKERS", 0) or web_workers_from_env()
     deflate = os.environ.get("CHAT_BENCH_DEFLATE", "true").lower() in ("1", "true", "yes")
+    server_deflate = os.environ.get("CHAT_BENCH_SERVER_DEFLATE", "false").lower() in ("1", "true", "yes")
     # Each sender at most 1 msg/s: under the room's rate limit (3 per 2 s), as real chatters are.
     senders = min(clients, _env_int("CHAT_BENCH_SENDERS", 0) or max(50, math.ceil(max(rates))))
     _raise_nofile(clients * 2 + 1000)
@@ -272,7 +277,8 @@ def run() -> Result:
             "seconds": seconds,
             "senders": senders,
             "uvicorn_workers": workers,
-            "deflate": deflate,
+            "deflate_offered": deflate,
+            "deflate_accepted": server_deflate,
             "rounds": rounds,
             "cores": os.cpu_count(),
             "loadavg_before": [round(x, 2) for x in load_before],

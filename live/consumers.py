@@ -1,14 +1,17 @@
 """Live chat over websockets: ``ws/live/<stream_id>/chat/``.
 
 Thin: authenticate (JWT from ``?token=`` or the session, done by the ASGI middleware), call
-``live.services`` for every write, and relay room events. Anonymous viewers read; only signed-in
-users write. A refusal is an ``error`` frame and the socket stays open.
+``live.services`` for every write, and publish room events. Anonymous viewers read; only signed-in
+users write. A refusal is an ``error`` frame and the socket stays open. Room events reach the
+socket through this process's room hub (``live.lib.hub``), not through a channel layer: no
+consumer task wakes up, and nothing is decoded or encoded, per socket per message.
 """
 
 import asyncio
 import contextlib
 import json
 import time
+import uuid
 
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -16,16 +19,16 @@ from django.conf import settings
 
 from live import selectors, services
 from live.lib import presence
-from live.lib.broadcast import LAYER_ALIAS, room_event, room_group
+from live.lib.broadcast import room_frame
+from live.lib.hub import hub
 from live.services.chat import message_payload
 from socialflow.core import jsonsafe
+from socialflow.websocket_send import FRAME_SEND
 
-# stream id -> channel names connected to this process; an announcer task per stream while non-empty.
-_local_rooms: dict[int, set[str]] = {}
+# stream id -> its announcer task while this process has sockets in the room.
 _announcers: dict[int, asyncio.Task] = {}
 TOUCH_EVERY_S = 5.0
 MAX_ID_DIGITS = 18  # a bigint primary key; longer ids cannot exist (and would overflow the query)
-ROOM_EVENTS = frozenset({"chat.message", "chat.deleted", "chat.settings", "stream.status", "viewers"})
 
 
 @database_sync_to_async
@@ -53,23 +56,24 @@ def _add_watch_time(stream_id: int, ms: int) -> None:
     services.stream_watch_time_add(stream_id=stream_id, ms=ms)
 
 
-async def _announce(stream_id: int, channel_layer) -> None:
+async def _announce(stream_id: int) -> None:
     """Push the viewer count to the room when it changes, at most every LIVE_VIEWERS_PUSH_INTERVAL_S."""
     last = None
     interval = float(settings.LIVE_VIEWERS_PUSH_INTERVAL_S)
-    while _local_rooms.get(stream_id):
+    rooms = hub()
+    while rooms.listening(stream_id):
         await asyncio.sleep(interval)
-        if not _local_rooms.get(stream_id):
+        if not rooms.listening(stream_id):
             break
         count = await presence.count(stream_id=stream_id)
         if count != last and await presence.claim_announcer(stream_id=stream_id, interval_s=interval):
             last = count
-            await channel_layer.group_send(room_group(stream_id), room_event({"type": "viewers", "count": count}))
+            await rooms.publish(stream_id, room_frame({"type": "viewers", "count": count}))
             await _record_viewers(stream_id, count)
 
 
 class LiveChatConsumer(AsyncJsonWebsocketConsumer):
-    channel_layer_alias = LAYER_ALIAS
+    channel_layer_alias = None  # no channel layer: the room hub delivers room events
 
     async def connect(self):
         self.joined = False
@@ -82,9 +86,13 @@ class LiveChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4404)
             return
         self.user = self.scope.get("user")
-        self.group = room_group(self.stream_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.conn_id = uuid.uuid4().hex  # this connection in the room's presence set
+        # Accepted before joining: the hub may write a room frame as soon as it has the socket. A
+        # Redis that cannot subscribe raises here and the socket is closed with 1013
+        # (socialflow.unavailable).
         await self.accept()
+        # Room frames skip the middlewares' per-message work (socialflow.websocket_send).
+        self.listener = await hub().join(self.stream_id, self.scope.get(FRAME_SEND) or self.base_send)
         self.joined = True
         self.connected_at = time.monotonic()
         self.last_touch = time.monotonic()
@@ -92,12 +100,10 @@ class LiveChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(
                 "token_invalid", "The access token is invalid or expired; you are reading anonymously."
             )
-        await presence.touch(stream_id=self.stream_id, conn_id=self.channel_name)
-        room = _local_rooms.setdefault(self.stream_id, set())
-        room.add(self.channel_name)
+        await presence.touch(stream_id=self.stream_id, conn_id=self.conn_id)
         task = _announcers.get(self.stream_id)
         if task is None or task.done():
-            _announcers[self.stream_id] = asyncio.create_task(_announce(self.stream_id, self.channel_layer))
+            _announcers[self.stream_id] = asyncio.create_task(_announce(self.stream_id))
         await self.send_json({"type": "viewers", "count": await presence.count(stream_id=self.stream_id)})
 
     async def __call__(self, scope, receive, send):
@@ -120,16 +126,13 @@ class LiveChatConsumer(AsyncJsonWebsocketConsumer):
         if not getattr(self, "joined", False):
             return
         self.joined = False
-        await self.channel_layer.group_discard(self.group, self.channel_name)
-        await presence.leave(stream_id=self.stream_id, conn_id=self.channel_name)
-        room = _local_rooms.get(self.stream_id)
-        if room is not None:
-            room.discard(self.channel_name)
-            if not room:
-                _local_rooms.pop(self.stream_id, None)
-                task = _announcers.pop(self.stream_id, None)
-                if task is not None:
-                    task.cancel()
+        rooms = hub()
+        rooms.leave(self.stream_id, self.listener)
+        if not rooms.listening(self.stream_id):
+            task = _announcers.pop(self.stream_id, None)
+            if task is not None:
+                task.cancel()
+        await presence.leave(stream_id=self.stream_id, conn_id=self.conn_id)
         await _add_watch_time(self.stream_id, int((time.monotonic() - self.connected_at) * 1000))
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
@@ -150,7 +153,7 @@ class LiveChatConsumer(AsyncJsonWebsocketConsumer):
         now = time.monotonic()
         if now - self.last_touch >= TOUCH_EVERY_S:
             self.last_touch = now
-            await presence.touch(stream_id=self.stream_id, conn_id=self.channel_name)
+            await presence.touch(stream_id=self.stream_id, conn_id=self.conn_id)
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
             return
@@ -166,25 +169,10 @@ class LiveChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(refusal.code, refusal.detail)
             return
         # Persisted and committed: now the whole room (every process) gets it.
-        await self.channel_layer.group_send(self.group, room_event(frame))
+        await hub().publish(self.stream_id, room_frame(frame))
 
     async def send_error(self, code: str, detail: str):
         await self.send_json({"type": "error", "code": code, "detail": detail})
-
-    async def dispatch(self, message):
-        # Room events touch no database: relay them without Channels' per-message
-        # close_old_connections(), a thread-pool hop per socket per message (1,000 hops for one
-        # chat line in a 1,000-viewer room). Everything else goes through the normal path.
-        if message.get("type") in ROOM_EVENTS and "frame" in message:
-            await self.send(text_data=message["frame"])
-            return
-        await super().dispatch(message)
-
-    # Room events carry the client frame, encoded once by the sender (live.lib.broadcast).
-    async def _relay(self, event):
-        await self.send(text_data=event["frame"])
-
-    chat_message = chat_deleted = chat_settings = stream_status = viewers = _relay
 
     @classmethod
     async def encode_json(cls, content):

@@ -28,6 +28,7 @@ from socialflow.routing import websocket_urlpatterns  # noqa: E402
 from socialflow.server_timing import ServerTimingMiddleware  # noqa: E402
 from socialflow.unavailable import WebsocketDependencyGuard  # noqa: E402
 from socialflow.websocket_origin import BrowserOriginValidator  # noqa: E402
+from socialflow.websocket_send import FrameSendScope  # noqa: E402
 from videos.api.heartbeat_app import WatchHeartbeatApp  # noqa: E402
 from videos.api.tus_app import TusPatchApp  # noqa: E402
 
@@ -40,7 +41,7 @@ application = ProtocolTypeRouter(
             authenticate=user_for_bearer,
         ),
         "websocket": WebsocketDependencyGuard(
-            BrowserOriginValidator(JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            FrameSendScope(BrowserOriginValidator(JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns))))
         ),
     }
 )

@@ -169,7 +169,8 @@ def redis_db(url: str) -> int:
 def channel_layers_config(
     url: str, *, prefix: str, connect_timeout_s: float, socket_timeout_s: float, receive_block_s: float
 ) -> dict:
-    """``CHANNEL_LAYERS`` for ``url``: the default layer and the ``live`` pub/sub alias, bounded."""
+    """``CHANNEL_LAYERS`` for ``url``: the default layer, bounded. (Chat rooms use no channel layer:
+    ``live.lib.hub`` subscribes once per process on channels named by ``pubsub_prefix``.)"""
     # One immediate retry on a connection error: after a Redis restart the pooled connection is
     # dead, and the first websocket must not fail on it.
     host = {
@@ -188,15 +189,11 @@ def channel_layers_config(
                 "expiry": 10,
             },
         },
-        # Chat fans out over its own alias: Redis pub/sub (one PUBLISH per message, each process
-        # delivers to its local sockets) instead of one list push per socket.
-        "live": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            # Pub/sub ignores the database number: deployments sharing one Redis on different
-            # databases would hear each other's chat unless the channel names carry it.
-            "CONFIG": {
-                "hosts": [{**host, "socket_timeout": socket_timeout_s}],
-                "prefix": f"{prefix}:db{redis_db(url)}:live",
-            },
-        },
     }
+
+
+def pubsub_prefix(url: str, *, prefix: str) -> str:
+    """A prefix for pub/sub channel names on ``url``. Pub/sub ignores the database number:
+    deployments sharing one Redis on different databases would hear each other unless the channel
+    names carry it."""
+    return f"{prefix}:db{redis_db(url)}"

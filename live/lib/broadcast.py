@@ -1,40 +1,33 @@
-"""Pushes to a stream's chat room over the ``live`` channel layer.
+"""Pushes to a stream's chat room from synchronous code (services, after commit).
 
-A room event carries the client frame already encoded (``frame``): it is serialised once per
-message instead of once per socket, which matters when one message fans out to thousands.
+A room event is the client frame's JSON text, encoded once per message and published once on the
+room's Redis channel; every ASGI process's room hub (``live.lib.hub``) writes that text to its
+local sockets of the room, so nothing is serialised once per socket.
 """
 
 import json
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-
-from socialflow.redis import redis_marked_down
+from live.lib.hub import room_channel
+from socialflow.redis import get_redis, redis_marked_down
 
 logger = logging.getLogger(__name__)
 
-LAYER_ALIAS = "live"
 
-
-def room_group(stream_id: int) -> str:
-    return f"live.chat.{stream_id}"
-
-
-def room_event(frame: dict) -> dict:
-    """The layer message for a client frame: routed by the frame's type, sent verbatim."""
-    return {"type": frame["type"], "frame": json.dumps(frame, separators=(",", ":"))}
+def room_frame(frame: dict) -> str:
+    """The text every socket of the room receives for ``frame``."""
+    return json.dumps(frame, separators=(",", ":"))
 
 
 def room_send(*, stream_id: int, event: dict) -> None:
-    layer = get_channel_layer(LAYER_ALIAS)
-    if layer is not None:
-        async_to_sync(layer.group_send)(room_group(stream_id), room_event(event))
+    client = get_redis()
+    if client is not None:
+        client.publish(room_channel(stream_id), room_frame(event))
 
 
 def room_send_safely(*, stream_id: int, event: dict) -> None:
-    """Best effort: the state change is committed whatever the channel layer does (skipped at
-    once while Redis is known to be down, instead of waiting for its timeout)."""
+    """Best effort: the state change is committed whatever Redis does (skipped at once while Redis
+    is known to be down, instead of waiting for its timeout)."""
     if redis_marked_down():
         logger.warning("live: %s to stream %s not pushed: redis unavailable", event.get("type"), stream_id)
         return

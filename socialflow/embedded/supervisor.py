@@ -47,6 +47,9 @@ def web_command(*, bin_dir: Path, host: str, port: int, workers: int) -> list[st
         # Idle keep-alive connections stay open longer than a client or proxy keeps them idle,
         # so the server is not the one closing a connection just as a request goes out on it.
         + ["--timeout-keep-alive", "75"]
+        # No permessage-deflate: chat frames are a few hundred bytes (little to gain), and the
+        # server would compress each one once per socket (docs/live.md).
+        + ["--ws-per-message-deflate", "false"]
     )
 
 

@@ -165,10 +165,10 @@ CACHES = {
         socket_timeout_s=REDIS_SOCKET_TIMEOUT_S,
     )
 }
-# "default" and the "live" chat alias (Redis pub/sub, its channel names carry the database number).
+CHANNEL_LAYER_PREFIX = env.str("CHANNEL_LAYER_PREFIX", default="sf:asgi")
 CHANNEL_LAYERS = channel_layers_config(
     REDIS_URL,
-    prefix=env.str("CHANNEL_LAYER_PREFIX", default="sf:asgi"),
+    prefix=CHANNEL_LAYER_PREFIX,
     connect_timeout_s=REDIS_CONNECT_TIMEOUT_S,
     socket_timeout_s=REDIS_SOCKET_TIMEOUT_S,
     receive_block_s=CHANNEL_LAYER_RECEIVE_BLOCK_S,

@@ -4,8 +4,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from socialflow.envtools import env, env_secret
+from socialflow.redis import pubsub_prefix
 
-from .base import CELERY_BEAT_SCHEDULE, SECRET_KEY, SITE_URL, VAR_DIR
+from .base import CELERY_BEAT_SCHEDULE, CHANNEL_LAYER_PREFIX, REDIS_URL, SECRET_KEY, SITE_URL, VAR_DIR
 
 LIVE_INGEST_SECRET = env_secret("LIVE_INGEST_SECRET") or SECRET_KEY[:32]
 # Embedded ingest (manage.py live_ingest): one ffmpeg RTMP listener.
@@ -28,6 +29,10 @@ LIVE_CHAT_RATE_MESSAGES = env.int("LIVE_CHAT_RATE_MESSAGES", default=3)
 LIVE_CHAT_RATE_PERIOD_S = env.float("LIVE_CHAT_RATE_PERIOD_S", default=2.0)
 LIVE_CHAT_RATE_TIMEOUT_S = env.float("LIVE_CHAT_RATE_TIMEOUT_S", default=10.0)
 LIVE_CHAT_ESTABLISHED_MINUTES = env.int("LIVE_CHAT_ESTABLISHED_MINUTES", default=15)
+# Chat rooms' Redis pub/sub channels (live.lib.hub): one per room, the database number in the name.
+LIVE_CHAT_CHANNEL_PREFIX = f"{pubsub_prefix(REDIS_URL, prefix=CHANNEL_LAYER_PREFIX)}:live"
+# Frames a chat socket may have waiting (its client not reading) before it is closed with 1013.
+LIVE_CHAT_SOCKET_BACKLOG = env.int("LIVE_CHAT_SOCKET_BACKLOG", default=200)
 # Presence: a viewer silent this long is dropped; counts are pushed at most this often.
 LIVE_VIEWER_TIMEOUT_S = env.float("LIVE_VIEWER_TIMEOUT_S", default=60.0)
 LIVE_VIEWERS_PUSH_INTERVAL_S = env.float("LIVE_VIEWERS_PUSH_INTERVAL_S", default=5.0)

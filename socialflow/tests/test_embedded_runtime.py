@@ -14,13 +14,12 @@ import psutil
 import pytest
 import redis
 import requests
-from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 from kombu import Connection
 
 from socialflow.embedded.redis_server import EmbeddedRedis, free_port
 from socialflow.embedded.supervisor import programs, prometheus_dir, render, web_workers_from_env
-from socialflow.redis import channel_layers_config, redis_db
+from socialflow.redis import pubsub_prefix, redis_db
 from socialflow.reliability.unacked import restore_unacked_before
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_embedded_mode_brokers_tasks_through_redis_not_files():
     assert settings.CELERY_BROKER_URL.startswith("redis://") or settings.CELERY_BROKER_URL == "memory://"
     assert settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
-    assert settings.CHANNEL_LAYERS["live"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "socialflow.layers.BoundedRedisChannelLayer"
 
 
 def test_counted_views_survive_a_redis_crash(tmp_path):
@@ -51,44 +50,34 @@ def test_pubsub_channel_names_carry_the_database_number():
     assert redis_db("redis://127.0.0.1:6379/3") == 3
     assert redis_db("redis://127.0.0.1:6379") == 0
     assert redis_db("unix:///tmp/r.sock?db=5") == 5
-    one = channel_layers_config(
-        "redis://h:1/1", prefix="sf", connect_timeout_s=1, socket_timeout_s=1, receive_block_s=1
-    )
-    two = channel_layers_config(
-        "redis://h:1/2", prefix="sf", connect_timeout_s=1, socket_timeout_s=1, receive_block_s=1
-    )
-    assert one["live"]["CONFIG"]["prefix"] != two["live"]["CONFIG"]["prefix"]
+    assert pubsub_prefix("redis://h:1/1", prefix="sf") != pubsub_prefix("redis://h:1/2", prefix="sf")
 
 
-def test_deployments_on_one_redis_do_not_hear_each_others_chat():
+def test_deployments_on_one_redis_do_not_hear_each_others_chat(settings):
+    from live.lib.hub import RoomHub, room_channel
+
     base = settings.REDIS_URL.rsplit("/", 1)[0]
+    theirs = pubsub_prefix(f"{base}/12", prefix="sf:asgi") + ":live"
+    settings.LIVE_CHAT_CHANNEL_PREFIX = pubsub_prefix(f"{base}/11", prefix="sf:asgi") + ":live"
+    client = redis.Redis.from_url(settings.REDIS_URL)
 
-    def layer(db: int) -> RedisPubSubChannelLayer:
-        config = channel_layers_config(
-            f"{base}/{db}", prefix="sf:asgi", connect_timeout_s=1, socket_timeout_s=1, receive_block_s=1
-        )["live"]["CONFIG"]
-        return RedisPubSubChannelLayer(**config)
+    async def scenario() -> list[dict]:
+        heard: list[dict] = []
 
-    async def scenario() -> tuple[dict, bool]:
-        ours, theirs = layer(11), layer(12)
-        mine, other = await ours.new_channel(), await theirs.new_channel()
-        await ours.group_add("stream-1", mine)
-        await theirs.group_add("stream-1", other)
+        async def send(message):
+            heard.append(message)
+
+        hub = RoomHub()
+        listener = await hub.join(1, send)
         await asyncio.sleep(0.2)
-        await ours.group_send("stream-1", {"type": "chat.message", "text": "hello"})
-        received = await asyncio.wait_for(ours.receive(mine), 5)
-        try:
-            await asyncio.wait_for(theirs.receive(other), 1)
-            leaked = True
-        except TimeoutError:
-            leaked = False
-        await ours.flush()
-        await theirs.flush()
-        return received, leaked
+        client.publish(f"{theirs}:room:1", "theirs")
+        client.publish(room_channel(1), "ours")
+        await asyncio.sleep(0.3)
+        hub.leave(1, listener)
+        await asyncio.sleep(0.1)
+        return heard
 
-    received, leaked = asyncio.run(scenario())
-    assert received["text"] == "hello"
-    assert not leaked
+    assert asyncio.run(scenario()) == [{"type": "websocket.send", "text": "ours"}]
 
 
 def test_a_new_worker_restores_what_a_killed_one_never_acknowledged():
