@@ -154,11 +154,17 @@ def _cell(text) -> str:
 def docs_row(result: Result) -> str:
     d = result.details
     spread = f" [{d['ratio_min']:.2f}-{d['ratio_max']:.2f}]" if "ratio_min" in d else ""
-    rounds = f", {d['rounds']} rounds" if "rounds" in d else ""
+    # A scenario keeps either the number of rounds or the rounds themselves.
+    rounds = d.get("rounds")
+    rounds = f", {len(rounds) if isinstance(rounds, list) else rounds} rounds" if rounds is not None else ""
     m = d.get("machine") or machine()
-    load = f"load {' '.join(str(x) for x in d.get('load_before', m['load']))}"
-    if "load_after" in d:
-        load += f" → {' '.join(str(x) for x in d['load_after'])}"
+    before = d.get("load_before") or d.get("loadavg_before") or d.get("load_average") or m["load"]
+    after = d.get("load_after") or d.get("loadavg_after") or d.get("loadavg_end")
+    if "load_average_before_after" in d:  # the feed: six figures, before then after
+        before, after = d["load_average_before_after"][:3], d["load_average_before_after"][3:]
+    load = f"load {' '.join(str(x) for x in before)}"
+    if after:
+        load += f" → {' '.join(str(x) for x in after)}"
     cells = [
         f"`{result.scenario}`",
         result.figure,
