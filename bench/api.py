@@ -6,16 +6,25 @@ in the product's URLconf). The bench seeds API_BENCH_VIDEOS public videos (each 
 a poster, a sprite and 3 tags) by 20 authors, renders the DRF detail of one and the first list page
 once through Django's test client, and the bare views answer exactly those bytes: the same server,
 the same middleware stack, without DRF, queries or throttles. Requests are anonymous (public
-videos), so the anonymous throttle is raised out of the way (it still counts, in Redis: one Lua
-call per request). The DRF side serves representations from the hydration cache
-(``socialflow/hydration.py``, docs/videos.md) after the first request fills it: the detail with no
-query, the list with one (the page's ids and the count); the query counts reported are those of
-the first, cold requests.
+videos), so the anonymous throttle is raised out of the way (it still counts, in Redis, once per
+request). The first request of each endpoint renders it through DRF and files the rendered answer
+(``socialflow/api/anonymous_cache.py``, docs/videos.md); the query counts reported are those of
+those first, cold requests.
 
-Rounds are interleaved (bare, DRF, bare, DRF, …, BENCH_ROUNDS, at least 3), each a wrk run of
-API_BENCH_SECONDS (default 10) with 64 connections and 2 threads; the figure is requests/s, the
-ratio DRF/bare per round (median, min, max), with the load average before and after. wrk runs on
-the same machine and takes CPU from the server: both sides of the ratio pay it alike.
+Two servings of the same endpoints are measured, each against the bare views in the same run:
+
+- ``api`` — the product as it runs: the lean ASGI path (``videos/api/read_app.py``) answers a
+  current rendered entry ahead of Django, one Redis round trip with the throttle's count;
+- ``django`` — the same with ``VIDEO_READS_LEAN=false``: Django's middleware stack and
+  ``VideoViewSet.dispatch`` answer from the same entry (the throttle count and the read in one
+  pipeline, no DRF dispatch). The figure a request pays when the lean path passes it on.
+
+Rounds are interleaved (bare, subject, bare, subject, …, BENCH_ROUNDS, at least 3), each a wrk run
+of API_BENCH_SECONDS (default 10) with 64 connections and 2 threads; the figure is requests/s, the
+ratio subject/bare per round (median, min, max), with the load average before and after. wrk runs
+on the same machine and takes CPU from the server: both sides of the ratio pay it alike. The
+scenario's figure and target are the product's (``api``); the ``django`` figures are reported
+beside them.
 
 Targets (BENCHMARKS.md): DRF ≥ 0.8 × the bare view, and ≥ 3 × the 116 (detail) / 52 (list) req/s
 measured on one process before this work.
@@ -153,6 +162,53 @@ def _start_embedded_redis(var_dir: str):
     return server
 
 
+def _measure(base: str, detail_path: str, bodies: Path, workers: int, seconds: int, connections: int) -> dict:
+    """Interleaved wrk rounds of the bare views and the endpoints on the server at ``base``."""
+    import requests
+
+    urls = {
+        "drf_detail": base + detail_path,
+        "bare_detail": base + "/bench/bare/video",
+        "drf_list": base + "/api/v1/videos",
+        "bare_list": base + "/bench/bare/videos",
+    }
+    # The bare views answer what the endpoints answer through this server (absolute pagination
+    # links included), byte for byte: fetched once here, read once per worker.
+    served = {}
+    for drf, name in (("drf_detail", "detail.json"), ("drf_list", "list.json")):
+        response = requests.get(urls[drf], timeout=10)
+        response.raise_for_status()
+        served[drf] = response.content
+        (bodies / name).write_bytes(response.content)
+    for drf, bare in (("drf_detail", "bare_detail"), ("drf_list", "bare_list")):
+        for _ in range(workers * 4):  # every worker, most likely
+            if requests.get(urls[bare], timeout=10).content != served[drf]:
+                raise RuntimeError(f"{bare} does not answer what {drf} does")
+    for url in urls.values():  # warm every worker's caches and connections
+        _wrk(url, seconds=2, connections=connections)
+
+    runs: dict[str, list[dict]] = {name: [] for name in urls}
+
+    def measure(name: str):
+        def once() -> float:
+            result = _wrk(urls[name], seconds=seconds, connections=connections)
+            runs[name].append(result)
+            return result["rps"]
+
+        return once
+
+    print("  detail: bare view, endpoint", flush=True)
+    detail = interleaved(measure("bare_detail"), measure("drf_detail"))
+    print("  list: bare view, endpoint", flush=True)
+    listing = interleaved(measure("bare_list"), measure("drf_list"))
+    return {
+        "detail": detail,
+        "list": listing,
+        "runs": runs,
+        "bodies": (served["drf_detail"], served["drf_list"]),
+    }
+
+
 def run() -> Result:
     n_videos = _env_int("API_BENCH_VIDEOS", 200)
     seconds = _env_int("API_BENCH_SECONDS", 10)
@@ -183,53 +239,25 @@ def run() -> Result:
         list_path = "/api/v1/videos"
         queries = _query_counts(detail_path, list_path)
 
-        server_env = {
+        base_env = {
             "DJANGO_SETTINGS_MODULE": "bench.api_settings",
             "API_BENCH_BODIES": str(bodies),
             # Anonymous wrk traffic from one address: a rate no run reaches (the throttle still counts).
             "THROTTLE_ANON": "1000000000/min",
             "THROTTLE_USER": "1000000000/min",
         }
-        server = start_server(port, env=server_env, workers=workers)
-        base = f"http://127.0.0.1:{port}"
-        import requests
-
-        urls = {
-            "drf_detail": base + detail_path,
-            "bare_detail": base + "/bench/bare/video",
-            "drf_list": base + list_path,
-            "bare_list": base + "/bench/bare/videos",
-        }
-        # The bare views answer what the DRF endpoints answer through this server (absolute
-        # pagination links included), byte for byte: fetched once here, read once per worker.
-        served = {}
-        for drf, name in (("drf_detail", "detail.json"), ("drf_list", "list.json")):
-            response = requests.get(urls[drf], timeout=10)
-            response.raise_for_status()
-            served[drf] = response.content
-            (bodies / name).write_bytes(response.content)
-        for drf, bare in (("drf_detail", "bare_detail"), ("drf_list", "bare_list")):
-            for _ in range(workers * 4):  # every worker, most likely
-                if requests.get(urls[bare], timeout=10).content != served[drf]:
-                    raise RuntimeError(f"{bare} does not answer what {drf} does")
-        detail_body, list_body = served["drf_detail"], served["drf_list"]
-        for url in urls.values():  # warm every worker's caches and connections
-            _wrk(url, seconds=2, connections=connections)
-
-        runs: dict[str, list[dict]] = {name: [] for name in urls}
-
-        def measure(name: str):
-            def once() -> float:
-                result = _wrk(urls[name], seconds=seconds, connections=connections)
-                runs[name].append(result)
-                return result["rps"]
-
-            return once
-
-        print("  detail: bare view, DRF", flush=True)
-        detail = interleaved(measure("bare_detail"), measure("drf_detail"))
-        print("  list: bare view, DRF", flush=True)
-        listing = interleaved(measure("bare_list"), measure("drf_list"))
+        measured = {}
+        for serving, lean in (("api", "true"), ("django", "false")):
+            print(f"  serving: {serving} (VIDEO_READS_LEAN={lean})", flush=True)
+            server = start_server(port, env={**base_env, "VIDEO_READS_LEAN": lean}, workers=workers)
+            try:
+                measured[serving] = _measure(
+                    f"http://127.0.0.1:{port}", detail_path, bodies, workers, seconds, connections
+                )
+            finally:
+                server.terminate()
+                server.wait(timeout=20)
+                server = None
     finally:
         if server is not None:
             server.terminate()
@@ -239,7 +267,10 @@ def run() -> Result:
         shutil.rmtree(bodies, ignore_errors=True)
         _videos_env.cleanup()
 
-    failures = sum(r["non_2xx"] for rs in runs.values() for r in rs)
+    detail, listing, runs = measured["api"]["detail"], measured["api"]["list"], measured["api"]["runs"]
+    through_django = measured["django"]
+    failures = sum(r["non_2xx"] for m in measured.values() for rs in m["runs"].values() for r in rs)
+    detail_body, list_body = measured["api"]["bodies"]
     drf_detail_rps, drf_list_rps = detail["subject_median"], listing["subject_median"]
     met_ratio = detail["ratio_median"] >= 0.8 and listing["ratio_median"] >= 0.8
     met_abs = drf_detail_rps >= 3 * ONE_PROCESS_BEFORE["detail"] and drf_list_rps >= 3 * ONE_PROCESS_BEFORE["list"]
@@ -249,7 +280,9 @@ def run() -> Result:
         scenario="api",
         figure=(
             f"detail {drf_detail_rps:.0f} req/s ({detail['ratio_median']:.2f}× bare), "
-            f"list {drf_list_rps:.0f} req/s ({listing['ratio_median']:.2f}× bare)"
+            f"list {drf_list_rps:.0f} req/s ({listing['ratio_median']:.2f}× bare); "
+            f"through Django: {through_django['detail']['ratio_median']:.2f}× / "
+            f"{through_django['list']['ratio_median']:.2f}×"
         ),
         target=">=0.8x bare, >=348/156 req/s",
         baseline=(
@@ -267,6 +300,17 @@ def run() -> Result:
             "rounds": detail["rounds"],
             "load_before": detail["load_before"],
             "load_after": listing["load_after"],
+            "through_django": {
+                "detail": through_django["detail"],
+                "list": through_django["list"],
+                "figure": (
+                    f"detail {through_django['detail']['subject_median']:.0f} req/s "
+                    f"({through_django['detail']['ratio_median']:.2f}× bare), "
+                    f"list {through_django['list']['subject_median']:.0f} req/s "
+                    f"({through_django['list']['ratio_median']:.2f}× bare)"
+                ),
+                "wrk_runs": through_django["runs"],
+            },
             "drf_vs_one_process_before": {
                 "detail": round(drf_detail_rps / ONE_PROCESS_BEFORE["detail"], 2),
                 "list": round(drf_list_rps / ONE_PROCESS_BEFORE["list"], 2),
@@ -277,7 +321,10 @@ def run() -> Result:
             "queries_per_request": queries,
             "response_bytes": {"detail": len(detail_body), "list": len(list_body)},
             "videos": n_videos,
-            "server": f"uvicorn --workers {workers}, settings bench.api_settings, anonymous requests",
+            "server": (
+                f"uvicorn --workers {workers}, settings bench.api_settings, anonymous requests; "
+                "api: VIDEO_READS_LEAN=true (the default), through_django: false"
+            ),
             "wrk": f"wrk -t2 -c{connections} -d{seconds}s, on the same machine",
             "database": settings.DATABASES["default"]["ENGINE"],
             "machine": machine(),

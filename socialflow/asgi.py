@@ -2,7 +2,9 @@
 
 Watch heartbeats (``POST /api/v1/videos/{id}/watch``) meet a lean path first
 (``videos.api.heartbeat_app``): it answers the ordinary ones from Redis and passes every other
-request, unchanged, to Django (timed by ``socialflow.server_timing`` when ``SERVER_TIMING`` is on).
+request, unchanged, on. Anonymous reads of a video and of the video list's first pages meet
+another (``videos.api.read_app``), which answers them from their cached rendering when it is
+current, and passes the rest, unchanged, to Django (timed by ``socialflow.server_timing`` when ``SERVER_TIMING`` is on).
 Ordinary tus PATCHes (``/api/v1/uploads/{id}``) meet another (``videos.api.tus_app``), behind the
 body-size limit: their bodies stream straight into the upload instead of being spooled by Django
 first."""
@@ -30,13 +32,16 @@ from socialflow.unavailable import WebsocketDependencyGuard  # noqa: E402
 from socialflow.websocket_origin import BrowserOriginValidator  # noqa: E402
 from socialflow.websocket_send import FrameSendScope  # noqa: E402
 from videos.api.heartbeat_app import WatchHeartbeatApp  # noqa: E402
+from videos.api.read_app import AnonymousReadApp  # noqa: E402
 from videos.api.tus_app import TusPatchApp  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": WatchHeartbeatApp(
-            ServerTimingMiddleware(
-                RequestBodyLimitMiddleware(TusPatchApp(django_asgi_app, authenticate=user_for_bearer))
+            AnonymousReadApp(
+                ServerTimingMiddleware(
+                    RequestBodyLimitMiddleware(TusPatchApp(django_asgi_app, authenticate=user_for_bearer))
+                )
             ),
             authenticate=user_for_bearer,
         ),

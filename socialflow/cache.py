@@ -46,7 +46,7 @@ fallback_cache = FallbackCache()
 
 
 # KEYS[1]: a window's counter; ARGV[1]: its lifetime in seconds. Returns the count after this hit.
-_WINDOW_HIT = """
+WINDOW_HIT_SCRIPT = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
@@ -60,7 +60,7 @@ def _redis_window_hit(key: str, ttl_s: int) -> int:
     client = cache.client.get_client(write=True)
     script = _window_scripts.get(id(client))
     if script is None:
-        script = _window_scripts[id(client)] = client.register_script(_WINDOW_HIT)
+        script = _window_scripts[id(client)] = client.register_script(WINDOW_HIT_SCRIPT)
     return int(script(keys=[cache.make_key(key)], args=[ttl_s]))
 
 

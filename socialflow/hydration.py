@@ -4,7 +4,9 @@ under a *generation* token that every write to what it shows replaces.
 Keys (in ``caches["default"]``): the entry ``hy:<kind>:<id>`` holds ``(token, payload)``; the
 generation ``hy:<kind>:<id>:g`` holds the current token, a random one (a reader that finds none
 starts one; an entry is never filed without one, so an expired or evicted generation never matches
-an old entry).
+an old entry). A *variant* (``hy:<kind>:<id>|<variant>``) is another entry under the same
+generation: another rendering of the same rows (a video's rendered anonymous response beside its
+representation), stale whenever the representation is.
 
 Reading (:func:`hydration_read`) is one ``MGET`` of every entry and its generation: an entry whose
 token is the current one is a hit. A miss comes back with the token read *before* the caller reads
@@ -22,10 +24,13 @@ Redis down (or marked down by the breaker, ``socialflow.redis``): reads miss, st
 invalidations are skipped with a warning. A write whose invalidation could not reach Redis leaves
 at most ``HYDRATION_TTL_S`` of staleness: entries expire on their own.
 
-Cascades: a kind whose representation embeds another kind (a video embeds its author) registers
-how to find the dependent ids (:func:`register_cascade`); invalidating the embedded object also
-invalidates them, looked up both when invalidation is asked (rows about to be deleted) and after
-commit (rows created meanwhile).
+Cascades: a kind whose representation embeds another kind (a video embeds its author; the video
+list embeds videos) registers how to find the dependent ids (:func:`register_cascade`);
+invalidating the embedded object also invalidates them, transitively, looked up both when
+invalidation is asked (rows about to be deleted) and after commit (rows created meanwhile).
+Generations are bumped embedded-first (the user, then their videos, then the list): a reader that
+finds a dependent's new token finds the new tokens of what it embeds too, so it cannot file a new
+list over an old video.
 """
 
 from __future__ import annotations
@@ -47,8 +52,8 @@ GENERATION_GRACE_S = 3600  # generations outlive the entries filed under them by
 _cascades: dict[str, list[tuple[str, Callable[[list[int]], Iterable[int]]]]] = {}
 
 
-def _entry_key(kind: str, pk: int) -> str:
-    return f"hy:{kind}:{pk}"
+def _entry_key(kind: str, pk: int, variant: str | None = None) -> str:
+    return f"hy:{kind}:{pk}" if variant is None else f"hy:{kind}:{pk}|{variant}"
 
 
 def _generation_key(kind: str, pk: int) -> str:
@@ -59,12 +64,12 @@ def _cache():
     return caches["default"]
 
 
-def hydration_read(*, kind: str, ids: list[int]) -> tuple[dict[int, bytes], dict[int, str]]:
+def hydration_read(*, kind: str, ids: list[int], variant: str | None = None) -> tuple[dict[int, bytes], dict[int, str]]:
     """``(hits, tokens)``: the current payloads by id, and for every other id the token to file a
     fresh payload under (read now, before the caller reads the database). One ``MGET``."""
     if not ids:
         return {}, {}
-    keys = [_entry_key(kind, pk) for pk in ids] + [_generation_key(kind, pk) for pk in ids]
+    keys = [_entry_key(kind, pk, variant) for pk in ids] + [_generation_key(kind, pk) for pk in ids]
     if redis_marked_down():
         return {}, {}
     try:
@@ -72,12 +77,36 @@ def hydration_read(*, kind: str, ids: list[int]) -> tuple[dict[int, bytes], dict
     except REDIS_DOWN_ERRORS as exc:
         logger.warning("hydration cache unavailable (%s); reading the database", exc)
         return {}, {}
+    return hydration_sort(
+        kind=kind,
+        ids=ids,
+        entries={pk: found.get(_entry_key(kind, pk, variant)) for pk in ids},
+        generations={pk: found.get(_generation_key(kind, pk)) for pk in ids},
+    )
+
+
+def hydration_keys(*, kind: str, pk: int, variant: str | None = None) -> tuple[str, str]:
+    """The cache keys (before ``make_key``) of an entry and its generation, for a caller that reads
+    them in its own pipeline and hands the values to :func:`hydration_sort`."""
+    return _entry_key(kind, pk, variant), _generation_key(kind, pk)
+
+
+def hydration_current(entry: tuple | None, token: str | None):
+    """The payload of ``entry`` if it was filed under ``token``, the current generation; else ``None``."""
+    return entry[1] if token is not None and entry is not None and entry[0] == token else None
+
+
+def hydration_sort(
+    *, kind: str, ids: list[int], entries: dict[int, tuple | None], generations: dict[int, str | None]
+) -> tuple[dict[int, bytes], dict[int, str]]:
+    """:func:`hydration_read`'s answer from entries and generations read already: the hits, and a
+    token for every miss (a generation started for ids that have none)."""
     hits, tokens = {}, {}
     for pk in ids:
-        token = found.get(_generation_key(kind, pk))
-        entry = found.get(_entry_key(kind, pk))
-        if token is not None and entry is not None and entry[0] == token:
-            hits[pk] = entry[1]
+        token = generations.get(pk)
+        payload = hydration_current(entries.get(pk), token)
+        if payload is not None:
+            hits[pk] = payload
         else:
             tokens[pk] = token
     absent = [pk for pk, token in tokens.items() if token is None]
@@ -109,13 +138,23 @@ def _generation_ttl_s() -> int:
     return settings.HYDRATION_TTL_S + GENERATION_GRACE_S
 
 
-def hydration_store(*, kind: str, payloads: dict[int, bytes], tokens: dict[int, str]) -> None:
-    """File fresh payloads under the tokens :func:`hydration_read` gave for them (one pipeline)."""
-    entries = {_entry_key(kind, pk): (tokens[pk], payload) for pk, payload in payloads.items() if pk in tokens}
-    if not entries or redis_marked_down():
+def hydration_store(
+    *,
+    kind: str,
+    payloads: dict[int, object],
+    tokens: dict[int, str],
+    variant: str | None = None,
+    ttl_s: int | None = None,
+) -> None:
+    """File fresh payloads under the tokens :func:`hydration_read` gave for them (one pipeline),
+    for ``ttl_s`` (default ``HYDRATION_TTL_S``; never longer, since the generations outlive
+    entries by ``GENERATION_GRACE_S`` only)."""
+    entries = {_entry_key(kind, pk, variant): (tokens[pk], payload) for pk, payload in payloads.items() if pk in tokens}
+    ttl_s = settings.HYDRATION_TTL_S if ttl_s is None else min(ttl_s, settings.HYDRATION_TTL_S)
+    if not entries or ttl_s <= 0 or redis_marked_down():
         return
     try:
-        _cache().set_many(entries, timeout=settings.HYDRATION_TTL_S)
+        _cache().set_many(entries, timeout=ttl_s)
     except REDIS_DOWN_ERRORS as exc:
         logger.warning("hydration cache unavailable (%s); not storing", exc)
 
@@ -133,10 +172,29 @@ def _bump(kind: str, ids: set[int]) -> None:
 
 
 def _with_dependents(kind: str, ids: list[int]) -> dict[str, set[int]]:
+    """``kind``'s ids and, transitively, their dependents', embedded kinds before the kinds that
+    embed them (the dict's order is the order generations are bumped in)."""
     targets: dict[str, set[int]] = {kind: set(ids)}
-    for dependent_kind, ids_of in _cascades.get(kind, ()):
-        targets.setdefault(dependent_kind, set()).update(ids_of(ids))
+    pending = [kind]
+    while pending:
+        current = pending.pop(0)
+        for dependent_kind, ids_of in _cascades.get(current, ()):
+            found = set(ids_of(sorted(targets[current]))) if targets[current] else set()
+            if dependent_kind in targets:
+                targets[dependent_kind] |= found
+                # Keep it after what it embeds: re-inserted last.
+                targets[dependent_kind] = targets.pop(dependent_kind)
+            else:
+                targets[dependent_kind] = found
+            pending.append(dependent_kind)
     return targets
+
+
+def _merged(first: dict[str, set[int]], second: dict[str, set[int]]) -> dict[str, set[int]]:
+    merged = {name: set(pks) for name, pks in first.items()}
+    for name, pks in second.items():
+        merged.setdefault(name, set()).update(pks)
+    return merged
 
 
 def hydration_invalidate(*, kind: str, ids: Iterable[int]) -> None:
@@ -154,9 +212,8 @@ def hydration_invalidate(*, kind: str, ids: Iterable[int]) -> None:
         _bump(name, pks)
 
     def bump_after_commit():
-        after = _with_dependents(kind, ids)
-        for name in before.keys() | after.keys():
-            _bump(name, before.get(name, set()) | after.get(name, set()))
+        for name, pks in _merged(before, _with_dependents(kind, ids)).items():
+            _bump(name, pks)
 
     transaction.on_commit(bump_after_commit)
 

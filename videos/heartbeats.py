@@ -18,23 +18,19 @@ to delete, one before it leaves the key to apply next time. Redis keeps the list
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import json
 import logging
 import uuid
-import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import redis
-import redis.asyncio as aioredis
 from django.conf import settings
 from django.db import transaction
 
 from socialflow.cache import fallback_cache
-from socialflow.redis import REDIS_DOWN_ERRORS, breaker, get_redis, redis_marked_down
+from socialflow.redis import REDIS_DOWN_ERRORS, get_redis, redis_marked_down
+from socialflow.redis_batch import BatchingRedis, script_sha
 from videos.models import CounterFlush
 
 logger = logging.getLogger(__name__)
@@ -109,91 +105,11 @@ def session_open(*, view_id: str, video_id: int, viewer_key: str, started_ms: in
 
 # --- the hot path (asyncio) ----------------------------------------------------------------------
 
-_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
+class AsyncStore(BatchingRedis):
+    """The heartbeat script on the loop's batching client (``socialflow.redis_batch``)."""
 
-def _address(url: str) -> str:
-    """The breaker's name for the server of ``url`` (what the synchronous clients call it)."""
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return parts.path
-    return f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
-
-
-class AsyncStore:
-    """The heartbeat script on an asyncio client, one per event loop (a client is bound to one).
-
-    Calls made while another batch is on the wire are sent together, as one write and one read
-    of the replies in order (pipelining, on one pooled connection): under load a round trip
-    carries dozens of heartbeats instead of one, and each costs a few microseconds of packing
-    instead of redis-py's per-command machinery."""
-
-    MAX_BATCH = 256
-
-    def __init__(self, url: str):
-        self.url = url
-        self.address = _address(url)
-        self.client = aioredis.Redis.from_url(
-            url,
-            socket_timeout=settings.REDIS_SOCKET_TIMEOUT_S,
-            socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT_S,
-        )
-        self.sha = hashlib.sha1(_HEARTBEAT_LUA.encode(), usedforsecurity=False).hexdigest().encode()
-        self._loaded = False
-        self._queue: list[tuple[bytes, asyncio.Future]] = []
-        self._sending = False
-        self._sender: asyncio.Task | None = None  # held: the loop keeps only a weak reference
-
-    @classmethod
-    def for_loop(cls, loop) -> AsyncStore | None:
-        url = settings.REDIS_URL
-        if not url:
-            return None
-        store = _clients.get(loop)
-        if store is None or store.url != url:
-            store = _clients[loop] = cls(url)
-        return store
-
-    def trip(self, error: BaseException) -> None:
-        """Mark the server down for every client of the process (the synchronous breaker)."""
-        breaker.trip(self.address, error)
-
-    async def _call(self, packed: bytes):
-        future = asyncio.get_running_loop().create_future()
-        self._queue.append((packed, future))
-        if not self._sending:
-            self._sending = True
-            self._sender = asyncio.get_running_loop().create_task(self._drain())
-        return await future
-
-    async def _drain(self) -> None:
-        try:
-            while self._queue:
-                batch, self._queue = self._queue[: self.MAX_BATCH], self._queue[self.MAX_BATCH :]
-                await self._send(batch)
-        finally:
-            self._sending = False
-
-    async def _send(self, batch: list[tuple[bytes, asyncio.Future]]) -> None:
-        pool = self.client.connection_pool
-        try:
-            connection = await pool.get_connection()
-        except Exception as exc:  # handed to each caller, which decides (REDIS_DOWN_ERRORS: Django)
-            _fail(batch, exc)
-            return
-        try:
-            await connection.send_packed_command(b"".join(packed for packed, _ in batch))
-            for _, future in batch:
-                try:
-                    reply = await connection.read_response()
-                except redis.ResponseError as exc:  # this call's own error (NOSCRIPT, OOM): the rest follow
-                    reply = exc
-                if not future.done():
-                    future.set_result(reply)
-        except Exception as exc:
-            _fail(batch, exc)
-        finally:
-            await pool.release(connection)
+    SHA = script_sha(_HEARTBEAT_LUA)
 
     async def heartbeat(
         self,
@@ -210,12 +126,9 @@ class AsyncStore:
         speed_slack: int,
         grace_ms: int,
     ) -> Heartbeat:
-        if not self._loaded:
-            await self.client.script_load(_HEARTBEAT_LUA)
-            self._loaded = True
-        packed = _pack(
-            b"EVALSHA",
-            self.sha,
+        (result,) = await self.call_script(
+            _HEARTBEAT_LUA,
+            self.SHA,
             b"3",
             session_key(view_id),
             RECORDS_KEY,
@@ -231,10 +144,6 @@ class AsyncStore:
             speed_slack,
             grace_ms,
         )
-        result = await self._call(packed)
-        if isinstance(result, redis.exceptions.NoScriptError):  # flushed or a restarted server: it did not run
-            await self.client.script_load(_HEARTBEAT_LUA)
-            result = await self._call(packed)
         if isinstance(result, Exception):
             raise result
         code = int(result[0])
@@ -249,22 +158,6 @@ class AsyncStore:
     async def decided(self, *, view_id: str, counted: bool) -> None:
         """Record the counting decision so later heartbeats of the session do not ask again."""
         await self.client.hset(session_key(view_id), "n", COUNTED if counted else NOT_COUNTED)
-
-
-def _fail(batch, exc: BaseException) -> None:
-    for _, future in batch:
-        if not future.done():
-            future.set_exception(exc)
-
-
-def _pack(*parts) -> bytes:
-    """One command in RESP (what redis-py's packer produces, without its per-argument overhead)."""
-    chunks = [b"*%d\r\n" % len(parts)]
-    for part in parts:
-        if not isinstance(part, bytes):
-            part = str(part).encode()
-        chunks.append(b"$%d\r\n%s\r\n" % (len(part), part))
-    return b"".join(chunks)
 
 
 # --- the flush -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 
 from accounts import access as graph
 from socialflow.core import access, recommendations
@@ -97,6 +98,17 @@ def video_ids_visible_to_anonymous(*, video_ids: list[int]) -> set[int]:
 
 def video_ids_of_authors(author_ids: list[int]) -> list[int]:
     return list(Video.objects.filter(author_id__in=author_ids).values_list("pk", flat=True))
+
+
+def next_scheduled_publish():
+    """When the next video scheduled for later is published (``None``: none is): the moment
+    every list may change without a write."""
+    return (
+        Video.objects.filter(published_at__gt=timezone.now())
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
 
 
 def video_get_owned(*, video_id, user) -> Video:

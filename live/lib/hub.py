@@ -217,11 +217,27 @@ class RoomHub:
                     await _close(*self._detach())
 
     async def _read(self, pubsub) -> None:
+        # The subscription has no socket timeout (quiet rooms are normal), so a Redis that stops
+        # answering without closing the connection (frozen, a dead peer behind a NAT) is noticed
+        # here: after a quiet LIVE_CHAT_SUBSCRIPTION_CHECK_S it is sent a PING, and a PING without
+        # a PONG within as long again is a lost subscription.
+        check_s = settings.LIVE_CHAT_SUBSCRIPTION_CHECK_S
+        loop = asyncio.get_running_loop()
+        heard, pinged = loop.time(), None
         try:
             while True:
-                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
-                if message is not None and message["type"] == "message":
-                    self._deliver(message["channel"], message["data"])
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=check_s)
+                now = loop.time()
+                if message is not None:
+                    heard, pinged = now, None
+                    if message["type"] == "message":
+                        self._deliver(message["channel"], message["data"])
+                elif pinged is not None:
+                    if now - pinged >= check_s:
+                        raise TimeoutError(f"no answer to a PING in {check_s:g} s")
+                elif now - heard >= check_s:
+                    await asyncio.wait_for(pubsub.ping(), timeout=check_s)
+                    pinged = now
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -146,6 +146,22 @@ async def test_it_closes_its_sockets_with_1013_when_redis_goes_away_and_subscrib
     await until(lambda: again.texts == ["back"])
 
 
+async def test_it_closes_its_sockets_with_1013_when_redis_stops_answering(outage_redis, settings):
+    settings.LIVE_CHAT_SUBSCRIPTION_CHECK_S = 0.2
+    hub = RoomHub()
+    socket = Socket()
+    await hub.join(1, socket)
+    await subscribed(1)
+    await asyncio.sleep(0.5)  # quiet, and answering its PINGs: still listening
+    assert hub.listening(1) and socket.close_codes == []
+    outage_redis.freeze()
+    try:
+        await until(lambda: socket.close_codes == [TRY_AGAIN_LATER], timeout=2)
+        assert not hub.listening(1)
+    finally:
+        outage_redis.thaw()
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_it_closes_a_chat_socket_with_1013_when_redis_is_down(outage_redis):
     stream = await database_sync_to_async(StreamFactory)(owner=await database_sync_to_async(UserFactory)())

@@ -21,6 +21,19 @@ from rest_framework.settings import api_settings
 
 from socialflow.cache import window_hit
 
+# On a Django request (or in its ASGI scope, from a lean path) whose hits were counted ahead of
+# DRF (``socialflow.api.anonymous_cache``): ``{window key: count}``, read instead of counting the
+# same request twice.
+COUNTED_ATTR = "socialflow.window_hits"
+
+
+def counted_hits(request) -> dict[str, int]:
+    """The window counts already taken for this Django request."""
+    counted = getattr(request, COUNTED_ATTR, None)
+    if counted is None:
+        counted = getattr(request, "scope", {}).get(COUNTED_ATTR, {})
+    return counted
+
 
 class FixedWindowThrottle(throttling.SimpleRateThrottle):
     """``SimpleRateThrottle`` (rate, cache key, 429 and ``Retry-After`` through DRF) counted by
@@ -40,7 +53,9 @@ class FixedWindowThrottle(throttling.SimpleRateThrottle):
             return True
         now = self.timer()
         window = int(now // self.duration)
-        count = window_hit(f"{self.key}:{window}", ttl_s=self.duration + 1)
+        window_key = f"{self.key}:{window}"
+        counted = counted_hits(getattr(request, "_request", request))
+        count = counted[window_key] if window_key in counted else window_hit(window_key, ttl_s=self.duration + 1)
         self._wait = (window + 1) * self.duration - now
         return count <= self.num_requests
 

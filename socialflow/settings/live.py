@@ -33,6 +33,8 @@ LIVE_CHAT_ESTABLISHED_MINUTES = env.int("LIVE_CHAT_ESTABLISHED_MINUTES", default
 LIVE_CHAT_CHANNEL_PREFIX = f"{pubsub_prefix(REDIS_URL, prefix=CHANNEL_LAYER_PREFIX)}:live"
 # Frames a chat socket may have waiting (its client not reading) before it is closed with 1013.
 LIVE_CHAT_SOCKET_BACKLOG = env.int("LIVE_CHAT_SOCKET_BACKLOG", default=200)
+# A process's chat subscription idle this long is sent a PING; no PONG as long again: lost (1013).
+LIVE_CHAT_SUBSCRIPTION_CHECK_S = env.float("LIVE_CHAT_SUBSCRIPTION_CHECK_S", default=5.0)
 # Presence: a viewer silent this long is dropped; counts are pushed at most this often.
 LIVE_VIEWER_TIMEOUT_S = env.float("LIVE_VIEWER_TIMEOUT_S", default=60.0)
 LIVE_VIEWERS_PUSH_INTERVAL_S = env.float("LIVE_VIEWERS_PUSH_INTERVAL_S", default=5.0)

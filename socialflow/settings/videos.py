@@ -39,6 +39,9 @@ VIDEO_VIEW_DEDUP = timedelta(hours=24)
 # VIDEO_HEARTBEAT_ACCESS_TTL_S; the buffered heartbeats reach VideoView and analytics every
 # VIDEO_HEARTBEAT_FLUSH_S.
 VIDEO_HEARTBEAT_LEAN = env.bool("VIDEO_HEARTBEAT_LEAN", default=True)
+# Anonymous reads of a video and of the list's first pages answered ahead of Django from their
+# cached rendering (videos.api.read_app); false: Django answers them (from the same cache).
+VIDEO_READS_LEAN = env.bool("VIDEO_READS_LEAN", default=True)
 VIDEO_HEARTBEAT_SESSION_TTL_S = env.int("VIDEO_HEARTBEAT_SESSION_TTL_S", default=6 * 3600)
 VIDEO_HEARTBEAT_ACCESS_TTL_S = env.float("VIDEO_HEARTBEAT_ACCESS_TTL_S", default=30.0)
 VIDEO_HEARTBEAT_FLUSH_S = env.int("VIDEO_HEARTBEAT_FLUSH_S", default=5)

@@ -1,6 +1,9 @@
 """The default request throttles: one atomic Redis call per request, DRF's 429 and Retry-After."""
 
+import time
+
 import pytest
+from django.core.cache import cache
 
 from socialflow import cache as counting
 from videos.tests.factories import VideoFactory
@@ -22,11 +25,22 @@ def redis_calls(monkeypatch):
 
 
 def test_a_request_costs_one_throttle_call(api_client, bob_client, redis_calls):
-    VideoFactory()
-    assert api_client.get("/api/v1/videos").status_code == 200
+    video = VideoFactory()
+    assert api_client.get(f"/api/v1/videos/{video.pk}/comments").status_code == 200
     assert len(redis_calls) == 1 and "throttle_anon_" in redis_calls[0]
     assert bob_client.get("/api/v1/videos").status_code == 200
     assert len(redis_calls) == 2 and "throttle_user_" in redis_calls[1]
+
+
+def test_an_anonymous_video_read_is_counted_once(api_client, redis_calls):
+    """Counted with the cache read (socialflow.api.anonymous_cache), and not again by DRF."""
+    video = VideoFactory()
+    for _ in range(2):  # a miss (DRF renders it), then a hit
+        assert api_client.get("/api/v1/videos").status_code == 200
+        assert api_client.get(f"/api/v1/videos/{video.pk}").status_code == 200
+    assert redis_calls == []
+    window = int(time.time() // 60)
+    assert cache.get(f"throttle_anon_127.0.0.1:{window}") == 4
 
 
 def test_it_answers_429_with_retry_after_past_the_rate(api_client, settings):

@@ -118,32 +118,13 @@ def _visible_video(video_id: int, user, country: str | None):
         territory.reset_viewer_country(token)
 
 
-class _Request:
-    """What the lean path reads of an ASGI request (headers lower-cased, repeated ones noted)."""
-
-    RELEVANT = (b"authorization", b"content-type", b"accept", b"cookie", b"host", b"content-length")
-
-    def __init__(self, scope):
-        self.scope = scope
-        self.headers: dict[bytes, bytes] = {}
-        self.repeated = False
-        for name, value in scope.get("headers") or []:
-            if name in self.headers and name in self.RELEVANT:
-                self.repeated = True
-            self.headers[name] = value
-
-    def header(self, name: bytes) -> str | None:
-        value = self.headers.get(name)
-        return None if value is None else value.decode("latin-1")
-
-    @property
-    def secure(self) -> bool:
-        return self.scope.get("scheme") == "https"
+class _Request(lean.LeanRequest):
+    relevant = (b"authorization", b"content-type", b"accept", b"cookie", b"host", b"content-length")
 
     def plain(self) -> bool:
         """A request the lean path may answer exactly as Django would: JSON in and out, an allowed
         host, no session cookie (session auth and its CSRF check stay Django's), no redirect due."""
-        if self.repeated or (settings.SECURE_SSL_REDIRECT and not self.secure):
+        if self.repeated or self.redirect_due():
             return False
         content_type = (self.header(b"content-type") or "").split(";")
         if content_type[0].strip().lower() != "application/json":
@@ -164,30 +145,6 @@ class _Request:
         if len(parts) != 2 or parts[0].decode("latin-1") not in jwt_settings.AUTH_HEADER_TYPES:
             return False
         return parts[1].decode("latin-1")
-
-
-def _security_headers(request: _Request) -> list[tuple[bytes, bytes]]:
-    """The headers Django's middleware puts on an API response (SecurityMiddleware, clickjacking)."""
-    headers = [(b"vary", b"Accept, Cookie"), (b"allow", b"POST, OPTIONS")]
-    headers.append((b"x-frame-options", settings.X_FRAME_OPTIONS.encode()))
-    if settings.SECURE_HSTS_SECONDS and request.secure:
-        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
-        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
-            hsts += "; includeSubDomains"
-        if settings.SECURE_HSTS_PRELOAD:
-            hsts += "; preload"
-        headers.append((b"strict-transport-security", hsts.encode()))
-    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
-        headers.append((b"x-content-type-options", b"nosniff"))
-    policy = settings.SECURE_REFERRER_POLICY
-    if policy:
-        value = policy if isinstance(policy, str) else ",".join(policy)
-        headers.append((b"referrer-policy", value.encode()))
-    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
-        headers.append((b"cross-origin-opener-policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY.encode()))
-    request_id = request.header(settings.DJANGO_GUID["GUID_HEADER_NAME"].lower().encode()) or uuid.uuid4().hex
-    headers.append((settings.DJANGO_GUID["GUID_HEADER_NAME"].encode(), request_id.encode("latin-1")))
-    return headers
 
 
 async def _read_body(request: _Request, receive):
@@ -248,7 +205,11 @@ class WatchHeartbeatApp:
             return await self.app(scope, receive if body is None else _replay(body, receive), send)
         status, payload, extra = answer
         content = orjson.dumps(payload)  # what DRF's JSONRenderer writes for these flat bodies
-        headers = [(b"content-type", b"application/json"), *extra, *_security_headers(request)]
+        headers = [
+            (b"content-type", b"application/json"),
+            *extra,
+            *lean.middleware_headers(request, allow=b"POST, OPTIONS"),
+        ]
         headers.append((b"content-length", str(len(content)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})

@@ -14,8 +14,12 @@ in ``VideosConfig.ready``), so a hit is as current as the database.
 """
 
 import orjson
+from django.conf import settings
+from django.utils import timezone
 
 from accounts import access as graph
+from socialflow.api.anonymous_cache import Slot
+from socialflow.api.pagination import MAX_ID
 from socialflow.core import access, territory
 from socialflow.core.exceptions import NotFound
 from socialflow.hydration import hydration_read, hydration_store
@@ -23,6 +27,43 @@ from videos import selectors
 from videos.api.serializers import VideoDetailSerializer, VideoSerializer
 
 KIND = "video"
+# The video list's rendered anonymous pages (``VideoViewSet``): one generation for the whole list,
+# bumped with every video's (the cascade registered in ``VideosConfig.ready``).
+LIST_KIND = "video_list"
+LIST_ID = 0
+LIST_PAGES_CACHED = 5  # the first pages, where anonymous readers are
+
+
+def anonymous_detail_slot(*, pk: str, location: str) -> Slot | None:
+    """Where the rendered anonymous answer of ``GET videos/{pk}`` is filed (``location``: the
+    absolute URL without its query, as Django reads it); ``None`` for an id that is not one (DRF
+    answers it)."""
+    if not (pk.isascii() and pk.isdigit() and 0 < int(pk) <= MAX_ID):
+        return None
+    return Slot(kind=KIND, pk=int(pk), variant=f"anonymous|{location}")
+
+
+def anonymous_list_slot(*, page: str, location: str, country: str | None) -> Slot | None:
+    """Where the rendered anonymous answer of ``GET videos?page={page}`` is filed: per location
+    (the base of the absolute pagination links) and country (copyright blocks); the first pages
+    only."""
+    if not (page.isascii() and page.isdigit() and 0 < int(page) <= LIST_PAGES_CACHED):
+        return None
+    return Slot(kind=LIST_KIND, pk=LIST_ID, variant=f"anonymous|{location}|{country or '-'}|{int(page)}")
+
+
+def list_of_videos(video_ids: list[int]) -> list[int]:
+    """The cascade from videos to the list: any video's change may change any page."""
+    return [LIST_ID]
+
+
+def video_list_ttl_s() -> int:
+    """How long a rendered page may be kept: until the next scheduled video is published (it joins
+    the list with no write), at most ``HYDRATION_TTL_S``."""
+    due = selectors.next_scheduled_publish()
+    if due is None:
+        return settings.HYDRATION_TTL_S
+    return min(settings.HYDRATION_TTL_S, int((due - timezone.now()).total_seconds()))
 
 
 def _video_id(value) -> int:
@@ -46,12 +87,14 @@ def _storable(videos) -> set[int]:
         territory.reset_viewer_country(token)
 
 
-def video_page(*, video_ids: list[int]) -> list[dict]:
+def video_page(*, video_ids: list[int]) -> tuple[list[dict], bool]:
     """The representations of ``video_ids`` in that order (ids gone since are left out): hits from
-    one MGET, the misses hydrated in one batch and filed."""
+    one MGET, the misses hydrated in one batch and filed. And whether every one of them is the
+    shared representation (no signed media link, the same for every anonymous viewer)."""
     hits, tokens = hydration_read(kind=KIND, ids=video_ids)
     found = {pk: orjson.loads(payload) for pk, payload in hits.items()}
     misses = [pk for pk in video_ids if pk not in hits]
+    shared = True
     if misses:
         videos = selectors.videos_by_ids(video_ids=misses)
         rendered = VideoSerializer(videos, many=True).data
@@ -61,8 +104,10 @@ def video_page(*, video_ids: list[int]) -> list[dict]:
             found[video.pk] = data
             if video.pk in storable:
                 payloads[video.pk] = orjson.dumps(data)
+            else:
+                shared = False
         hydration_store(kind=KIND, payloads=payloads, tokens=tokens)
-    return [found[pk] for pk in video_ids if pk in found]
+    return [found[pk] for pk in video_ids if pk in found], shared
 
 
 def _takes_cached_entry(viewer, author_id: int) -> bool:
@@ -78,9 +123,10 @@ def _takes_cached_entry(viewer, author_id: int) -> bool:
     return True
 
 
-def video_detail(*, video_id, viewer) -> dict:
+def video_detail(*, video_id, viewer) -> tuple[dict, bool]:
     """The detail representation of a video ``viewer`` may see, else ``NotFound`` (as
-    ``selectors.video_get_visible``)."""
+    ``selectors.video_get_visible``). And whether it is the shared one (the cached entry, with the
+    anonymous viewer's fields): what every anonymous viewer is answered."""
     pk = _video_id(video_id)
     hits, tokens = hydration_read(kind=KIND, ids=[pk])
     if pk in hits:
@@ -89,11 +135,12 @@ def video_detail(*, video_id, viewer) -> dict:
             reaction = selectors.video_reactions_for(viewer=viewer, video_ids=[pk]).get(pk)
             data["viewer_reaction"] = reaction
             data["original_url"] = None
-            return data
+            return data, True
     video = selectors.video_get_visible(video_id=pk, viewer=viewer)
     reaction = selectors.video_reactions_for(viewer=viewer, video_ids=[pk]).get(pk)
     data = VideoDetailSerializer(video, context={"viewer_reaction": reaction, "viewer": viewer}).data
-    if pk in _storable([video]):
+    shared = pk in _storable([video])
+    if shared:
         entry = {name: value for name, value in data.items() if name not in ("viewer_reaction", "original_url")}
         hydration_store(kind=KIND, payloads={pk: orjson.dumps(entry)}, tokens=tokens)
-    return data
+    return data, shared

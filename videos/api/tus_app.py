@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 
 import orjson
 from channels.db import database_sync_to_async
@@ -102,24 +101,13 @@ def _finish_in_thread(*, user, append: services.LocalAppend, upload_id: str):
         return 409, upload, exc
 
 
-class _Request:
-    def __init__(self, scope):
-        self.scope = scope
-        self.headers: dict[bytes, bytes] = {}
-        self.repeated = False
-        for name, value in scope.get("headers") or []:
-            if name in self.headers and name in HEADERS:
-                self.repeated = True
-            self.headers[name] = value
-
-    def header(self, name: bytes) -> str | None:
-        value = self.headers.get(name)
-        return None if value is None else value.decode("latin-1")
+class _Request(lean.LeanRequest):
+    relevant = HEADERS
 
     def lean(self) -> tuple[str, int, int] | None:
         """``(token, offset, content length)`` for a PATCH the lean path answers exactly as Django
         would (the same rules as the heartbeat path for hosts, cookies and redirects), else ``None``."""
-        if self.repeated or (settings.SECURE_SSL_REDIRECT and self.scope.get("scheme") != "https"):
+        if self.repeated or self.redirect_due():
             return None
         if self.header(b"tus-resumable") != tus.TUS_VERSION:
             return None
@@ -151,29 +139,7 @@ def _response_headers(request: _Request, upload, *, json_body: bool) -> list[tup
             headers.append((b"upload-expires", http_date(upload.expires_at.timestamp()).encode()))
         if upload.video_id:
             headers.append((b"video-id", str(upload.video_id).encode()))
-    headers += [
-        (b"vary", b"Accept, Cookie"),
-        (b"allow", b"GET, PATCH, DELETE, HEAD, OPTIONS"),
-        (b"x-frame-options", settings.X_FRAME_OPTIONS.encode()),
-    ]
-    if settings.SECURE_HSTS_SECONDS and request.scope.get("scheme") == "https":
-        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
-        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
-            hsts += "; includeSubDomains"
-        if settings.SECURE_HSTS_PRELOAD:
-            hsts += "; preload"
-        headers.append((b"strict-transport-security", hsts.encode()))
-    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
-        headers.append((b"x-content-type-options", b"nosniff"))
-    policy = settings.SECURE_REFERRER_POLICY
-    if policy:
-        headers.append((b"referrer-policy", (policy if isinstance(policy, str) else ",".join(policy)).encode()))
-    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
-        headers.append((b"cross-origin-opener-policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY.encode()))
-    guid_header = settings.DJANGO_GUID["GUID_HEADER_NAME"]
-    request_id = request.header(guid_header.lower().encode()) or uuid.uuid4().hex
-    headers.append((guid_header.encode(), request_id.encode("latin-1")))
-    return headers
+    return headers + lean.middleware_headers(request, allow=b"GET, PATCH, DELETE, HEAD, OPTIONS")
 
 
 async def _server_error(request: _Request, send) -> None:

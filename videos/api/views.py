@@ -10,10 +10,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
+from socialflow.api import anonymous_cache
 from socialflow.api.idempotency import idempotent
 from socialflow.api.pagination import CursorPagination
 from socialflow.api.parsers import JSONParser
-from socialflow.core import access
+from socialflow.core import access, territory
 from socialflow.core.exceptions import TooLarge
 from videos import selectors, services
 from videos.api import representations
@@ -38,6 +39,42 @@ class VideoViewSet(viewsets.GenericViewSet):
     serializer_class = s.VideoSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     lookup_value_regex = r"[^/]+"
+
+    def dispatch(self, request, *args, **kwargs):
+        """Anonymous reads of a public video and of the list's pages are answered from their
+        rendered bytes when the cache holds them (``socialflow.api.anonymous_cache``), and filed
+        there when it does not."""
+        slot = self._anonymous_slot(request, kwargs)
+        if slot is None:
+            return super().dispatch(request, *args, **kwargs)
+        found = anonymous_cache.lookup(request, slot)
+        if found.response is not None:
+            return self._finalize_cached(request, found.response)
+        response = super().dispatch(request, *args, **kwargs)
+        ttl_s = None
+        if slot.kind == representations.LIST_KIND and getattr(response, anonymous_cache.SHAREABLE_ATTR, False):
+            ttl_s = representations.video_list_ttl_s()  # no later than the next scheduled video goes out
+        anonymous_cache.store(found, response, ttl_s=ttl_s)
+        return response
+
+    def _anonymous_slot(self, request, kwargs) -> anonymous_cache.Slot | None:
+        action = self.action_map.get(request.method.lower())  # DRF sets ``self.action`` later
+        if action not in ("list", "retrieve") or not anonymous_cache.eligible(request, self):
+            return None
+        location = request.build_absolute_uri(request.path)  # the base of the list's links
+        if action == "retrieve":
+            return None if request.GET else representations.anonymous_detail_slot(pk=kwargs["pk"], location=location)
+        if set(request.GET) - {"page"} or len(request.GET.getlist("page")) > 1:
+            return None
+        return representations.anonymous_list_slot(
+            page=request.GET.get("page", "1"), location=location, country=territory.viewer_country()
+        )
+
+    def _finalize_cached(self, request, response):
+        """DRF's headers for this view, as ``finalize_response`` sets them."""
+        for name, value in self.default_response_headers.items():
+            response[name] = value
+        return response
 
     def get_queryset(self):
         params = self.request.query_params
@@ -67,11 +104,17 @@ class VideoViewSet(viewsets.GenericViewSet):
             return self.get_paginated_response(s.VideoSerializer(page, many=True).data)
         # The page's ids (and the count) by one query, their representations from the hydration cache.
         ids = self.paginator.paginate_ids(queryset, request, view=self)
-        return self.get_paginated_response(representations.video_page(video_ids=ids))
+        page, shared = representations.video_page(video_ids=ids)
+        response = self.get_paginated_response(page)
+        setattr(response, anonymous_cache.SHAREABLE_ATTR, shared)
+        return response
 
     @extend_schema(responses=s.VideoDetailSerializer)
     def retrieve(self, request, pk=None):
-        return Response(representations.video_detail(video_id=pk, viewer=request.user))
+        data, shared = representations.video_detail(video_id=pk, viewer=request.user)
+        response = Response(data)
+        setattr(response, anonymous_cache.SHAREABLE_ATTR, shared)
+        return response
 
     @extend_schema(request=s.VideoCreateSerializer, responses={201: s.VideoSerializer})
     @idempotent
