@@ -180,13 +180,10 @@ def _with_dependents(kind: str, ids: list[int]) -> dict[str, set[int]]:
         current = pending.pop(0)
         for dependent_kind, ids_of in _cascades.get(current, ()):
             found = set(ids_of(sorted(targets[current]))) if targets[current] else set()
-            if dependent_kind in targets:
-                targets[dependent_kind] |= found
-                # Keep it after what it embeds: re-inserted last.
-                targets[dependent_kind] = targets.pop(dependent_kind)
-            else:
-                targets[dependent_kind] = found
-            pending.append(dependent_kind)
+            known = targets.pop(dependent_kind, None)
+            targets[dependent_kind] = found | (known or set())  # (re-)inserted after what it embeds
+            if known is None or not found <= known:  # new ids to cascade from (a cycle ends here)
+                pending.append(dependent_kind)
     return targets
 
 

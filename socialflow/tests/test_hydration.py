@@ -55,3 +55,49 @@ def test_an_evicted_generation_never_revives_an_old_entry():
     cache.delete("hy:thing:1:g")  # evicted (or expired)
     hits, fresh = hydration_read(kind="thing", ids=[1])
     assert hits == {} and fresh[1] != tokens[1]
+
+
+def test_a_variant_is_stale_once_its_plain_entrys_generation_is_bumped():
+    _, tokens = hydration_read(kind="thing", ids=[1], variant="rendered")
+    hydration_store(kind="thing", payloads={1: b"bytes"}, tokens=tokens, variant="rendered")
+    assert hydration_read(kind="thing", ids=[1], variant="rendered")[0] == {1: b"bytes"}
+    assert hydration_read(kind="thing", ids=[1])[0] == {}  # the plain entry is another one
+    hydration_invalidate(kind="thing", ids=[1])
+    assert hydration_read(kind="thing", ids=[1], variant="rendered")[0] == {}
+
+
+def test_it_stores_nothing_for_a_ttl_of_zero_and_caps_longer_ones(settings):
+    from django.core.cache import cache
+
+    _, tokens = hydration_read(kind="thing", ids=[1, 2])
+    hydration_store(kind="thing", payloads={1: b"x"}, tokens=tokens, ttl_s=0)
+    hydration_store(kind="thing", payloads={2: b"y"}, tokens=tokens, ttl_s=10 * settings.HYDRATION_TTL_S)
+    assert hydration_read(kind="thing", ids=[1, 2])[0] == {2: b"y"}
+    assert cache.get("hy:thing:1") is None
+    assert 0 < cache.ttl("hy:thing:2") <= settings.HYDRATION_TTL_S
+
+
+def test_it_cascades_transitively_bumping_embedded_kinds_first(monkeypatch):
+    monkeypatch.setattr(hydration, "_cascades", {})
+    hydration.register_cascade("a", dependent_kind="b", ids_of=lambda ids: [10 * pk for pk in ids])
+    hydration.register_cascade("b", dependent_kind="c", ids_of=lambda ids: [pk + 1 for pk in ids])
+    bumps = []
+    real = hydration._bump
+
+    def spy(kind, ids):
+        bumps.append((kind, set(ids)))
+        real(kind, ids)
+
+    monkeypatch.setattr(hydration, "_bump", spy)
+    hydration_invalidate(kind="a", ids=[1])
+    assert bumps == [("a", {1}), ("b", {10}), ("c", {11})]
+
+
+def test_a_kind_reached_twice_is_bumped_after_everything_it_embeds(monkeypatch):
+    """a -> b -> c and a -> c: c comes after b, not between a and b."""
+    monkeypatch.setattr(hydration, "_cascades", {})
+    hydration.register_cascade("a", dependent_kind="c", ids_of=lambda ids: [100])
+    hydration.register_cascade("a", dependent_kind="b", ids_of=lambda ids: [10])
+    hydration.register_cascade("b", dependent_kind="c", ids_of=lambda ids: [200])
+    order = list(hydration._with_dependents("a", [1]).items())
+    assert order == [("a", {1}), ("b", {10}), ("c", {100, 200})]

@@ -62,8 +62,16 @@ class AnonymousReadApp:
 
     def __init__(self, app):
         self.app = app
-        self._cache = caches["default"]  # make_key and decode only: no I/O through it here
+        self._caches_config = self._cache = None
         self._country_header = settings.VIEWER_COUNTRY_HEADER.lower().encode()
+
+    def _default_cache(self):
+        """The default cache's backend, for ``make_key`` and ``decode`` only (no I/O through it
+        here): kept while ``settings.CACHES`` is the same object (a test may swap it), since
+        ``caches[...]`` makes a new backend per task in async code."""
+        if settings.CACHES is not self._caches_config:
+            self._caches_config, self._cache = settings.CACHES, caches["default"]
+        return self._cache
 
     async def __call__(self, scope, receive, send):
         slot = None
@@ -106,6 +114,8 @@ class AnonymousReadApp:
                 return None
             if any(name != "page" for name, _ in params) or len(params) > 1:
                 return None
+            if sum(1 for name, _ in scope.get("headers") or () if name == self._country_header) > 1:
+                return None  # Django reads the values joined (no country); leave it to Django
             country = territory.normalise(request.header(self._country_header))
             page = params[0][1] if params else "1"
             slot = representations.anonymous_list_slot(page=page, location=request.location, country=country)
@@ -117,13 +127,14 @@ class AnonymousReadApp:
         if client is None or redis_marked_down():
             return None
         window = anonymous_cache.AnonWindow.of(_IdentRequest(request))
-        keys = anonymous_cache.read_keys(self._cache, slot)
+        cache = self._default_cache()
+        keys = anonymous_cache.read_keys(cache, slot)
         try:
             count, found = await client.call_script(
                 WINDOW_HIT_SCRIPT,
                 anonymous_cache.WINDOW_HIT_SHA.encode(),
                 1,
-                self._cache.make_key(window.key),
+                cache.make_key(window.key),
                 window.window_s + 1,
                 then=[pack(b"MGET", *keys)],
             )
@@ -138,5 +149,5 @@ class AnonymousReadApp:
         scope[COUNTED_ATTR] = {window.key: int(count)}  # Django's throttle reads it: counted once
         if int(count) > window.limit:
             return None  # DRF answers the 429
-        entry, generation = anonymous_cache.decode_read(self._cache, *found)
+        entry, generation = anonymous_cache.decode_read(cache, *found)
         return hydration_current(entry, generation)

@@ -13,6 +13,8 @@ Every service that changes what the entry shows or who may see the video invalid
 in ``VideosConfig.ready``), so a hit is as current as the database.
 """
 
+from datetime import timedelta
+
 import orjson
 from django.conf import settings
 from django.utils import timezone
@@ -57,13 +59,18 @@ def list_of_videos(video_ids: list[int]) -> list[int]:
     return [LIST_ID]
 
 
-def video_list_ttl_s() -> int:
-    """How long a rendered page may be kept: until the next scheduled video is published (it joins
-    the list with no write), at most ``HYDRATION_TTL_S``."""
+def video_list_due():
+    """Until when a rendered list page may be kept: the next scheduled video's ``published_at``
+    (it joins the list with no write), or ``HYDRATION_TTL_S`` from now. Read *before* the page."""
+    now = timezone.now()
+    horizon = now + timedelta(seconds=settings.HYDRATION_TTL_S)
     due = selectors.next_scheduled_publish()
-    if due is None:
-        return settings.HYDRATION_TTL_S
-    return min(settings.HYDRATION_TTL_S, int((due - timezone.now()).total_seconds()))
+    return horizon if due is None else min(due, horizon)
+
+
+def seconds_until(moment) -> int:
+    """Whole seconds from now until ``moment`` (0 or less: past, or too close to keep anything)."""
+    return int((moment - timezone.now()).total_seconds())
 
 
 def _video_id(value) -> int:

@@ -50,10 +50,11 @@ class VideoViewSet(viewsets.GenericViewSet):
         found = anonymous_cache.lookup(request, slot)
         if found.response is not None:
             return self._finalize_cached(request, found.response)
+        # A page may be kept until the next scheduled video goes out, read before the page is: one
+        # that goes out while the page is built is then past already, and the page is not filed.
+        due = representations.video_list_due() if found.token and slot.kind == representations.LIST_KIND else None
         response = super().dispatch(request, *args, **kwargs)
-        ttl_s = None
-        if slot.kind == representations.LIST_KIND and getattr(response, anonymous_cache.SHAREABLE_ATTR, False):
-            ttl_s = representations.video_list_ttl_s()  # no later than the next scheduled video goes out
+        ttl_s = None if due is None else representations.seconds_until(due)
         anonymous_cache.store(found, response, ttl_s=ttl_s)
         return response
 
