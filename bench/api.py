@@ -290,7 +290,7 @@ def run() -> Result:
         ),
         # The scenario's ratio is its worse endpoint (detail and list must both meet 0.8).
         ratio=round(min(detail["ratio_median"], listing["ratio_median"]), 2),
-        ratio_meaning="DRF req/s / bare view req/s, the worse of detail and list (min-max of its rounds)",
+        ratio_meaning="endpoint req/s as served / bare view req/s, the worse of detail and list (min-max of its rounds)",
         met=met_ratio and met_abs and failures == 0,
         details={
             "detail": detail,

@@ -17,12 +17,15 @@ throttle reads it from the request instead of counting again on a miss
 
 Usage, in a viewset's ``dispatch`` (``videos.api.views.VideoViewSet``)::
 
-    slot = Slot(kind="video", pk=pk, variant="anonymous-detail")
-    cached = anonymous_cache.lookup(request, slot)
-    if cached.response is not None:
-        return self.finalize_cached(cached.response)
+    found = anonymous_cache.lookup(request, slot)  # slot: Slot(kind, pk, variant)
+    if found.response is not None:
+        return found.response  # plus the view's Allow/Vary, as DRF's finalize_response sets them
     response = super().dispatch(request, *args, **kwargs)
-    anonymous_cache.store(cached, response, ttl_s=...)  # only what the view marked shareable
+    anonymous_cache.store(found, response, ttl_s=...)  # only what the view marked shareable
+
+A lean ASGI path may answer the same slots ahead of Django (``videos.api.read_app``) with the
+pieces below (``AnonWindow``, ``read_keys``, ``decode_read``); what it passes on arrives here with
+its count in the ASGI scope.
 
 Redis down: every request is DRF's, as without this module.
 """
