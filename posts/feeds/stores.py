@@ -56,7 +56,7 @@ redis.call('SET', KEYS[1], run, 'EX', ARGV[1])
 """
 TOUCH_SCRIPT = _RUN_ID + _TOUCH + "if was == run then return 1 end\nreturn 0\n"
 # The same touch, then (when warm) the first page: one round trip for a feed read.
-# KEYS[1] warm marker, KEYS[2] timeline; ARGV: TTL, upper score ("+inf" or "(<id>"), limit.
+# KEYS[1] warm marker, KEYS[2] timeline; ARGV: TTL, upper score ("+inf" or "<id>"), limit.
 # Returns nil when cold, else the page's ids.
 TOUCH_PAGE_SCRIPT = (
     _RUN_ID
@@ -153,17 +153,33 @@ class RedisTimelineStore(TimelineStore):
             self._push(keys=[key, f"{key}:r"], args=[post_id, original_id, self.cap, self.repost_window], client=pipe)
         return sum(int(r) for r in pipe.execute())
 
+    # Scores are doubles: past 2**53 neighbouring ids share one (ours are ~1.4e16), so "below
+    # max_id" cannot be asked of Redis exactly. A page asks for scores up to max_id's, inclusive,
+    # a few more than it needs (every id sharing max_id's score), and drops ids >= max_id here;
+    # ties come back in descending member order, which for ids of one length is numeric.
+    SHARED_SCORE_SLACK = 8
+
+    def _bounds(self, max_id, limit) -> tuple[str, int]:
+        if max_id is None:
+            return "+inf", limit
+        return str(max_id), limit + self.SHARED_SCORE_SLACK
+
+    @staticmethod
+    def _below(ids, max_id, limit) -> list[int]:
+        ids = [int(i) for i in ids]
+        return (ids if max_id is None else [i for i in ids if i < max_id])[:limit]
+
     def page(self, *, user_id, max_id, limit):
-        upper = f"({max_id}" if max_id is not None else "+inf"
-        ids = self.redis.zrevrangebyscore(self.key(user_id), upper, "-inf", start=0, num=limit)
-        return [int(i) for i in ids]
+        upper, fetch = self._bounds(max_id, limit)
+        ids = self.redis.zrevrangebyscore(self.key(user_id), upper, "-inf", start=0, num=fetch)
+        return self._below(ids, max_id, limit)
 
     def touch_page(self, *, user_id, max_id, limit):
         key = self.key(user_id)
         ttl = int(self.warm_ttl().total_seconds())
-        upper = f"({max_id}" if max_id is not None else "+inf"
-        ids = self._touch_page(keys=[f"{key}:warm", key], args=[ttl, upper, limit])
-        return None if ids is None else [int(i) for i in ids]
+        upper, fetch = self._bounds(max_id, limit)
+        ids = self._touch_page(keys=[f"{key}:warm", key], args=[ttl, upper, fetch])
+        return None if ids is None else self._below(ids, max_id, limit)
 
     def remove(self, *, user_ids, post_ids):
         if not post_ids:

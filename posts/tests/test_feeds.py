@@ -188,6 +188,22 @@ def test_it_paginates_exactly_once_while_new_posts_arrive(store, alice, bob, dja
     assert feed_ids(bob, store, limit=2) == [arrived[-1].pk, arrived[-2].pk]
 
 
+def test_it_pages_ids_that_share_a_redis_score_exactly_once(store, bob):
+    """Past 2**53 neighbouring ids are one double (a sorted set's score): paging by "below max_id"
+    must still see each of them once."""
+    if store.__class__.__name__ != "RedisTimelineStore":
+        pytest.skip("the database store compares ids exactly")
+    ids = [14340385359938114 + n for n in range(7)]  # as ids made in one millisecond are
+    for post_id in ids:
+        store.push(user_ids=[bob.pk], post_id=post_id)
+    seen, cursor = [], None
+    while page := store.page(user_id=bob.pk, max_id=cursor, limit=1):
+        seen.extend(page)
+        cursor = page[-1]
+    assert seen == sorted(ids, reverse=True)
+    assert store.page(user_id=bob.pk, max_id=ids[3], limit=2) == [ids[2], ids[1]]
+
+
 def test_it_never_shows_blocked_users_posts(store, alice, bob, charlie, django_capture_on_commit_callbacks):
     accounts_services.follow_create(follower=alice, followee=bob)
     accounts_services.follow_create(follower=alice, followee=charlie)
