@@ -479,9 +479,12 @@ def run_checks(a: Api, b: Api, s3_endpoint: str, workdir: Path, front: dict | No
                 return None
             video = a.call("GET", f"videos/{video_id}", alice["access"]).json()
             assert video.get("status") != "failed", f"the replay failed: {video.get('error')}"
-            return video if video.get("status") == "ready" else None
+            # Ready, and public: its links go to S3 once anonymous viewers may see it (a new video
+            # may be ready a moment before its checks let everyone see it).
+            public = (video.get("hls_url") or "").startswith(s3_endpoint)
+            return video if video.get("status") == "ready" and public else None
 
-        replay = wait_for("the replay video ready", replay_ready, 150, 1)
+        replay = wait_for("the replay video ready and public", replay_ready, 150, 1)
         assert replay["hls_url"].startswith(s3_endpoint), replay["hls_url"]
         return f"RTMP into nginx → live on B → HLS from nginx → ended on A → replay {replay['id']} ready on S3"
 
