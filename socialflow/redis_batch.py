@@ -78,10 +78,6 @@ class BatchingRedis:
         """Mark the server down for every client of the process (the synchronous breaker)."""
         breaker.trip(self.address, error)
 
-    async def call(self, packed: bytes):
-        """One packed command's reply (its own error returned, not raised)."""
-        return (await self.call_many([packed]))[0]
-
     async def call_many(self, commands: list[bytes]) -> list:
         """The replies of ``commands``, sent in order in the same write."""
         loop = asyncio.get_running_loop()

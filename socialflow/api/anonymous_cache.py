@@ -32,7 +32,6 @@ Redis down: every request is DRF's, as without this module.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 
@@ -45,6 +44,7 @@ from socialflow.api.throttling import COUNTED_ATTR, AnonRateThrottle, UserRateTh
 from socialflow.cache import WINDOW_HIT_SCRIPT
 from socialflow.hydration import hydration_keys, hydration_sort, hydration_store
 from socialflow.redis import REDIS_DOWN_ERRORS, redis_marked_down
+from socialflow.redis_batch import script_sha
 
 PLAIN_ACCEPT = ("*/*", "application/*", "application/json")
 DEFAULT_THROTTLES = [AnonRateThrottle, UserRateThrottle]
@@ -107,7 +107,7 @@ class AnonWindow:
         )
 
 
-WINDOW_HIT_SHA = hashlib.sha1(WINDOW_HIT_SCRIPT.encode(), usedforsecurity=False).hexdigest()
+WINDOW_HIT_SHA = script_sha(WINDOW_HIT_SCRIPT)
 
 
 def read_keys(cache, slot: Slot) -> list[str]:

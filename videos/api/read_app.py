@@ -132,7 +132,7 @@ class AnonymousReadApp:
         try:
             count, found = await client.call_script(
                 WINDOW_HIT_SCRIPT,
-                anonymous_cache.WINDOW_HIT_SHA.encode(),
+                anonymous_cache.WINDOW_HIT_SHA,
                 1,
                 cache.make_key(window.key),
                 window.window_s + 1,

@@ -49,7 +49,7 @@ class VideoViewSet(viewsets.GenericViewSet):
             return super().dispatch(request, *args, **kwargs)
         found = anonymous_cache.lookup(request, slot)
         if found.response is not None:
-            return self._finalize_cached(request, found.response)
+            return self._finalize_cached(found.response)
         # A page may be kept until the next scheduled video goes out, read before the page is: one
         # that goes out while the page is built is then past already, and the page is not filed.
         due = representations.video_list_due() if found.token and slot.kind == representations.LIST_KIND else None
@@ -71,7 +71,7 @@ class VideoViewSet(viewsets.GenericViewSet):
             page=request.GET.get("page", "1"), location=location, country=territory.viewer_country()
         )
 
-    def _finalize_cached(self, request, response):
+    def _finalize_cached(self, response):
         """DRF's headers for this view, as ``finalize_response`` sets them."""
         for name, value in self.default_response_headers.items():
             response[name] = value
